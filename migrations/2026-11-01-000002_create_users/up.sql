@@ -1,0 +1,20 @@
+CREATE TABLE users (
+    id INT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+    login_id VARCHAR(32) NOT NULL,
+    name VARCHAR(100) NOT NULL,
+    password_hash VARCHAR(255) NOT NULL,
+    role VARCHAR(16) NOT NULL,
+    department_id INT NULL,
+    class_year TINYINT NULL,
+    status VARCHAR(16) NOT NULL DEFAULT 'enrolled',
+    max_credits TINYINT NULL,
+    created_at DATETIME(6) NOT NULL DEFAULT CURRENT_TIMESTAMP(6),
+    UNIQUE KEY uq_users_login_id (login_id),
+    KEY ix_users_name (name),
+    KEY ix_users_department (department_id),
+    CONSTRAINT fk_users_department FOREIGN KEY (department_id) REFERENCES departments (id),
+    CONSTRAINT ck_users_role CHECK (role IN ('student', 'registrar')),
+    CONSTRAINT ck_users_status CHECK (status IN ('enrolled', 'on_leave', 'graduated', 'withdrawn', 'suspended')),
+    CONSTRAINT ck_users_class_year CHECK (class_year IS NULL OR class_year BETWEEN 1 AND 4),
+    CONSTRAINT ck_users_max_credits CHECK (max_credits IS NULL OR max_credits BETWEEN 0 AND 30)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_unicode_ci;

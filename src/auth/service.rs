@@ -1,0 +1,103 @@
+//! Signing in and out.
+
+use crate::auth::domain::{LoginId, Password};
+use crate::auth::models;
+use crate::auth::session::{Role, Session};
+use crate::registration::activity::{self, NewActivity};
+use crate::startup::AppState;
+use crate::web::{AppError, RequestMeta};
+
+fn count(outcome: &'static str) {
+    metrics::counter!("sugang_logins_total", "outcome" => outcome).increment(1);
+}
+
+/// Checks the credentials and starts a session, ending the account's older sessions.
+/// Returns the session cookie value and the session.
+pub async fn sign_in(
+    app: &AppState,
+    raw_login_id: &str,
+    raw_password: &str,
+    meta: &RequestMeta,
+) -> Result<(String, Session), AppError> {
+    let (login_id, password) = match (LoginId::parse(raw_login_id), Password::parse(raw_password)) {
+        (Ok(l), Ok(p)) => (l, p),
+        (Err(e), _) | (_, Err(e)) => {
+            count("invalid");
+            return Err(AppError::Validation(e));
+        }
+    };
+    if let Some(throttled) = app
+        .throttle
+        .check(login_id.as_str(), &meta.client_ip)
+        .await?
+    {
+        count("throttled");
+        tracing::warn!(login.id = %login_id.as_str(), ?throttled, "sign-in throttled");
+        return Err(AppError::RateLimited {
+            retry_after: throttled.retry_after(),
+        });
+    }
+    let lookup = login_id.as_str().to_string();
+    let user = app
+        .db
+        .run(move |conn| Ok(models::find_by_login_id(conn, &lookup)?))
+        .await?;
+    let verified = app
+        .hasher
+        .verify(
+            user.as_ref().map(|u| u.password_hash.clone()),
+            password.into_inner(),
+        )
+        .await?;
+    let role = user.as_ref().and_then(|u| Role::parse(&u.role));
+    let (user, role) = match (verified, user, role) {
+        (true, Some(user), Some(role)) => (user, role),
+        (_, user, _) => {
+            count("bad_credentials");
+            app.throttle.record_failure(login_id.as_str()).await?;
+            let mut entry = NewActivity::new("login", "bad_credentials", meta);
+            entry.student_id = user.map(|u| u.id);
+            log_activity(app, entry).await;
+            return Err(AppError::BadCredentials);
+        }
+    };
+    app.throttle.record_success(login_id.as_str()).await?;
+    let (cookie, session) = app
+        .sessions
+        .sign_in(user.id, &user.login_id, &user.name, role)
+        .await?;
+    count("ok");
+    tracing::info!(user.id = user.id, role = ?role, "signed in");
+    let mut entry = NewActivity::new("login", "ok", meta);
+    entry.actor_id = Some(user.id);
+    entry.student_id = (role == Role::Student).then_some(user.id);
+    entry.session_ref = Some(session.reference());
+    log_activity(app, entry).await;
+    Ok((cookie, session))
+}
+
+pub async fn sign_out(
+    app: &AppState,
+    session: &Session,
+    meta: &RequestMeta,
+) -> Result<(), AppError> {
+    app.sessions.sign_out(session).await?;
+    let mut entry = NewActivity::new("logout", "ok", meta);
+    entry.actor_id = Some(session.user_id);
+    entry.student_id = (session.role == Role::Student).then_some(session.user_id);
+    entry.session_ref = Some(session.reference());
+    log_activity(app, entry).await;
+    Ok(())
+}
+
+/// Sign-in records are an audit trail, not part of the answer: a failed write is logged, not
+/// turned into a failed sign-in.
+async fn log_activity(app: &AppState, entry: NewActivity) {
+    if let Err(e) = app
+        .db
+        .run(move |conn| Ok(activity::record(conn, &entry)?))
+        .await
+    {
+        tracing::warn!(error = %e, "activity log write failed");
+    }
+}

@@ -1,0 +1,199 @@
+//! Settings from the environment (`SUGANG_*`, `DATABASE_URL`, `REDIS_URL`) with defaults that work
+//! on a developer machine where `scripts/services.sh` has run.
+
+use std::env;
+use std::str::FromStr;
+use std::time::Duration;
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub listen: String,
+    pub workers: usize,
+    pub database_url: String,
+    pub db_pool_size: u32,
+    pub db_pool_timeout: Duration,
+    pub redis_url: String,
+    pub redis_prefix: String,
+    pub redis_pool_size: usize,
+    pub session_idle: Duration,
+    pub session_absolute: Duration,
+    pub cookie_secure: bool,
+    pub trust_proxy: bool,
+    pub hash_concurrency: usize,
+    pub login_account_limit: u32,
+    pub login_address_limit: u32,
+    pub login_window: Duration,
+    pub shutdown_delay: Duration,
+    pub shutdown_timeout: Duration,
+    pub log_format: LogFormat,
+    pub run_migrations: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("setting {name} has an invalid value {value:?}: {reason}")]
+pub struct SettingsError {
+    name: &'static str,
+    value: String,
+    reason: String,
+}
+
+impl Settings {
+    /// Reads the process environment.
+    pub fn from_env() -> Result<Self, SettingsError> {
+        Self::from_lookup(|name| env::var(name).ok())
+    }
+
+    /// Reads settings through `lookup`, so tests can supply their own values.
+    pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, SettingsError> {
+        let get =
+            |name: &'static str, default: &str| lookup(name).unwrap_or_else(|| default.to_string());
+        let cores = std::thread::available_parallelism()
+            .map(|n| n.get())
+            .unwrap_or(2);
+        let log_format = match get("SUGANG_LOG_FORMAT", "text").as_str() {
+            "json" => LogFormat::Json,
+            "text" => LogFormat::Text,
+            other => {
+                return Err(SettingsError {
+                    name: "SUGANG_LOG_FORMAT",
+                    value: other.to_string(),
+                    reason: "expected json or text".into(),
+                })
+            }
+        };
+        Settings {
+            listen: get("SUGANG_LISTEN", "127.0.0.1:8080"),
+            workers: parse(&lookup, "SUGANG_WORKERS", cores)?,
+            database_url: get(
+                "DATABASE_URL",
+                "mysql://sugang:sugang@127.0.0.1:3306/sugang",
+            ),
+            db_pool_size: parse(&lookup, "SUGANG_DB_POOL_SIZE", 16)?,
+            db_pool_timeout: Duration::from_millis(parse(
+                &lookup,
+                "SUGANG_DB_POOL_TIMEOUT_MS",
+                2000,
+            )?),
+            redis_url: get("REDIS_URL", "redis://127.0.0.1:6379"),
+            redis_prefix: get("SUGANG_REDIS_PREFIX", "sugang:"),
+            redis_pool_size: parse(&lookup, "SUGANG_REDIS_POOL_SIZE", 32)?,
+            session_idle: Duration::from_secs(parse(&lookup, "SUGANG_SESSION_IDLE_SECS", 30 * 60)?),
+            session_absolute: Duration::from_secs(parse(
+                &lookup,
+                "SUGANG_SESSION_ABSOLUTE_SECS",
+                12 * 3600,
+            )?),
+            cookie_secure: parse(&lookup, "SUGANG_COOKIE_SECURE", false)?,
+            trust_proxy: parse(&lookup, "SUGANG_TRUST_PROXY", false)?,
+            hash_concurrency: parse(&lookup, "SUGANG_HASH_CONCURRENCY", cores.max(1))?,
+            login_account_limit: parse(&lookup, "SUGANG_LOGIN_ACCOUNT_LIMIT", 5)?,
+            login_address_limit: parse(&lookup, "SUGANG_LOGIN_ADDRESS_LIMIT", 300)?,
+            login_window: Duration::from_secs(parse(&lookup, "SUGANG_LOGIN_WINDOW_SECS", 300)?),
+            shutdown_delay: Duration::from_secs(parse(&lookup, "SUGANG_SHUTDOWN_DELAY_SECS", 0)?),
+            shutdown_timeout: Duration::from_secs(parse(
+                &lookup,
+                "SUGANG_SHUTDOWN_TIMEOUT_SECS",
+                30,
+            )?),
+            log_format,
+            run_migrations: parse(&lookup, "SUGANG_RUN_MIGRATIONS", false)?,
+        }
+        .checked()
+    }
+
+    fn checked(self) -> Result<Self, SettingsError> {
+        let positive = [
+            ("SUGANG_WORKERS", self.workers as u64),
+            ("SUGANG_DB_POOL_SIZE", self.db_pool_size as u64),
+            ("SUGANG_REDIS_POOL_SIZE", self.redis_pool_size as u64),
+            ("SUGANG_HASH_CONCURRENCY", self.hash_concurrency as u64),
+            (
+                "SUGANG_LOGIN_ACCOUNT_LIMIT",
+                self.login_account_limit as u64,
+            ),
+            (
+                "SUGANG_LOGIN_ADDRESS_LIMIT",
+                self.login_address_limit as u64,
+            ),
+            ("SUGANG_LOGIN_WINDOW_SECS", self.login_window.as_secs()),
+            ("SUGANG_SESSION_IDLE_SECS", self.session_idle.as_secs()),
+        ];
+        for (name, value) in positive {
+            if value == 0 {
+                return Err(SettingsError {
+                    name,
+                    value: "0".into(),
+                    reason: "must be at least 1".into(),
+                });
+            }
+        }
+        if self.session_absolute < self.session_idle {
+            return Err(SettingsError {
+                name: "SUGANG_SESSION_ABSOLUTE_SECS",
+                value: self.session_absolute.as_secs().to_string(),
+                reason: "must not be shorter than SUGANG_SESSION_IDLE_SECS".into(),
+            });
+        }
+        Ok(self)
+    }
+}
+
+fn parse<T: FromStr>(
+    lookup: &impl Fn(&str) -> Option<String>,
+    name: &'static str,
+    default: T,
+) -> Result<T, SettingsError>
+where
+    T::Err: std::fmt::Display,
+{
+    match lookup(name) {
+        None => Ok(default),
+        Some(raw) => raw.trim().parse().map_err(|e: T::Err| SettingsError {
+            name,
+            value: raw.clone(),
+            reason: e.to_string(),
+        }),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_point_at_local_services() {
+        let s = Settings::from_lookup(|_| None).expect("defaults are valid");
+        assert_eq!(s.listen, "127.0.0.1:8080");
+        assert_eq!(
+            s.database_url,
+            "mysql://sugang:sugang@127.0.0.1:3306/sugang"
+        );
+        assert_eq!(s.redis_url, "redis://127.0.0.1:6379");
+        assert!(!s.cookie_secure);
+    }
+
+    #[test]
+    fn rejects_garbage_and_zero() {
+        let bad =
+            Settings::from_lookup(|n| (n == "SUGANG_DB_POOL_SIZE").then(|| "many".to_string()));
+        assert!(bad
+            .expect_err("invalid")
+            .to_string()
+            .contains("SUGANG_DB_POOL_SIZE"));
+        let zero =
+            Settings::from_lookup(|n| (n == "SUGANG_HASH_CONCURRENCY").then(|| "0".to_string()));
+        assert!(zero.is_err());
+        let short = Settings::from_lookup(|n| match n {
+            "SUGANG_SESSION_IDLE_SECS" => Some("600".into()),
+            "SUGANG_SESSION_ABSOLUTE_SECS" => Some("60".into()),
+            _ => None,
+        });
+        assert!(short.is_err());
+    }
+}

@@ -1,0 +1,16 @@
+//! sugang: the course-registration service (수강신청) of Goorm University.
+//!
+//! One folder per capability; `startup` wires them into one actix-web application.
+
+pub mod admin;
+pub mod auth;
+pub mod cache;
+pub mod catalog;
+pub mod config;
+pub mod db;
+pub mod ops;
+pub mod registration;
+pub mod seed;
+pub mod startup;
+pub mod telemetry;
+pub mod web;

@@ -1,0 +1,67 @@
+//! Operations: `/healthz` (alive), `/readyz` (MySQL and Redis answer and the instance is not
+//! draining), `/metrics` (Prometheus text).
+
+pub mod metrics;
+
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use actix_web::{web, HttpResponse};
+use serde_json::json;
+
+use crate::startup::AppState;
+
+const PROBE_TIMEOUT: Duration = Duration::from_millis(1000);
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
+        .route("/readyz", web::get().to(readyz))
+        .route("/metrics", web::get().to(metrics_text));
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/plain; charset=utf-8")
+        .body("ok")
+}
+
+async fn readyz(app: web::Data<AppState>) -> HttpResponse {
+    let draining = app.draining.load(Ordering::SeqCst);
+    let (db, cache) = tokio::join!(
+        tokio::time::timeout(PROBE_TIMEOUT, app.db.ping(PROBE_TIMEOUT)),
+        app.cache.ping(PROBE_TIMEOUT)
+    );
+    let db_ok = matches!(db, Ok(Ok(())));
+    let cache_ok = cache.is_ok();
+    let ready = !draining && db_ok && cache_ok;
+    ::metrics::gauge!("sugang_ready").set(if ready { 1.0 } else { 0.0 });
+    let body = json!({
+        "status": if ready { "ready" } else { "unavailable" },
+        "draining": draining,
+        "mysql": if db_ok { "ok" } else { "unreachable" },
+        "redis": if cache_ok { "ok" } else { "unreachable" },
+    });
+    if ready {
+        HttpResponse::Ok().json(body)
+    } else {
+        HttpResponse::ServiceUnavailable().json(body)
+    }
+}
+
+async fn metrics_text(app: web::Data<AppState>) -> HttpResponse {
+    let db = app.db.pool().state();
+    ::metrics::gauge!("sugang_db_pool_connections", "state" => "idle")
+        .set(db.idle_connections as f64);
+    ::metrics::gauge!("sugang_db_pool_connections", "state" => "active")
+        .set((db.connections - db.idle_connections) as f64);
+    ::metrics::gauge!("sugang_db_pool_max").set(app.db.pool().max_size() as f64);
+    let redis = app.cache.pool().status();
+    ::metrics::gauge!("sugang_redis_pool_connections", "state" => "idle")
+        .set(redis.available as f64);
+    ::metrics::gauge!("sugang_redis_pool_connections", "state" => "active")
+        .set((redis.size - redis.available) as f64);
+    ::metrics::gauge!("sugang_redis_pool_max").set(redis.max_size as f64);
+    HttpResponse::Ok()
+        .content_type("text/plain; version=0.0.4; charset=utf-8")
+        .body(metrics::handle().render())
+}

@@ -1,0 +1,174 @@
+//! Builds the application: shared state, middleware, and each capability's routes. `build` binds
+//! the listener and reports the port, so tests run the real server on port 0.
+
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::{Server, ServerHandle};
+use actix_web::middleware::from_fn;
+use actix_web::{web, App, HttpServer};
+
+use crate::auth::password::Hasher;
+use crate::auth::session::SessionStore;
+use crate::auth::throttle::LoginThrottle;
+use crate::cache::Cache;
+use crate::config::Settings;
+use crate::db::Db;
+use crate::web::AppError;
+
+pub struct AppState {
+    pub settings: Settings,
+    pub db: Db,
+    pub cache: Cache,
+    pub sessions: SessionStore,
+    pub throttle: LoginThrottle,
+    pub hasher: Hasher,
+    /// Set on SIGTERM: readiness turns 503 while in-flight requests finish.
+    pub draining: Arc<AtomicBool>,
+}
+
+impl AppState {
+    pub fn new(settings: Settings) -> anyhow::Result<Self> {
+        let db = Db::from_settings(&settings);
+        let cache = Cache::from_settings(&settings)?;
+        Ok(AppState {
+            sessions: SessionStore::new(
+                cache.clone(),
+                settings.session_idle,
+                settings.session_absolute,
+            ),
+            throttle: LoginThrottle::new(
+                cache.clone(),
+                settings.login_account_limit,
+                settings.login_address_limit,
+                settings.login_window,
+            ),
+            hasher: Hasher::new(settings.hash_concurrency),
+            draining: Arc::new(AtomicBool::new(false)),
+            db,
+            cache,
+            settings,
+        })
+    }
+}
+
+pub struct Application {
+    port: u16,
+    server: Server,
+    state: web::Data<AppState>,
+}
+
+async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
+    Err(AppError::NotFound)
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let metrics = crate::ops::metrics::handle();
+        let listener = TcpListener::bind(&settings.listen)
+            .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let workers = settings.workers;
+        let shutdown_timeout = settings.shutdown_timeout.as_secs();
+        let state = web::Data::new(AppState::new(settings)?);
+        let app_state = state.clone();
+        let server = HttpServer::new(move || {
+            App::new()
+                .app_data(app_state.clone())
+                .configure(crate::web::configure_extractors)
+                .wrap(from_fn(crate::auth::middleware::csrf_guard))
+                .wrap(from_fn(crate::auth::middleware::load_session))
+                .wrap(from_fn(crate::web::middleware::error_pages))
+                .wrap(crate::web::middleware::security_headers())
+                .wrap(from_fn(crate::web::request::request_context))
+                .wrap(from_fn(crate::ops::metrics::request_metrics))
+                .configure(crate::ops::configure)
+                .configure(crate::auth::configure)
+                .configure(crate::registration::configure)
+                .configure(crate::admin::configure)
+                .route("/static/{name}", web::get().to(crate::web::assets::asset))
+                .default_service(web::to(not_found))
+        })
+        .workers(workers)
+        .shutdown_timeout(shutdown_timeout)
+        .disable_signals()
+        .listen(listener)?
+        .run();
+
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(5));
+            loop {
+                tick.tick().await;
+                metrics.run_upkeep();
+            }
+        });
+        Ok(Application {
+            port,
+            server,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    pub fn handle(&self) -> ServerHandle {
+        self.server.handle()
+    }
+
+    /// Serves until stopped through the handle.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then drains: readiness turns 503 at once, the listener
+    /// stays open for the configured delay (so the load balancer stops sending), then the server
+    /// stops accepting and waits for in-flight requests.
+    pub async fn run_until_signalled(self) -> std::io::Result<()> {
+        let handle = self.server.handle();
+        let state = self.state.clone();
+        tokio::spawn(async move {
+            wait_for_signal().await;
+            state.draining.store(true, Ordering::SeqCst);
+            ::metrics::gauge!("sugang_ready").set(0.0);
+            tracing::info!(
+                delay_secs = state.settings.shutdown_delay.as_secs(),
+                "shutdown requested: draining"
+            );
+            tokio::time::sleep(state.settings.shutdown_delay).await;
+            handle.stop(true).await;
+            tracing::info!("server stopped");
+        });
+        self.server.await
+    }
+}
+
+async fn wait_for_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = term.recv() => {}
+                    _ = tokio::signal::ctrl_c() => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for SIGTERM; Ctrl-C only");
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

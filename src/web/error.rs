@@ -1,0 +1,214 @@
+//! `AppError`: the one error type at the HTTP edge. Handlers return it; `ResponseError` gives the
+//! status and the JSON body, and `web::middleware::error_pages` re-renders it in the client's
+//! language, as an HTML page for pages and as `{"error": {...}}` for `/api`.
+
+use actix_web::http::{header, StatusCode};
+use actix_web::{HttpResponse, ResponseError};
+use serde::Serialize;
+
+use crate::cache::CacheError;
+use crate::db::{is_connection_error, DbError};
+use crate::web::i18n::Lang;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// A field failed validation; `detail` is already in the client's words (see `Invalid`).
+    #[error("validation failed: {0:?}")]
+    Validation(Invalid),
+    #[error("malformed request: {0}")]
+    BadRequest(String),
+    #[error("not signed in")]
+    Unauthenticated,
+    #[error("bad credentials")]
+    BadCredentials,
+    #[error("session replaced by a newer sign-in")]
+    SessionReplaced,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("csrf token missing or wrong")]
+    Csrf,
+    #[error("not found")]
+    NotFound,
+    #[error("method not allowed")]
+    MethodNotAllowed,
+    #[error("payload too large")]
+    PayloadTooLarge,
+    #[error("rate limited for {retry_after}s")]
+    RateLimited { retry_after: u64 },
+    #[error("backing service unavailable: {0}")]
+    Unavailable(String),
+    #[error("internal error: {0:#}")]
+    Internal(anyhow::Error),
+}
+
+/// A validation failure: which field and what is wrong, as catalog keys with arguments.
+#[derive(Debug, Clone)]
+pub struct Invalid {
+    pub field: &'static str,
+    pub key: &'static str,
+    pub args: Vec<(&'static str, String)>,
+}
+
+impl Invalid {
+    pub fn new(field: &'static str, key: &'static str) -> Self {
+        Invalid {
+            field,
+            key,
+            args: Vec::new(),
+        }
+    }
+
+    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
+        self.args.push((name, value.to_string()));
+        self
+    }
+
+    pub fn message(&self, lang: Lang) -> String {
+        let field_label = lang.text(&format!("field.{}", self.field));
+        let mut args: Vec<(&str, String)> = vec![("field", field_label.to_string())];
+        args.extend(self.args.iter().map(|(k, v)| (*k, v.clone())));
+        lang.format(self.key, &args)
+    }
+}
+
+#[derive(Serialize)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Serialize)]
+pub struct ErrorDetail {
+    pub code: &'static str,
+    pub message: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<&'static str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub retry_after: Option<u64>,
+}
+
+impl AppError {
+    pub fn code(&self) -> &'static str {
+        match self {
+            AppError::Validation(_) => "validation",
+            AppError::BadRequest(_) => "bad_request",
+            AppError::Unauthenticated => "unauthenticated",
+            AppError::BadCredentials => "bad_credentials",
+            AppError::SessionReplaced => "session_replaced",
+            AppError::Forbidden => "forbidden",
+            AppError::Csrf => "csrf",
+            AppError::NotFound => "not_found",
+            AppError::MethodNotAllowed => "method_not_allowed",
+            AppError::PayloadTooLarge => "payload_too_large",
+            AppError::RateLimited { .. } => "rate_limited",
+            AppError::Unavailable(_) => "unavailable",
+            AppError::Internal(_) => "internal",
+        }
+    }
+
+    /// The client-facing message in `lang`. Internal details never reach the client.
+    pub fn message(&self, lang: Lang, request_id: &str) -> String {
+        match self {
+            AppError::Validation(invalid) => {
+                lang.format("error.validation", &[("detail", invalid.message(lang))])
+            }
+            AppError::BadRequest(detail) => {
+                lang.format("error.bad_request", &[("detail", detail.clone())])
+            }
+            AppError::RateLimited { retry_after } => lang.format(
+                "error.rate_limited",
+                &[("seconds", retry_after.to_string())],
+            ),
+            AppError::Internal(_) => {
+                lang.format("error.internal", &[("request_id", request_id.to_string())])
+            }
+            other => lang.text(&format!("error.{}", other.code())).to_string(),
+        }
+    }
+
+    pub fn body(&self, lang: Lang, request_id: &str) -> ErrorBody {
+        ErrorBody {
+            error: ErrorDetail {
+                code: self.code(),
+                message: self.message(lang, request_id),
+                field: match self {
+                    AppError::Validation(i) => Some(i.field),
+                    _ => None,
+                },
+                retry_after: match self {
+                    AppError::RateLimited { retry_after } => Some(*retry_after),
+                    _ => None,
+                },
+            },
+        }
+    }
+}
+
+impl ResponseError for AppError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthenticated | AppError::BadCredentials | AppError::SessionReplaced => {
+                StatusCode::UNAUTHORIZED
+            }
+            AppError::Forbidden | AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::NotFound => StatusCode::NOT_FOUND,
+            AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The language-neutral fallback; `error_pages` replaces it with the localized form.
+    fn error_response(&self) -> HttpResponse {
+        match self {
+            AppError::Internal(e) => tracing::error!(error = %format!("{e:#}"), "internal error"),
+            AppError::Unavailable(e) => tracing::warn!(error = %e, "backing service unavailable"),
+            _ => {}
+        }
+        let mut res = HttpResponse::build(self.status_code());
+        match self {
+            AppError::RateLimited { retry_after } => {
+                res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
+            }
+            AppError::Unavailable(_) => {
+                res.insert_header((header::RETRY_AFTER, "1"));
+            }
+            _ => {}
+        }
+        res.json(self.body(Lang::Ko, ""))
+    }
+}
+
+impl From<DbError> for AppError {
+    fn from(e: DbError) -> Self {
+        match e {
+            DbError::Unavailable(m) => AppError::Unavailable(m),
+            DbError::Query(diesel::result::Error::NotFound) => AppError::NotFound,
+            DbError::Query(q) if is_connection_error(&q) => AppError::Unavailable(q.to_string()),
+            DbError::Query(q) => AppError::Internal(q.into()),
+        }
+    }
+}
+
+impl From<diesel::result::Error> for AppError {
+    fn from(e: diesel::result::Error) -> Self {
+        DbError::Query(e).into()
+    }
+}
+
+impl From<CacheError> for AppError {
+    fn from(e: CacheError) -> Self {
+        match e {
+            CacheError::Unavailable(m) => AppError::Unavailable(m),
+        }
+    }
+}
+
+impl From<askama::Error> for AppError {
+    fn from(e: askama::Error) -> Self {
+        AppError::Internal(e.into())
+    }
+}

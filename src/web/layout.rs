@@ -1,0 +1,93 @@
+//! What every page shares: language, the signed-in user for the navigation, the CSRF token for
+//! forms, the server's clock, and helpers templates call (`layout.t("key")`).
+
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpMessage, HttpRequest};
+use chrono::{DateTime, Utc};
+use chrono_tz::Asia::Seoul;
+
+use crate::auth::{Role, SessionState};
+use crate::web::i18n::Lang;
+use crate::web::AppError;
+
+#[derive(Debug, Clone)]
+pub struct NavUser {
+    pub name: String,
+    pub login_id: String,
+    pub is_registrar: bool,
+}
+
+#[derive(Debug, Clone)]
+pub struct Layout {
+    pub lang: Lang,
+    pub user: Option<NavUser>,
+    pub csrf_token: String,
+    pub path: String,
+    pub now: DateTime<Utc>,
+}
+
+impl Layout {
+    pub fn of(req: &HttpRequest) -> Layout {
+        let session = match req.extensions().get::<SessionState>() {
+            Some(SessionState::Active(s)) => Some((**s).clone()),
+            _ => None,
+        };
+        Layout {
+            lang: Lang::from_request(req),
+            user: session.as_ref().map(|s| NavUser {
+                name: s.name.clone(),
+                login_id: s.login_id.clone(),
+                is_registrar: s.role == Role::Registrar,
+            }),
+            csrf_token: session.map(|s| s.csrf_token).unwrap_or_default(),
+            path: req.path().to_string(),
+            now: Utc::now(),
+        }
+    }
+
+    pub fn t(&self, key: &str) -> &'static str {
+        self.lang.text(key)
+    }
+
+    pub fn lang_code(&self) -> &'static str {
+        self.lang.code()
+    }
+
+    /// Link that switches the page to the other language.
+    pub fn switch_lang_href(&self) -> String {
+        let other = match self.lang {
+            Lang::Ko => "en",
+            Lang::En => "ko",
+        };
+        format!("{}?lang={other}", self.path)
+    }
+
+    /// Server time as RFC 3339 (for scripts) ...
+    pub fn now_rfc3339(&self) -> String {
+        self.now
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+
+    /// ... and as students read it, in Seoul time.
+    pub fn now_display(&self) -> String {
+        seoul(&self.now)
+    }
+}
+
+/// A UTC instant as Seoul wall-clock time.
+pub fn seoul(at: &DateTime<Utc>) -> String {
+    at.with_timezone(&Seoul)
+        .format("%Y-%m-%d %H:%M:%S KST")
+        .to_string()
+}
+
+impl FromRequest for Layout {
+    type Error = AppError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(Ok(Layout::of(req)))
+    }
+}

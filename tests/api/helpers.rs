@@ -1,0 +1,445 @@
+//! `TestApp`: a fresh database cloned from a migrated template, a private Redis prefix, the real
+//! application on port 0, typed helpers per route and data builders.
+
+#![allow(dead_code)]
+
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher as _};
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use actix_web::dev::ServerHandle;
+use actix_web::web;
+use diesel::prelude::*;
+use diesel::sql_types::Text;
+use diesel::{sql_query, Connection, MysqlConnection, QueryableByName, RunQueryDsl};
+use reqwest::{header, Client, Response, StatusCode};
+use serde_json::{json, Value};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+
+use sugang::auth::models::{insert as insert_user, NewUser};
+use sugang::catalog::models::{NewTerm, NewWindow};
+use sugang::config::Settings;
+use sugang::db::schema::{registration_windows, terms};
+use sugang::startup::{AppState, Application};
+
+pub const PASSWORD: &str = "correct horse battery";
+
+pub fn base_url() -> String {
+    std::env::var("DATABASE_URL").unwrap_or_else(|_| "mysql://sugang:sugang@127.0.0.1:3306/sugang".into())
+}
+
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| "redis://127.0.0.1:6379".into())
+}
+
+/// `mysql://user:pass@host:port/<name>`
+pub fn url_for(name: &str) -> String {
+    let base = base_url();
+    let server = base.rsplit_once('/').map(|(s, _)| s.to_string()).unwrap_or(base);
+    format!("{server}/{name}")
+}
+
+fn admin_conn() -> MysqlConnection {
+    MysqlConnection::establish(&base_url()).expect("MariaDB reachable as the app user (run scripts/services.sh)")
+}
+
+#[derive(QueryableByName)]
+struct Name {
+    #[diesel(sql_type = Text)]
+    name: String,
+}
+
+#[derive(QueryableByName)]
+struct CreateTable {
+    #[diesel(sql_type = Text, column_name = "Create Table")]
+    ddl: String,
+}
+
+fn migrations_fingerprint() -> String {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+    let mut entries: Vec<_> = walk(&dir);
+    entries.sort();
+    let mut h = DefaultHasher::new();
+    for path in entries {
+        path.to_string_lossy().hash(&mut h);
+        std::fs::read(&path).unwrap_or_default().hash(&mut h);
+    }
+    format!("{:012x}", h.finish() & 0xffff_ffff_ffff)
+}
+
+fn walk(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    for e in std::fs::read_dir(dir).expect("migrations dir").flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(walk(&p));
+        } else {
+            out.push(p);
+        }
+    }
+    out
+}
+
+/// The DDL of every table of the migrated template, made once per test process.
+fn template_ddl() -> &'static (String, Vec<String>) {
+    static DDL: OnceLock<(String, Vec<String>)> = OnceLock::new();
+    DDL.get_or_init(|| {
+        let template = format!("sugang_tpl_{}", migrations_fingerprint());
+        let mut conn = admin_conn();
+        // Several test processes may start at once: one of them builds the template.
+        sql_query("SELECT GET_LOCK('sugang_test_template', 120)").execute(&mut conn).expect("lock");
+        drop_stale_databases(&mut conn);
+        let exists: Vec<Name> = sql_query(format!(
+            "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME = '{template}'"
+        ))
+        .load(&mut conn)
+        .expect("schemata");
+        if exists.is_empty() {
+            sql_query(format!("CREATE DATABASE `{template}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+                .execute(&mut conn)
+                .expect("create template");
+            let mut tpl = MysqlConnection::establish(&url_for(&template)).expect("template connection");
+            if let Err(e) = sugang::db::run_migrations(&mut tpl) {
+                let _ = sql_query(format!("DROP DATABASE `{template}`")).execute(&mut conn);
+                panic!("migrations failed: {e}");
+            }
+        }
+        let tables: Vec<Name> = sql_query(format!(
+            "SELECT TABLE_NAME AS name FROM information_schema.TABLES WHERE TABLE_SCHEMA = '{template}' ORDER BY TABLE_NAME"
+        ))
+        .load(&mut conn)
+        .expect("tables");
+        let mut ddl = Vec::new();
+        for t in tables {
+            let rows: Vec<CreateTable> =
+                sql_query(format!("SHOW CREATE TABLE `{template}`.`{}`", t.name)).load(&mut conn).expect("ddl");
+            ddl.push(rows.into_iter().next().expect("one row").ddl);
+        }
+        sql_query("SELECT RELEASE_LOCK('sugang_test_template')").execute(&mut conn).expect("unlock");
+        (template, ddl)
+    })
+}
+
+/// Databases left behind by test processes that died (named after their pid).
+fn drop_stale_databases(conn: &mut MysqlConnection) {
+    let names: Vec<Name> = sql_query(
+        "SELECT SCHEMA_NAME AS name FROM information_schema.SCHEMATA WHERE SCHEMA_NAME LIKE 'sugang\\_t\\_%'",
+    )
+    .load(conn)
+    .unwrap_or_default();
+    for n in names {
+        let pid = n.name.split('_').nth(2).and_then(|p| p.parse::<u32>().ok());
+        let alive = pid.is_some_and(|p| std::path::Path::new(&format!("/proc/{p}")).exists());
+        if !alive {
+            let _ = sql_query(format!("DROP DATABASE IF EXISTS `{}`", n.name)).execute(conn);
+        }
+    }
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+/// A new, empty-but-migrated database; dropped when the guard goes.
+pub struct TestDb {
+    pub name: String,
+    pub url: String,
+}
+
+impl TestDb {
+    pub fn create() -> TestDb {
+        let (template, ddl) = template_ddl();
+        let name = format!("sugang_t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let mut conn = admin_conn();
+        sql_query(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
+            .execute(&mut conn)
+            .expect("create test database");
+        let url = url_for(&name);
+        let mut db = MysqlConnection::establish(&url).expect("test database connection");
+        sql_query("SET FOREIGN_KEY_CHECKS = 0").execute(&mut db).expect("fk off");
+        for statement in ddl {
+            sql_query(statement.as_str()).execute(&mut db).expect("create table");
+        }
+        sql_query("SET FOREIGN_KEY_CHECKS = 1").execute(&mut db).expect("fk on");
+        sql_query(format!("INSERT INTO __diesel_schema_migrations SELECT * FROM `{template}`.__diesel_schema_migrations"))
+            .execute(&mut db)
+            .expect("copy migration records");
+        TestDb { name, url }
+    }
+
+    pub fn conn(&self) -> MysqlConnection {
+        MysqlConnection::establish(&self.url).expect("test database connection")
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let _ = sql_query(format!("DROP DATABASE IF EXISTS `{}`", self.name)).execute(&mut admin_conn());
+    }
+}
+
+/// Deletes every Redis key under a prefix when dropped.
+pub struct RedisPrefix(pub String);
+
+impl Drop for RedisPrefix {
+    fn drop(&mut self) {
+        let Ok(client) = redis::Client::open(redis_url()) else { return };
+        let Ok(mut conn) = client.get_connection() else { return };
+        let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{}*", self.0)).query(&mut conn).unwrap_or_default();
+        if !keys.is_empty() {
+            let _: Result<i64, _> = redis::cmd("DEL").arg(keys).query(&mut conn);
+        }
+    }
+}
+
+pub fn test_settings(db_url: &str, prefix: &str) -> Settings {
+    let mut s = Settings::from_lookup(|_| None).expect("default settings");
+    s.listen = "127.0.0.1:0".into();
+    s.workers = 2;
+    s.database_url = db_url.to_string();
+    s.redis_url = redis_url();
+    s.redis_prefix = prefix.to_string();
+    s.db_pool_size = 8;
+    s.hash_concurrency = 2;
+    s.shutdown_timeout = Duration::from_secs(5);
+    s
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub port: u16,
+    pub db: TestDb,
+    pub state: web::Data<AppState>,
+    pub prefix: RedisPrefix,
+    handle: ServerHandle,
+}
+
+/// One shared hash for test accounts (hashing costs ~25 ms).
+fn password_hash() -> &'static str {
+    static HASH: OnceLock<String> = OnceLock::new();
+    HASH.get_or_init(|| sugang::auth::password::hash_password(PASSWORD).expect("hash"))
+}
+
+impl TestApp {
+    pub async fn spawn() -> TestApp {
+        Self::spawn_with(|_| {}).await
+    }
+
+    pub async fn spawn_with(customize: impl FnOnce(&mut Settings) + 'static) -> TestApp {
+        Self::spawn_on(TestDb::create(), customize).await
+    }
+
+    pub async fn spawn_on(db: TestDb, customize: impl FnOnce(&mut Settings) + 'static) -> TestApp {
+        let prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+        let mut settings = test_settings(&db.url, &prefix);
+        customize(&mut settings);
+        let app = Application::build(settings).await.expect("application builds");
+        let port = app.port();
+        let state = app.state();
+        let handle = app.handle();
+        tokio::spawn(app.run_until_stopped());
+        TestApp { address: format!("http://127.0.0.1:{port}"), port, db, state, prefix: RedisPrefix(prefix), handle }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A browser-like client: keeps cookies, does not follow redirects.
+    pub fn client(&self) -> Client {
+        Client::builder()
+            .cookie_store(true)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+
+    pub fn conn(&self) -> MysqlConnection {
+        self.db.conn()
+    }
+
+    // ---- data builders ----
+
+    pub fn insert_department(&self, code: &str) -> i32 {
+        use sugang::db::schema::departments;
+        let mut conn = self.conn();
+        diesel::insert_into(departments::table)
+            .values((
+                departments::code.eq(code),
+                departments::name_ko.eq(format!("{code} 학과")),
+                departments::name_en.eq(format!("Department of {code}")),
+            ))
+            .execute(&mut conn)
+            .expect("department");
+        sugang::db::last_insert_id(&mut conn).expect("id") as i32
+    }
+
+    pub fn insert_user(&self, login_id: &str, role: &str, class_year: Option<i8>) -> i32 {
+        let mut conn = self.conn();
+        insert_user(
+            &mut conn,
+            &NewUser {
+                login_id,
+                name: &format!("테스트 {login_id}"),
+                password_hash: password_hash(),
+                role,
+                department_id: None,
+                class_year,
+                status: "enrolled",
+                max_credits: None,
+            },
+        )
+        .expect("user")
+    }
+
+    pub fn insert_student(&self, login_id: &str) -> i32 {
+        self.insert_user(login_id, "student", Some(2))
+    }
+
+    pub fn insert_registrar(&self, login_id: &str) -> i32 {
+        self.insert_user(login_id, "registrar", None)
+    }
+
+    /// A current term with one open window per phase for everyone.
+    pub fn insert_current_term(&self) -> i32 {
+        let mut conn = self.conn();
+        let today = chrono::Utc::now().date_naive();
+        diesel::insert_into(terms::table)
+            .values(&NewTerm {
+                year: 2027,
+                season: "spring",
+                name_ko: "2027학년도 1학기",
+                name_en: "Spring 2027",
+                starts_on: today,
+                ends_on: today + chrono::Days::new(112),
+                is_current: true,
+                max_credits: 18,
+            })
+            .execute(&mut conn)
+            .expect("term");
+        let term_id = sugang::db::last_insert_id(&mut conn).expect("id") as i32;
+        let now = chrono::Utc::now().naive_utc();
+        for (phase, opens, closes) in [
+            ("basket", now - chrono::Duration::days(1), now + chrono::Duration::days(1)),
+            ("register", now + chrono::Duration::hours(1), now + chrono::Duration::days(3)),
+        ] {
+            diesel::insert_into(registration_windows::table)
+                .values(&NewWindow { term_id, phase, cohort: "all", opens_at: opens, closes_at: closes })
+                .execute(&mut conn)
+                .expect("window");
+        }
+        term_id
+    }
+
+    // ---- route helpers ----
+
+    pub async fn post_session(&self, client: &Client, login_id: &str, password: &str) -> Response {
+        client
+            .post(self.url("/api/v1/session"))
+            .json(&json!({ "login_id": login_id, "password": password }))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// Signs in through the API; returns the CSRF token.
+    pub async fn sign_in(&self, client: &Client, login_id: &str) -> String {
+        let res = self.post_session(client, login_id, PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::OK, "sign-in of {login_id} failed");
+        let body: Value = res.json().await.expect("json");
+        body["csrf_token"].as_str().expect("csrf token").to_string()
+    }
+
+    pub async fn get(&self, client: &Client, path: &str) -> Response {
+        client.get(self.url(path)).send().await.expect("request")
+    }
+
+    pub async fn get_me(&self, client: &Client) -> Response {
+        self.get(client, "/api/v1/me").await
+    }
+
+    pub async fn delete_session(&self, client: &Client, csrf: Option<&str>) -> Response {
+        let mut req = client.delete(self.url("/api/v1/session"));
+        if let Some(token) = csrf {
+            req = req.header("X-CSRF-Token", token);
+        }
+        req.send().await.expect("request")
+    }
+}
+
+impl Drop for TestApp {
+    fn drop(&mut self) {
+        // The stop command is sent at once; waiting for it here would block the runtime that
+        // has to carry it out.
+        drop(self.handle.stop(false));
+    }
+}
+
+pub async fn error_code(res: Response) -> String {
+    let body: Value = res.json().await.expect("json error body");
+    body["error"]["code"].as_str().expect("error code").to_string()
+}
+
+pub fn session_cookie(res: &Response) -> Option<String> {
+    res.headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .find_map(|c| c.strip_prefix("sugang_session=").map(|rest| rest.split(';').next().unwrap_or("").to_string()))
+}
+
+/// A TCP forwarder the test can cut and restore, to make MySQL or Redis unreachable for one
+/// application without touching the shared servers.
+pub struct Partition {
+    pub addr: SocketAddr,
+    open: Arc<AtomicBool>,
+    links: Arc<Mutex<Vec<JoinHandle<()>>>>,
+    accept: JoinHandle<()>,
+}
+
+impl Partition {
+    pub async fn start(target: &str) -> Partition {
+        let target: SocketAddr = target.parse().expect("target address");
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let open = Arc::new(AtomicBool::new(true));
+        let links: Arc<Mutex<Vec<JoinHandle<()>>>> = Arc::default();
+        let (o, l) = (open.clone(), links.clone());
+        let accept = tokio::spawn(async move {
+            while let Ok((mut inbound, _)) = listener.accept().await {
+                if !o.load(Ordering::SeqCst) {
+                    drop(inbound);
+                    continue;
+                }
+                let link = tokio::spawn(async move {
+                    if let Ok(mut outbound) = TcpStream::connect(target).await {
+                        let _ = tokio::io::copy_bidirectional(&mut inbound, &mut outbound).await;
+                    }
+                });
+                l.lock().expect("links").push(link);
+            }
+        });
+        Partition { addr, open, links, accept }
+    }
+
+    /// Closes every forwarded connection and refuses new ones.
+    pub fn cut(&self) {
+        self.open.store(false, Ordering::SeqCst);
+        for link in self.links.lock().expect("links").drain(..) {
+            link.abort();
+        }
+    }
+
+    pub fn restore(&self) {
+        self.open.store(true, Ordering::SeqCst);
+    }
+}
+
+impl Drop for Partition {
+    fn drop(&mut self) {
+        self.cut();
+        self.accept.abort();
+    }
+}

@@ -1,0 +1,9 @@
+//! Integration tests: the real server on port 0 against real MariaDB and Redis. Each test gets
+//! its own database (from a migrated template) and its own Redis key prefix.
+
+mod helpers;
+
+mod auth;
+mod errors;
+mod migrations;
+mod ops;
