@@ -28,8 +28,8 @@ RUN mkdir src \
  && cargo build --release --locked \
  && rm -rf src
 
-# 2. The real crate. Templates (askama) and migrations (diesel_migrations) are compiled into the
-#    binary; static/ is copied for completeness of the build context and served at run time.
+# 2. The real crate. Templates (askama), migrations (diesel_migrations) and static/ assets
+#    (include_bytes!) are compiled into the binary: the runtime image needs nothing beside it.
 COPY src/ src/
 COPY migrations/ migrations/
 COPY templates/ templates/
@@ -55,11 +55,9 @@ RUN apt-get update \
 
 WORKDIR /app
 COPY --from=builder /app/target/release/sugang /usr/local/bin/sugang
-COPY --from=builder /app/static /app/static
 
 ENV SUGANG_LISTEN=0.0.0.0:8080 \
-    SUGANG_LOG_FORMAT=json \
-    SUGANG_STATIC_DIR=/app/static
+    SUGANG_LOG_FORMAT=json
 
 # Numeric user, so Kubernetes can enforce runAsNonRoot without guessing from a name.
 USER 10001:10001

@@ -255,7 +255,11 @@ mod tests {
     fn looks_like_key(s: &str) -> bool {
         s.contains('.')
             && s.starts_with(|c: char| c.is_ascii_lowercase())
-            && s.split('.').all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_'))
+            && s.split('.').all(|p| {
+                !p.is_empty()
+                    && p.chars()
+                        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+            })
     }
 
     fn scan(dir: std::path::PathBuf, missing: &mut Vec<String>) {

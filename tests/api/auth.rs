@@ -41,7 +41,9 @@ async fn wrong_password_and_unknown_id_are_refused_alike() {
     let app = TestApp::spawn().await;
     app.insert_student("20250002");
     let client = app.client();
-    let wrong = app.post_session(&client, "20250002", "not the password").await;
+    let wrong = app
+        .post_session(&client, "20250002", "not the password")
+        .await;
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert!(session_cookie(&wrong).is_none());
     let wrong_body: serde_json::Value = wrong.json().await.expect("json");
@@ -49,7 +51,10 @@ async fn wrong_password_and_unknown_id_are_refused_alike() {
     assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
     let unknown_body: serde_json::Value = unknown.json().await.expect("json");
     assert_eq!(wrong_body["error"]["code"], "bad_credentials");
-    assert_eq!(wrong_body["error"], unknown_body["error"], "no hint which ids exist");
+    assert_eq!(
+        wrong_body["error"], unknown_body["error"],
+        "no hint which ids exist"
+    );
     assert_eq!(app.get_me(&client).await.status(), StatusCode::UNAUTHORIZED);
 }
 
@@ -59,15 +64,44 @@ async fn empty_oversized_and_malformed_sign_ins_get_clear_4xx_errors() {
     app.insert_student("20250003");
     let client = app.client();
     let cases = [
-        (json!({"login_id": "", "password": "x"}), StatusCode::UNPROCESSABLE_ENTITY, "login_id"),
-        (json!({"login_id": "20250003", "password": ""}), StatusCode::UNPROCESSABLE_ENTITY, "password"),
-        (json!({"password": "x"}), StatusCode::UNPROCESSABLE_ENTITY, "login_id"),
-        (json!({"login_id": "9".repeat(33), "password": "x"}), StatusCode::UNPROCESSABLE_ENTITY, "login_id"),
-        (json!({"login_id": "20250003", "password": "p".repeat(129)}), StatusCode::UNPROCESSABLE_ENTITY, "password"),
-        (json!({"login_id": "a'; DROP TABLE users; --", "password": "x"}), StatusCode::UNPROCESSABLE_ENTITY, "login_id"),
+        (
+            json!({"login_id": "", "password": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "login_id",
+        ),
+        (
+            json!({"login_id": "20250003", "password": ""}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "password",
+        ),
+        (
+            json!({"password": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "login_id",
+        ),
+        (
+            json!({"login_id": "9".repeat(33), "password": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "login_id",
+        ),
+        (
+            json!({"login_id": "20250003", "password": "p".repeat(129)}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "password",
+        ),
+        (
+            json!({"login_id": "a'; DROP TABLE users; --", "password": "x"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "login_id",
+        ),
     ];
     for (body, status, field) in cases {
-        let res = client.post(app.url("/api/v1/session")).json(&body).send().await.expect("request");
+        let res = client
+            .post(app.url("/api/v1/session"))
+            .json(&body)
+            .send()
+            .await
+            .expect("request");
         assert_eq!(res.status(), status, "{body}");
         let err: serde_json::Value = res.json().await.expect("json");
         assert_eq!(err["error"]["code"], "validation");
@@ -83,7 +117,12 @@ async fn empty_oversized_and_malformed_sign_ins_get_clear_4xx_errors() {
         .expect("request");
     assert_eq!(malformed.status(), StatusCode::BAD_REQUEST);
     assert_eq!(error_code(malformed).await, "bad_request");
-    let form = client.post(app.url("/api/v1/session")).body("login_id=1").send().await.expect("request");
+    let form = client
+        .post(app.url("/api/v1/session"))
+        .body("login_id=1")
+        .send()
+        .await
+        .expect("request");
     assert_eq!(form.status(), StatusCode::BAD_REQUEST);
     let huge = client
         .post(app.url("/api/v1/session"))
@@ -102,16 +141,30 @@ async fn repeated_failures_throttle_the_account_even_for_the_right_password() {
     app.insert_student("20250004");
     let client = app.client();
     for _ in 0..3 {
-        assert_eq!(app.post_session(&client, "20250004", "guess").await.status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(
+            app.post_session(&client, "20250004", "guess")
+                .await
+                .status(),
+            StatusCode::UNAUTHORIZED
+        );
     }
     let throttled = app.post_session(&client, "20250004", PASSWORD).await;
     assert_eq!(throttled.status(), StatusCode::TOO_MANY_REQUESTS);
-    let retry: u64 = throttled.headers()[header::RETRY_AFTER].to_str().expect("ascii").parse().expect("seconds");
+    let retry: u64 = throttled.headers()[header::RETRY_AFTER]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("seconds");
     assert!(retry >= 1);
     assert_eq!(error_code(throttled).await, "rate_limited");
     // Another account from the same address is unaffected.
     app.insert_student("20250005");
-    assert_eq!(app.post_session(&client, "20250005", PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.post_session(&client, "20250005", PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -119,7 +172,9 @@ async fn one_address_is_throttled_across_accounts() {
     let app = TestApp::spawn_with(|s| s.login_address_limit = 4).await;
     let client = app.client();
     for i in 0..4 {
-        let res = app.post_session(&client, &format!("2025100{i}"), "guess").await;
+        let res = app
+            .post_session(&client, &format!("2025100{i}"), "guess")
+            .await;
         assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
     }
     let res = app.post_session(&client, "20251009", "guess").await;
@@ -132,8 +187,10 @@ async fn the_session_cookie_changes_at_every_sign_in() {
     let app = TestApp::spawn().await;
     app.insert_student("20250006");
     let client = app.client();
-    let first = session_cookie(&app.post_session(&client, "20250006", PASSWORD).await).expect("first");
-    let second = session_cookie(&app.post_session(&client, "20250006", PASSWORD).await).expect("second");
+    let first =
+        session_cookie(&app.post_session(&client, "20250006", PASSWORD).await).expect("first");
+    let second =
+        session_cookie(&app.post_session(&client, "20250006", PASSWORD).await).expect("second");
     assert_ne!(first, second);
 }
 
@@ -144,8 +201,14 @@ async fn after_sign_out_the_old_cookie_is_refused() {
     let client = app.client();
     let res = app.post_session(&client, "20250007", PASSWORD).await;
     let cookie = session_cookie(&res).expect("cookie");
-    let csrf = res.json::<serde_json::Value>().await.expect("json")["csrf_token"].as_str().expect("t").to_string();
-    assert_eq!(app.delete_session(&client, Some(&csrf)).await.status(), StatusCode::NO_CONTENT);
+    let csrf = res.json::<serde_json::Value>().await.expect("json")["csrf_token"]
+        .as_str()
+        .expect("t")
+        .to_string();
+    assert_eq!(
+        app.delete_session(&client, Some(&csrf)).await.status(),
+        StatusCode::NO_CONTENT
+    );
     // A client that kept the old cookie (a copy, a stolen value) gets nowhere.
     let replay = reqwest::Client::new()
         .get(app.url("/api/v1/me"))
@@ -162,7 +225,12 @@ async fn fifty_parallel_sign_ins_leave_exactly_one_valid_session() {
     let app = TestApp::spawn().await;
     app.insert_student("20250008");
     let clients: Vec<_> = (0..50).map(|_| app.client()).collect();
-    let results = join_all(clients.iter().map(|c| app.post_session(c, "20250008", PASSWORD))).await;
+    let results = join_all(
+        clients
+            .iter()
+            .map(|c| app.post_session(c, "20250008", PASSWORD)),
+    )
+    .await;
     let mut cookies = HashSet::new();
     for res in results {
         assert_eq!(res.status(), StatusCode::OK);
@@ -198,12 +266,18 @@ async fn an_older_session_is_told_it_was_replaced() {
     app.sign_in(&laptop, "20250009").await;
     let page = app.get(&phone, "/").await;
     assert_eq!(page.status(), StatusCode::SEE_OTHER);
-    let location = page.headers()[header::LOCATION].to_str().expect("ascii").to_string();
+    let location = page.headers()[header::LOCATION]
+        .to_str()
+        .expect("ascii")
+        .to_string();
     assert!(location.starts_with("/login?notice=replaced"), "{location}");
     let login = app.get(&phone, &location).await;
     let html = login.text().await.expect("html");
     assert!(html.contains("data-notice=\"login.notice.replaced\""));
-    assert!(html.contains("다른 곳에서 로그인"), "Korean notice by default");
+    assert!(
+        html.contains("다른 곳에서 로그인"),
+        "Korean notice by default"
+    );
 }
 
 #[tokio::test]
@@ -233,10 +307,19 @@ async fn state_changes_without_the_right_csrf_token_are_refused_and_change_nothi
         .await
         .expect("request");
     assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
-    assert_eq!(app.get_me(&client).await.status(), StatusCode::OK, "still signed in");
+    assert_eq!(
+        app.get_me(&client).await.status(),
+        StatusCode::OK,
+        "still signed in"
+    );
 
     // The form with the right token signs out.
-    let ok = client.post(app.url("/logout")).form(&[("csrf_token", csrf.as_str())]).send().await.expect("request");
+    let ok = client
+        .post(app.url("/logout"))
+        .form(&[("csrf_token", csrf.as_str())])
+        .send()
+        .await
+        .expect("request");
     assert_eq!(ok.status(), StatusCode::SEE_OTHER);
     assert_eq!(app.get_me(&client).await.status(), StatusCode::UNAUTHORIZED);
 }
@@ -251,7 +334,10 @@ async fn students_cannot_open_registrar_routes() {
     app.sign_in(&student, "20250011").await;
     let page = app.get(&student, "/admin").await;
     assert_eq!(page.status(), StatusCode::FORBIDDEN);
-    assert!(page.headers()[header::CONTENT_TYPE].to_str().expect("ascii").starts_with("text/html"));
+    assert!(page.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/html"));
     let api = app.get(&student, "/api/v1/admin/summary").await;
     assert_eq!(api.status(), StatusCode::FORBIDDEN);
     assert_eq!(error_code(api).await, "forbidden");
@@ -287,20 +373,36 @@ async fn the_sign_in_form_works_and_needs_its_form_token() {
     let forged = app
         .client()
         .post(app.url("/login"))
-        .form(&[("login_id", "20250012"), ("password", PASSWORD), ("form_token", token.as_str())])
+        .form(&[
+            ("login_id", "20250012"),
+            ("password", PASSWORD),
+            ("form_token", token.as_str()),
+        ])
         .send()
         .await
         .expect("request");
-    assert_eq!(forged.status(), StatusCode::FORBIDDEN, "a token without its cookie is refused");
+    assert_eq!(
+        forged.status(),
+        StatusCode::FORBIDDEN,
+        "a token without its cookie is refused"
+    );
 
     let bad = client
         .post(app.url("/login"))
-        .form(&[("login_id", "20250012"), ("password", "nope"), ("form_token", token.as_str())])
+        .form(&[
+            ("login_id", "20250012"),
+            ("password", "nope"),
+            ("form_token", token.as_str()),
+        ])
         .send()
         .await
         .expect("request");
     assert_eq!(bad.status(), StatusCode::UNAUTHORIZED);
-    assert!(bad.text().await.expect("html").contains("id=\"login-error\""));
+    assert!(bad
+        .text()
+        .await
+        .expect("html")
+        .contains("id=\"login-error\""));
 
     let ok = client
         .post(app.url("/login"))
@@ -318,7 +420,10 @@ async fn the_sign_in_form_works_and_needs_its_form_token() {
     let home = app.get(&client, "/").await;
     assert_eq!(home.status(), StatusCode::OK);
     let html = home.text().await.expect("html");
-    assert!(html.contains("2027학년도 1학기"), "home shows the current term");
+    assert!(
+        html.contains("2027학년도 1학기"),
+        "home shows the current term"
+    );
     assert!(html.contains("18학점"), "home shows the credit limit");
 }
 

@@ -8,7 +8,10 @@ async fn unknown_pages_get_an_html_404_and_unknown_api_paths_a_json_404() {
     let client = app.client();
     let page = app.get(&client, "/no-such-page").await;
     assert_eq!(page.status(), StatusCode::NOT_FOUND);
-    assert!(page.headers()[header::CONTENT_TYPE].to_str().expect("ascii").starts_with("text/html"));
+    assert!(page.headers()[header::CONTENT_TYPE]
+        .to_str()
+        .expect("ascii")
+        .starts_with("text/html"));
     let html = page.text().await.expect("html");
     assert!(html.contains("<html lang=\"ko\">"));
     assert!(html.contains("찾는 페이지나 항목이 없습니다"));
@@ -24,8 +27,14 @@ async fn english_comes_from_the_query_the_cookie_or_accept_language() {
     let client = app.client();
     let res = app.get(&client, "/login?lang=en").await;
     let set_cookie: Vec<_> = res.headers().get_all(header::SET_COOKIE).iter().collect();
-    assert!(set_cookie.iter().any(|c| c.to_str().unwrap_or("").starts_with("lang=en")));
-    assert!(res.text().await.expect("html").contains("Sign in with your student or staff number"));
+    assert!(set_cookie
+        .iter()
+        .any(|c| c.to_str().unwrap_or("").starts_with("lang=en")));
+    assert!(res
+        .text()
+        .await
+        .expect("html")
+        .contains("Sign in with your student or staff number"));
     // The cookie keeps English on the next page.
     let next = app.get(&client, "/login").await.text().await.expect("html");
     assert!(next.contains("<html lang=\"en\">"));
@@ -45,7 +54,11 @@ async fn english_comes_from_the_query_the_cookie_or_accept_language() {
 async fn wrong_methods_and_bad_paths_are_client_errors() {
     let app = TestApp::spawn().await;
     let client = app.client();
-    let res = client.put(app.url("/api/v1/session")).send().await.expect("request");
+    let res = client
+        .put(app.url("/api/v1/session"))
+        .send()
+        .await
+        .expect("request");
     assert!(res.status().is_client_error(), "{}", res.status());
     let res = app.get(&client, "/static/../../etc/passwd").await;
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
@@ -81,7 +94,10 @@ async fn pages_that_need_a_sign_in_redirect_to_it() {
     let app = TestApp::spawn().await;
     let res = app.get(&app.client(), "/").await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    assert_eq!(res.headers()[header::LOCATION], "/login?notice=required&next=%2F");
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        "/login?notice=required&next=%2F"
+    );
     let api = app.get(&app.client(), "/api/v1/me").await;
     assert_eq!(api.status(), StatusCode::UNAUTHORIZED);
     assert_eq!(error_code(api).await, "unauthenticated");

@@ -29,7 +29,8 @@ use sugang::startup::{AppState, Application};
 pub const PASSWORD: &str = "correct horse battery";
 
 pub fn base_url() -> String {
-    std::env::var("DATABASE_URL").unwrap_or_else(|_| "mysql://sugang:sugang@127.0.0.1:3306/sugang".into())
+    std::env::var("DATABASE_URL")
+        .unwrap_or_else(|_| "mysql://sugang:sugang@127.0.0.1:3306/sugang".into())
 }
 
 pub fn redis_url() -> String {
@@ -39,12 +40,16 @@ pub fn redis_url() -> String {
 /// `mysql://user:pass@host:port/<name>`
 pub fn url_for(name: &str) -> String {
     let base = base_url();
-    let server = base.rsplit_once('/').map(|(s, _)| s.to_string()).unwrap_or(base);
+    let server = base
+        .rsplit_once('/')
+        .map(|(s, _)| s.to_string())
+        .unwrap_or(base);
     format!("{server}/{name}")
 }
 
 fn admin_conn() -> MysqlConnection {
-    MysqlConnection::establish(&base_url()).expect("MariaDB reachable as the app user (run scripts/services.sh)")
+    MysqlConnection::establish(&base_url())
+        .expect("MariaDB reachable as the app user (run scripts/services.sh)")
 }
 
 #[derive(QueryableByName)]
@@ -151,18 +156,30 @@ pub struct TestDb {
 impl TestDb {
     pub fn create() -> TestDb {
         let (template, ddl) = template_ddl();
-        let name = format!("sugang_t_{}_{}", std::process::id(), COUNTER.fetch_add(1, Ordering::SeqCst));
+        let name = format!(
+            "sugang_t_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::SeqCst)
+        );
         let mut conn = admin_conn();
-        sql_query(format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"))
-            .execute(&mut conn)
-            .expect("create test database");
+        sql_query(format!(
+            "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+        ))
+        .execute(&mut conn)
+        .expect("create test database");
         let url = url_for(&name);
         let mut db = MysqlConnection::establish(&url).expect("test database connection");
-        sql_query("SET FOREIGN_KEY_CHECKS = 0").execute(&mut db).expect("fk off");
+        sql_query("SET FOREIGN_KEY_CHECKS = 0")
+            .execute(&mut db)
+            .expect("fk off");
         for statement in ddl {
-            sql_query(statement.as_str()).execute(&mut db).expect("create table");
+            sql_query(statement.as_str())
+                .execute(&mut db)
+                .expect("create table");
         }
-        sql_query("SET FOREIGN_KEY_CHECKS = 1").execute(&mut db).expect("fk on");
+        sql_query("SET FOREIGN_KEY_CHECKS = 1")
+            .execute(&mut db)
+            .expect("fk on");
         sql_query(format!("INSERT INTO __diesel_schema_migrations SELECT * FROM `{template}`.__diesel_schema_migrations"))
             .execute(&mut db)
             .expect("copy migration records");
@@ -176,7 +193,8 @@ impl TestDb {
 
 impl Drop for TestDb {
     fn drop(&mut self) {
-        let _ = sql_query(format!("DROP DATABASE IF EXISTS `{}`", self.name)).execute(&mut admin_conn());
+        let _ = sql_query(format!("DROP DATABASE IF EXISTS `{}`", self.name))
+            .execute(&mut admin_conn());
     }
 }
 
@@ -185,9 +203,16 @@ pub struct RedisPrefix(pub String);
 
 impl Drop for RedisPrefix {
     fn drop(&mut self) {
-        let Ok(client) = redis::Client::open(redis_url()) else { return };
-        let Ok(mut conn) = client.get_connection() else { return };
-        let keys: Vec<String> = redis::cmd("KEYS").arg(format!("{}*", self.0)).query(&mut conn).unwrap_or_default();
+        let Ok(client) = redis::Client::open(redis_url()) else {
+            return;
+        };
+        let Ok(mut conn) = client.get_connection() else {
+            return;
+        };
+        let keys: Vec<String> = redis::cmd("KEYS")
+            .arg(format!("{}*", self.0))
+            .query(&mut conn)
+            .unwrap_or_default();
         if !keys.is_empty() {
             let _: Result<i64, _> = redis::cmd("DEL").arg(keys).query(&mut conn);
         }
@@ -235,12 +260,21 @@ impl TestApp {
         let prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
         let mut settings = test_settings(&db.url, &prefix);
         customize(&mut settings);
-        let app = Application::build(settings).await.expect("application builds");
+        let app = Application::build(settings)
+            .await
+            .expect("application builds");
         let port = app.port();
         let state = app.state();
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
-        TestApp { address: format!("http://127.0.0.1:{port}"), port, db, state, prefix: RedisPrefix(prefix), handle }
+        TestApp {
+            address: format!("http://127.0.0.1:{port}"),
+            port,
+            db,
+            state,
+            prefix: RedisPrefix(prefix),
+            handle,
+        }
     }
 
     pub fn url(&self, path: &str) -> String {
@@ -322,11 +356,25 @@ impl TestApp {
         let term_id = sugang::db::last_insert_id(&mut conn).expect("id") as i32;
         let now = chrono::Utc::now().naive_utc();
         for (phase, opens, closes) in [
-            ("basket", now - chrono::Duration::days(1), now + chrono::Duration::days(1)),
-            ("register", now + chrono::Duration::hours(1), now + chrono::Duration::days(3)),
+            (
+                "basket",
+                now - chrono::Duration::days(1),
+                now + chrono::Duration::days(1),
+            ),
+            (
+                "register",
+                now + chrono::Duration::hours(1),
+                now + chrono::Duration::days(3),
+            ),
         ] {
             diesel::insert_into(registration_windows::table)
-                .values(&NewWindow { term_id, phase, cohort: "all", opens_at: opens, closes_at: closes })
+                .values(&NewWindow {
+                    term_id,
+                    phase,
+                    cohort: "all",
+                    opens_at: opens,
+                    closes_at: closes,
+                })
                 .execute(&mut conn)
                 .expect("window");
         }
@@ -379,7 +427,10 @@ impl Drop for TestApp {
 
 pub async fn error_code(res: Response) -> String {
     let body: Value = res.json().await.expect("json error body");
-    body["error"]["code"].as_str().expect("error code").to_string()
+    body["error"]["code"]
+        .as_str()
+        .expect("error code")
+        .to_string()
 }
 
 pub fn session_cookie(res: &Response) -> Option<String> {
@@ -387,7 +438,10 @@ pub fn session_cookie(res: &Response) -> Option<String> {
         .get_all(header::SET_COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
-        .find_map(|c| c.strip_prefix("sugang_session=").map(|rest| rest.split(';').next().unwrap_or("").to_string()))
+        .find_map(|c| {
+            c.strip_prefix("sugang_session=")
+                .map(|rest| rest.split(';').next().unwrap_or("").to_string())
+        })
 }
 
 /// A TCP forwarder the test can cut and restore, to make MySQL or Redis unreachable for one
@@ -421,7 +475,12 @@ impl Partition {
                 l.lock().expect("links").push(link);
             }
         });
-        Partition { addr, open, links, accept }
+        Partition {
+            addr,
+            open,
+            links,
+            accept,
+        }
     }
 
     /// Closes every forwarded connection and refuses new ones.

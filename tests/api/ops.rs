@@ -45,21 +45,36 @@ async fn readiness_follows_mysql_and_recovers_by_itself() {
 
     mysql.cut();
     assert!(wait_for_status(&app, "/readyz", StatusCode::SERVICE_UNAVAILABLE).await);
-    let body: serde_json::Value = app.get(&app.client(), "/readyz").await.json().await.expect("json");
+    let body: serde_json::Value = app
+        .get(&app.client(), "/readyz")
+        .await
+        .json()
+        .await
+        .expect("json");
     assert_eq!(body["mysql"], "unreachable");
     assert_eq!(body["redis"], "ok");
-    assert_eq!(app.get(&app.client(), "/healthz").await.status(), StatusCode::OK, "alive all along");
+    assert_eq!(
+        app.get(&app.client(), "/healthz").await.status(),
+        StatusCode::OK,
+        "alive all along"
+    );
     // A request that needs MySQL fails fast with 503, not 500.
     let res = app.post_session(&app.client(), "20990001", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
 
     mysql.restore();
-    assert!(wait_for_status(&app, "/readyz", StatusCode::OK).await, "recovers without a restart");
+    assert!(
+        wait_for_status(&app, "/readyz", StatusCode::OK).await,
+        "recovers without a restart"
+    );
 }
 
 #[tokio::test]
 async fn readiness_follows_redis_and_recovers_by_itself() {
-    let target = redis_url().trim_start_matches("redis://").trim_end_matches('/').to_string();
+    let target = redis_url()
+        .trim_start_matches("redis://")
+        .trim_end_matches('/')
+        .to_string();
     let redis = Partition::start(&target).await;
     let proxied = format!("redis://{}", redis.addr);
     let app = TestApp::spawn_with(move |s| s.redis_url = proxied).await;
@@ -68,13 +83,21 @@ async fn readiness_follows_redis_and_recovers_by_itself() {
 
     redis.cut();
     assert!(wait_for_status(&app, "/readyz", StatusCode::SERVICE_UNAVAILABLE).await);
-    assert_eq!(app.get(&app.client(), "/healthz").await.status(), StatusCode::OK);
+    assert_eq!(
+        app.get(&app.client(), "/healthz").await.status(),
+        StatusCode::OK
+    );
     let res = app.post_session(&app.client(), "20250101", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::SERVICE_UNAVAILABLE);
 
     redis.restore();
     assert!(wait_for_status(&app, "/readyz", StatusCode::OK).await);
-    assert_eq!(app.post_session(&app.client(), "20250101", PASSWORD).await.status(), StatusCode::OK);
+    assert_eq!(
+        app.post_session(&app.client(), "20250101", PASSWORD)
+            .await
+            .status(),
+        StatusCode::OK
+    );
 }
 
 #[tokio::test]
@@ -84,7 +107,12 @@ async fn metrics_describe_requests_by_route_pattern_and_sign_ins_by_outcome() {
     let client = app.client();
     app.sign_in(&client, "20250102").await;
     app.get(&client, "/static/app.css").await;
-    let text = app.get(&client, "/metrics").await.text().await.expect("text");
+    let text = app
+        .get(&client, "/metrics")
+        .await
+        .text()
+        .await
+        .expect("text");
     for name in [
         "http_requests_total",
         "http_request_duration_seconds",
@@ -94,11 +122,19 @@ async fn metrics_describe_requests_by_route_pattern_and_sign_ins_by_outcome() {
         "sugang_redis_pool_connections",
         "sugang_ready",
     ] {
-        assert!(text.contains(&format!("# HELP {name} ")), "{name} is described");
+        assert!(
+            text.contains(&format!("# HELP {name} ")),
+            "{name} is described"
+        );
     }
-    assert!(text.contains("route=\"/static/{name}\""), "labelled by pattern, not path");
+    assert!(
+        text.contains("route=\"/static/{name}\""),
+        "labelled by pattern, not path"
+    );
     assert!(!text.contains("route=\"/static/app.css\""));
-    assert!(text.lines().any(|l| l.starts_with("sugang_logins_total{outcome=\"ok\"}") && !l.ends_with(" 0")));
+    assert!(text
+        .lines()
+        .any(|l| l.starts_with("sugang_logins_total{outcome=\"ok\"}") && !l.ends_with(" 0")));
     assert!(text.contains("http_request_duration_seconds_bucket"));
 }
 
@@ -120,8 +156,15 @@ fn spawn_binary(db_url: &str, prefix: &str, delay_secs: u64) -> (std::process::C
         .expect("binary starts");
     let stdout = child.stdout.take().expect("stdout");
     let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).expect("listening line");
-    let port = line.trim().rsplit(' ').next().and_then(|p| p.parse().ok()).expect("port in the listening line");
+    BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("listening line");
+    let port = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port in the listening line");
     (child, port)
 }
 
@@ -134,7 +177,15 @@ async fn sigterm_turns_readiness_off_and_finishes_every_in_flight_request() {
     let (mut child, port) = spawn_binary(&app.db.url, &prefix, 1);
     let base = format!("http://127.0.0.1:{port}");
     let client = reqwest::Client::new();
-    assert_eq!(client.get(format!("{base}/readyz")).send().await.expect("ready").status(), StatusCode::OK);
+    assert_eq!(
+        client
+            .get(format!("{base}/readyz"))
+            .send()
+            .await
+            .expect("ready")
+            .status(),
+        StatusCode::OK
+    );
 
     // Sign-ins hash one at a time here, so 40 of them keep the server busy for a while.
     let requests = (0..40).map(|_| {
@@ -151,18 +202,37 @@ async fn sigterm_turns_readiness_off_and_finishes_every_in_flight_request() {
     });
     let in_flight = tokio::spawn(join_all(requests));
     tokio::time::sleep(Duration::from_millis(150)).await;
-    let status = Command::new("kill").arg("-TERM").arg(child.id().to_string()).status().expect("kill");
+    let status = Command::new("kill")
+        .arg("-TERM")
+        .arg(child.id().to_string())
+        .status()
+        .expect("kill");
     assert!(status.success());
     tokio::time::sleep(Duration::from_millis(100)).await;
-    let draining = client.get(format!("{base}/readyz")).send().await.expect("readyz while draining");
+    let draining = client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .expect("readyz while draining");
     assert_eq!(draining.status(), StatusCode::SERVICE_UNAVAILABLE);
-    assert_eq!(client.get(format!("{base}/healthz")).send().await.expect("healthz").status(), StatusCode::OK);
+    assert_eq!(
+        client
+            .get(format!("{base}/healthz"))
+            .send()
+            .await
+            .expect("healthz")
+            .status(),
+        StatusCode::OK
+    );
 
     let results = in_flight.await.expect("join");
     assert_eq!(results.len(), 40);
     for r in results {
         assert_eq!(r.expect("no request lost"), StatusCode::OK);
     }
-    let exit = tokio::task::spawn_blocking(move || child.wait()).await.expect("join").expect("wait");
+    let exit = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .expect("join")
+        .expect("wait");
     assert!(exit.success(), "clean exit after draining: {exit:?}");
 }

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs every test: Rust unit and integration tests against real MariaDB and Redis, the browser
+# journeys (Playwright + Debian's Chromium) and the offline delivery checks against a live server.
+# Installs what it needs; safe to run on a fresh Debian machine and again and again.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+scripts/services.sh
+export DATABASE_URL=${DATABASE_URL:-mysql://sugang:sugang@127.0.0.1:3306/sugang}
+export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
+
+logs=$root/target/test-logs
+mkdir -p "$logs"
+
+echo "==> cargo fmt --check"
+cargo fmt --check
+
+echo "==> cargo test"
+cargo test --locked --all-targets 2>&1 | tee "$logs/cargo.log"
+
+# A live server on a database of its own, seeded with a small demo set, for the browser
+# journeys and the live /metrics checks.
+server=$(mktemp -d)
+db="sugang_e2e_$$"
+e2e_url="${DATABASE_URL%/*}/$db"
+mysql_args=(-h 127.0.0.1 -u sugang -psugang)
+cleanup() {
+  if [ -n "${server_pid:-}" ]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  mariadb "${mysql_args[@]}" -e "DROP DATABASE IF EXISTS \`$db\`" 2>/dev/null || true
+  rm -rf "$server"
+}
+trap cleanup EXIT
+mariadb "${mysql_args[@]}" -e "CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+echo "==> seeding $db"
+DATABASE_URL=$e2e_url target/debug/sugang seed --students 400 > "$logs/seed.log"
+student=$(mariadb "${mysql_args[@]}" -N -e "SELECT login_id FROM users WHERE role='student' AND class_year=2 AND status='enrolled' AND id NOT IN (SELECT student_id FROM holds) ORDER BY id LIMIT 1" "$db")
+
+DATABASE_URL=$e2e_url SUGANG_LISTEN=127.0.0.1:0 SUGANG_REDIS_PREFIX="e2e:$$:" RUST_LOG=warn \
+  target/debug/sugang serve > "$server/out" 2> "$logs/server.err" &
+server_pid=$!
+for _ in $(seq 1 100); do
+  grep -q "listening on port" "$server/out" 2>/dev/null && break
+  sleep 0.1
+done
+port=$(awk '/listening on port/ {print $NF}' "$server/out")
+[ -n "$port" ] || { echo "server did not start"; cat "$logs/server.err"; exit 1; }
+base="http://127.0.0.1:$port"
+curl -fsS "$base/healthz" > /dev/null
+curl -fsS "$base/readyz" > /dev/null
+
+echo "==> browser journeys ($base, student $student)"
+browser_rc=0
+scripts/browser-test.sh "$base" "$student" 2>&1 | tee "$logs/browser.log" || browser_rc=$?
+
+echo "==> delivery checks"
+deploy_rc=0
+scripts/check-deploy.sh "$base" 2>&1 | tee "$logs/deploy.log" || deploy_rc=$?
+
+# One closing line for the whole run.
+passed=$(grep -Eo 'test result: [a-z]+\. [0-9]+ passed' "$logs/cargo.log" | awk '{s+=$4} END {print s+0}')
+failed=$(grep -Eo '[0-9]+ failed' "$logs/cargo.log" | awk '{s+=$1} END {print s+0}')
+bpass=$(grep -Eo '^# pass [0-9]+' "$logs/browser.log" | awk '{s+=$3} END {print s+0}')
+bfail=$(grep -Eo '^# fail [0-9]+' "$logs/browser.log" | awk '{s+=$3} END {print s+0}')
+deploy_failed=0
+[ "$deploy_rc" = 0 ] || deploy_failed=1
+echo
+echo "rust: $passed passed, $failed failed; browser: $bpass passed, $bfail failed; delivery checks: rc=$deploy_rc"
+echo "$((passed + bpass)) passed, $((failed + bfail + deploy_failed)) failed"
+[ "$browser_rc" = 0 ] && [ "$deploy_rc" = 0 ] && [ "$bfail" = 0 ]
