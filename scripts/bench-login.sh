@@ -8,7 +8,7 @@ conns=${1:-200}
 secs=${2:-20}
 scripts/services.sh >/dev/null
 command -v wrk >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null; }
-cargo build --release --quiet
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet
 db="sugang_bench"
 url="mysql://sugang:sugang@127.0.0.1:3306/$db"
 m=(-h 127.0.0.1 -u sugang -psugang)
@@ -27,7 +27,7 @@ for _ in $(seq 1 100); do grep -q "listening on port" "$out" && break; sleep 0.1
 port=$(awk '/listening on port/ {print $NF}' "$out")
 echo "server pid $pid on port $port; $conns connections for ${secs}s"
 peak=0
-( while kill -0 $pid 2>/dev/null; do grep VmHWM /proc/$pid/status | awk '{print $2}' > "$out.hwm"; sleep 0.5; done ) &
+( while kill -0 $pid 2>/dev/null; do grep VmHWM /proc/$pid/status | awk '{print $2}' > "$out.hwm"; [ -n "${WATCH:-}" ] && awk '/VmRSS|Threads/ {printf "%s %s  ", $1, $2} END {print ""}' /proc/$pid/status; sleep 0.5; done ) &
 STUDENTS_FILE=$ids DEMO_PASSWORD=sugang-demo wrk -t2 -c"$conns" -d"${secs}s" --timeout 30s \
   -s bench/login.lua "http://127.0.0.1:$port" | tail -4
 peak=$(cat "$out.hwm" 2>/dev/null || echo 0)

@@ -6,10 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 base=${1:?base url}
 student=${2:?student login id}
-if ! command -v chromium >/dev/null 2>&1; then
+# Korean fonts only make the screenshots legible; the journeys do not depend on them.
+if ! command -v chromium >/dev/null 2>&1 || ! dpkg-query -W fonts-nanum >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" != "0" ] && SUDO="sudo"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium >/dev/null
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq chromium fonts-nanum >/dev/null
 fi
 if ! command -v node >/dev/null 2>&1; then
   SUDO=""; [ "$(id -u)" != "0" ] && SUDO="sudo"

@@ -71,6 +71,7 @@ impl Application {
             .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", settings.listen))?;
         let port = listener.local_addr()?.port();
         let workers = settings.workers;
+        let blocking_threads = (settings.db_pool_size as usize).max(2);
         let shutdown_timeout = settings.shutdown_timeout.as_secs();
         let state = web::Data::new(AppState::new(settings)?);
         let app_state = state.clone();
@@ -92,6 +93,9 @@ impl Application {
                 .default_service(web::to(not_found))
         })
         .workers(workers)
+        // Blocking work is database calls (hashing has its own threads): more threads than pool
+        // connections would only queue inside the pool, each holding a stack and allocator arena.
+        .worker_max_blocking_threads(blocking_threads)
         .shutdown_timeout(shutdown_timeout)
         .disable_signals()
         .listen(listener)?

@@ -1,15 +1,14 @@
 //! Password hashing: argon2id at OWASP parameters (19 MiB, t=2, p=1). Each hash costs ~25 ms of
-//! CPU and 19 MiB, so hashing runs on the blocking pool behind a semaphore: a sign-in storm queues
-//! instead of exhausting memory or starving registration on the async workers.
+//! CPU and 19 MiB, so hashing runs on a few dedicated threads: a sign-in storm queues instead of
+//! exhausting memory or starving registration on the async workers.
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Instant;
 
-use actix_web::web;
 use argon2::password_hash::rand_core::OsRng;
 use argon2::password_hash::{PasswordHash, PasswordHasher as _, PasswordVerifier, SaltString};
 use argon2::{Algorithm, Argon2, Params, Version};
-use tokio::sync::{OnceCell, Semaphore};
+use tokio::sync::{oneshot, OnceCell};
 
 use crate::web::AppError;
 
@@ -38,18 +37,39 @@ pub fn verify_password(stored: &str, password: &str) -> bool {
     }
 }
 
+type Job = Box<dyn FnOnce() + Send>;
+
+/// A small pool of dedicated hashing threads: the pool size is the concurrency bound, and each
+/// thread reuses its own 19 MiB working memory. (Hashing on the shared blocking pool let every
+/// one of its many threads keep an allocator arena with that memory: gigabytes under a storm.)
 #[derive(Clone)]
 pub struct Hasher {
-    permits: Arc<Semaphore>,
+    jobs: std::sync::mpsc::Sender<Job>,
     dummy: Arc<OnceCell<String>>,
 }
 
 impl Hasher {
     pub fn new(concurrency: usize) -> Self {
-        Hasher {
-            permits: Arc::new(Semaphore::new(concurrency)),
-            dummy: Arc::new(OnceCell::new()),
+        let (jobs, queue) = std::sync::mpsc::channel::<Job>();
+        let queue = Arc::new(Mutex::new(queue));
+        for n in 0..concurrency.max(1) {
+            let queue = queue.clone();
+            let spawned = std::thread::Builder::new().name(format!("password-hash-{n}")).spawn(move || loop {
+                // The lock is held only while waiting for the next job, not while hashing.
+                let job = match queue.lock() {
+                    Ok(rx) => rx.recv(),
+                    Err(_) => return,
+                };
+                match job {
+                    Ok(job) => job(),
+                    Err(_) => return, // every Hasher clone is gone
+                }
+            });
+            if let Err(e) = spawned {
+                tracing::error!(error = %e, "cannot start a password hashing thread");
+            }
         }
+        Hasher { jobs, dummy: Arc::new(OnceCell::new()) }
     }
 
     /// Verifies against `stored`, or against a dummy hash when the account does not exist, so an
@@ -60,16 +80,12 @@ impl Hasher {
             Some(h) => h,
             None => self.dummy().await?,
         };
-        let ok = self
-            .bounded(move || verify_password(&stored, &password))
-            .await?;
+        let ok = self.bounded(move || verify_password(&stored, &password)).await?;
         Ok(known && ok)
     }
 
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
-        self.bounded(move || hash_password(&password))
-            .await?
-            .map_err(AppError::Internal)
+        self.bounded(move || hash_password(&password)).await?.map_err(AppError::Internal)
     }
 
     async fn dummy(&self) -> Result<String, AppError> {
@@ -83,26 +99,23 @@ impl Hasher {
             .cloned()
     }
 
-    async fn bounded<T: Send + 'static>(
-        &self,
-        f: impl FnOnce() -> T + Send + 'static,
-    ) -> Result<T, AppError> {
+    async fn bounded<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
         let queue = metrics::gauge!("sugang_password_hash_queue");
-        queue.increment(1.0);
-        let permit = self.permits.clone().acquire_owned().await;
-        queue.decrement(1.0);
-        let permit = permit.map_err(|e| AppError::Internal(e.into()))?;
-        let started = Instant::now();
-        let out = web::block(move || {
+        let (tx, rx) = oneshot::channel();
+        let waiting = queue.clone();
+        waiting.increment(1.0);
+        let job: Job = Box::new(move || {
+            waiting.decrement(1.0);
+            let started = Instant::now();
             let out = f();
-            drop(permit);
-            out
-        })
-        .await
-        .map_err(|e| AppError::Internal(e.into()))?;
-        metrics::histogram!("sugang_password_hash_duration_seconds")
-            .record(started.elapsed().as_secs_f64());
-        Ok(out)
+            metrics::histogram!("sugang_password_hash_duration_seconds").record(started.elapsed().as_secs_f64());
+            let _ = tx.send(out);
+        });
+        if self.jobs.send(job).is_err() {
+            queue.decrement(1.0);
+            return Err(AppError::Internal(anyhow::anyhow!("password hashing threads are gone")));
+        }
+        rx.await.map_err(|_| AppError::Internal(anyhow::anyhow!("password hashing thread failed")))
     }
 }
 

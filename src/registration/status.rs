@@ -53,9 +53,9 @@ pub struct Standing {
 }
 
 impl Standing {
-    /// The first window that has not closed yet, for the countdown.
+    /// The soonest window that has not opened yet, for the countdown.
     pub fn next_window(&self) -> Option<&WindowInfo> {
-        self.windows.iter().find(|w| w.state != WindowState::Closed)
+        self.windows.iter().filter(|w| w.state == WindowState::Upcoming).min_by_key(|w| w.opens_at)
     }
 
     pub fn department_name(&self, lang: Lang) -> Option<&str> {
