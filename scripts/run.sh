@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Runs the service with demo data on http://127.0.0.1:8080 (override with SUGANG_LISTEN):
 # services, release build, migrations, demo data when the database is empty, serve.
+#   scripts/run.sh --fresh   drops the demo database first, so the registration windows are
+#                            placed relative to now again
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services.sh
@@ -9,6 +11,10 @@ export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 export SUGANG_LISTEN=${SUGANG_LISTEN:-127.0.0.1:8080}
 cargo build --release --quiet
 bin=target/release/sugang
+if [ "${1:-}" = "--fresh" ]; then
+  db=${DATABASE_URL##*/}
+  mariadb -h 127.0.0.1 -u sugang -psugang -e "DROP DATABASE IF EXISTS \`$db\`; CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+fi
 "$bin" migrate
 "$bin" seed --if-empty
 cat <<MSG

@@ -7,6 +7,13 @@ cd "$(dirname "$0")/.."
 root=$(pwd)
 
 scripts/services.sh
+# nginx fronts several instances in the multi-instance test.
+if [ ! -x /usr/sbin/nginx ]; then
+  SUDO=""; [ "$(id -u)" != "0" ] && SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx-light >/dev/null || \
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nginx >/dev/null
+fi
 export DATABASE_URL=${DATABASE_URL:-mysql://sugang:sugang@127.0.0.1:3306/sugang}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 

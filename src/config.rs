@@ -27,6 +27,10 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     pub log_format: LogFormat,
     pub run_migrations: bool,
+    /// Initial waiting-room settings; live values are kept in Redis and can be changed at run time.
+    pub waiting_room: crate::waiting_room::RoomConfig,
+    /// Registration actions allowed per student and per client address in each window.
+    pub action_limits: crate::waiting_room::limits::Limits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -103,6 +107,18 @@ impl Settings {
             )?),
             log_format,
             run_migrations: parse(&lookup, "SUGANG_RUN_MIGRATIONS", false)?,
+            waiting_room: crate::waiting_room::RoomConfig {
+                enabled: parse(&lookup, "SUGANG_WAITING_ROOM", false)?,
+                rate: parse(&lookup, "SUGANG_ADMIT_RATE", 100)?,
+                concurrency: parse(&lookup, "SUGANG_ADMIT_CONCURRENCY", 1000)?,
+                pass_ttl_secs: parse(&lookup, "SUGANG_PASS_IDLE_SECS", 300)?,
+                opens_at_ms: 0,
+            },
+            action_limits: crate::waiting_room::limits::Limits {
+                per_student: parse(&lookup, "SUGANG_ACTION_LIMIT", 20)?,
+                per_address: parse(&lookup, "SUGANG_ACTION_ADDRESS_LIMIT", 2000)?,
+                window: Duration::from_secs(parse(&lookup, "SUGANG_ACTION_WINDOW_SECS", 10)?),
+            },
         }
         .checked()
     }

@@ -13,4 +13,6 @@ pub mod registration;
 pub mod seed;
 pub mod startup;
 pub mod telemetry;
+pub mod timetable;
+pub mod waiting_room;
 pub mod web;

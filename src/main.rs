@@ -31,6 +31,10 @@ enum Command {
         #[arg(long, default_value_t = 20_000)]
         students: u32,
     },
+    /// Benchmarks only: start a session for each login id read from stdin (one a line) without
+    /// a password, and print `cookie<TAB>csrf_token` lines for a load generator.
+    #[command(hide = true)]
+    BenchSessions,
 }
 
 fn connect(settings: &Settings) -> anyhow::Result<MysqlConnection> {
@@ -60,7 +64,39 @@ fn main() -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
+        Command::BenchSessions => bench_sessions(settings),
     }
+}
+
+fn bench_sessions(settings: Settings) -> anyhow::Result<()> {
+    use std::io::{BufRead, Write};
+    let mut conn = connect(&settings)?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    let cache = sugang::cache::Cache::from_settings(&settings)?;
+    let store =
+        sugang::auth::SessionStore::new(cache, settings.session_idle, settings.session_absolute);
+    let stdout = std::io::stdout();
+    let mut out = std::io::BufWriter::new(stdout.lock());
+    for line in std::io::stdin().lock().lines() {
+        let line = line?;
+        let login_id = line.trim();
+        if login_id.is_empty() {
+            continue;
+        }
+        let Some(user) = sugang::auth::models::find_by_login_id(&mut conn, login_id)? else {
+            anyhow::bail!("no such user: {login_id}");
+        };
+        let role = sugang::auth::Role::parse(&user.role).context("unknown role")?;
+        let (cookie, session) = runtime
+            .block_on(store.sign_in(user.id, &user.login_id, &user.name, role))
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        writeln!(out, "{cookie}\t{}", session.csrf_token)?;
+    }
+    out.flush()?;
+    Ok(())
 }
 
 fn serve(settings: Settings) -> anyhow::Result<()> {

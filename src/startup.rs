@@ -16,6 +16,7 @@ use crate::auth::throttle::LoginThrottle;
 use crate::cache::Cache;
 use crate::config::Settings;
 use crate::db::Db;
+use crate::waiting_room::WaitingRoom;
 use crate::web::AppError;
 
 pub struct AppState {
@@ -25,6 +26,10 @@ pub struct AppState {
     pub sessions: SessionStore,
     pub throttle: LoginThrottle,
     pub hasher: Hasher,
+    pub waiting_room: WaitingRoom,
+    pub action_limiter: crate::waiting_room::limits::ActionLimiter,
+    /// The catalog snapshot and seat map of this instance (see `catalog::cache`).
+    pub catalog: crate::catalog::CatalogCache,
     /// Set on SIGTERM: readiness turns 503 while in-flight requests finish.
     pub draining: Arc<AtomicBool>,
 }
@@ -46,6 +51,12 @@ impl AppState {
                 settings.login_window,
             ),
             hasher: Hasher::new(settings.hash_concurrency),
+            waiting_room: WaitingRoom::new(cache.clone()),
+            action_limiter: crate::waiting_room::limits::ActionLimiter::new(
+                cache.clone(),
+                settings.action_limits,
+            ),
+            catalog: crate::catalog::CatalogCache::new(&settings.redis_url),
             draining: Arc::new(AtomicBool::new(false)),
             db,
             cache,
@@ -79,6 +90,8 @@ impl Application {
             App::new()
                 .app_data(app_state.clone())
                 .configure(crate::web::configure_extractors)
+                .wrap(from_fn(crate::web::flash::load_flash))
+                .wrap(from_fn(crate::waiting_room::guard::require_pass))
                 .wrap(from_fn(crate::auth::middleware::csrf_guard))
                 .wrap(from_fn(crate::auth::middleware::load_session))
                 .wrap(from_fn(crate::web::middleware::error_pages))
@@ -88,7 +101,10 @@ impl Application {
                 .configure(crate::ops::configure)
                 .configure(crate::auth::configure)
                 .configure(crate::registration::configure)
+                .configure(crate::catalog::configure)
+                .configure(crate::timetable::configure)
                 .configure(crate::admin::configure)
+                .configure(crate::waiting_room::configure)
                 .route("/static/{name}", web::get().to(crate::web::assets::asset))
                 .default_service(web::to(not_found))
         })
@@ -107,6 +123,16 @@ impl Application {
                 tick.tick().await;
                 metrics.run_upkeep();
             }
+        });
+        // Redis may still be coming up: the room starts from the settings once it answers.
+        let room = state.waiting_room.clone();
+        let defaults = state.settings.waiting_room;
+        tokio::spawn(async move {
+            while let Err(e) = room.init(defaults).await {
+                tracing::warn!(error = %e, "waiting room settings not written yet");
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+            room.spawn_ticker(Duration::from_millis(100));
         });
         Ok(Application {
             port,

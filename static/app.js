@@ -42,7 +42,15 @@
       var el = targets[i];
       if (!el.dataset.original) { el.dataset.original = el.textContent; }
       var left = remaining(Date.parse(el.dataset.countdownTo) - now);
-      el.textContent = left ? left + " (" + el.dataset.original + ")" : el.dataset.original;
+      if (left) {
+        el.textContent = left + " (" + el.dataset.original + ")";
+      } else if (el.dataset.countdownDone) {
+        // The moment has come (by the server's clock): say so instead of a stale time.
+        el.textContent = el.dataset.countdownDone;
+        el.classList.add("countdown-done");
+      } else {
+        el.textContent = el.dataset.original;
+      }
     }
   }
 

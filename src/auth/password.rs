@@ -54,22 +54,27 @@ impl Hasher {
         let queue = Arc::new(Mutex::new(queue));
         for n in 0..concurrency.max(1) {
             let queue = queue.clone();
-            let spawned = std::thread::Builder::new().name(format!("password-hash-{n}")).spawn(move || loop {
-                // The lock is held only while waiting for the next job, not while hashing.
-                let job = match queue.lock() {
-                    Ok(rx) => rx.recv(),
-                    Err(_) => return,
-                };
-                match job {
-                    Ok(job) => job(),
-                    Err(_) => return, // every Hasher clone is gone
-                }
-            });
+            let spawned = std::thread::Builder::new()
+                .name(format!("password-hash-{n}"))
+                .spawn(move || loop {
+                    // The lock is held only while waiting for the next job, not while hashing.
+                    let job = match queue.lock() {
+                        Ok(rx) => rx.recv(),
+                        Err(_) => return,
+                    };
+                    match job {
+                        Ok(job) => job(),
+                        Err(_) => return, // every Hasher clone is gone
+                    }
+                });
             if let Err(e) = spawned {
                 tracing::error!(error = %e, "cannot start a password hashing thread");
             }
         }
-        Hasher { jobs, dummy: Arc::new(OnceCell::new()) }
+        Hasher {
+            jobs,
+            dummy: Arc::new(OnceCell::new()),
+        }
     }
 
     /// Verifies against `stored`, or against a dummy hash when the account does not exist, so an
@@ -80,12 +85,16 @@ impl Hasher {
             Some(h) => h,
             None => self.dummy().await?,
         };
-        let ok = self.bounded(move || verify_password(&stored, &password)).await?;
+        let ok = self
+            .bounded(move || verify_password(&stored, &password))
+            .await?;
         Ok(known && ok)
     }
 
     pub async fn hash(&self, password: String) -> Result<String, AppError> {
-        self.bounded(move || hash_password(&password)).await?.map_err(AppError::Internal)
+        self.bounded(move || hash_password(&password))
+            .await?
+            .map_err(AppError::Internal)
     }
 
     async fn dummy(&self) -> Result<String, AppError> {
@@ -99,7 +108,10 @@ impl Hasher {
             .cloned()
     }
 
-    async fn bounded<T: Send + 'static>(&self, f: impl FnOnce() -> T + Send + 'static) -> Result<T, AppError> {
+    async fn bounded<T: Send + 'static>(
+        &self,
+        f: impl FnOnce() -> T + Send + 'static,
+    ) -> Result<T, AppError> {
         let queue = metrics::gauge!("sugang_password_hash_queue");
         let (tx, rx) = oneshot::channel();
         let waiting = queue.clone();
@@ -108,14 +120,18 @@ impl Hasher {
             waiting.decrement(1.0);
             let started = Instant::now();
             let out = f();
-            metrics::histogram!("sugang_password_hash_duration_seconds").record(started.elapsed().as_secs_f64());
+            metrics::histogram!("sugang_password_hash_duration_seconds")
+                .record(started.elapsed().as_secs_f64());
             let _ = tx.send(out);
         });
         if self.jobs.send(job).is_err() {
             queue.decrement(1.0);
-            return Err(AppError::Internal(anyhow::anyhow!("password hashing threads are gone")));
+            return Err(AppError::Internal(anyhow::anyhow!(
+                "password hashing threads are gone"
+            )));
         }
-        rx.await.map_err(|_| AppError::Internal(anyhow::anyhow!("password hashing thread failed")))
+        rx.await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("password hashing thread failed")))
     }
 }
 

@@ -1,6 +1,27 @@
-//! The catalog: terms and their registration windows, departments, courses, sections, meetings.
+//! The catalog: terms and their registration windows, departments, courses, sections, meetings;
+//! search (`search`), the section page (`detail`, `actions`) and cached reads (`cache`).
 
+pub mod actions;
+pub mod cache;
+pub mod detail;
+pub mod json;
 pub mod models;
 pub mod queries;
+pub mod routes;
+pub mod search;
+pub mod snapshot;
 
+pub use cache::{bump_version, CatalogCache};
 pub use models::{Term, Window, WindowState};
+
+use actix_web::web;
+
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    cfg.route("/courses", web::get().to(routes::search_page))
+        .route("/courses/{section_id}", web::get().to(routes::section_page))
+        .route("/api/v1/sections", web::get().to(routes::api_sections))
+        .route(
+            "/api/v1/sections/{section_id}",
+            web::get().to(routes::api_section),
+        );
+}

@@ -1,14 +1,46 @@
-//! Registration: the student's standing, and (as they arrive) the rules, enroll / drop / swap,
-//! basket, waitlist. The activity log lives here because every attempt is recorded in it.
+//! Registration: the student's standing, the ordered rules, enroll / drop / swap transactions,
+//! the waitlist, idempotent retries and the activity log every attempt is recorded in.
 
 pub mod activity;
+pub mod api;
+pub mod basket;
+pub mod idempotency;
+pub mod pages;
+pub mod queries;
 pub mod routes;
+pub mod rules;
+pub mod service;
 pub mod status;
 
 use actix_web::web;
 
+pub use service::{promote_waitlist, Promotion};
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(routes::home))
+        .route("/activity", web::get().to(routes::activity))
         .route("/api/v1/me", web::get().to(routes::api_me))
-        .route("/api/v1/time", web::get().to(routes::api_time));
+        .route("/api/v1/time", web::get().to(routes::api_time))
+        .route("/api/v1/enrollments", web::get().to(api::my_enrollments))
+        .route("/api/v1/enrollments", web::post().to(api::enroll))
+        .route("/api/v1/enrollments/swap", web::post().to(api::swap))
+        .route(
+            "/api/v1/enrollments/{section_id}",
+            web::delete().to(api::drop_enrollment),
+        )
+        .route("/api/v1/waitlist", web::get().to(api::my_waitlist))
+        .route("/api/v1/waitlist", web::post().to(api::join_waitlist))
+        .route(
+            "/api/v1/waitlist/{section_id}",
+            web::delete().to(api::leave_waitlist),
+        )
+        .route("/api/v1/activity", web::get().to(api::my_activity))
+        .route("/registration", web::get().to(pages::page))
+        .route("/registration", web::post().to(pages::enroll))
+        .route("/registration/drop", web::post().to(pages::drop_section))
+        .route("/registration/swap", web::post().to(pages::swap))
+        .route("/waitlist", web::post().to(pages::join_waitlist))
+        .route("/waitlist/leave", web::post().to(pages::leave_waitlist))
+        .route("/basket", web::post().to(pages::basket_add))
+        .route("/basket/remove", web::post().to(pages::basket_remove));
 }

@@ -114,3 +114,86 @@ pub async fn api_time() -> HttpResponse {
         "time_zone": "Asia/Seoul",
     }))
 }
+
+#[derive(Template)]
+#[template(path = "registration/activity.html")]
+struct ActivityPage {
+    layout: Layout,
+    rows: Vec<crate::registration::queries::ActivityRow>,
+    labels: std::collections::HashMap<i32, crate::registration::rules::SectionLabel>,
+    page: i64,
+    has_more: bool,
+}
+
+impl ActivityPage {
+    fn when(&self, row: &crate::registration::queries::ActivityRow) -> String {
+        seoul(&row.at.and_utc())
+    }
+
+    fn iso(&self, row: &crate::registration::queries::ActivityRow) -> String {
+        row.at
+            .and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+
+    fn action(&self, row: &crate::registration::queries::ActivityRow) -> String {
+        let key = format!("action.{}", row.action);
+        match crate::web::i18n::has_key(&key) {
+            true => self.layout.t(&key).to_string(),
+            false => row.action.clone(),
+        }
+    }
+
+    fn outcome(&self, row: &crate::registration::queries::ActivityRow) -> String {
+        if row.outcome == "ok" {
+            self.layout.t("outcome.ok").to_string()
+        } else {
+            row.outcome.clone()
+        }
+    }
+
+    fn section(&self, row: &crate::registration::queries::ActivityRow) -> String {
+        match row.section_id {
+            Some(id) => match self.labels.get(&id) {
+                Some(label) => label.show(self.layout.lang),
+                None => format!("#{id}"),
+            },
+            None => "-".into(),
+        }
+    }
+
+    fn page_label(&self) -> String {
+        self.layout
+            .lang
+            .format("activity.page", &[("page", self.page.to_string())])
+    }
+}
+
+/// The student's own activity log, newest first, 50 a page.
+pub async fn activity(
+    app: web::Data<AppState>,
+    student: crate::auth::Student,
+    layout: Layout,
+    query: web::Query<crate::registration::api::PageQuery>,
+) -> Result<HttpResponse, AppError> {
+    let sid = student.0.user_id;
+    let page = query.page();
+    let (rows, labels, has_more) = app
+        .db
+        .run(move |conn| {
+            let (rows, more) = crate::registration::queries::activity_page(conn, sid, page, 50)?;
+            let mut ids: Vec<i32> = rows.iter().filter_map(|r| r.section_id).collect();
+            ids.sort_unstable();
+            ids.dedup();
+            let labels = crate::registration::queries::section_labels(conn, &ids)?;
+            Ok((rows, labels, more))
+        })
+        .await?;
+    html(ActivityPage {
+        layout,
+        rows,
+        labels,
+        page,
+        has_more,
+    })
+}

@@ -55,7 +55,10 @@ pub struct Standing {
 impl Standing {
     /// The soonest window that has not opened yet, for the countdown.
     pub fn next_window(&self) -> Option<&WindowInfo> {
-        self.windows.iter().filter(|w| w.state == WindowState::Upcoming).min_by_key(|w| w.opens_at)
+        self.windows
+            .iter()
+            .filter(|w| w.state == WindowState::Upcoming)
+            .min_by_key(|w| w.opens_at)
     }
 
     pub fn department_name(&self, lang: Lang) -> Option<&str> {

@@ -16,6 +16,11 @@ static ASSETS: &[(&str, &str, &[u8])] = &[
         "text/javascript; charset=utf-8",
         include_bytes!("../../static/app.js"),
     ),
+    (
+        "queue.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../static/queue.js"),
+    ),
 ];
 
 pub async fn asset(name: web::Path<String>) -> Result<HttpResponse, AppError> {

@@ -8,6 +8,7 @@ use serde::Serialize;
 
 use crate::cache::CacheError;
 use crate::db::{is_connection_error, DbError};
+use crate::registration::rules::Refusal;
 use crate::web::i18n::Lang;
 
 #[derive(Debug, thiserror::Error)]
@@ -35,10 +36,23 @@ pub enum AppError {
     PayloadTooLarge,
     #[error("rate limited for {retry_after}s")]
     RateLimited { retry_after: u64 },
+    /// The waiting room is on and the student holds no admission pass yet.
+    #[error("waiting room: position {position:?}")]
+    QueueRequired {
+        position: Option<u64>,
+        retry_after: u64,
+    },
     #[error("backing service unavailable: {0}")]
     Unavailable(String),
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
+    /// A registration rule refused the attempt (409 with the rule's code).
+    #[error("refused: {}", .0.code())]
+    Refused(Refusal),
+    #[error("idempotency key reused with a different request")]
+    IdempotencyMismatch,
+    #[error("a request with this idempotency key is still running")]
+    IdempotencyInProgress,
 }
 
 /// A validation failure: which field and what is wrong, as catalog keys with arguments.
@@ -100,8 +114,12 @@ impl AppError {
             AppError::MethodNotAllowed => "method_not_allowed",
             AppError::PayloadTooLarge => "payload_too_large",
             AppError::RateLimited { .. } => "rate_limited",
+            AppError::QueueRequired { .. } => "queue_required",
             AppError::Unavailable(_) => "unavailable",
             AppError::Internal(_) => "internal",
+            AppError::Refused(r) => r.code(),
+            AppError::IdempotencyMismatch => "idempotency_mismatch",
+            AppError::IdempotencyInProgress => "idempotency_in_progress",
         }
     }
 
@@ -121,6 +139,16 @@ impl AppError {
             AppError::Internal(_) => {
                 lang.format("error.internal", &[("request_id", request_id.to_string())])
             }
+            AppError::Refused(r) => r.message(lang),
+            AppError::QueueRequired { position, .. } => lang.format(
+                "error.queue_required",
+                &[(
+                    "position",
+                    position
+                        .map(|p| p.to_string())
+                        .unwrap_or_else(|| "-".into()),
+                )],
+            ),
             other => lang.text(&format!("error.{}", other.code())).to_string(),
         }
     }
@@ -135,7 +163,8 @@ impl AppError {
                     _ => None,
                 },
                 retry_after: match self {
-                    AppError::RateLimited { retry_after } => Some(*retry_after),
+                    AppError::RateLimited { retry_after }
+                    | AppError::QueueRequired { retry_after, .. } => Some(*retry_after),
                     _ => None,
                 },
             },
@@ -155,9 +184,13 @@ impl ResponseError for AppError {
             AppError::NotFound => StatusCode::NOT_FOUND,
             AppError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AppError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            AppError::RateLimited { .. } | AppError::QueueRequired { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::Refused(_) | AppError::IdempotencyInProgress => StatusCode::CONFLICT,
+            AppError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
         }
     }
 
@@ -170,7 +203,7 @@ impl ResponseError for AppError {
         }
         let mut res = HttpResponse::build(self.status_code());
         match self {
-            AppError::RateLimited { retry_after } => {
+            AppError::RateLimited { retry_after } | AppError::QueueRequired { retry_after, .. } => {
                 res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
             AppError::Unavailable(_) => {

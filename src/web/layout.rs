@@ -26,6 +26,8 @@ pub struct Layout {
     pub csrf_token: String,
     pub path: String,
     pub now: DateTime<Utc>,
+    /// The one-time message of a form that redirected here.
+    pub flash: Option<crate::web::flash::Flash>,
 }
 
 impl Layout {
@@ -44,6 +46,7 @@ impl Layout {
             csrf_token: session.map(|s| s.csrf_token).unwrap_or_default(),
             path: req.path().to_string(),
             now: Utc::now(),
+            flash: req.extensions().get::<crate::web::flash::Flash>().cloned(),
         }
     }
 

@@ -81,8 +81,18 @@ fn clone_for_render(e: &AppError) -> AppError {
         AppError::RateLimited { retry_after } => AppError::RateLimited {
             retry_after: *retry_after,
         },
+        AppError::QueueRequired {
+            position,
+            retry_after,
+        } => AppError::QueueRequired {
+            position: *position,
+            retry_after: *retry_after,
+        },
         AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
         AppError::Internal(_) => AppError::Internal(anyhow::anyhow!("already logged")),
+        AppError::Refused(r) => AppError::Refused(r.clone()),
+        AppError::IdempotencyMismatch => AppError::IdempotencyMismatch,
+        AppError::IdempotencyInProgress => AppError::IdempotencyInProgress,
     }
 }
 
@@ -92,7 +102,7 @@ pub fn render_error(req: &HttpRequest, err: &AppError) -> HttpResponse {
     let status = err.status_code();
     let mut builder = HttpResponse::build(status);
     match err {
-        AppError::RateLimited { retry_after } => {
+        AppError::RateLimited { retry_after } | AppError::QueueRequired { retry_after, .. } => {
             builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
         AppError::Unavailable(_) => {
@@ -105,6 +115,12 @@ pub fn render_error(req: &HttpRequest, err: &AppError) -> HttpResponse {
     }
     if is_api(req.path()) {
         return builder.json(err.body(lang, &meta.request_id));
+    }
+    if let AppError::QueueRequired { .. } = err {
+        // A page action without a pass goes to the waiting room, which keeps the ticket.
+        return HttpResponse::SeeOther()
+            .insert_header((header::LOCATION, "/queue"))
+            .finish();
     }
     if let AppError::Unauthenticated | AppError::SessionReplaced = err {
         // Pages send the visitor to sign in, with the reason and a way back.

@@ -3,6 +3,7 @@
 
 pub mod assets;
 pub mod error;
+pub mod flash;
 pub mod i18n;
 pub mod layout;
 pub mod middleware;
@@ -32,13 +33,25 @@ pub fn configure_extractors(cfg: &mut web::ServiceConfig) {
     .app_data(
         web::FormConfig::default()
             .limit(64 * 1024)
-            .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
+            .error_handler(form_error),
     )
     .app_data(
         web::QueryConfig::default()
             .error_handler(|e, _| AppError::BadRequest(e.to_string()).into()),
     )
     .app_data(web::PathConfig::default().error_handler(|_, _| AppError::NotFound.into()));
+}
+
+fn form_error(err: actix_web::error::UrlencodedError, _req: &HttpRequest) -> actix_web::Error {
+    use actix_web::error::UrlencodedError as U;
+    match err {
+        U::Overflow { .. } => AppError::PayloadTooLarge,
+        U::ContentType => {
+            AppError::BadRequest("expected a form (application/x-www-form-urlencoded)".into())
+        }
+        other => AppError::BadRequest(other.to_string()),
+    }
+    .into()
 }
 
 fn json_error(err: actix_web::error::JsonPayloadError, _req: &HttpRequest) -> actix_web::Error {

@@ -229,6 +229,9 @@ pub fn test_settings(db_url: &str, prefix: &str) -> Settings {
     s.db_pool_size = 8;
     s.hash_concurrency = 2;
     s.shutdown_timeout = Duration::from_secs(5);
+    // Concurrency tests fire hundreds of actions per student and address; the limiter has its own tests.
+    s.action_limits.per_student = 1_000_000;
+    s.action_limits.per_address = 1_000_000;
     s
 }
 
@@ -500,5 +503,591 @@ impl Drop for Partition {
     fn drop(&mut self) {
         self.cut();
         self.accept.abort();
+    }
+}
+
+// ---- registration fixtures (tests/api/registration.rs) ----
+
+/// A student signed in through the session store directly (no password hashing), with a client
+/// that sends the session cookie and the CSRF token on every request.
+#[derive(Clone)]
+pub struct RegStudent {
+    pub id: i32,
+    pub client: Client,
+    pub csrf: String,
+    /// The session cookie value, for requests that send more cookies than the default one.
+    pub cookie: String,
+}
+
+/// A section to insert: `RegSection::new(term, course).capacity(30).meets(1, 540, 615)`.
+#[derive(Debug, Clone)]
+pub struct RegSection {
+    pub term_id: i32,
+    pub course_id: i32,
+    pub section_no: i16,
+    pub capacity: i32,
+    pub waitlist_capacity: i32,
+    pub restrict_department_id: Option<i32>,
+    pub restrict_class_years: i8,
+    pub status: &'static str,
+    pub meetings: Vec<(i8, i16, i16)>,
+}
+
+impl RegSection {
+    pub fn new(term_id: i32, course_id: i32) -> Self {
+        RegSection {
+            term_id,
+            course_id,
+            section_no: 1,
+            capacity: 30,
+            waitlist_capacity: 0,
+            restrict_department_id: None,
+            restrict_class_years: 0,
+            status: "open",
+            meetings: Vec::new(),
+        }
+    }
+
+    pub fn no(mut self, n: i16) -> Self {
+        self.section_no = n;
+        self
+    }
+
+    pub fn capacity(mut self, n: i32) -> Self {
+        self.capacity = n;
+        self
+    }
+
+    pub fn waitlist(mut self, n: i32) -> Self {
+        self.waitlist_capacity = n;
+        self
+    }
+
+    pub fn department(mut self, id: i32) -> Self {
+        self.restrict_department_id = Some(id);
+        self
+    }
+
+    pub fn years(mut self, mask: i8) -> Self {
+        self.restrict_class_years = mask;
+        self
+    }
+
+    pub fn cancelled(mut self) -> Self {
+        self.status = "cancelled";
+        self
+    }
+
+    /// Meets on `weekday` (Mon=1) from `start` to `end`, minutes from midnight.
+    pub fn meets(mut self, weekday: i8, start: i16, end: i16) -> Self {
+        self.meetings.push((weekday, start, end));
+        self
+    }
+
+    pub fn insert(&self, conn: &mut MysqlConnection) -> i32 {
+        use sugang::db::schema::{meetings, sections};
+        diesel::insert_into(sections::table)
+            .values((
+                sections::term_id.eq(self.term_id),
+                sections::course_id.eq(self.course_id),
+                sections::section_no.eq(self.section_no),
+                sections::instructor.eq("김교수"),
+                sections::capacity.eq(self.capacity),
+                sections::waitlist_capacity.eq(self.waitlist_capacity),
+                sections::restrict_department_id.eq(self.restrict_department_id),
+                sections::restrict_class_years.eq(self.restrict_class_years),
+                sections::status.eq(self.status),
+            ))
+            .execute(conn)
+            .expect("section");
+        let id = sugang::db::last_insert_id(conn).expect("id") as i32;
+        for (weekday, start, end) in &self.meetings {
+            diesel::insert_into(meetings::table)
+                .values((
+                    meetings::section_id.eq(id),
+                    meetings::weekday.eq(weekday),
+                    meetings::starts_at_min.eq(start),
+                    meetings::ends_at_min.eq(end),
+                    meetings::room.eq("공학관 101"),
+                ))
+                .execute(conn)
+                .expect("meeting");
+        }
+        id
+    }
+}
+
+/// A current term whose registration window is open now, a department, and helpers to add
+/// courses, sections and students to it.
+pub struct RegistrationFixture {
+    pub term_id: i32,
+    pub department_id: i32,
+}
+
+impl TestApp {
+    /// Settings for registration tests: room for hundreds of concurrent requests.
+    pub async fn spawn_for_registration() -> TestApp {
+        Self::spawn_with(|s| {
+            s.workers = 4;
+            s.db_pool_size = 16;
+            s.db_pool_timeout = Duration::from_secs(30);
+            s.redis_pool_size = 64;
+            s.login_address_limit = 1_000_000;
+        })
+        .await
+    }
+
+    /// A current term with the `register` window open for everyone (and add/drop later).
+    pub fn registration_fixture(&self) -> RegistrationFixture {
+        let mut conn = self.conn();
+        let today = chrono::Utc::now().date_naive();
+        diesel::insert_into(terms::table)
+            .values(&NewTerm {
+                year: 2027,
+                season: "spring",
+                name_ko: "2027학년도 1학기",
+                name_en: "Spring 2027",
+                starts_on: today,
+                ends_on: today + chrono::Days::new(112),
+                is_current: true,
+                max_credits: 18,
+            })
+            .execute(&mut conn)
+            .expect("term");
+        let term_id = sugang::db::last_insert_id(&mut conn).expect("id") as i32;
+        let now = chrono::Utc::now().naive_utc();
+        for (phase, opens, closes) in [
+            (
+                "basket",
+                now - chrono::Duration::days(3),
+                now - chrono::Duration::days(2),
+            ),
+            (
+                "register",
+                now - chrono::Duration::hours(1),
+                now + chrono::Duration::days(2),
+            ),
+            (
+                "add_drop",
+                now + chrono::Duration::days(7),
+                now + chrono::Duration::days(10),
+            ),
+        ] {
+            diesel::insert_into(registration_windows::table)
+                .values(&NewWindow {
+                    term_id,
+                    phase,
+                    cohort: "all",
+                    opens_at: opens,
+                    closes_at: closes,
+                })
+                .execute(&mut conn)
+                .expect("window");
+        }
+        let department_id = self.insert_department("CSE");
+        RegistrationFixture {
+            term_id,
+            department_id,
+        }
+    }
+
+    pub fn reg_course(&self, fx: &RegistrationFixture, code: &str, credits: i8) -> i32 {
+        use sugang::db::schema::courses;
+        let mut conn = self.conn();
+        diesel::insert_into(courses::table)
+            .values((
+                courses::code.eq(code),
+                courses::title_ko.eq(format!("{code} 과목")),
+                courses::title_en.eq(format!("{code} course")),
+                courses::credits.eq(credits),
+                courses::department_id.eq(fx.department_id),
+                courses::category.eq("major_elective"),
+                courses::description.eq(""),
+            ))
+            .execute(&mut conn)
+            .expect("course");
+        sugang::db::last_insert_id(&mut conn).expect("id") as i32
+    }
+
+    pub fn reg_section(&self, section: RegSection) -> i32 {
+        section.insert(&mut self.conn())
+    }
+
+    /// `n` students (year 2, enrolled, in the fixture's department) with one multi-row insert.
+    pub fn reg_students(&self, fx: &RegistrationFixture, prefix: &str, n: usize) -> Vec<i32> {
+        use sugang::db::schema::users;
+        let mut conn = self.conn();
+        let rows: Vec<_> = (0..n)
+            .map(|i| {
+                (
+                    users::login_id.eq(format!("{prefix}{i:05}")),
+                    users::name.eq(format!("학생 {prefix}{i}")),
+                    users::password_hash.eq(password_hash()),
+                    users::role.eq("student"),
+                    users::department_id.eq(Some(fx.department_id)),
+                    users::class_year.eq(Some(2i8)),
+                    users::status.eq("enrolled"),
+                )
+            })
+            .collect();
+        diesel::insert_into(users::table)
+            .values(&rows)
+            .execute(&mut conn)
+            .expect("students");
+        users::table
+            .filter(users::login_id.like(format!("{prefix}%")))
+            .order(users::id)
+            .select(users::id)
+            .load(&mut conn)
+            .expect("ids")
+    }
+
+    /// Signs a student in through the session store and returns a client for them.
+    pub async fn reg_sign_in(&self, student_id: i32) -> RegStudent {
+        let (cookie, session) = self
+            .state
+            .sessions
+            .sign_in(
+                student_id,
+                &format!("s{student_id}"),
+                "학생",
+                sugang::auth::Role::Student,
+            )
+            .await
+            .expect("session");
+        let mut headers = header::HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            header::HeaderValue::from_str(&format!("sugang_session={cookie}")).expect("cookie"),
+        );
+        headers.insert(
+            "x-csrf-token",
+            header::HeaderValue::from_str(&session.csrf_token).expect("csrf"),
+        );
+        let client = Client::builder()
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(4)
+            .build()
+            .expect("client");
+        RegStudent {
+            id: student_id,
+            client,
+            csrf: session.csrf_token,
+            cookie,
+        }
+    }
+
+    pub async fn reg_sign_in_all(&self, ids: &[i32]) -> Vec<RegStudent> {
+        let mut out = Vec::with_capacity(ids.len());
+        for id in ids {
+            out.push(self.reg_sign_in(*id).await);
+        }
+        out
+    }
+
+    pub async fn post_enrollment(&self, s: &RegStudent, section_id: i32) -> Response {
+        s.client
+            .post(self.url("/api/v1/enrollments"))
+            .json(&json!({ "section_id": section_id }))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete_enrollment(&self, s: &RegStudent, section_id: i32) -> Response {
+        s.client
+            .delete(self.url(&format!("/api/v1/enrollments/{section_id}")))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_swap(&self, s: &RegStudent, drop_id: i32, add_id: i32) -> Response {
+        s.client
+            .post(self.url("/api/v1/enrollments/swap"))
+            .json(&json!({ "drop_section_id": drop_id, "add_section_id": add_id }))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn post_waitlist(&self, s: &RegStudent, section_id: i32) -> Response {
+        s.client
+            .post(self.url("/api/v1/waitlist"))
+            .json(&json!({ "section_id": section_id }))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    pub async fn delete_waitlist(&self, s: &RegStudent, section_id: i32) -> Response {
+        s.client
+            .delete(self.url(&format!("/api/v1/waitlist/{section_id}")))
+            .send()
+            .await
+            .expect("request")
+    }
+}
+
+// ---- catalog builders ----
+
+/// A course (reused when the code exists), one section of it in a term, its meetings and
+/// optional enrollments (rows plus the `enrolled` counter):
+/// `SectionBuilder::new("CSE2010", dept).title("자료구조", "Data Structures").meets(1, 540, 615).insert(&app, term)`.
+#[derive(Debug, Clone)]
+pub struct SectionBuilder {
+    pub code: String,
+    pub department_id: i32,
+    pub title_ko: String,
+    pub title_en: String,
+    pub credits: i8,
+    pub category: String,
+    pub section_no: i16,
+    pub instructor: String,
+    pub capacity: i32,
+    pub waitlist_capacity: i32,
+    pub restrict_department_id: Option<i32>,
+    pub restrict_class_years: i8,
+    pub status: String,
+    pub meetings: Vec<(i8, i16, i16, String)>,
+    pub enroll: Vec<i32>,
+}
+
+#[derive(Debug, Clone, Copy)]
+pub struct BuiltSection {
+    pub course_id: i32,
+    pub section_id: i32,
+}
+
+impl SectionBuilder {
+    pub fn new(code: &str, department_id: i32) -> SectionBuilder {
+        SectionBuilder {
+            code: code.to_string(),
+            department_id,
+            title_ko: format!("{code} 과목"),
+            title_en: format!("Course {code}"),
+            credits: 3,
+            category: "major_elective".into(),
+            section_no: 1,
+            instructor: "김교수".into(),
+            capacity: 30,
+            waitlist_capacity: 0,
+            restrict_department_id: None,
+            restrict_class_years: 0,
+            status: "open".into(),
+            meetings: Vec::new(),
+            enroll: Vec::new(),
+        }
+    }
+
+    pub fn title(mut self, ko: &str, en: &str) -> Self {
+        self.title_ko = ko.into();
+        self.title_en = en.into();
+        self
+    }
+
+    pub fn credits(mut self, credits: i8) -> Self {
+        self.credits = credits;
+        self
+    }
+
+    pub fn category(mut self, category: &str) -> Self {
+        self.category = category.into();
+        self
+    }
+
+    pub fn section_no(mut self, no: i16) -> Self {
+        self.section_no = no;
+        self
+    }
+
+    pub fn instructor(mut self, name: &str) -> Self {
+        self.instructor = name.into();
+        self
+    }
+
+    pub fn capacity(mut self, capacity: i32) -> Self {
+        self.capacity = capacity;
+        self
+    }
+
+    pub fn waitlist(mut self, capacity: i32) -> Self {
+        self.waitlist_capacity = capacity;
+        self
+    }
+
+    /// Only students of these class years (bit n-1 = year n).
+    pub fn years(mut self, mask: i8) -> Self {
+        self.restrict_class_years = mask;
+        self
+    }
+
+    pub fn only_department(mut self, department_id: i32) -> Self {
+        self.restrict_department_id = Some(department_id);
+        self
+    }
+
+    pub fn cancelled(mut self) -> Self {
+        self.status = "cancelled".into();
+        self
+    }
+
+    /// A meeting: weekday Mon=1..Sat=6, minutes from midnight, in room "R-<code>".
+    pub fn meets(self, weekday: i8, start: i16, end: i16) -> Self {
+        let room = format!("R-{}", self.code);
+        self.meets_in(weekday, start, end, &room)
+    }
+
+    pub fn meets_in(mut self, weekday: i8, start: i16, end: i16, room: &str) -> Self {
+        self.meetings.push((weekday, start, end, room.to_string()));
+        self
+    }
+
+    pub fn enroll(mut self, student_id: i32) -> Self {
+        self.enroll.push(student_id);
+        self
+    }
+
+    pub fn insert(self, app: &TestApp, term_id: i32) -> BuiltSection {
+        use sugang::db::schema::{courses, enrollments, meetings, sections};
+        let mut conn = app.conn();
+        let existing: Option<i32> = courses::table
+            .filter(courses::code.eq(&self.code))
+            .select(courses::id)
+            .first(&mut conn)
+            .optional()
+            .expect("course lookup");
+        let course_id = match existing {
+            Some(id) => id,
+            None => {
+                diesel::insert_into(courses::table)
+                    .values((
+                        courses::code.eq(&self.code),
+                        courses::title_ko.eq(&self.title_ko),
+                        courses::title_en.eq(&self.title_en),
+                        courses::credits.eq(self.credits),
+                        courses::department_id.eq(self.department_id),
+                        courses::category.eq(&self.category),
+                        courses::description.eq(format!("{} 설명", self.title_ko)),
+                    ))
+                    .execute(&mut conn)
+                    .expect("course");
+                sugang::db::last_insert_id(&mut conn).expect("id") as i32
+            }
+        };
+        diesel::insert_into(sections::table)
+            .values((
+                sections::term_id.eq(term_id),
+                sections::course_id.eq(course_id),
+                sections::section_no.eq(self.section_no),
+                sections::instructor.eq(&self.instructor),
+                sections::capacity.eq(self.capacity),
+                sections::enrolled.eq(self.enroll.len() as i32),
+                sections::waitlist_capacity.eq(self.waitlist_capacity),
+                sections::restrict_department_id.eq(self.restrict_department_id),
+                sections::restrict_class_years.eq(self.restrict_class_years),
+                sections::status.eq(&self.status),
+            ))
+            .execute(&mut conn)
+            .expect("section");
+        let section_id = sugang::db::last_insert_id(&mut conn).expect("id") as i32;
+        for (weekday, start, end, room) in &self.meetings {
+            diesel::insert_into(meetings::table)
+                .values((
+                    meetings::section_id.eq(section_id),
+                    meetings::weekday.eq(weekday),
+                    meetings::starts_at_min.eq(start),
+                    meetings::ends_at_min.eq(end),
+                    meetings::room.eq(room),
+                ))
+                .execute(&mut conn)
+                .expect("meeting");
+        }
+        for student in &self.enroll {
+            diesel::insert_into(enrollments::table)
+                .values((
+                    enrollments::student_id.eq(student),
+                    enrollments::section_id.eq(section_id),
+                    enrollments::term_id.eq(term_id),
+                    enrollments::course_id.eq(course_id),
+                ))
+                .execute(&mut conn)
+                .expect("enrollment");
+        }
+        BuiltSection {
+            course_id,
+            section_id,
+        }
+    }
+}
+
+impl TestApp {
+    /// A past (not current) term, for "only the current term" checks.
+    pub fn insert_past_term(&self) -> i32 {
+        let mut conn = self.conn();
+        let today = chrono::Utc::now().date_naive();
+        diesel::insert_into(terms::table)
+            .values(&NewTerm {
+                year: 2026,
+                season: "fall",
+                name_ko: "2026학년도 2학기",
+                name_en: "Fall 2026",
+                starts_on: today - chrono::Days::new(200),
+                ends_on: today - chrono::Days::new(90),
+                is_current: false,
+                max_credits: 18,
+            })
+            .execute(&mut conn)
+            .expect("term");
+        sugang::db::last_insert_id(&mut conn).expect("id") as i32
+    }
+
+    /// A student of a department and class year.
+    pub fn insert_student_in(&self, login_id: &str, department_id: i32, class_year: i8) -> i32 {
+        use sugang::db::schema::users;
+        let id = self.insert_user(login_id, "student", Some(class_year));
+        diesel::update(users::table.find(id))
+            .set(users::department_id.eq(department_id))
+            .execute(&mut self.conn())
+            .expect("department");
+        id
+    }
+
+    /// Enrolls a student the way registration will: the row and the counter, in one transaction.
+    pub fn enroll(&self, student_id: i32, section: BuiltSection, term_id: i32) {
+        use sugang::db::schema::{enrollments, sections};
+        let mut conn = self.conn();
+        conn.transaction::<_, diesel::result::Error, _>(|conn| {
+            diesel::insert_into(enrollments::table)
+                .values((
+                    enrollments::student_id.eq(student_id),
+                    enrollments::section_id.eq(section.section_id),
+                    enrollments::term_id.eq(term_id),
+                    enrollments::course_id.eq(section.course_id),
+                ))
+                .execute(conn)?;
+            diesel::update(sections::table.find(section.section_id))
+                .set(sections::enrolled.eq(sections::enrolled + 1))
+                .execute(conn)?;
+            Ok(())
+        })
+        .expect("enroll");
+    }
+
+    /// `GET /api/v1/sections?<query>` as JSON (asserting 200).
+    pub async fn search_sections(&self, client: &Client, query: &str) -> Value {
+        let res = self.get(client, &format!("/api/v1/sections?{query}")).await;
+        assert_eq!(res.status(), StatusCode::OK, "search {query}");
+        res.json().await.expect("json")
+    }
+
+    pub async fn get_section(&self, client: &Client, id: i32) -> Response {
+        self.get(client, &format!("/api/v1/sections/{id}")).await
+    }
+
+    pub async fn get_timetable(&self, client: &Client, query: &str) -> Response {
+        self.get(client, &format!("/api/v1/timetable?{query}"))
+            .await
     }
 }

@@ -4,6 +4,12 @@
 mod helpers;
 
 mod auth;
+mod catalog;
+mod cluster;
 mod errors;
 mod migrations;
 mod ops;
+mod registration;
+mod registration_pages;
+mod timetable;
+mod waiting_room;

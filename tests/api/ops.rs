@@ -139,8 +139,19 @@ async fn metrics_describe_requests_by_route_pattern_and_sign_ins_by_outcome() {
 }
 
 /// Starts the real binary; returns the child and its port.
-fn spawn_binary(db_url: &str, prefix: &str, delay_secs: u64) -> (std::process::Child, u16) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_sugang"))
+pub fn spawn_binary(db_url: &str, prefix: &str, delay_secs: u64) -> (std::process::Child, u16) {
+    spawn_binary_with(db_url, prefix, delay_secs, &[])
+}
+
+pub fn spawn_binary_with(
+    db_url: &str,
+    prefix: &str,
+    delay_secs: u64,
+    extra_env: &[(&str, &str)],
+) -> (std::process::Child, u16) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sugang"));
+    command.envs(extra_env.iter().copied());
+    let mut child = command
         .arg("serve")
         .env("SUGANG_LISTEN", "127.0.0.1:0")
         .env("DATABASE_URL", db_url)

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# The registration-rush benchmark: a freshly seeded database, a release server, `sugang-rush`
+# (sign-in wave, /healthz ceiling, burst, audit). Extra arguments go to sugang-rush, e.g.
+#   scripts/bench-rush.sh --students 5000 --concurrency 256
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/services.sh >/dev/null
+[ -n "${SKIP_BUILD:-}" ] || cargo build --release --quiet --bins
+db=${RUSH_DB:-sugang_rush}
+url="mysql://sugang:sugang@127.0.0.1:3306/$db"
+m=(-h 127.0.0.1 -u sugang -psugang)
+mariadb "${m[@]}" -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+DATABASE_URL=$url target/release/sugang seed > /dev/null
+out=$(mktemp)
+prefix="rush:$$:"
+DATABASE_URL=$url SUGANG_LISTEN=127.0.0.1:0 SUGANG_REDIS_PREFIX="$prefix" RUST_LOG=warn \
+  SUGANG_LOGIN_ADDRESS_LIMIT=100000000 SUGANG_ACTION_ADDRESS_LIMIT=100000000 \
+  SUGANG_DB_POOL_SIZE=${SUGANG_DB_POOL_SIZE:-24} SUGANG_REDIS_POOL_SIZE=64 \
+  target/release/sugang serve > "$out" &
+pid=$!
+cleanup() {
+  kill "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  redis-cli --scan --pattern "${prefix}*" | xargs -r -n 500 redis-cli del > /dev/null
+  rm -f "$out"
+}
+trap cleanup EXIT
+for _ in $(seq 1 100); do grep -q "listening on port" "$out" && break; sleep 0.1; done
+port=$(awk '/listening on port/ {print $NF}' "$out")
+target/release/sugang-rush --base "http://127.0.0.1:$port" --database-url "$url" --server-pid "$pid" "$@"

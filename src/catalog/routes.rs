@@ -1,0 +1,613 @@
+//! Catalog pages and JSON: search (`/courses`, `GET /api/v1/sections`) and one section
+//! (`/courses/{id}`, `GET /api/v1/sections/{id}`). Readable by any signed-in user.
+
+use std::sync::Arc;
+
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use serde::Serialize;
+
+use crate::auth::{CurrentUser, Role};
+use crate::catalog::actions::{self, Standing};
+use crate::catalog::cache::SeatMap;
+use crate::catalog::detail::{self, Demand, ViewerFacts};
+use crate::catalog::json::{self, DepartmentJson, ItemJson};
+use crate::catalog::search::{self, Hit, SearchParams, Sort, TimeOfDay, CATEGORIES};
+use crate::catalog::snapshot::{MeetingItem, Seats, SectionItem, Snapshot};
+use crate::startup::AppState;
+use crate::web::layout::seoul;
+use crate::web::{html, AppError, Lang, Layout};
+
+async fn catalog(app: &AppState) -> Result<Option<(Arc<Snapshot>, Arc<SeatMap>)>, AppError> {
+    let Some(snapshot) = app.catalog.snapshot(&app.db, &app.cache).await? else {
+        return Ok(None);
+    };
+    let seats = app.catalog.seats(&app.db, snapshot.term.id).await?;
+    Ok(Some((snapshot, seats)))
+}
+
+/// The search through the per-second memo of the seat map.
+fn run_search<'a>(
+    snapshot: &'a Snapshot,
+    seats: &SeatMap,
+    params: &SearchParams,
+) -> search::SearchPage<'a> {
+    let order = seats.memo(snapshot.version, params.filter_key(), || {
+        search::sorted_matches(snapshot, &seats.seats, params)
+    });
+    search::page_of(snapshot, &seats.seats, &order, params)
+}
+
+// ---- JSON ----
+
+#[derive(Serialize)]
+struct TermJson<'a> {
+    id: i32,
+    name_ko: &'a str,
+    name_en: &'a str,
+}
+
+pub async fn api_sections(
+    app: web::Data<AppState>,
+    _user: CurrentUser,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let params = SearchParams::parse(req.query_string())?;
+    let Some((snapshot, seats)) = catalog(&app).await? else {
+        return Ok(HttpResponse::Ok().json(serde_json::json!({
+            "term": null, "total": 0, "page": params.page, "per_page": params.per_page,
+            "pages": 0, "items": [],
+        })));
+    };
+    let page = run_search(&snapshot, &seats, &params);
+    #[derive(Serialize)]
+    struct Head<'a> {
+        term: TermJson<'a>,
+        catalog_version: u64,
+        total: u64,
+        page: u32,
+        per_page: u32,
+        pages: u32,
+    }
+    let head = Head {
+        term: TermJson {
+            id: snapshot.term.id,
+            name_ko: &snapshot.term.name_ko,
+            name_en: &snapshot.term.name_en,
+        },
+        catalog_version: snapshot.version,
+        total: page.total,
+        page: page.page,
+        per_page: page.per_page,
+        pages: page.pages,
+    };
+    let items = page.items.iter().map(|h| {
+        let fragment = snapshot.json_fragment(h.section.id).unwrap_or("{}");
+        (fragment, h.seats)
+    });
+    let out = json::search_body(&head, items).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(HttpResponse::Ok()
+        .content_type(actix_web::http::header::ContentType::json())
+        .body(out))
+}
+
+struct SectionView {
+    snapshot: Arc<Snapshot>,
+    section_id: i32,
+    seats: Seats,
+    demand: Demand,
+    standing: Standing,
+    waitlist_position: Option<u64>,
+    facts: ViewerFacts,
+}
+
+impl SectionView {
+    fn section(&self) -> Option<&SectionItem> {
+        self.snapshot.section(self.section_id)
+    }
+}
+
+async fn section_view(
+    app: &AppState,
+    user: &CurrentUser,
+    section_id: i32,
+) -> Result<SectionView, AppError> {
+    let (snapshot, seat_map) = catalog(app).await?.ok_or(AppError::NotFound)?;
+    let section = snapshot
+        .section(section_id)
+        .ok_or(AppError::NotFound)?
+        .clone();
+    let seats = search::seats_of(&section, &seat_map.seats);
+    let user_id = user.0.user_id;
+    let is_student = user.0.role == Role::Student;
+    let term_id = snapshot.term.id;
+    let (demand, viewer, facts) = app
+        .db
+        .run(move |conn| {
+            let demand = detail::demand(conn, section.id)?;
+            let (viewer, facts) = if is_student {
+                detail::viewer(conn, user_id, &section, term_id, Utc::now())?
+            } else {
+                Default::default()
+            };
+            Ok((demand, viewer, facts))
+        })
+        .await?;
+    let standing = actions::standing(
+        actions::SectionFacts {
+            cancelled: snapshot
+                .section(section_id)
+                .is_some_and(SectionItem::is_cancelled),
+            seats_left: seats.left(),
+            waitlist_capacity: snapshot
+                .section(section_id)
+                .map_or(0, |s| s.waitlist_capacity),
+            waitlist_length: demand.waitlist_length.max(0) as u64,
+        },
+        &viewer,
+    );
+    Ok(SectionView {
+        snapshot,
+        section_id,
+        seats,
+        demand,
+        standing,
+        waitlist_position: viewer.waitlist_position,
+        facts,
+    })
+}
+
+pub async fn api_section(
+    app: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let view = section_view(&app, &user, path.into_inner()).await?;
+    let s = view.section().ok_or(AppError::NotFound)?;
+    #[derive(Serialize)]
+    struct Prereq<'a> {
+        course_id: i32,
+        course_code: &'a str,
+        title_ko: &'a str,
+        title_en: &'a str,
+        completed: bool,
+    }
+    #[derive(Serialize)]
+    struct Restrictions<'a> {
+        department: Option<DepartmentJson<'a>>,
+        class_years: Vec<u8>,
+    }
+    #[derive(Serialize)]
+    struct Body<'a> {
+        #[serde(flatten)]
+        item: ItemJson<'a>,
+        description: &'a str,
+        cancel_reason: Option<&'a str>,
+        waitlist_capacity: i32,
+        prerequisites: Vec<Prereq<'a>>,
+        restrictions: Restrictions<'a>,
+        basket_count: i64,
+        waitlist_length: i64,
+        /// The viewer's standing and the actions open to them now.
+        standing: &'a Standing,
+        waitlist_position: Option<u64>,
+        registration_opens_at: Option<chrono::DateTime<Utc>>,
+    }
+    Ok(HttpResponse::Ok().json(Body {
+        item: ItemJson::new(s, view.seats),
+        description: &s.description,
+        cancel_reason: s.cancel_reason.as_deref(),
+        waitlist_capacity: s.waitlist_capacity,
+        prerequisites: s
+            .prerequisites
+            .iter()
+            .map(|c| Prereq {
+                course_id: c.id,
+                course_code: &c.code,
+                title_ko: &c.title_ko,
+                title_en: &c.title_en,
+                completed: view.facts.completed_prerequisites.contains(&c.id),
+            })
+            .collect(),
+        restrictions: Restrictions {
+            department: s.restrict_department.as_ref().map(DepartmentJson::from),
+            class_years: s.class_years(),
+        },
+        basket_count: view.demand.basket_count,
+        waitlist_length: view.demand.waitlist_length,
+        standing: &view.standing,
+        waitlist_position: view.waitlist_position,
+        registration_opens_at: view.facts.registration_opens_at,
+    }))
+}
+
+// ---- pages ----
+
+/// One result row, in the page's language.
+pub struct Row {
+    pub id: i32,
+    pub label: String,
+    pub title: String,
+    pub credits: i8,
+    pub category_key: String,
+    pub department: String,
+    pub instructor: String,
+    pub meetings: Vec<String>,
+    pub capacity: i32,
+    pub enrolled: i32,
+    pub seats_left: i32,
+    pub cancelled: bool,
+}
+
+pub fn category_key(category: &str) -> String {
+    format!("category.{category}")
+}
+
+/// "월 09:00–10:15 공학관 301"
+pub fn meeting_text(lang: Lang, m: &MeetingItem) -> String {
+    format!(
+        "{} {}–{} {}",
+        lang.text(m.weekday_key()),
+        m.starts_at(),
+        m.ends_at(),
+        m.room
+    )
+}
+
+fn row(lang: Lang, hit: &Hit<'_>) -> Row {
+    let s = hit.section;
+    Row {
+        id: s.id,
+        label: s.label(),
+        title: s.title(lang).to_string(),
+        credits: s.credits,
+        category_key: category_key(&s.category),
+        department: s.department.name(lang).to_string(),
+        instructor: s.instructor.clone(),
+        meetings: s.meetings.iter().map(|m| meeting_text(lang, m)).collect(),
+        capacity: hit.seats.capacity,
+        enrolled: hit.seats.enrolled,
+        seats_left: hit.seats.left(),
+        cancelled: s.is_cancelled(),
+    }
+}
+
+pub struct Choice {
+    pub value: String,
+    pub label: String,
+    pub selected: bool,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/search.html")]
+struct SearchPage {
+    layout: Layout,
+    term_name: Option<String>,
+    params: SearchParams,
+    rows: Vec<Row>,
+    total: u64,
+    page: u32,
+    pages: u32,
+    departments: Vec<Choice>,
+    categories: Vec<Choice>,
+    days: Vec<Choice>,
+    times: Vec<Choice>,
+    credit_choices: Vec<Choice>,
+    years: Vec<Choice>,
+    sorts: Vec<Choice>,
+}
+
+impl SearchPage {
+    fn q(&self) -> &str {
+        self.params.q.as_deref().unwrap_or("")
+    }
+
+    fn summary(&self) -> String {
+        self.layout.lang.format(
+            "catalog.summary",
+            &[
+                ("total", self.total.to_string()),
+                ("page", self.page.to_string()),
+                ("pages", self.pages.max(1).to_string()),
+            ],
+        )
+    }
+
+    fn prev_href(&self) -> Option<String> {
+        (self.page > 1).then(|| {
+            format!(
+                "/courses?{}",
+                self.params.to_query((self.page - 1).min(self.pages.max(1)))
+            )
+        })
+    }
+
+    fn next_href(&self) -> Option<String> {
+        (self.page < self.pages)
+            .then(|| format!("/courses?{}", self.params.to_query(self.page + 1)))
+    }
+}
+
+fn choices<T: Copy + PartialEq>(
+    items: impl IntoIterator<Item = T>,
+    selected: impl Fn(T) -> bool,
+    value: impl Fn(T) -> String,
+    label: impl Fn(T) -> String,
+) -> Vec<Choice> {
+    items
+        .into_iter()
+        .map(|i| Choice {
+            value: value(i),
+            label: label(i),
+            selected: selected(i),
+        })
+        .collect()
+}
+
+pub async fn search_page(
+    app: web::Data<AppState>,
+    _user: CurrentUser,
+    layout: Layout,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let params = SearchParams::parse(req.query_string())?;
+    let lang = layout.lang;
+    let loaded = catalog(&app).await?;
+    let (rows, total, pages, term_name, departments) = match &loaded {
+        Some((snapshot, seats)) => {
+            let page = run_search(snapshot, seats, &params);
+            let departments = snapshot
+                .departments
+                .iter()
+                .map(|d| Choice {
+                    value: d.code.clone(),
+                    label: format!("{} ({})", d.name(lang), d.code),
+                    selected: params.department.as_deref() == Some(d.code.as_str()),
+                })
+                .collect();
+            (
+                page.items.iter().map(|h| row(lang, h)).collect(),
+                page.total,
+                page.pages,
+                Some(snapshot.term.name(lang).to_string()),
+                departments,
+            )
+        }
+        None => (Vec::new(), 0, 0, None, Vec::new()),
+    };
+    let p = &params;
+    html(SearchPage {
+        categories: choices(
+            CATEGORIES,
+            |c| p.category.as_deref() == Some(c),
+            str::to_string,
+            |c| lang.text(&category_key(c)).to_string(),
+        ),
+        days: choices(
+            1..=6u8,
+            |d| p.days.first() == Some(&d),
+            |d| d.to_string(),
+            |d| {
+                lang.text(crate::catalog::snapshot::weekday_key(d))
+                    .to_string()
+            },
+        ),
+        times: choices(
+            TimeOfDay::ALL,
+            |t| p.time == Some(t),
+            |t| t.as_str().to_string(),
+            |t| {
+                lang.text(&format!("catalog.time.{}", t.as_str()))
+                    .to_string()
+            },
+        ),
+        credit_choices: choices(
+            1..=4i8,
+            |c| p.credits == Some(c),
+            |c| c.to_string(),
+            |c| lang.format("catalog.credits_value", &[("credits", c.to_string())]),
+        ),
+        years: choices(
+            1..=4u8,
+            |y| p.year == Some(y),
+            |y| y.to_string(),
+            |y| lang.format("home.class_year_value", &[("year", y.to_string())]),
+        ),
+        sorts: choices(
+            Sort::ALL,
+            |s| p.sort == s,
+            |s| s.as_str().to_string(),
+            |s| {
+                lang.text(&format!("catalog.sort.{}", s.as_str()))
+                    .to_string()
+            },
+        ),
+        departments,
+        layout,
+        term_name,
+        rows,
+        total,
+        page: params.page,
+        pages,
+        params,
+    })
+}
+
+pub struct PrereqRow {
+    pub label: String,
+    pub completed: bool,
+}
+
+#[derive(Template)]
+#[template(path = "catalog/section.html")]
+struct SectionPage {
+    layout: Layout,
+    term_name: String,
+    section: SectionItem,
+    title: String,
+    department: String,
+    category_key: String,
+    meetings: Vec<(String, String, String)>,
+    seats: Seats,
+    basket_count: i64,
+    waitlist_length: i64,
+    waitlist_position: Option<u64>,
+    prerequisites: Vec<PrereqRow>,
+    restrict_department: Option<String>,
+    class_years: String,
+    standing: Standing,
+    is_student: bool,
+    registration_opens_at: Option<chrono::DateTime<Utc>>,
+}
+
+impl SectionPage {
+    fn action_key(code: &str) -> String {
+        actions::action_key(code)
+    }
+
+    fn reason_key(code: &str) -> String {
+        actions::reason_key(code)
+    }
+
+    fn opens_display(&self) -> Option<String> {
+        self.registration_opens_at.as_ref().map(seoul)
+    }
+
+    fn opens_iso(&self) -> Option<String> {
+        self.registration_opens_at
+            .as_ref()
+            .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    }
+
+    fn waitlist_position_text(&self) -> Option<String> {
+        self.waitlist_position.map(|p| {
+            self.layout
+                .lang
+                .format("section.waitlist_position", &[("position", p.to_string())])
+        })
+    }
+}
+
+pub async fn section_page(
+    app: web::Data<AppState>,
+    user: CurrentUser,
+    layout: Layout,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let view = section_view(&app, &user, path.into_inner()).await?;
+    let s = view.section().ok_or(AppError::NotFound)?.clone();
+    let lang = layout.lang;
+    let completed = &view.facts.completed_prerequisites;
+    let years = s.class_years();
+    html(SectionPage {
+        term_name: view.snapshot.term.name(lang).to_string(),
+        title: s.title(lang).to_string(),
+        department: s.department.name(lang).to_string(),
+        category_key: category_key(&s.category),
+        meetings: s
+            .meetings
+            .iter()
+            .map(|m| {
+                (
+                    lang.text(m.weekday_key()).to_string(),
+                    format!("{}–{}", m.starts_at(), m.ends_at()),
+                    m.room.clone(),
+                )
+            })
+            .collect(),
+        seats: view.seats,
+        basket_count: view.demand.basket_count,
+        waitlist_length: view.demand.waitlist_length,
+        waitlist_position: view.waitlist_position,
+        prerequisites: s
+            .prerequisites
+            .iter()
+            .map(|c| PrereqRow {
+                label: format!(
+                    "{} {}",
+                    c.code,
+                    match lang {
+                        Lang::Ko => &c.title_ko,
+                        Lang::En => &c.title_en,
+                    }
+                ),
+                completed: completed.contains(&c.id),
+            })
+            .collect(),
+        restrict_department: s
+            .restrict_department
+            .as_ref()
+            .map(|d| d.name(lang).to_string()),
+        class_years: if years.is_empty() {
+            lang.text("section.every_year").to_string()
+        } else {
+            years
+                .iter()
+                .map(|y| lang.format("home.class_year_value", &[("year", y.to_string())]))
+                .collect::<Vec<_>>()
+                .join(", ")
+        },
+        standing: view.standing.clone(),
+        is_student: user.0.role == Role::Student,
+        registration_opens_at: view.facts.registration_opens_at,
+        section: s,
+        layout,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::web::i18n::has_key;
+
+    /// Keys built at run time (the catalog test only sees literal ones).
+    #[test]
+    fn every_computed_message_key_exists() {
+        let mut keys: Vec<String> = CATEGORIES.iter().map(|c| category_key(c)).collect();
+        keys.extend((1..=6).map(|d| crate::catalog::snapshot::weekday_key(d).to_string()));
+        keys.extend(TimeOfDay::ALL.map(|t| format!("catalog.time.{}", t.as_str())));
+        keys.extend(Sort::ALL.map(|s| format!("catalog.sort.{}", s.as_str())));
+        for state in [
+            "available",
+            "full",
+            "cancelled",
+            "already_enrolled",
+            "duplicate_course",
+            "not_eligible",
+            "staff",
+        ] {
+            keys.push(format!("section.state.{state}"));
+        }
+        for code in [
+            "register",
+            "drop",
+            "basket_add",
+            "basket_remove",
+            "waitlist_join",
+        ] {
+            keys.push(actions::action_key(code));
+        }
+        for reason in ["window_closed", "waitlist_full"] {
+            keys.push(actions::reason_key(reason));
+        }
+        for field in [
+            "q",
+            "department",
+            "category",
+            "day",
+            "time",
+            "credits",
+            "year",
+            "open_only",
+            "sort",
+            "page",
+            "per_page",
+            "add",
+        ] {
+            keys.push(format!("field.{field}"));
+        }
+        let missing: Vec<&String> = keys.iter().filter(|k| !has_key(k)).collect();
+        assert!(missing.is_empty(), "missing keys: {missing:?}");
+    }
+}

@@ -1,0 +1,452 @@
+//! The registration page and the forms that enroll, drop, swap and join or leave a waitlist from
+//! any page (search results, section pages, this page). Forms post, the service decides exactly as
+//! for the JSON API, and the answer comes back as a one-time message after a redirect.
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::auth::Student;
+use crate::catalog::queries::current_term;
+use crate::db::schema::{courses, sections};
+use crate::registration::basket;
+use crate::registration::service::{self, Attempt, MyEnrollments, WaitlistItem};
+use crate::startup::AppState;
+use crate::web::flash::{self, Flash, Level};
+use crate::web::{html, AppError, Invalid, Lang, Layout, RequestMeta};
+
+#[derive(Template)]
+#[template(path = "registration/registration.html")]
+struct RegistrationPage {
+    layout: Layout,
+    mine: MyEnrollments,
+    waitlist: Vec<WaitlistItem>,
+}
+
+impl RegistrationPage {
+    fn title(&self, ko: &str, en: &str) -> String {
+        match self.layout.lang {
+            Lang::Ko => ko.to_string(),
+            Lang::En => en.to_string(),
+        }
+    }
+
+    fn limit(&self) -> String {
+        self.mine
+            .credit_limit
+            .map(|l| l.to_string())
+            .unwrap_or_else(|| "-".into())
+    }
+}
+
+pub async fn page(
+    app: web::Data<AppState>,
+    student: Student,
+    layout: Layout,
+) -> Result<HttpResponse, AppError> {
+    let sid = student.0.user_id;
+    let (mine, waitlist) = app
+        .db
+        .run(move |conn| {
+            Ok((
+                service::my_enrollments(conn, sid)?,
+                service::my_waitlist(conn, sid)?,
+            ))
+        })
+        .await?;
+    html(RegistrationPage {
+        layout,
+        mine,
+        waitlist,
+    })
+}
+
+/// The section a form names: an id, or a course code with a section number in the current term.
+#[derive(Debug, Deserialize)]
+pub struct SectionForm {
+    #[serde(default)]
+    section_id: Option<String>,
+    #[serde(default)]
+    course_code: Option<String>,
+    #[serde(default)]
+    section_no: Option<String>,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SwapForm {
+    #[serde(default)]
+    drop_section_id: Option<String>,
+    #[serde(default)]
+    add_section_id: Option<String>,
+    #[serde(default)]
+    add_course_code: Option<String>,
+    #[serde(default)]
+    add_section_no: Option<String>,
+    #[serde(default)]
+    next: Option<String>,
+}
+
+fn blank(v: &Option<String>) -> bool {
+    v.as_deref().is_none_or(|s| s.trim().is_empty())
+}
+
+fn parse_id(raw: &Option<String>, field: &'static str) -> Result<i32, AppError> {
+    raw.as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AppError::Validation(Invalid::new(field, "field.required")))?
+        .parse::<i32>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or_else(|| AppError::Validation(Invalid::new(field, "field.invalid_value")))
+}
+
+/// Resolves either a section id or (course code, section number) in the current term.
+async fn resolve(
+    app: &AppState,
+    id: &Option<String>,
+    code: &Option<String>,
+    no: &Option<String>,
+    id_field: &'static str,
+) -> Result<i32, AppError> {
+    if !blank(id) || blank(code) {
+        return parse_id(id, id_field);
+    }
+    let code = code.as_deref().unwrap_or("").trim().to_ascii_uppercase();
+    if code.len() > 16 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(AppError::Validation(Invalid::new(
+            "course_code",
+            "field.invalid_value",
+        )));
+    }
+    let no: i16 = no
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AppError::Validation(Invalid::new("section_no", "field.required")))?
+        .parse()
+        .ok()
+        .filter(|n| (1..=999).contains(n))
+        .ok_or_else(|| AppError::Validation(Invalid::new("section_no", "field.invalid_value")))?;
+    app.db
+        .run(move |conn| {
+            let Some(term) = current_term(conn)? else {
+                return Err(diesel::result::Error::NotFound.into());
+            };
+            Ok(sections::table
+                .inner_join(courses::table)
+                .filter(sections::term_id.eq(term.id))
+                .filter(courses::code.eq(&code))
+                .filter(sections::section_no.eq(no))
+                .select(sections::id)
+                .first::<i32>(conn)?)
+        })
+        .await
+        .map_err(AppError::from)
+}
+
+/// Back to the page the form was on (a local path), else the registration page.
+fn back(next: &Option<String>, req: &HttpRequest) -> String {
+    let local =
+        |p: &str| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && p.len() <= 512;
+    if let Some(n) = next.as_deref().filter(|n| local(n)) {
+        return n.to_string();
+    }
+    req.headers()
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+        .filter(|p| local(p))
+        .unwrap_or_else(|| "/registration".to_string())
+}
+
+/// Why a form did not do what it asked: a refusal to show, or an error of the request.
+enum FormError {
+    Refused(String),
+    App(AppError),
+}
+
+impl From<AppError> for FormError {
+    fn from(e: AppError) -> Self {
+        FormError::App(e)
+    }
+}
+
+impl From<crate::db::DbError> for FormError {
+    fn from(e: crate::db::DbError) -> Self {
+        FormError::App(e.into())
+    }
+}
+
+impl From<service::TxError> for FormError {
+    fn from(e: service::TxError) -> Self {
+        FormError::App(e.into())
+    }
+}
+
+/// Turns the outcome into a one-time message and a redirect. Refusals and input errors are
+/// messages; a backing service being down is a real error page.
+async fn answer(
+    app: &AppState,
+    student: &Student,
+    lang: Lang,
+    request_id: &str,
+    to: String,
+    outcome: Result<String, FormError>,
+) -> Result<HttpResponse, AppError> {
+    let flash = match outcome {
+        Ok(message) => Flash {
+            level: Level::Ok,
+            message,
+        },
+        Err(FormError::Refused(message)) => Flash {
+            level: Level::Error,
+            message,
+        },
+        Err(FormError::App(
+            e @ (AppError::Refused(_) | AppError::Validation(_) | AppError::NotFound),
+        )) => Flash {
+            level: Level::Error,
+            message: e.message(lang, request_id),
+        },
+        Err(FormError::App(other)) => return Err(other),
+    };
+    let cookie = flash::set(&app.cache, &student.0, &flash).await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, to))
+        .cookie(cookie)
+        .finish())
+}
+
+fn attempt(student: &Student, req: &HttpRequest, lang: Lang) -> Attempt {
+    Attempt::new(&student.0, &RequestMeta::of(req), lang)
+}
+
+pub async fn enroll(
+    app: web::Data<AppState>,
+    student: Student,
+    req: HttpRequest,
+    form: web::Form<SectionForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::from_request(&req);
+    let a = attempt(&student, &req, lang);
+    let request_id = a.request_id.clone();
+    let to = back(&form.next, &req);
+    let outcome = async {
+        let section_id = resolve(
+            &app,
+            &form.section_id,
+            &form.course_code,
+            &form.section_no,
+            "section_id",
+        )
+        .await?;
+        let now = service::now_ms();
+        let receipt = app
+            .db
+            .run(move |conn| Ok(service::enroll(conn, &a, section_id, now)))
+            .await??;
+        Ok(lang.format(
+            "registration.enrolled",
+            &[
+                ("section", label(&receipt.section, lang)),
+                ("credits", receipt.credits_total.to_string()),
+            ],
+        ))
+    }
+    .await;
+    answer(&app, &student, lang, &request_id, to, outcome).await
+}
+
+pub async fn drop_section(
+    app: web::Data<AppState>,
+    student: Student,
+    req: HttpRequest,
+    form: web::Form<SectionForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::from_request(&req);
+    let a = attempt(&student, &req, lang);
+    let request_id = a.request_id.clone();
+    let to = back(&form.next, &req);
+    let outcome = async {
+        let section_id = parse_id(&form.section_id, "section_id")?;
+        let now = service::now_ms();
+        let receipt = app
+            .db
+            .run(move |conn| Ok(service::drop_enrollment(conn, &a, section_id, now)))
+            .await??;
+        Ok(lang.format(
+            "registration.dropped",
+            &[
+                ("section", label(&receipt.section, lang)),
+                ("credits", receipt.credits_total.to_string()),
+            ],
+        ))
+    }
+    .await;
+    answer(&app, &student, lang, &request_id, to, outcome).await
+}
+
+pub async fn swap(
+    app: web::Data<AppState>,
+    student: Student,
+    req: HttpRequest,
+    form: web::Form<SwapForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::from_request(&req);
+    let a = attempt(&student, &req, lang);
+    let request_id = a.request_id.clone();
+    let to = back(&form.next, &req);
+    let outcome = async {
+        let drop_id = parse_id(&form.drop_section_id, "drop_section_id")?;
+        let add_id = resolve(
+            &app,
+            &form.add_section_id,
+            &form.add_course_code,
+            &form.add_section_no,
+            "add_section_id",
+        )
+        .await?;
+        if drop_id == add_id {
+            return Err(
+                AppError::Validation(Invalid::new("add_section_id", "field.same_section")).into(),
+            );
+        }
+        let now = service::now_ms();
+        let receipt = app
+            .db
+            .run(move |conn| Ok(service::swap(conn, &a, drop_id, add_id, now)))
+            .await??;
+        Ok(lang.format(
+            "registration.swapped",
+            &[
+                ("dropped", label(&receipt.dropped, lang)),
+                ("added", label(&receipt.added, lang)),
+            ],
+        ))
+    }
+    .await;
+    answer(&app, &student, lang, &request_id, to, outcome).await
+}
+
+pub async fn join_waitlist(
+    app: web::Data<AppState>,
+    student: Student,
+    req: HttpRequest,
+    form: web::Form<SectionForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::from_request(&req);
+    let a = attempt(&student, &req, lang);
+    let request_id = a.request_id.clone();
+    let to = back(&form.next, &req);
+    let outcome = async {
+        let section_id = parse_id(&form.section_id, "section_id")?;
+        let now = service::now_ms();
+        let receipt = app
+            .db
+            .run(move |conn| Ok(service::join_waitlist(conn, &a, section_id, now)))
+            .await??;
+        Ok(lang.format(
+            "registration.waitlisted",
+            &[
+                ("section", label(&receipt.section, lang)),
+                ("position", receipt.position.to_string()),
+            ],
+        ))
+    }
+    .await;
+    answer(&app, &student, lang, &request_id, to, outcome).await
+}
+
+pub async fn leave_waitlist(
+    app: web::Data<AppState>,
+    student: Student,
+    req: HttpRequest,
+    form: web::Form<SectionForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::from_request(&req);
+    let a = attempt(&student, &req, lang);
+    let request_id = a.request_id.clone();
+    let to = back(&form.next, &req);
+    let outcome = async {
+        let section_id = parse_id(&form.section_id, "section_id")?;
+        app.db
+            .run(move |conn| Ok(service::leave_waitlist(conn, &a, section_id)))
+            .await??;
+        Ok(lang.text("registration.left_waitlist").to_string())
+    }
+    .await;
+    answer(&app, &student, lang, &request_id, to, outcome).await
+}
+
+pub async fn basket_add(
+    app: web::Data<AppState>,
+    student: Student,
+    req: HttpRequest,
+    form: web::Form<SectionForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::from_request(&req);
+    let a = attempt(&student, &req, lang);
+    let request_id = a.request_id.clone();
+    let to = back(&form.next, &req);
+    let outcome = async {
+        let section_id = parse_id(&form.section_id, "section_id")?;
+        let now = service::now_ms();
+        let total = app
+            .db
+            .run(move |conn| Ok(basket::add(conn, &a, section_id, now)))
+            .await?;
+        match total {
+            Ok(total) => Ok(lang.format("basket.added", &[("credits", total.to_string())])),
+            Err(e) => Err(basket_error(e, lang)),
+        }
+    }
+    .await;
+    answer(&app, &student, lang, &request_id, to, outcome).await
+}
+
+pub async fn basket_remove(
+    app: web::Data<AppState>,
+    student: Student,
+    req: HttpRequest,
+    form: web::Form<SectionForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::from_request(&req);
+    let a = attempt(&student, &req, lang);
+    let request_id = a.request_id.clone();
+    let to = back(&form.next, &req);
+    let outcome = async {
+        let section_id = parse_id(&form.section_id, "section_id")?;
+        match app
+            .db
+            .run(move |conn| Ok(basket::remove(conn, &a, section_id)))
+            .await?
+        {
+            Ok(()) => Ok(lang.text("basket.removed").to_string()),
+            Err(e) => Err(basket_error(e, lang)),
+        }
+    }
+    .await;
+    answer(&app, &student, lang, &request_id, to, outcome).await
+}
+
+/// A basket refusal becomes the message; a database failure stays an error.
+fn basket_error(e: basket::BasketError, lang: Lang) -> FormError {
+    match e {
+        basket::BasketError::Refused(r) => FormError::Refused(r.message(lang)),
+        basket::BasketError::Db(e) => FormError::App(AppError::from(e)),
+    }
+}
+
+fn label(s: &service::SectionSummary, lang: Lang) -> String {
+    let title = match lang {
+        Lang::Ko => &s.title_ko,
+        Lang::En => &s.title_en,
+    };
+    format!("{}-{:02} {}", s.course_code, s.section_no, title)
+}

@@ -1,0 +1,831 @@
+//! Enroll, drop, swap and the waitlist, each one MySQL transaction under READ COMMITTED.
+//!
+//! Lock order: the acting student's `users` row first (serializes one student's own requests),
+//! then section rows in ascending id. Waitlist promotion is the one place that locks a second
+//! student's row *after* a section row; the cycle it can form with that student's own request is
+//! broken by InnoDB's deadlock detection (error 1213), and the victim transaction is retried a
+//! bounded number of times from the start. Refusals roll back and leave only an activity line.
+
+use std::time::Duration;
+
+use chrono::{DateTime, SubsecRound, Utc};
+use diesel::connection::SimpleConnection;
+use diesel::prelude::*;
+use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use serde::Serialize;
+
+use crate::auth::models::User;
+use crate::auth::Session;
+use crate::catalog::queries::current_term;
+use crate::catalog::{Term, Window};
+use crate::registration::activity::{self, NewActivity};
+use crate::registration::queries::{self, NewEnrollment};
+use crate::registration::rules::{self, Held, Refusal, StudentFacts, Target, CHANGE_PHASES};
+use crate::web::{Lang, RequestMeta};
+
+/// Who is attempting what, for the activity log.
+#[derive(Debug, Clone)]
+pub struct Attempt {
+    pub student_id: i32,
+    pub session_ref: Option<String>,
+    pub request_id: String,
+    pub client_ip: String,
+    /// The language refusal details are written in for the student's own log.
+    pub lang: Lang,
+}
+
+impl Attempt {
+    pub fn new(session: &Session, meta: &RequestMeta, lang: Lang) -> Attempt {
+        Attempt {
+            student_id: session.user_id,
+            session_ref: Some(session.reference()),
+            request_id: meta.request_id.clone(),
+            client_ip: meta.client_ip.clone(),
+            lang,
+        }
+    }
+
+    fn activity(
+        &self,
+        action: &'static str,
+        outcome: &str,
+        section_id: Option<i32>,
+    ) -> NewActivity {
+        NewActivity {
+            actor_id: Some(self.student_id),
+            student_id: Some(self.student_id),
+            action,
+            section_id,
+            outcome: outcome.to_string(),
+            detail: None,
+            request_id: self.request_id.clone(),
+            session_ref: self.session_ref.clone(),
+            client_ip: Some(self.client_ip.clone()),
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum TxError {
+    /// A rule refused before the transaction wrote anything: the refusal's activity line is
+    /// written and committed in the same transaction (one commit, no rollback).
+    #[error("refused: {}", .0.code())]
+    Refused(Refusal),
+    /// Refused after a write (a constraint or the guarded counter said no): rolled back, and
+    /// the activity line is written afterwards.
+    #[error("refused after a write: {}", .0.code())]
+    Aborted(Refusal),
+    #[error("no such section")]
+    NotFound,
+    #[error(transparent)]
+    Db(DieselError),
+}
+
+impl From<DieselError> for TxError {
+    fn from(e: DieselError) -> Self {
+        match e {
+            DieselError::NotFound => TxError::NotFound,
+            other => TxError::Db(other),
+        }
+    }
+}
+
+impl From<Refusal> for TxError {
+    fn from(r: Refusal) -> Self {
+        TxError::Refused(r)
+    }
+}
+
+#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+pub struct SectionSummary {
+    pub id: i32,
+    pub course_code: String,
+    pub section_no: i16,
+    pub title_ko: String,
+    pub title_en: String,
+    pub credits: i32,
+}
+
+impl SectionSummary {
+    fn of(t: &Target) -> Self {
+        SectionSummary {
+            id: t.id,
+            course_code: t.label.course_code.clone(),
+            section_no: t.label.section_no,
+            title_ko: t.label.title_ko.clone(),
+            title_en: t.label.title_en.clone(),
+            credits: t.credits,
+        }
+    }
+
+    fn of_held(h: &Held) -> Self {
+        SectionSummary {
+            id: h.section_id,
+            course_code: h.label.course_code.clone(),
+            section_no: h.label.section_no,
+            title_ko: h.label.title_ko.clone(),
+            title_en: h.label.title_en.clone(),
+            credits: h.credits,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Receipt {
+    pub request_id: String,
+    pub enrolled_at: String,
+    pub section: SectionSummary,
+    pub credits_total: i32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DropReceipt {
+    pub request_id: String,
+    pub dropped_at: String,
+    pub section: SectionSummary,
+    pub credits_total: i32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct SwapReceipt {
+    pub request_id: String,
+    pub swapped_at: String,
+    pub dropped: SectionSummary,
+    pub added: SectionSummary,
+    pub credits_total: i32,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitlistReceipt {
+    pub request_id: String,
+    pub joined_at: String,
+    pub section: SectionSummary,
+    pub position: i64,
+}
+
+fn rfc3339(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
+/// Server time at millisecond precision, so the receipt and the stored row agree.
+pub fn now_ms() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(3)
+}
+
+/// What the rules read about one student, loaded after their row is locked.
+struct Context {
+    term: Term,
+    facts: StudentFacts,
+    windows: Vec<Window>,
+    held: Vec<Held>,
+    completed: Vec<i32>,
+}
+
+/// What a check reads beyond the student's standing: meetings of the enrolled sections only
+/// matter when the target meets at all, completed courses only when it has prerequisites.
+#[derive(Debug, Clone, Copy)]
+struct Needs {
+    meetings: bool,
+    completed: bool,
+}
+
+impl Needs {
+    const NOTHING: Needs = Needs {
+        meetings: false,
+        completed: false,
+    };
+
+    fn of(target: &Target) -> Needs {
+        Needs {
+            meetings: !target.meetings.is_empty(),
+            completed: !target.prerequisites.is_empty(),
+        }
+    }
+}
+
+impl Context {
+    fn load(
+        conn: &mut MysqlConnection,
+        user: &User,
+        term: Term,
+        needs: Needs,
+    ) -> QueryResult<Context> {
+        let facts = queries::student_facts(conn, user, &term)?;
+        let windows = queries::windows(conn, term.id)?;
+        let held = queries::held_sections(conn, user.id, term.id, needs.meetings)?;
+        let completed = if needs.completed {
+            queries::completed_course_ids(conn, user.id)?
+        } else {
+            Vec::new()
+        };
+        Ok(Context {
+            term,
+            facts,
+            windows,
+            held,
+            completed,
+        })
+    }
+
+    /// Locks the student's row and finds the current term; the snapshot is loaded after.
+    fn lock(conn: &mut MysqlConnection, student_id: i32) -> Result<(User, Term), TxError> {
+        let user = queries::lock_student(conn, student_id)?;
+        let term = current_term(conn)?.ok_or(Refusal::WindowClosed { opens_at: None })?;
+        Ok((user, term))
+    }
+
+    /// The rules for adding `target`, as if `without` (a section being swapped out) were gone.
+    fn check(
+        &self,
+        target: &Target,
+        now: DateTime<Utc>,
+        without: Option<i32>,
+    ) -> Result<(), Refusal> {
+        let held: Vec<Held> = self
+            .held
+            .iter()
+            .filter(|h| Some(h.section_id) != without)
+            .cloned()
+            .collect();
+        rules::check(&rules::Snapshot {
+            student: &self.facts,
+            windows: &self.windows,
+            phases: CHANGE_PHASES,
+            now,
+            enrolled: &held,
+            completed: &self.completed,
+            target,
+        })
+    }
+
+    fn credits(&self) -> i32 {
+        self.held.iter().map(|h| h.credits).sum()
+    }
+
+    fn window(&self, now: DateTime<Utc>) -> Result<(), Refusal> {
+        rules::window_open(&self.facts, &self.windows, CHANGE_PHASES, now)
+    }
+}
+
+fn is_retryable(e: &TxError) -> bool {
+    match e {
+        TxError::Db(DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
+        TxError::Db(DieselError::DatabaseError(_, info)) => {
+            info.message().contains("Deadlock") || info.message().contains("Lock wait timeout")
+        }
+        _ => false,
+    }
+}
+
+const ATTEMPTS: u32 = 5;
+
+/// Runs `f` in a READ COMMITTED transaction (every read after a lock sees the latest commit; the
+/// locks, not snapshots, make it correct), retrying deadlock victims from the start.
+fn transaction<T>(
+    conn: &mut MysqlConnection,
+    f: impl Fn(&mut MysqlConnection) -> Result<T, TxError>,
+) -> Result<T, TxError> {
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        conn.batch_execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")?;
+        match conn.transaction(|c| f(c)) {
+            Err(e) if attempt < ATTEMPTS && is_retryable(&e) => {
+                tracing::debug!(attempt, "registration transaction retried after a deadlock");
+                let jitter: u64 = rand::random::<u64>() % 10;
+                std::thread::sleep(Duration::from_millis(2 * u64::from(attempt) + jitter));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Runs one attempt of `action` as a transaction and records its decision: successes wrote
+/// their activity line inside `f`; early refusals (and unknown sections) get theirs inside the
+/// same transaction, which then commits nothing else; refusals after a write are rolled back and
+/// logged afterwards. Every decision is counted and logged.
+fn attempt<T>(
+    conn: &mut MysqlConnection,
+    a: &Attempt,
+    action: &'static str,
+    section_id: Option<i32>,
+    f: impl Fn(&mut MysqlConnection) -> Result<T, TxError>,
+) -> Result<T, TxError> {
+    let refusal_line = |r: Option<&Refusal>| {
+        let outcome = r.map_or("not_found", Refusal::code);
+        let mut entry = a.activity(action, outcome, section_id);
+        entry.detail = r.map(|r| truncate(r.message(a.lang), 500));
+        entry
+    };
+    let result = transaction(conn, |c| match f(c) {
+        Ok(v) => Ok(Ok(v)),
+        Err(TxError::Refused(r)) => {
+            activity::record(c, &refusal_line(Some(&r)))?;
+            Ok(Err(TxError::Refused(r)))
+        }
+        Err(TxError::NotFound) => {
+            activity::record(c, &refusal_line(None))?;
+            Ok(Err(TxError::NotFound))
+        }
+        Err(other) => Err(other),
+    })
+    .and_then(|inner| inner);
+    let result = match result {
+        Err(TxError::Aborted(r)) => {
+            activity::record(conn, &refusal_line(Some(&r)))?;
+            Err(TxError::Refused(r))
+        }
+        other => other,
+    };
+    let outcome = match &result {
+        Ok(_) => "ok",
+        Err(TxError::Refused(r)) | Err(TxError::Aborted(r)) => r.code(),
+        Err(TxError::NotFound) => "not_found",
+        Err(TxError::Db(_)) => return result,
+    };
+    metrics::counter!("sugang_registration_decisions_total", "outcome" => outcome).increment(1);
+    tracing::info!(
+        student.id = a.student_id,
+        section.id = section_id,
+        action,
+        outcome,
+        "registration"
+    );
+    result
+}
+
+fn truncate(s: String, max: usize) -> String {
+    if s.chars().count() <= max {
+        s
+    } else {
+        s.chars().take(max).collect()
+    }
+}
+
+fn unique_to_refusal(e: DieselError, target: &Target) -> TxError {
+    match &e {
+        DieselError::DatabaseError(DatabaseErrorKind::UniqueViolation, info) => {
+            if info.message().contains("student_section") {
+                TxError::Aborted(Refusal::AlreadyEnrolled)
+            } else {
+                TxError::Aborted(Refusal::DuplicateCourse {
+                    other: target.label.clone(),
+                })
+            }
+        }
+        _ => e.into(),
+    }
+}
+
+/// Locks the section row and refreshes the target's counters and status from it.
+fn lock_target(conn: &mut MysqlConnection, target: &mut Target) -> QueryResult<()> {
+    let (seats, status) = queries::lock_section(conn, target.id)?;
+    target.capacity = seats.capacity;
+    target.enrolled = seats.enrolled;
+    target.waitlist_capacity = seats.waitlist_capacity;
+    target.status = status;
+    Ok(())
+}
+
+fn add_seat(
+    conn: &mut MysqlConnection,
+    student_id: i32,
+    term_id: i32,
+    target: &Target,
+    source: &str,
+    request_id: &str,
+    at: DateTime<Utc>,
+) -> Result<(), TxError> {
+    queries::insert_enrollment(
+        conn,
+        &NewEnrollment {
+            student_id,
+            section_id: target.id,
+            term_id,
+            course_id: target.course_id,
+            source,
+            request_id: Some(request_id),
+            created_at: at.naive_utc(),
+        },
+    )
+    .map_err(|e| unique_to_refusal(e, target))?;
+    if !queries::take_seat(conn, target.id)? {
+        return Err(TxError::Aborted(Refusal::SectionFull {
+            waitlist: target.waitlist_capacity > 0,
+        }));
+    }
+    Ok(())
+}
+
+// ---- enroll ----
+
+pub fn enroll(
+    conn: &mut MysqlConnection,
+    a: &Attempt,
+    section_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Receipt, TxError> {
+    attempt(conn, a, "enroll", Some(section_id), |conn| {
+        enroll_tx(conn, a, section_id, now)
+    })
+}
+
+fn enroll_tx(
+    conn: &mut MysqlConnection,
+    a: &Attempt,
+    section_id: i32,
+    now: DateTime<Utc>,
+) -> Result<Receipt, TxError> {
+    let (user, term) = Context::lock(conn, a.student_id)?;
+    let mut target = queries::target(conn, section_id, term.id)?.ok_or(TxError::NotFound)?;
+    let ctx = Context::load(conn, &user, term, Needs::of(&target))?;
+    // Fast path: refusals decided on the unlocked read never queue on the section's row lock
+    // (a full hot section answers "full" without waiting). The answer is true as of that read.
+    ctx.check(&target, now, None)?;
+    // Writes that do not need the section's lock go first, to keep the time it is held (and
+    // every other student of a hot section waits) short. A refusal from here on rolls them back.
+    activity::record(conn, &a.activity("enroll", "ok", Some(section_id)))?;
+    // A student who gets the seat without waiting leaves the line for it.
+    queries::delete_waitlist(conn, section_id, a.student_id)?;
+    lock_target(conn, &mut target)?;
+    ctx.check(&target, now, None).map_err(TxError::Aborted)?;
+    add_seat(
+        conn,
+        a.student_id,
+        ctx.term.id,
+        &target,
+        "student",
+        &a.request_id,
+        now,
+    )?;
+    Ok(Receipt {
+        request_id: a.request_id.clone(),
+        enrolled_at: rfc3339(now),
+        section: SectionSummary::of(&target),
+        credits_total: ctx.credits() + target.credits,
+    })
+}
+
+// ---- drop ----
+
+pub fn drop_enrollment(
+    conn: &mut MysqlConnection,
+    a: &Attempt,
+    section_id: i32,
+    now: DateTime<Utc>,
+) -> Result<DropReceipt, TxError> {
+    attempt(conn, a, "drop", Some(section_id), |conn| {
+        drop_tx(conn, a, section_id, now)
+    })
+}
+
+fn drop_tx(
+    conn: &mut MysqlConnection,
+    a: &Attempt,
+    section_id: i32,
+    now: DateTime<Utc>,
+) -> Result<DropReceipt, TxError> {
+    let (user, term) = Context::lock(conn, a.student_id)?;
+    if queries::target(conn, section_id, term.id)?.is_none() {
+        return Err(TxError::NotFound);
+    }
+    let ctx = Context::load(conn, &user, term, Needs::NOTHING)?;
+    ctx.window(now)?;
+    let held = ctx
+        .held
+        .iter()
+        .find(|h| h.section_id == section_id)
+        .ok_or(Refusal::NotEnrolled)?;
+    queries::lock_section(conn, section_id)?;
+    if !queries::delete_enrollment(conn, a.student_id, section_id)? {
+        return Err(Refusal::NotEnrolled.into());
+    }
+    queries::release_seat(conn, section_id)?;
+    activity::record(conn, &a.activity("drop", "ok", Some(section_id)))?;
+    promote_waitlist_with(conn, section_id, now, &a.request_id)?;
+    Ok(DropReceipt {
+        request_id: a.request_id.clone(),
+        dropped_at: rfc3339(now),
+        section: SectionSummary::of_held(held),
+        credits_total: ctx.credits() - held.credits,
+    })
+}
+
+// ---- swap ----
+
+pub fn swap(
+    conn: &mut MysqlConnection,
+    a: &Attempt,
+    drop_section_id: i32,
+    add_section_id: i32,
+    now: DateTime<Utc>,
+) -> Result<SwapReceipt, TxError> {
+    attempt(conn, a, "swap", Some(add_section_id), |conn| {
+        swap_tx(conn, a, drop_section_id, add_section_id, now)
+    })
+}
+
+fn swap_tx(
+    conn: &mut MysqlConnection,
+    a: &Attempt,
+    drop_id: i32,
+    add_id: i32,
+    now: DateTime<Utc>,
+) -> Result<SwapReceipt, TxError> {
+    let (user, term) = Context::lock(conn, a.student_id)?;
+    let mut target = queries::target(conn, add_id, term.id)?.ok_or(TxError::NotFound)?;
+    if queries::target(conn, drop_id, term.id)?.is_none() {
+        return Err(TxError::NotFound);
+    }
+    let ctx = Context::load(conn, &user, term, Needs::of(&target))?;
+    ctx.window(now)?;
+    let dropped = ctx
+        .held
+        .iter()
+        .find(|h| h.section_id == drop_id)
+        .ok_or(Refusal::NotEnrolled)?;
+    ctx.check(&target, now, Some(drop_id))?;
+    // Both section rows, in ascending id order, so two swaps over the same pair cannot deadlock.
+    let (first, second) = (drop_id.min(add_id), drop_id.max(add_id));
+    for id in [first, second] {
+        if id == add_id {
+            lock_target(conn, &mut target)?;
+        } else {
+            queries::lock_section(conn, id)?;
+        }
+    }
+    ctx.check(&target, now, Some(drop_id))?;
+    if !queries::delete_enrollment(conn, a.student_id, drop_id)? {
+        return Err(Refusal::NotEnrolled.into());
+    }
+    queries::release_seat(conn, drop_id)?;
+    add_seat(
+        conn,
+        a.student_id,
+        ctx.term.id,
+        &target,
+        "student",
+        &a.request_id,
+        now,
+    )?;
+    queries::delete_waitlist(conn, add_id, a.student_id)?;
+    let mut entry = a.activity("swap", "ok", Some(add_id));
+    entry.detail = Some(format!("drop {drop_id} -> add {add_id}"));
+    activity::record(conn, &entry)?;
+    promote_waitlist_with(conn, drop_id, now, &a.request_id)?;
+    Ok(SwapReceipt {
+        request_id: a.request_id.clone(),
+        swapped_at: rfc3339(now),
+        dropped: SectionSummary::of_held(dropped),
+        added: SectionSummary::of(&target),
+        credits_total: ctx.credits() - dropped.credits + target.credits,
+    })
+}
+
+// ---- waitlist ----
+
+pub fn join_waitlist(
+    conn: &mut MysqlConnection,
+    a: &Attempt,
+    section_id: i32,
+    now: DateTime<Utc>,
+) -> Result<WaitlistReceipt, TxError> {
+    attempt(conn, a, "waitlist", Some(section_id), |conn| {
+        join_tx(conn, a, section_id, now)
+    })
+}
+
+fn join_tx(
+    conn: &mut MysqlConnection,
+    a: &Attempt,
+    section_id: i32,
+    now: DateTime<Utc>,
+) -> Result<WaitlistReceipt, TxError> {
+    let (user, term) = Context::lock(conn, a.student_id)?;
+    let mut target = queries::target(conn, section_id, term.id)?.ok_or(TxError::NotFound)?;
+    let ctx = Context::load(conn, &user, term, Needs::of(&target))?;
+    // The section's row lock makes "is it full, is there room in the line" one decision.
+    lock_target(conn, &mut target)?;
+    match ctx.check(&target, now, None) {
+        Ok(()) => return Err(Refusal::WaitlistNotNeeded.into()),
+        Err(Refusal::SectionFull { waitlist: true }) => {}
+        Err(Refusal::SectionFull { waitlist: false }) => return Err(Refusal::WaitlistFull.into()),
+        Err(other) => return Err(other.into()),
+    }
+    if queries::waitlist_position(conn, section_id, a.student_id)?.is_some() {
+        return Err(Refusal::AlreadyWaitlisted.into());
+    }
+    if queries::waitlist_len(conn, section_id)? >= i64::from(target.waitlist_capacity) {
+        return Err(Refusal::WaitlistFull.into());
+    }
+    queries::insert_waitlist(conn, section_id, a.student_id, now.naive_utc())?;
+    let position = queries::waitlist_position(conn, section_id, a.student_id)?.unwrap_or(0);
+    let mut entry = a.activity("waitlist", "ok", Some(section_id));
+    entry.detail = Some(format!("position {position}"));
+    activity::record(conn, &entry)?;
+    Ok(WaitlistReceipt {
+        request_id: a.request_id.clone(),
+        joined_at: rfc3339(now),
+        section: SectionSummary::of(&target),
+        position,
+    })
+}
+
+pub fn leave_waitlist(
+    conn: &mut MysqlConnection,
+    a: &Attempt,
+    section_id: i32,
+) -> Result<(), TxError> {
+    attempt(conn, a, "waitlist_leave", Some(section_id), |conn| {
+        queries::lock_student(conn, a.student_id)?;
+        if queries::section_labels(conn, &[section_id])?.is_empty() {
+            return Err(TxError::NotFound);
+        }
+        if !queries::delete_waitlist(conn, section_id, a.student_id)? {
+            return Err(Refusal::NotWaitlisted.into());
+        }
+        activity::record(conn, &a.activity("waitlist_leave", "ok", Some(section_id)))?;
+        Ok(())
+    })
+}
+
+/// What became of one waitlisted student when a seat freed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Promotion {
+    pub student_id: i32,
+    /// `ok`, or the code of the rule that removed them from the line.
+    pub outcome: &'static str,
+}
+
+/// Gives free seats of `section_id` to its waitlist, first come first served, inside the
+/// caller's transaction (a drop, a swap, a capacity raise). Each candidate is checked against
+/// every rule under their own row lock; whoever no longer qualifies leaves the line with the
+/// reason logged, and the next is tried.
+///
+/// Call it in a READ COMMITTED transaction (`SET TRANSACTION ISOLATION LEVEL READ COMMITTED`
+/// before it begins, as this module's transactions do): each candidate's snapshot is read after
+/// their row lock and must see their latest commit, which a REPEATABLE READ view taken earlier in
+/// the transaction would not.
+pub fn promote_waitlist(
+    conn: &mut MysqlConnection,
+    section_id: i32,
+    now: DateTime<Utc>,
+) -> QueryResult<Vec<Promotion>> {
+    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    promote_waitlist_with(conn, section_id, now, &request_id)
+}
+
+pub fn promote_waitlist_with(
+    conn: &mut MysqlConnection,
+    section_id: i32,
+    now: DateTime<Utc>,
+    request_id: &str,
+) -> QueryResult<Vec<Promotion>> {
+    let mut done = Vec::new();
+    let Some(term) = current_term(conn)? else {
+        return Ok(done);
+    };
+    loop {
+        let (seats, status) = queries::lock_section(conn, section_id)?;
+        if status != "open" || seats.enrolled >= seats.capacity {
+            break;
+        }
+        let Some((_entry, student_id)) = queries::waitlist_head(conn, section_id)? else {
+            break;
+        };
+        let user = queries::lock_student(conn, student_id)?;
+        let Some(mut target) = queries::target(conn, section_id, term.id)? else {
+            break;
+        };
+        let ctx = Context::load(conn, &user, term.clone(), Needs::of(&target))?;
+        target.capacity = seats.capacity;
+        target.enrolled = seats.enrolled;
+        target.waitlist_capacity = seats.waitlist_capacity;
+        let mut entry = NewActivity {
+            actor_id: None,
+            student_id: Some(student_id),
+            action: "waitlist_promoted",
+            section_id: Some(section_id),
+            outcome: "ok".into(),
+            detail: None,
+            request_id: request_id.to_string(),
+            session_ref: None,
+            client_ip: None,
+        };
+        // A savepoint around the seat: should a constraint still say no, only this candidate's
+        // writes are undone and the line moves on.
+        let seated = match ctx.check(&target, now, None) {
+            Ok(()) => conn.transaction(|c| {
+                add_seat(c, student_id, term.id, &target, "waitlist", request_id, now)
+            }),
+            Err(r) => Err(TxError::Refused(r)),
+        };
+        let outcome = match seated {
+            Ok(()) => {
+                queries::delete_waitlist(conn, section_id, student_id)?;
+                "ok"
+            }
+            Err(TxError::Db(e)) => return Err(e),
+            Err(TxError::NotFound) => return Err(DieselError::NotFound),
+            Err(TxError::Refused(r)) | Err(TxError::Aborted(r)) => {
+                queries::delete_waitlist(conn, section_id, student_id)?;
+                entry.action = "waitlist_removed";
+                entry.detail = Some(truncate(r.message(Lang::Ko), 500));
+                r.code()
+            }
+        };
+        entry.outcome = outcome.to_string();
+        activity::record(conn, &entry)?;
+        tracing::info!(
+            student.id = student_id,
+            section.id = section_id,
+            outcome,
+            "waitlist promotion"
+        );
+        done.push(Promotion {
+            student_id,
+            outcome,
+        });
+    }
+    Ok(done)
+}
+
+// ---- reads ----
+
+#[derive(Debug, Clone, Serialize)]
+pub struct EnrollmentItem {
+    pub section: SectionSummary,
+    pub meetings: Vec<MeetingJson>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MeetingJson {
+    pub weekday: i8,
+    pub starts_at_min: i16,
+    pub ends_at_min: i16,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct MyEnrollments {
+    pub term_id: Option<i32>,
+    pub credits_total: i32,
+    pub credit_limit: Option<i32>,
+    pub enrollments: Vec<EnrollmentItem>,
+}
+
+pub fn my_enrollments(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<MyEnrollments> {
+    let Some(term) = current_term(conn)? else {
+        return Ok(MyEnrollments {
+            term_id: None,
+            credits_total: 0,
+            credit_limit: None,
+            enrollments: Vec::new(),
+        });
+    };
+    let user = crate::auth::models::find(conn, student_id)?;
+    let held = queries::held_sections(conn, student_id, term.id, true)?;
+    Ok(MyEnrollments {
+        term_id: Some(term.id),
+        credits_total: held.iter().map(|h| h.credits).sum(),
+        credit_limit: Some(i32::from(user.max_credits.unwrap_or(term.max_credits))),
+        enrollments: held
+            .iter()
+            .map(|h| EnrollmentItem {
+                section: SectionSummary::of_held(h),
+                meetings: h
+                    .meetings
+                    .iter()
+                    .map(|m| MeetingJson {
+                        weekday: m.weekday,
+                        starts_at_min: m.starts,
+                        ends_at_min: m.ends,
+                    })
+                    .collect(),
+            })
+            .collect(),
+    })
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct WaitlistItem {
+    pub section: SectionSummary,
+    pub position: i64,
+}
+
+pub fn my_waitlist(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<Vec<WaitlistItem>> {
+    let Some(term) = current_term(conn)? else {
+        return Ok(Vec::new());
+    };
+    let mut out = Vec::new();
+    for section_id in queries::my_waitlist(conn, student_id, term.id)? {
+        let Some(target) = queries::target(conn, section_id, term.id)? else {
+            continue;
+        };
+        let position = queries::waitlist_position(conn, section_id, student_id)?.unwrap_or(0);
+        out.push(WaitlistItem {
+            section: SectionSummary::of(&target),
+            position,
+        });
+    }
+    Ok(out)
+}

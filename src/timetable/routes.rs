@@ -1,0 +1,338 @@
+//! `/timetable` (page), `GET /api/v1/timetable` (grid JSON) and `/timetable.ics` (calendar).
+//! `?add=ID,ID` previews the timetable with more sections, conflicts marked.
+
+use std::sync::Arc;
+
+use actix_web::http::header;
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use chrono::Utc;
+use serde::Serialize;
+
+use crate::auth::Student;
+use crate::catalog::snapshot::{hhmm, weekday_key, Snapshot};
+use crate::startup::AppState;
+use crate::timetable::grid::{self, Cell, Grid, TimetableSection};
+use crate::timetable::{enrolled_section_ids, ics, sections_of};
+use crate::web::{html, AppError, Invalid, Lang, Layout};
+
+const MAX_PREVIEW: usize = 20;
+
+/// `add=1,2,3` (also repeated): sections to preview beside the enrolled ones.
+fn preview_ids(query: &str) -> Result<Vec<i32>, AppError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query)
+        .map_err(|e| AppError::BadRequest(format!("query string: {e}")))?;
+    let mut ids = Vec::new();
+    for (_, value) in pairs.iter().filter(|(k, _)| k == "add") {
+        for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let id = part
+                .parse::<i32>()
+                .ok()
+                .filter(|id| *id > 0)
+                .ok_or_else(|| {
+                    AppError::Validation(Invalid::new("add", "catalog.invalid_param"))
+                })?;
+            if !ids.contains(&id) {
+                ids.push(id);
+            }
+        }
+    }
+    if ids.len() > MAX_PREVIEW {
+        return Err(AppError::Validation(
+            Invalid::new("add", "timetable.too_many").arg("max", MAX_PREVIEW),
+        ));
+    }
+    Ok(ids)
+}
+
+struct Timetable {
+    snapshot: Arc<Snapshot>,
+    sections: Vec<TimetableSection>,
+    /// Previewed (not enrolled) section ids.
+    preview: Vec<i32>,
+}
+
+async fn load(
+    app: &AppState,
+    student: &Student,
+    preview: Vec<i32>,
+) -> Result<Option<Timetable>, AppError> {
+    let Some(snapshot) = app.catalog.snapshot(&app.db, &app.cache).await? else {
+        return Ok(None);
+    };
+    if preview.iter().any(|id| snapshot.section(*id).is_none()) {
+        return Err(AppError::NotFound);
+    }
+    let (uid, term_id) = (student.0.user_id, snapshot.term.id);
+    let enrolled = app
+        .db
+        .run(move |conn| Ok(enrolled_section_ids(conn, uid, term_id)?))
+        .await?;
+    let preview: Vec<i32> = preview
+        .into_iter()
+        .filter(|id| !enrolled.contains(id))
+        .collect();
+    let all: Vec<i32> = enrolled.iter().chain(&preview).copied().collect();
+    let sections = sections_of(&snapshot, &all);
+    Ok(Some(Timetable {
+        snapshot,
+        sections,
+        preview,
+    }))
+}
+
+pub async fn api(
+    app: web::Data<AppState>,
+    student: Student,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let preview = preview_ids(req.query_string())?;
+    let Some(t) = load(&app, &student, preview).await? else {
+        return Ok(HttpResponse::Ok().json(serde_json::json!({
+            "term": null, "total_credits": 0, "sections": [], "grid": grid::layout(&[]),
+            "conflicts": [],
+        })));
+    };
+    let grid = grid::layout(&t.sections);
+    #[derive(Serialize)]
+    struct SectionJson<'a> {
+        #[serde(flatten)]
+        section: &'a TimetableSection,
+        preview: bool,
+    }
+    Ok(HttpResponse::Ok().json(serde_json::json!({
+        "term": { "id": t.snapshot.term.id, "name_ko": t.snapshot.term.name_ko, "name_en": t.snapshot.term.name_en },
+        "total_credits": grid.total_credits,
+        "sections": t.sections.iter().map(|s| SectionJson { section: s, preview: t.preview.contains(&s.section_id) }).collect::<Vec<_>>(),
+        "conflicts": grid.conflicts,
+        "grid": grid,
+    })))
+}
+
+pub async fn calendar(
+    app: web::Data<AppState>,
+    student: Student,
+) -> Result<HttpResponse, AppError> {
+    let t = load(&app, &student, Vec::new())
+        .await?
+        .ok_or(AppError::NotFound)?;
+    let term = &t.snapshot.term;
+    let body = ics::calendar(
+        &ics::TermDates {
+            id: term.id,
+            name: term.name_ko.clone(),
+            starts_on: term.starts_on,
+            ends_on: term.ends_on,
+        },
+        &t.sections,
+        Utc::now(),
+    );
+    Ok(HttpResponse::Ok()
+        .content_type("text/calendar; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"timetable.ics\"",
+        ))
+        .body(body))
+}
+
+// ---- page ----
+
+pub struct BlockView {
+    pub section_id: i32,
+    pub label: String,
+    pub title: String,
+    pub room: String,
+    pub time: String,
+    pub conflict: bool,
+    pub preview: bool,
+}
+
+pub struct CellView {
+    pub block: Option<BlockView>,
+    pub rows: usize,
+    pub cols: u8,
+}
+
+pub struct RowView {
+    pub hour: Option<(String, usize)>,
+    pub cells: Vec<CellView>,
+}
+
+pub struct DayHead {
+    pub name: &'static str,
+    pub lanes: u8,
+}
+
+pub struct ListDay {
+    pub name: &'static str,
+    pub items: Vec<BlockView>,
+}
+
+pub struct SectionRow {
+    pub id: i32,
+    pub label: String,
+    pub title: String,
+    pub credits: i8,
+    pub instructor: String,
+    pub preview: bool,
+}
+
+#[derive(Template)]
+#[template(path = "timetable/week.html")]
+struct WeekPage {
+    layout: Layout,
+    term_name: Option<String>,
+    heads: Vec<DayHead>,
+    rows: Vec<RowView>,
+    list: Vec<ListDay>,
+    sections: Vec<SectionRow>,
+    total_credits: i32,
+    conflicts: Vec<String>,
+    previewing: bool,
+}
+
+impl WeekPage {
+    fn credits_text(&self) -> String {
+        self.layout.lang.format(
+            "timetable.total_credits",
+            &[("credits", self.total_credits.to_string())],
+        )
+    }
+}
+
+fn block_view(lang: Lang, b: &grid::Block, preview: &[i32]) -> BlockView {
+    BlockView {
+        section_id: b.section_id,
+        label: b.label.clone(),
+        title: match lang {
+            Lang::Ko => b.title_ko.clone(),
+            Lang::En => b.title_en.clone(),
+        },
+        room: b.room.clone(),
+        time: format!("{}–{}", hhmm(b.start), hhmm(b.end)),
+        conflict: b.conflict,
+        preview: preview.contains(&b.section_id),
+    }
+}
+
+fn rows(lang: Lang, grid: &Grid, preview: &[i32]) -> Vec<RowView> {
+    grid.table()
+        .into_iter()
+        .map(|r| RowView {
+            hour: r.hour_rows.map(|n| (hhmm(r.minute), n)),
+            cells: r
+                .cells
+                .into_iter()
+                .map(|c| match c {
+                    Cell::Block { block, rows, cols } => CellView {
+                        block: Some(block_view(lang, block, preview)),
+                        rows,
+                        cols,
+                    },
+                    Cell::Empty => CellView {
+                        block: None,
+                        rows: 1,
+                        cols: 1,
+                    },
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+pub async fn page(
+    app: web::Data<AppState>,
+    student: Student,
+    layout: Layout,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let preview = preview_ids(req.query_string())?;
+    let lang = layout.lang;
+    let loaded = load(&app, &student, preview).await?;
+    let (sections, preview, term_name) = match &loaded {
+        Some(t) => (
+            t.sections.as_slice(),
+            t.preview.as_slice(),
+            Some(t.snapshot.term.name(lang).to_string()),
+        ),
+        None => (&[][..], &[][..], None),
+    };
+    let grid = grid::layout(sections);
+    let label_of = |id: i32| {
+        sections
+            .iter()
+            .find(|s| s.section_id == id)
+            .map(TimetableSection::label)
+            .unwrap_or_default()
+    };
+    let conflicts = grid
+        .conflicts
+        .iter()
+        .map(|c| {
+            lang.format(
+                "timetable.conflict",
+                &[
+                    ("a", label_of(c.section_a)),
+                    ("b", label_of(c.section_b)),
+                    (
+                        "when",
+                        format!(
+                            "{} {}–{}",
+                            lang.text(weekday_key(c.weekday)),
+                            hhmm(c.start),
+                            hhmm(c.end)
+                        ),
+                    ),
+                ],
+            )
+        })
+        .collect();
+    html(WeekPage {
+        heads: grid
+            .days
+            .iter()
+            .map(|d| DayHead {
+                name: lang.text(weekday_key(d.weekday)),
+                lanes: d.lanes,
+            })
+            .collect(),
+        rows: rows(lang, &grid, preview),
+        list: grid
+            .days
+            .iter()
+            .filter(|d| !d.blocks.is_empty())
+            .map(|d| {
+                let mut items: Vec<BlockView> = d
+                    .blocks
+                    .iter()
+                    .map(|b| block_view(lang, b, preview))
+                    .collect();
+                items.sort_by(|a, b| a.time.cmp(&b.time));
+                ListDay {
+                    name: lang.text(weekday_key(d.weekday)),
+                    items,
+                }
+            })
+            .collect(),
+        sections: sections
+            .iter()
+            .map(|s| SectionRow {
+                id: s.section_id,
+                label: s.label(),
+                title: match lang {
+                    Lang::Ko => s.title_ko.clone(),
+                    Lang::En => s.title_en.clone(),
+                },
+                credits: s.credits,
+                instructor: s.instructor.clone(),
+                preview: preview.contains(&s.section_id),
+            })
+            .collect(),
+        total_credits: grid.total_credits,
+        conflicts,
+        previewing: !preview.is_empty(),
+        term_name,
+        layout,
+    })
+}

@@ -1,0 +1,168 @@
+//! The admission check in front of registration actions: with the waiting room on, a student
+//! without a pass gets a ticket and `429 queue_required` (pages are sent to `/queue`); a pass is
+//! refreshed by every action. Browsing, the basket and the API reads are never queued.
+
+use actix_web::body::{BoxBody, EitherBody, MessageBody};
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::http::Method;
+use actix_web::middleware::Next;
+use actix_web::{web, HttpMessage};
+use chrono::Utc;
+
+use crate::auth::{Role, SessionState};
+use crate::registration::activity::{self, NewActivity};
+use crate::startup::AppState;
+use crate::waiting_room::limits::Verdict;
+use crate::waiting_room::room::Admission;
+use crate::web::{AppError, RequestMeta};
+
+/// Requests that change a student's enrollments: these need an admission pass.
+pub fn is_registration_action(method: &Method, path: &str) -> bool {
+    let changes = matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    changes
+        && (path.starts_with("/api/v1/enrollments")
+            || path.starts_with("/api/v1/waitlist")
+            || path == "/registration"
+            || path.starts_with("/registration/")
+            || path == "/waitlist"
+            || path.starts_with("/waitlist/"))
+}
+
+pub async fn require_pass(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
+    if !is_registration_action(req.method(), req.path()) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let session = match req.extensions().get::<SessionState>() {
+        Some(SessionState::Active(s)) if s.role == Role::Student => {
+            Some((s.user_id, s.reference()))
+        }
+        _ => None,
+    };
+    // Without a student session the handler answers (401/403) itself.
+    let (Some((student, session_ref)), Some(app)) =
+        (session, req.app_data::<web::Data<AppState>>().cloned())
+    else {
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    let meta = RequestMeta::of(req.request());
+    let limited = match app.action_limiter.check(student, &meta.client_ip).await {
+        Ok(verdict) => rate_limited(&app, verdict, student, session_ref, &meta).await,
+        Err(e) => Some(AppError::from(e)),
+    };
+    if let Some(err) = limited {
+        return Ok(req.error_response(err).map_into_right_body());
+    }
+    let refusal = match app
+        .waiting_room
+        .enter(student, Utc::now().timestamp_millis())
+        .await
+    {
+        Ok(Admission::NotRequired | Admission::Admitted) => None,
+        Ok(Admission::Waiting { position }) => {
+            let rate = app.waiting_room.config().await.map(|c| c.rate).unwrap_or(1);
+            let retry_after = crate::waiting_room::room::eta_seconds(position, rate).clamp(1, 60);
+            Some(AppError::QueueRequired {
+                position: Some(position),
+                retry_after,
+            })
+        }
+        Ok(Admission::Early { .. }) => Some(AppError::QueueRequired {
+            position: None,
+            retry_after: 5,
+        }),
+        Err(e) => Some(AppError::from(e)),
+    };
+    match refusal {
+        None => Ok(next.call(req).await?.map_into_left_body()),
+        Some(err) => Ok(req.error_response(err).map_into_right_body()),
+    }
+}
+
+/// Turns a limiter verdict into the refusal, logging the first excess of a window and the start
+/// of a penalty to the student's activity log (each at most once per window).
+async fn rate_limited(
+    app: &AppState,
+    verdict: Verdict,
+    student: i32,
+    session_ref: String,
+    meta: &RequestMeta,
+) -> Option<AppError> {
+    let (retry_after, log) = match verdict {
+        Verdict::Allowed => return None,
+        Verdict::AddressOver { retry_after } => (retry_after, None),
+        Verdict::StudentOver { retry_after, first } => {
+            (retry_after, first.then_some(("rate_limited", None)))
+        }
+        Verdict::Penalised {
+            retry_after,
+            strikes,
+            started,
+        } => (
+            retry_after,
+            started.then(|| {
+                (
+                    "penalised",
+                    Some(format!("strike {strikes}, blocked {retry_after}s")),
+                )
+            }),
+        ),
+    };
+    metrics::counter!("sugang_registration_decisions_total", "outcome" => "rate_limited")
+        .increment(1);
+    if let Some((outcome, detail)) = log {
+        tracing::warn!(
+            student.id = student,
+            outcome,
+            "registration actions rate limited"
+        );
+        let mut entry = NewActivity::new("rate_limit", outcome, meta);
+        entry.actor_id = Some(student);
+        entry.student_id = Some(student);
+        entry.session_ref = Some(session_ref);
+        entry.detail = detail;
+        if let Err(e) = app
+            .db
+            .run(move |conn| Ok(activity::record(conn, &entry)?))
+            .await
+        {
+            tracing::warn!(error = %e, "activity log write failed");
+        }
+    }
+    Some(AppError::RateLimited { retry_after })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_enrollment_changes_are_gated() {
+        assert!(is_registration_action(&Method::POST, "/api/v1/enrollments"));
+        assert!(is_registration_action(
+            &Method::DELETE,
+            "/api/v1/enrollments/12"
+        ));
+        assert!(is_registration_action(
+            &Method::POST,
+            "/api/v1/enrollments/swap"
+        ));
+        assert!(is_registration_action(&Method::POST, "/api/v1/waitlist"));
+        assert!(is_registration_action(
+            &Method::POST,
+            "/registration/enroll"
+        ));
+        assert!(!is_registration_action(&Method::GET, "/api/v1/enrollments"));
+        assert!(!is_registration_action(&Method::POST, "/api/v1/basket"));
+        assert!(!is_registration_action(&Method::POST, "/api/v1/session"));
+        assert!(is_registration_action(&Method::POST, "/registration"));
+        assert!(is_registration_action(&Method::POST, "/waitlist"));
+        assert!(!is_registration_action(&Method::POST, "/basket"));
+        assert!(!is_registration_action(&Method::GET, "/registration"));
+    }
+}

@@ -1,0 +1,324 @@
+//! Redis state and the atomic steps over it. Keys (under the deployment's prefix):
+//! `wr:cfg` (hash: enabled, rate, concurrency, pass_ttl, opens_at_ms), `wr:seq` (ticket counter),
+//! `wr:queue` (zset student → ticket), `wr:early` (set of students who arrived before opening),
+//! `wr:active` (zset student → pass expiry, ms), `wr:bucket` (hash: tokens, last_ms).
+
+use std::sync::LazyLock;
+use std::time::Duration;
+
+use rand::seq::SliceRandom;
+use redis::Script;
+use serde::Serialize;
+
+use crate::cache::{Cache, CacheError};
+
+/// Live settings of the waiting room.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RoomConfig {
+    pub enabled: bool,
+    /// Admissions per second (shared by all instances).
+    pub rate: u32,
+    /// Largest number of students holding a pass at once.
+    pub concurrency: u32,
+    /// Seconds of inactivity after which a pass lapses.
+    pub pass_ttl_secs: u32,
+    /// Unix ms of opening: who arrives earlier waits unordered and is shuffled at this instant.
+    /// 0 = no opening instant (arrivals are queued in arrival order).
+    pub opens_at_ms: i64,
+}
+
+impl Default for RoomConfig {
+    fn default() -> Self {
+        RoomConfig {
+            enabled: false,
+            rate: 100,
+            concurrency: 1000,
+            pass_ttl_secs: 300,
+            opens_at_ms: 0,
+        }
+    }
+}
+
+/// Where a student stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum Admission {
+    /// Admission control is off: go ahead.
+    NotRequired,
+    /// Holds a pass (refreshed by this call).
+    Admitted,
+    /// In the queue at this position (1 = next).
+    Waiting { position: u64 },
+    /// Arrived before opening; the order is drawn at opening.
+    Early { waiting: u64 },
+}
+
+static ENTER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+-- KEYS: cfg, queue, early, active, seq; ARGV: student, now_ms
+local cfg = redis.call('HMGET', KEYS[1], 'enabled', 'pass_ttl', 'opens_at_ms')
+if cfg[1] ~= '1' then return {0, 0} end
+local now = tonumber(ARGV[2])
+local exp = redis.call('ZSCORE', KEYS[4], ARGV[1])
+if exp then
+  if tonumber(exp) > now then
+    redis.call('ZADD', KEYS[4], now + tonumber(cfg[2]) * 1000, ARGV[1])
+    return {1, 0}
+  end
+  redis.call('ZREM', KEYS[4], ARGV[1])
+end
+local rank = redis.call('ZRANK', KEYS[2], ARGV[1])
+if rank then return {2, rank + 1} end
+local opens = tonumber(cfg[3] or '0') or 0
+if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 or now < opens then
+  redis.call('SADD', KEYS[3], ARGV[1])
+  return {3, redis.call('SCARD', KEYS[3])}
+end
+local ticket = redis.call('INCR', KEYS[5])
+redis.call('ZADD', KEYS[2], ticket, ARGV[1])
+return {2, redis.call('ZRANK', KEYS[2], ARGV[1]) + 1}
+"#,
+    )
+});
+
+static ADMIT: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+-- KEYS: cfg, queue, active, bucket; ARGV: now_ms
+-- Returns {admitted now, queue length, active passes}.
+local cfg = redis.call('HMGET', KEYS[1], 'enabled', 'rate', 'concurrency', 'pass_ttl')
+local now = tonumber(ARGV[1])
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+if cfg[1] ~= '1' then return {0, redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])} end
+local rate = tonumber(cfg[2]) or 0
+local b = redis.call('HMGET', KEYS[4], 'tokens', 'last_ms')
+local tokens = tonumber(b[1]) or 0
+local last = tonumber(b[2]) or now
+if now > last then tokens = math.min(math.max(rate, 1), tokens + (now - last) * rate / 1000) end
+local room = (tonumber(cfg[3]) or 0) - redis.call('ZCARD', KEYS[3])
+local n = math.min(math.floor(tokens), room)
+local admitted = 0
+if n > 0 then
+  local popped = redis.call('ZPOPMIN', KEYS[2], n)
+  local expiry = now + (tonumber(cfg[4]) or 300) * 1000
+  for i = 1, #popped, 2 do
+    redis.call('ZADD', KEYS[3], expiry, popped[i])
+    admitted = admitted + 1
+  end
+  tokens = tokens - admitted
+end
+redis.call('HSET', KEYS[4], 'tokens', tostring(tokens), 'last_ms', tostring(math.max(now, last)))
+return {admitted, redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])}
+"#,
+    )
+});
+
+static DRAW: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+-- KEYS: early, queue, seq; ARGV: students in drawn order
+-- Queues the early arrivals in the drawn order, behind nobody (they were first), once.
+local n = 0
+for i, student in ipairs(ARGV) do
+  if redis.call('SREM', KEYS[1], student) == 1 and not redis.call('ZSCORE', KEYS[2], student) then
+    local ticket = redis.call('INCR', KEYS[3])
+    redis.call('ZADD', KEYS[2], ticket, student)
+    n = n + 1
+  end
+end
+return n
+"#,
+    )
+});
+
+#[derive(Clone)]
+pub struct WaitingRoom {
+    cache: Cache,
+}
+
+/// Admissions and queue length after one tick.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Tick {
+    pub admitted: u64,
+    pub waiting: u64,
+    pub active: u64,
+    pub drawn: u64,
+}
+
+impl WaitingRoom {
+    pub fn new(cache: Cache) -> Self {
+        WaitingRoom { cache }
+    }
+
+    fn k(&self, name: &str) -> String {
+        self.cache.key(&format!("wr:{name}"))
+    }
+
+    /// Writes the settings' values for fields not set yet (a running room keeps its live values).
+    pub async fn init(&self, defaults: RoomConfig) -> Result<(), CacheError> {
+        let mut conn = self.cache.conn().await?;
+        let cfg = self.k("cfg");
+        for (field, value) in fields(&defaults) {
+            let _: i64 = redis::cmd("HSETNX")
+                .arg(&cfg)
+                .arg(field)
+                .arg(value)
+                .query_async(&mut conn)
+                .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn config(&self) -> Result<RoomConfig, CacheError> {
+        let mut conn = self.cache.conn().await?;
+        let values: Vec<Option<String>> = redis::cmd("HMGET")
+            .arg(self.k("cfg"))
+            .arg(&["enabled", "rate", "concurrency", "pass_ttl", "opens_at_ms"])
+            .query_async(&mut conn)
+            .await?;
+        let d = RoomConfig::default();
+        let num = |i: usize| {
+            values
+                .get(i)
+                .cloned()
+                .flatten()
+                .and_then(|v| v.parse::<i64>().ok())
+        };
+        Ok(RoomConfig {
+            enabled: num(0).map(|v| v == 1).unwrap_or(d.enabled),
+            rate: num(1).map(|v| v as u32).unwrap_or(d.rate),
+            concurrency: num(2).map(|v| v as u32).unwrap_or(d.concurrency),
+            pass_ttl_secs: num(3).map(|v| v as u32).unwrap_or(d.pass_ttl_secs),
+            opens_at_ms: num(4).unwrap_or(d.opens_at_ms),
+        })
+    }
+
+    /// Changes the live settings; every instance follows on its next request or tick.
+    pub async fn set_config(&self, config: RoomConfig) -> Result<(), CacheError> {
+        let mut conn = self.cache.conn().await?;
+        let mut cmd = redis::cmd("HSET");
+        cmd.arg(self.k("cfg"));
+        for (field, value) in fields(&config) {
+            cmd.arg(field).arg(value);
+        }
+        let _: i64 = cmd.query_async(&mut conn).await?;
+        Ok(())
+    }
+
+    /// The student asks to act: admitted (pass refreshed), or their place in the line (a ticket
+    /// is taken on the first call and kept).
+    pub async fn enter(&self, student_id: i32, now_ms: i64) -> Result<Admission, CacheError> {
+        let mut conn = self.cache.conn().await?;
+        let (state, n): (i64, u64) = ENTER
+            .key(self.k("cfg"))
+            .key(self.k("queue"))
+            .key(self.k("early"))
+            .key(self.k("active"))
+            .key(self.k("seq"))
+            .arg(student_id)
+            .arg(now_ms)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(match state {
+            1 => Admission::Admitted,
+            2 => Admission::Waiting { position: n },
+            3 => Admission::Early { waiting: n },
+            _ => Admission::NotRequired,
+        })
+    }
+
+    /// One admission step: draws the early arrivals once opening has passed, lets passes lapse,
+    /// admits from the head of the line within the rate and the concurrency. Safe to run from
+    /// every instance at once: the rate is a token bucket shared in Redis.
+    pub async fn tick(&self, now_ms: i64) -> Result<Tick, CacheError> {
+        let config = self.config().await?;
+        let mut conn = self.cache.conn().await?;
+        let mut drawn = 0;
+        if config.enabled && now_ms >= config.opens_at_ms {
+            let early: Vec<String> = redis::cmd("SMEMBERS")
+                .arg(self.k("early"))
+                .query_async(&mut conn)
+                .await?;
+            if !early.is_empty() {
+                let mut order = early;
+                order.shuffle(&mut rand::thread_rng());
+                drawn = DRAW
+                    .key(self.k("early"))
+                    .key(self.k("queue"))
+                    .key(self.k("seq"))
+                    .arg(order)
+                    .invoke_async(&mut conn)
+                    .await?;
+            }
+        }
+        let (admitted, waiting, active): (u64, u64, u64) = ADMIT
+            .key(self.k("cfg"))
+            .key(self.k("queue"))
+            .key(self.k("active"))
+            .key(self.k("bucket"))
+            .arg(now_ms)
+            .invoke_async(&mut conn)
+            .await?;
+        let early: u64 = redis::cmd("SCARD")
+            .arg(self.k("early"))
+            .query_async(&mut conn)
+            .await?;
+        Ok(Tick {
+            admitted,
+            waiting: waiting + early,
+            active,
+            drawn,
+        })
+    }
+
+    /// Runs `tick` every `every` until the process ends, publishing the depth and admissions.
+    pub fn spawn_ticker(self, every: Duration) {
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(every);
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            loop {
+                interval.tick().await;
+                match self.tick(chrono::Utc::now().timestamp_millis()).await {
+                    Ok(t) => {
+                        metrics::gauge!("sugang_waiting_room_depth").set(t.waiting as f64);
+                        metrics::counter!("sugang_waiting_room_admissions_total")
+                            .increment(t.admitted);
+                    }
+                    Err(e) => tracing::debug!(error = %e, "waiting room tick failed"),
+                }
+            }
+        });
+    }
+}
+
+fn fields(c: &RoomConfig) -> [(&'static str, String); 5] {
+    [
+        ("enabled", if c.enabled { "1" } else { "0" }.to_string()),
+        ("rate", c.rate.to_string()),
+        ("concurrency", c.concurrency.to_string()),
+        ("pass_ttl", c.pass_ttl_secs.to_string()),
+        ("opens_at_ms", c.opens_at_ms.to_string()),
+    ]
+}
+
+/// Seconds until a student at `position` is admitted at `rate` per second.
+pub fn eta_seconds(position: u64, rate: u32) -> u64 {
+    if rate == 0 {
+        return u64::MAX;
+    }
+    position.div_ceil(u64::from(rate))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::eta_seconds;
+
+    #[test]
+    fn eta_rounds_up_and_survives_a_stopped_room() {
+        assert_eq!(eta_seconds(1, 100), 1);
+        assert_eq!(eta_seconds(100, 100), 1);
+        assert_eq!(eta_seconds(101, 100), 2);
+        assert_eq!(eta_seconds(5, 0), u64::MAX);
+    }
+}

@@ -1,0 +1,391 @@
+use std::collections::HashSet;
+
+use reqwest::StatusCode;
+use sugang::cache::Cache;
+use sugang::waiting_room::{Admission, RoomConfig, WaitingRoom};
+
+use crate::helpers::{redis_url, RedisPrefix, TestApp};
+
+/// A room of its own (no background ticker), so the test controls the clock.
+fn room() -> (WaitingRoom, RedisPrefix) {
+    let prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+    let cache = Cache::new(&redis_url(), &prefix, 4).expect("redis pool");
+    (WaitingRoom::new(cache), RedisPrefix(prefix))
+}
+
+const T0: i64 = 1_900_000_000_000;
+
+fn open(rate: u32, concurrency: u32, pass_ttl_secs: u32) -> RoomConfig {
+    RoomConfig {
+        enabled: true,
+        rate,
+        concurrency,
+        pass_ttl_secs,
+        opens_at_ms: 0,
+    }
+}
+
+#[tokio::test]
+async fn a_closed_room_lets_everybody_through() {
+    let (room, _p) = room();
+    room.init(RoomConfig::default()).await.expect("init");
+    assert_eq!(
+        room.enter(1, T0).await.expect("enter"),
+        Admission::NotRequired
+    );
+}
+
+#[tokio::test]
+async fn tickets_follow_arrival_and_belong_to_the_student() {
+    let (room, _p) = room();
+    room.set_config(open(10, 100, 60)).await.expect("config");
+    for (i, student) in [30, 10, 20].into_iter().enumerate() {
+        assert_eq!(
+            room.enter(student, T0).await.expect("enter"),
+            Admission::Waiting {
+                position: i as u64 + 1
+            }
+        );
+    }
+    // Refreshing, a new tab or a second device: the same place.
+    for _ in 0..3 {
+        assert_eq!(
+            room.enter(10, T0 + 500).await.expect("enter"),
+            Admission::Waiting { position: 2 }
+        );
+    }
+}
+
+#[tokio::test]
+async fn admission_goes_in_ticket_order_at_the_configured_rate() {
+    let (room, _p) = room();
+    room.set_config(open(2, 100, 60)).await.expect("config");
+    for student in 1..=5 {
+        room.enter(student, T0).await.expect("enter");
+    }
+    assert_eq!(
+        room.tick(T0).await.expect("tick").admitted,
+        0,
+        "the bucket starts empty"
+    );
+    let t = room.tick(T0 + 1000).await.expect("tick");
+    assert_eq!((t.admitted, t.waiting, t.active), (2, 3, 2));
+    assert_eq!(
+        room.enter(1, T0 + 1000).await.expect("enter"),
+        Admission::Admitted
+    );
+    assert_eq!(
+        room.enter(2, T0 + 1000).await.expect("enter"),
+        Admission::Admitted
+    );
+    assert_eq!(
+        room.enter(3, T0 + 1000).await.expect("enter"),
+        Admission::Waiting { position: 1 }
+    );
+    // Half a second later one more token, one more student.
+    assert_eq!(room.tick(T0 + 1500).await.expect("tick").admitted, 1);
+    assert_eq!(
+        room.enter(3, T0 + 1500).await.expect("enter"),
+        Admission::Admitted
+    );
+    assert_eq!(
+        room.enter(5, T0 + 1500).await.expect("enter"),
+        Admission::Waiting { position: 2 }
+    );
+
+    // Live change: a faster rate admits the rest.
+    room.set_config(open(100, 100, 60)).await.expect("config");
+    room.tick(T0 + 2500).await.expect("tick");
+    assert_eq!(
+        room.enter(5, T0 + 2500).await.expect("enter"),
+        Admission::Admitted
+    );
+}
+
+#[tokio::test]
+async fn concurrency_caps_the_passes_and_idle_passes_lapse() {
+    let (room, _p) = room();
+    room.set_config(open(100, 2, 1)).await.expect("config");
+    for student in 1..=4 {
+        room.enter(student, T0).await.expect("enter");
+    }
+    room.tick(T0).await.expect("tick");
+    let t = room.tick(T0 + 1000).await.expect("tick");
+    assert_eq!(
+        (t.admitted, t.active, t.waiting),
+        (2, 2, 2),
+        "never more passes than the concurrency"
+    );
+    // Student 1 keeps acting (refreshing the pass); student 2 goes idle.
+    assert_eq!(
+        room.enter(1, T0 + 1800).await.expect("enter"),
+        Admission::Admitted
+    );
+    let t = room.tick(T0 + 2500).await.expect("tick");
+    assert_eq!(t.admitted, 1, "the idle pass lapsed and freed a place");
+    assert_eq!(
+        room.enter(1, T0 + 2500).await.expect("enter"),
+        Admission::Admitted
+    );
+    assert_eq!(
+        room.enter(3, T0 + 2500).await.expect("enter"),
+        Admission::Admitted
+    );
+    // The lapsed student starts again at the back.
+    assert_eq!(
+        room.enter(2, T0 + 2600).await.expect("enter"),
+        Admission::Waiting { position: 2 }
+    );
+}
+
+#[tokio::test]
+async fn early_arrivals_are_drawn_once_at_opening_and_latecomers_queue_behind() {
+    let (room, _p) = room();
+    let opening = T0 + 60_000;
+    room.set_config(RoomConfig {
+        opens_at_ms: opening,
+        ..open(1, 1000, 60)
+    })
+    .await
+    .expect("config");
+    for student in 1..=50 {
+        let at = T0 + i64::from(student) * 100; // student 1 clicked first
+        assert!(matches!(
+            room.enter(student, at).await.expect("enter"),
+            Admission::Early { .. }
+        ));
+    }
+    assert_eq!(
+        room.tick(opening - 1).await.expect("tick").drawn,
+        0,
+        "nothing is drawn before opening"
+    );
+    let t = room.tick(opening).await.expect("tick");
+    assert_eq!(t.drawn, 50);
+    assert_eq!(
+        room.enter(999, opening + 1).await.expect("enter"),
+        Admission::Waiting { position: 51 }
+    );
+
+    let mut positions = Vec::new();
+    for student in 1..=50 {
+        match room.enter(student, opening + 2).await.expect("enter") {
+            Admission::Waiting { position } => positions.push(position),
+            other => panic!("student {student}: {other:?}"),
+        }
+    }
+    assert_eq!(
+        positions.iter().copied().collect::<HashSet<_>>(),
+        (1..=50).collect::<HashSet<_>>()
+    );
+    assert_ne!(
+        positions,
+        (1..=50).collect::<Vec<_>>(),
+        "clicking first before opening wins nothing"
+    );
+    // Drawn once: later ticks do not reshuffle.
+    room.tick(opening + 10).await.expect("tick");
+    for (i, student) in (1..=50).enumerate() {
+        let again = room.enter(student, opening + 20).await.expect("enter");
+        assert_eq!(
+            again,
+            Admission::Waiting {
+                position: positions[i]
+            }
+        );
+    }
+}
+
+#[tokio::test]
+async fn the_queue_api_and_page_show_the_students_place() {
+    let app = TestApp::spawn().await;
+    app.insert_student("20250201");
+    app.insert_student("20250202");
+    app.state
+        .waiting_room
+        .set_config(RoomConfig {
+            enabled: true,
+            rate: 1,
+            concurrency: 1,
+            pass_ttl_secs: 60,
+            opens_at_ms: 0,
+        })
+        .await
+        .expect("config");
+    // Fill the single pass so both students below have to wait.
+    app.state
+        .waiting_room
+        .enter(1_000_000, chrono::Utc::now().timestamp_millis())
+        .await
+        .expect("enter");
+    let (a, b) = (app.client(), app.client());
+    app.sign_in(&a, "20250201").await;
+    app.sign_in(&b, "20250202").await;
+    let first: serde_json::Value = app
+        .get(&a, "/api/v1/queue")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(first["state"], "waiting");
+    let second: serde_json::Value = app
+        .get(&b, "/api/v1/queue")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(second["state"], "waiting");
+    assert!(second["position"].as_u64() > first["position"].as_u64());
+    assert!(second["eta_seconds"].as_u64().expect("eta") >= 1);
+    let page = app.get(&b, "/queue").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("html");
+    assert!(html.contains("id=\"queue-position\""));
+    assert!(
+        html.contains("http-equiv=\"refresh\""),
+        "works without JavaScript"
+    );
+    let anonymous = app.get(&app.client(), "/api/v1/queue").await;
+    assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn registration_actions_need_a_pass_while_the_room_is_on() {
+    let app = TestApp::spawn().await;
+    app.insert_student("20250203");
+    let client = app.client();
+    let csrf = app.sign_in(&client, "20250203").await;
+    let room = &app.state.waiting_room;
+    // Closed for now: the ticker admits nobody while the rate is zero.
+    room.set_config(RoomConfig {
+        enabled: true,
+        rate: 0,
+        concurrency: 10,
+        pass_ttl_secs: 60,
+        opens_at_ms: 0,
+    })
+    .await
+    .expect("config");
+    let enroll = || {
+        client
+            .post(app.url("/api/v1/enrollments"))
+            .header("X-CSRF-Token", &csrf)
+            .json(&serde_json::json!({"section_id": 987654}))
+            .send()
+    };
+    let queued = enroll().await.expect("request");
+    assert_eq!(queued.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(queued.headers().contains_key("retry-after"));
+    let body: serde_json::Value = queued.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "queue_required");
+    // Browsing is never queued.
+    assert_eq!(
+        app.get(&client, "/api/v1/me").await.status(),
+        StatusCode::OK
+    );
+
+    // Open the gate: the ticker admits the student and the action reaches the handler.
+    room.set_config(RoomConfig {
+        enabled: true,
+        rate: 1000,
+        concurrency: 10,
+        pass_ttl_secs: 60,
+        opens_at_ms: 0,
+    })
+    .await
+    .expect("config");
+    let mut status = StatusCode::TOO_MANY_REQUESTS;
+    for _ in 0..50 {
+        status = enroll().await.expect("request").status();
+        if status != StatusCode::TOO_MANY_REQUESTS {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert!(
+        matches!(status, StatusCode::NOT_FOUND | StatusCode::CONFLICT),
+        "admitted: the enrollment handler itself answered ({status})"
+    );
+}
+
+#[tokio::test]
+async fn a_macro_is_rate_limited_logged_and_then_blocked() {
+    use diesel::prelude::*;
+    use sugang::db::schema::activity_log;
+
+    let app = TestApp::spawn_with(|s| {
+        s.action_limits.per_student = 3;
+        s.action_limits.window = std::time::Duration::from_secs(1);
+    })
+    .await;
+    let macro_user = app.insert_student("20250204");
+    app.insert_student("20250205");
+    let (bot, human) = (app.client(), app.client());
+    let bot_csrf = app.sign_in(&bot, "20250204").await;
+    let human_csrf = app.sign_in(&human, "20250205").await;
+    let fire = |client: &reqwest::Client, csrf: &str| {
+        client
+            .post(app.url("/api/v1/enrollments"))
+            .header("X-CSRF-Token", csrf)
+            .json(&serde_json::json!({"section_id": 987654}))
+            .send()
+    };
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(fire(&bot, &bot_csrf).await.expect("request").status());
+    }
+    assert!(
+        statuses[..3]
+            .iter()
+            .all(|s| *s != StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[3..]
+            .iter()
+            .all(|s| *s == StatusCode::TOO_MANY_REQUESTS),
+        "{statuses:?}"
+    );
+    let limited = fire(&bot, &bot_csrf).await.expect("request");
+    assert!(limited.headers().contains_key("retry-after"));
+    assert_eq!(crate::helpers::error_code(limited).await, "rate_limited");
+    // Another student is not slowed by the macro.
+    assert_ne!(
+        fire(&human, &human_csrf).await.expect("request").status(),
+        StatusCode::TOO_MANY_REQUESTS
+    );
+
+    // Coming back over the limit window after window earns a growing block.
+    let mut penalised = false;
+    for _ in 0..4 {
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        for _ in 0..5 {
+            let _ = fire(&bot, &bot_csrf).await;
+        }
+        let mut conn = app.conn();
+        let outcomes: Vec<String> = activity_log::table
+            .filter(activity_log::student_id.eq(macro_user))
+            .filter(activity_log::action.eq("rate_limit"))
+            .select(activity_log::outcome)
+            .load(&mut conn)
+            .expect("log");
+        if outcomes.iter().any(|o| o == "penalised") {
+            penalised = true;
+            break;
+        }
+    }
+    assert!(penalised, "sustained abuse is blocked and logged");
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    let blocked = fire(&bot, &bot_csrf).await.expect("request");
+    assert_eq!(
+        blocked.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "the block outlasts the window"
+    );
+    let retry: u64 = blocked.headers()["retry-after"]
+        .to_str()
+        .expect("ascii")
+        .parse()
+        .expect("secs");
+    assert!(retry > 1);
+}
