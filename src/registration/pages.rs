@@ -223,8 +223,23 @@ async fn answer(
         .finish())
 }
 
-fn attempt(student: &Student, req: &HttpRequest, lang: Lang) -> Attempt {
-    Attempt::new(&student.0, &RequestMeta::of(req), lang)
+/// Runs one form's action for the signed-in student and answers with the message and redirect.
+async fn run_form<Fut>(
+    app: &AppState,
+    student: &Student,
+    req: &HttpRequest,
+    next: &Option<String>,
+    act: impl FnOnce(Attempt, Lang) -> Fut,
+) -> Result<HttpResponse, AppError>
+where
+    Fut: std::future::Future<Output = Result<String, FormError>>,
+{
+    let lang = Lang::from_request(req);
+    let a = Attempt::new(&student.0, &RequestMeta::of(req), lang);
+    let request_id = a.request_id.clone();
+    let to = back(next, req);
+    let outcome = act(a, lang).await;
+    answer(app, student, lang, &request_id, to, outcome).await
 }
 
 pub async fn enroll(
@@ -233,34 +248,32 @@ pub async fn enroll(
     req: HttpRequest,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::from_request(&req);
-    let a = attempt(&student, &req, lang);
-    let request_id = a.request_id.clone();
-    let to = back(&form.next, &req);
-    let outcome = async {
-        let section_id = resolve(
-            &app,
-            &form.section_id,
-            &form.course_code,
-            &form.section_no,
-            "section_id",
-        )
-        .await?;
-        let now = service::now_ms();
-        let receipt = app
-            .db
-            .run(move |conn| Ok(service::enroll(conn, &a, section_id, now)))
-            .await??;
-        Ok(lang.format(
-            "registration.enrolled",
-            &[
-                ("section", label(&receipt.section, lang)),
-                ("credits", receipt.credits_total.to_string()),
-            ],
-        ))
-    }
-    .await;
-    answer(&app, &student, lang, &request_id, to, outcome).await
+    run_form(&app, &student, &req, &form.next, |a, lang| {
+        let (app, form) = (&app, &form);
+        async move {
+            let section_id = resolve(
+                app,
+                &form.section_id,
+                &form.course_code,
+                &form.section_no,
+                "section_id",
+            )
+            .await?;
+            let now = service::now_ms();
+            let receipt = app
+                .db
+                .run(move |conn| Ok(service::enroll(conn, &a, section_id, now)))
+                .await??;
+            Ok(lang.format(
+                "registration.enrolled",
+                &[
+                    ("section", label(&receipt.section, lang)),
+                    ("credits", receipt.credits_total.to_string()),
+                ],
+            ))
+        }
+    })
+    .await
 }
 
 pub async fn drop_section(
@@ -269,27 +282,25 @@ pub async fn drop_section(
     req: HttpRequest,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::from_request(&req);
-    let a = attempt(&student, &req, lang);
-    let request_id = a.request_id.clone();
-    let to = back(&form.next, &req);
-    let outcome = async {
-        let section_id = parse_id(&form.section_id, "section_id")?;
-        let now = service::now_ms();
-        let receipt = app
-            .db
-            .run(move |conn| Ok(service::drop_enrollment(conn, &a, section_id, now)))
-            .await??;
-        Ok(lang.format(
-            "registration.dropped",
-            &[
-                ("section", label(&receipt.section, lang)),
-                ("credits", receipt.credits_total.to_string()),
-            ],
-        ))
-    }
-    .await;
-    answer(&app, &student, lang, &request_id, to, outcome).await
+    run_form(&app, &student, &req, &form.next, |a, lang| {
+        let (app, form) = (&app, &form);
+        async move {
+            let section_id = parse_id(&form.section_id, "section_id")?;
+            let now = service::now_ms();
+            let receipt = app
+                .db
+                .run(move |conn| Ok(service::drop_enrollment(conn, &a, section_id, now)))
+                .await??;
+            Ok(lang.format(
+                "registration.dropped",
+                &[
+                    ("section", label(&receipt.section, lang)),
+                    ("credits", receipt.credits_total.to_string()),
+                ],
+            ))
+        }
+    })
+    .await
 }
 
 pub async fn swap(
@@ -298,40 +309,40 @@ pub async fn swap(
     req: HttpRequest,
     form: web::Form<SwapForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::from_request(&req);
-    let a = attempt(&student, &req, lang);
-    let request_id = a.request_id.clone();
-    let to = back(&form.next, &req);
-    let outcome = async {
-        let drop_id = parse_id(&form.drop_section_id, "drop_section_id")?;
-        let add_id = resolve(
-            &app,
-            &form.add_section_id,
-            &form.add_course_code,
-            &form.add_section_no,
-            "add_section_id",
-        )
-        .await?;
-        if drop_id == add_id {
-            return Err(
-                AppError::Validation(Invalid::new("add_section_id", "field.same_section")).into(),
-            );
+    run_form(&app, &student, &req, &form.next, |a, lang| {
+        let (app, form) = (&app, &form);
+        async move {
+            let drop_id = parse_id(&form.drop_section_id, "drop_section_id")?;
+            let add_id = resolve(
+                app,
+                &form.add_section_id,
+                &form.add_course_code,
+                &form.add_section_no,
+                "add_section_id",
+            )
+            .await?;
+            if drop_id == add_id {
+                return Err(AppError::Validation(Invalid::new(
+                    "add_section_id",
+                    "field.same_section",
+                ))
+                .into());
+            }
+            let now = service::now_ms();
+            let receipt = app
+                .db
+                .run(move |conn| Ok(service::swap(conn, &a, drop_id, add_id, now)))
+                .await??;
+            Ok(lang.format(
+                "registration.swapped",
+                &[
+                    ("dropped", label(&receipt.dropped, lang)),
+                    ("added", label(&receipt.added, lang)),
+                ],
+            ))
         }
-        let now = service::now_ms();
-        let receipt = app
-            .db
-            .run(move |conn| Ok(service::swap(conn, &a, drop_id, add_id, now)))
-            .await??;
-        Ok(lang.format(
-            "registration.swapped",
-            &[
-                ("dropped", label(&receipt.dropped, lang)),
-                ("added", label(&receipt.added, lang)),
-            ],
-        ))
-    }
-    .await;
-    answer(&app, &student, lang, &request_id, to, outcome).await
+    })
+    .await
 }
 
 pub async fn join_waitlist(
@@ -340,27 +351,25 @@ pub async fn join_waitlist(
     req: HttpRequest,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::from_request(&req);
-    let a = attempt(&student, &req, lang);
-    let request_id = a.request_id.clone();
-    let to = back(&form.next, &req);
-    let outcome = async {
-        let section_id = parse_id(&form.section_id, "section_id")?;
-        let now = service::now_ms();
-        let receipt = app
-            .db
-            .run(move |conn| Ok(service::join_waitlist(conn, &a, section_id, now)))
-            .await??;
-        Ok(lang.format(
-            "registration.waitlisted",
-            &[
-                ("section", label(&receipt.section, lang)),
-                ("position", receipt.position.to_string()),
-            ],
-        ))
-    }
-    .await;
-    answer(&app, &student, lang, &request_id, to, outcome).await
+    run_form(&app, &student, &req, &form.next, |a, lang| {
+        let (app, form) = (&app, &form);
+        async move {
+            let section_id = parse_id(&form.section_id, "section_id")?;
+            let now = service::now_ms();
+            let receipt = app
+                .db
+                .run(move |conn| Ok(service::join_waitlist(conn, &a, section_id, now)))
+                .await??;
+            Ok(lang.format(
+                "registration.waitlisted",
+                &[
+                    ("section", label(&receipt.section, lang)),
+                    ("position", receipt.position.to_string()),
+                ],
+            ))
+        }
+    })
+    .await
 }
 
 pub async fn leave_waitlist(
@@ -369,19 +378,17 @@ pub async fn leave_waitlist(
     req: HttpRequest,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::from_request(&req);
-    let a = attempt(&student, &req, lang);
-    let request_id = a.request_id.clone();
-    let to = back(&form.next, &req);
-    let outcome = async {
-        let section_id = parse_id(&form.section_id, "section_id")?;
-        app.db
-            .run(move |conn| Ok(service::leave_waitlist(conn, &a, section_id)))
-            .await??;
-        Ok(lang.text("registration.left_waitlist").to_string())
-    }
-    .await;
-    answer(&app, &student, lang, &request_id, to, outcome).await
+    run_form(&app, &student, &req, &form.next, |a, lang| {
+        let (app, form) = (&app, &form);
+        async move {
+            let section_id = parse_id(&form.section_id, "section_id")?;
+            app.db
+                .run(move |conn| Ok(service::leave_waitlist(conn, &a, section_id)))
+                .await??;
+            Ok(lang.text("registration.left_waitlist").to_string())
+        }
+    })
+    .await
 }
 
 pub async fn basket_add(
@@ -390,24 +397,22 @@ pub async fn basket_add(
     req: HttpRequest,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::from_request(&req);
-    let a = attempt(&student, &req, lang);
-    let request_id = a.request_id.clone();
-    let to = back(&form.next, &req);
-    let outcome = async {
-        let section_id = parse_id(&form.section_id, "section_id")?;
-        let now = service::now_ms();
-        let total = app
-            .db
-            .run(move |conn| Ok(basket::add(conn, &a, section_id, now)))
-            .await?;
-        match total {
-            Ok(total) => Ok(lang.format("basket.added", &[("credits", total.to_string())])),
-            Err(e) => Err(basket_error(e, lang)),
+    run_form(&app, &student, &req, &form.next, |a, lang| {
+        let (app, form) = (&app, &form);
+        async move {
+            let section_id = parse_id(&form.section_id, "section_id")?;
+            let now = service::now_ms();
+            match app
+                .db
+                .run(move |conn| Ok(basket::add(conn, &a, section_id, now)))
+                .await?
+            {
+                Ok(total) => Ok(lang.format("basket.added", &[("credits", total.to_string())])),
+                Err(e) => Err(basket_error(e, lang)),
+            }
         }
-    }
-    .await;
-    answer(&app, &student, lang, &request_id, to, outcome).await
+    })
+    .await
 }
 
 pub async fn basket_remove(
@@ -416,23 +421,21 @@ pub async fn basket_remove(
     req: HttpRequest,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    let lang = Lang::from_request(&req);
-    let a = attempt(&student, &req, lang);
-    let request_id = a.request_id.clone();
-    let to = back(&form.next, &req);
-    let outcome = async {
-        let section_id = parse_id(&form.section_id, "section_id")?;
-        match app
-            .db
-            .run(move |conn| Ok(basket::remove(conn, &a, section_id)))
-            .await?
-        {
-            Ok(()) => Ok(lang.text("basket.removed").to_string()),
-            Err(e) => Err(basket_error(e, lang)),
+    run_form(&app, &student, &req, &form.next, |a, lang| {
+        let (app, form) = (&app, &form);
+        async move {
+            let section_id = parse_id(&form.section_id, "section_id")?;
+            match app
+                .db
+                .run(move |conn| Ok(basket::remove(conn, &a, section_id)))
+                .await?
+            {
+                Ok(()) => Ok(lang.text("basket.removed").to_string()),
+                Err(e) => Err(basket_error(e, lang)),
+            }
         }
-    }
-    .await;
-    answer(&app, &student, lang, &request_id, to, outcome).await
+    })
+    .await
 }
 
 /// A basket refusal becomes the message; a database failure stays an error.

@@ -339,8 +339,11 @@ impl TestApp {
         self.insert_user(login_id, "registrar", None)
     }
 
-    /// A current term with one open window per phase for everyone.
-    pub fn insert_current_term(&self) -> i32 {
+    /// A current term (spring 2027, 18 credits) with the given windows, all for every cohort.
+    pub fn insert_term_with_windows(
+        &self,
+        windows: &[(&str, chrono::NaiveDateTime, chrono::NaiveDateTime)],
+    ) -> i32 {
         let mut conn = self.conn();
         let today = chrono::Utc::now().date_naive();
         diesel::insert_into(terms::table)
@@ -357,8 +360,25 @@ impl TestApp {
             .execute(&mut conn)
             .expect("term");
         let term_id = sugang::db::last_insert_id(&mut conn).expect("id") as i32;
+        for (phase, opens_at, closes_at) in windows {
+            diesel::insert_into(registration_windows::table)
+                .values(&NewWindow {
+                    term_id,
+                    phase,
+                    cohort: "all",
+                    opens_at: *opens_at,
+                    closes_at: *closes_at,
+                })
+                .execute(&mut conn)
+                .expect("window");
+        }
+        term_id
+    }
+
+    /// A current term whose basket window is open and whose registration opens in an hour.
+    pub fn insert_current_term(&self) -> i32 {
         let now = chrono::Utc::now().naive_utc();
-        for (phase, opens, closes) in [
+        self.insert_term_with_windows(&[
             (
                 "basket",
                 now - chrono::Duration::days(1),
@@ -369,19 +389,7 @@ impl TestApp {
                 now + chrono::Duration::hours(1),
                 now + chrono::Duration::days(3),
             ),
-        ] {
-            diesel::insert_into(registration_windows::table)
-                .values(&NewWindow {
-                    term_id,
-                    phase,
-                    cohort: "all",
-                    opens_at: opens,
-                    closes_at: closes,
-                })
-                .execute(&mut conn)
-                .expect("window");
-        }
-        term_id
+        ])
     }
 
     // ---- route helpers ----
@@ -639,24 +647,8 @@ impl TestApp {
 
     /// A current term with the `register` window open for everyone (and add/drop later).
     pub fn registration_fixture(&self) -> RegistrationFixture {
-        let mut conn = self.conn();
-        let today = chrono::Utc::now().date_naive();
-        diesel::insert_into(terms::table)
-            .values(&NewTerm {
-                year: 2027,
-                season: "spring",
-                name_ko: "2027학년도 1학기",
-                name_en: "Spring 2027",
-                starts_on: today,
-                ends_on: today + chrono::Days::new(112),
-                is_current: true,
-                max_credits: 18,
-            })
-            .execute(&mut conn)
-            .expect("term");
-        let term_id = sugang::db::last_insert_id(&mut conn).expect("id") as i32;
         let now = chrono::Utc::now().naive_utc();
-        for (phase, opens, closes) in [
+        let term_id = self.insert_term_with_windows(&[
             (
                 "basket",
                 now - chrono::Duration::days(3),
@@ -672,18 +664,7 @@ impl TestApp {
                 now + chrono::Duration::days(7),
                 now + chrono::Duration::days(10),
             ),
-        ] {
-            diesel::insert_into(registration_windows::table)
-                .values(&NewWindow {
-                    term_id,
-                    phase,
-                    cohort: "all",
-                    opens_at: opens,
-                    closes_at: closes,
-                })
-                .execute(&mut conn)
-                .expect("window");
-        }
+        ]);
         let department_id = self.insert_department("CSE");
         RegistrationFixture {
             term_id,
