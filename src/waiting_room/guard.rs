@@ -51,18 +51,21 @@ pub async fn require_pass(
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let meta = RequestMeta::of(req.request());
-    let limited = match app.action_limiter.check(student, &meta.client_ip).await {
+    // The two checks are independent Redis scripts: one round trip of latency, not two. (Taking
+    // a ticket while rate limited is harmless: a ticket is the student's, whatever they send.)
+    let (verdict, admission) = tokio::join!(
+        app.action_limiter.check(student, &meta.client_ip),
+        app.waiting_room
+            .enter(student, Utc::now().timestamp_millis())
+    );
+    let limited = match verdict {
         Ok(verdict) => rate_limited(&app, verdict, student, session_ref, &meta).await,
         Err(e) => Some(AppError::from(e)),
     };
     if let Some(err) = limited {
         return Ok(req.error_response(err).map_into_right_body());
     }
-    let refusal = match app
-        .waiting_room
-        .enter(student, Utc::now().timestamp_millis())
-        .await
-    {
+    let refusal = match admission {
         Ok(Admission::NotRequired | Admission::Admitted) => None,
         Ok(Admission::Waiting { position }) => {
             let rate = app.waiting_room.config().await.map(|c| c.rate).unwrap_or(1);
