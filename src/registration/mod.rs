@@ -5,6 +5,7 @@ pub mod activity;
 pub mod api;
 pub mod basket;
 pub mod idempotency;
+pub mod notices;
 pub mod pages;
 pub mod queries;
 pub mod routes;
