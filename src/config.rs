@@ -24,6 +24,8 @@ pub struct Settings {
     pub login_address_limit: u32,
     pub login_window: Duration,
     pub shutdown_delay: Duration,
+    /// How old registration's cached catalog and windows may be (`registration::rush`).
+    pub frame_max_age: Duration,
     pub shutdown_timeout: Duration,
     pub log_format: LogFormat,
     pub run_migrations: bool,
@@ -100,6 +102,7 @@ impl Settings {
             login_address_limit: parse(&lookup, "SUGANG_LOGIN_ADDRESS_LIMIT", 300)?,
             login_window: Duration::from_secs(parse(&lookup, "SUGANG_LOGIN_WINDOW_SECS", 300)?),
             shutdown_delay: Duration::from_secs(parse(&lookup, "SUGANG_SHUTDOWN_DELAY_SECS", 0)?),
+            frame_max_age: Duration::from_millis(parse(&lookup, "SUGANG_FRAME_MAX_AGE_MS", 500)?),
             shutdown_timeout: Duration::from_secs(parse(
                 &lookup,
                 "SUGANG_SHUTDOWN_TIMEOUT_SECS",

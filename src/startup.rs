@@ -30,6 +30,12 @@ pub struct AppState {
     pub action_limiter: crate::waiting_room::limits::ActionLimiter,
     /// The catalog snapshot and seat map of this instance (see `catalog::cache`).
     pub catalog: crate::catalog::CatalogCache,
+    /// The seats-left signal of the current term (see `registration::seats`).
+    pub seats: Arc<crate::registration::seats::SeatSignal>,
+    /// Activity lines of answers given without a transaction, written in batches.
+    pub activity: crate::registration::activity::Batcher,
+    /// The current term's windows as registration's hot path reads them.
+    pub windows: crate::registration::rush::WindowCache,
     /// Set on SIGTERM: readiness turns 503 while in-flight requests finish.
     pub draining: Arc<AtomicBool>,
 }
@@ -57,6 +63,12 @@ impl AppState {
                 settings.action_limits,
             ),
             catalog: crate::catalog::CatalogCache::new(&settings.redis_url),
+            seats: Arc::new(crate::registration::seats::SeatSignal::new(
+                cache.clone(),
+                db.clone(),
+            )),
+            activity: crate::registration::activity::Batcher::spawn(db.clone()),
+            windows: Default::default(),
             draining: Arc::new(AtomicBool::new(false)),
             db,
             cache,
@@ -124,6 +136,12 @@ impl Application {
                 metrics.run_upkeep();
             }
         });
+        state.seats.clone().spawn();
+        state.db.spawn_probe(
+            state.settings.database_url.clone(),
+            Duration::from_millis(500),
+            Duration::from_secs(1),
+        );
         // Redis may still be coming up: the room starts from the settings once it answers.
         let room = state.waiting_room.clone();
         let defaults = state.settings.waiting_room;

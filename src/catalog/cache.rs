@@ -103,6 +103,8 @@ pub struct CatalogCache {
     seat_fill: tokio::sync::Mutex<()>,
     snapshot_loads: AtomicU64,
     seat_loads: AtomicU64,
+    /// The snapshot last returned by `snapshot_within`, and when its version was checked.
+    recent: RwLock<Option<(Instant, Arc<Snapshot>)>>,
 }
 
 const VERSION_TIMEOUT: Duration = Duration::from_secs(1);
@@ -174,6 +176,32 @@ impl CatalogCache {
         if let Ok(mut guard) = self.snapshot.write() {
             *guard = Some(s.clone());
         }
+    }
+
+    /// Like `snapshot`, but trusts a version checked less than `max_age` ago instead of reading
+    /// it again: registration's hot path reads the catalog on every attempt, and a catalog edit
+    /// reaching the rules `max_age` later is immaterial (the seat counters and the student's own
+    /// records are never taken from here).
+    pub async fn snapshot_within(
+        &self,
+        db: &Db,
+        cache: &Cache,
+        max_age: Duration,
+    ) -> Result<Option<Arc<Snapshot>>, AppError> {
+        let recent = self.recent.read().ok().and_then(|r| {
+            r.as_ref()
+                .filter(|(at, _)| at.elapsed() < max_age)
+                .map(|(_, s)| s.clone())
+        });
+        if let Some(s) = recent {
+            return Ok(Some(s));
+        }
+        let checked = Instant::now();
+        let s = self.snapshot(db, cache).await?;
+        if let (Some(s), Ok(mut r)) = (&s, self.recent.write()) {
+            *r = Some((checked, s.clone()));
+        }
+        Ok(s)
     }
 
     /// The current term's catalog at the current version; `None` when no term is current.

@@ -42,3 +42,61 @@ pub fn record(conn: &mut MysqlConnection, entry: &NewActivity) -> QueryResult<()
         .execute(conn)
         .map(|_| ())
 }
+
+/// Lines of answers decided without a transaction (the fast "section full" refusals of the
+/// rush), written many to one INSERT: a request hands its line over and waits until the INSERT
+/// carrying it has committed, so an answer is never sent before its line exists. While one
+/// INSERT runs, the next lines gather; the batch size grows with the load by itself.
+#[derive(Clone)]
+pub struct Batcher {
+    tx: tokio::sync::mpsc::Sender<(NewActivity, tokio::sync::oneshot::Sender<bool>)>,
+}
+
+/// Lines per INSERT at most.
+const BATCH: usize = 500;
+
+impl Batcher {
+    pub fn spawn(db: crate::db::Db) -> Batcher {
+        let (tx, mut rx) = tokio::sync::mpsc::channel::<(
+            NewActivity,
+            tokio::sync::oneshot::Sender<bool>,
+        )>(8 * BATCH);
+        tokio::spawn(async move {
+            while let Some(first) = rx.recv().await {
+                let mut batch = vec![first];
+                while batch.len() < BATCH {
+                    match rx.try_recv() {
+                        Ok(next) => batch.push(next),
+                        Err(_) => break,
+                    }
+                }
+                let (lines, waiters): (Vec<NewActivity>, Vec<_>) = batch.into_iter().unzip();
+                let n = lines.len();
+                let written = db
+                    .run(move |conn| {
+                        diesel::insert_into(activity_log::table)
+                            .values(&lines)
+                            .execute(conn)?;
+                        Ok(())
+                    })
+                    .await;
+                if let Err(e) = &written {
+                    tracing::warn!(error = %e, lines = n, "activity lines not written");
+                }
+                for w in waiters {
+                    let _ = w.send(written.is_ok());
+                }
+            }
+        });
+        Batcher { tx }
+    }
+
+    /// Writes `entry`; true once it is committed, false when MySQL could not take it.
+    pub async fn record(&self, entry: NewActivity) -> bool {
+        let (done, wait) = tokio::sync::oneshot::channel();
+        if self.tx.send((entry, done)).await.is_err() {
+            return false;
+        }
+        wait.await.unwrap_or(false)
+    }
+}

@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::auth::Student;
-use crate::registration::idempotency;
 use crate::registration::queries::{self, ActivityRow};
 use crate::registration::service::{self, Attempt, TxError};
+use crate::registration::{idempotency, rush};
 use crate::startup::AppState;
 use crate::web::{AppError, Invalid, Lang, RequestMeta};
 
@@ -70,13 +70,9 @@ pub async fn enroll(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let a = attempt(&student, &req);
-    let db = app.db.clone();
     idempotency::run(&app.cache, &req, a.student_id, &body, async {
         let section_id = id_field(&body, "section_id")?;
-        let now = service::now_ms();
-        let receipt = db
-            .run(move |conn| Ok(service::enroll(conn, &a, section_id, now)))
-            .await??;
+        let receipt = rush::enroll(&app, a, section_id).await?;
         json(StatusCode::CREATED, &receipt)
     })
     .await
@@ -97,6 +93,7 @@ pub async fn drop_enrollment(
         let receipt = db
             .run(move |conn| Ok(service::drop_enrollment(conn, &a, section_id, now)))
             .await??;
+        app.seats.republish(vec![section_id]).await;
         json(StatusCode::OK, &receipt)
     })
     .await
@@ -123,6 +120,7 @@ pub async fn swap(
         let receipt = db
             .run(move |conn| Ok(service::swap(conn, &a, drop_id, add_id, now)))
             .await??;
+        app.seats.republish(vec![drop_id, add_id]).await;
         json(StatusCode::OK, &receipt)
     })
     .await

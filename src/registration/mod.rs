@@ -10,6 +10,8 @@ pub mod pages;
 pub mod queries;
 pub mod routes;
 pub mod rules;
+pub mod rush;
+pub mod seats;
 pub mod service;
 pub mod status;
 

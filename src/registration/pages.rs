@@ -11,8 +11,8 @@ use serde::Deserialize;
 use crate::auth::Student;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{courses, sections};
-use crate::registration::basket;
 use crate::registration::service::{self, Attempt, MyEnrollments, WaitlistItem};
+use crate::registration::{basket, rush};
 use crate::startup::AppState;
 use crate::web::flash::{self, Flash, Level};
 use crate::web::{html, AppError, Invalid, Lang, Layout, RequestMeta};
@@ -259,11 +259,7 @@ pub async fn enroll(
                 "section_id",
             )
             .await?;
-            let now = service::now_ms();
-            let receipt = app
-                .db
-                .run(move |conn| Ok(service::enroll(conn, &a, section_id, now)))
-                .await??;
+            let receipt = rush::enroll(app, a, section_id).await?;
             Ok(lang.format(
                 "registration.enrolled",
                 &[
@@ -291,6 +287,7 @@ pub async fn drop_section(
                 .db
                 .run(move |conn| Ok(service::drop_enrollment(conn, &a, section_id, now)))
                 .await??;
+            app.seats.republish(vec![section_id]).await;
             Ok(lang.format(
                 "registration.dropped",
                 &[
@@ -333,6 +330,7 @@ pub async fn swap(
                 .db
                 .run(move |conn| Ok(service::swap(conn, &a, drop_id, add_id, now)))
                 .await??;
+            app.seats.republish(vec![drop_id, add_id]).await;
             Ok(lang.format(
                 "registration.swapped",
                 &[

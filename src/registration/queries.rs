@@ -29,12 +29,7 @@ pub fn student_facts(
     user: &User,
     term: &Term,
 ) -> QueryResult<StudentFacts> {
-    let holds = holds::table
-        .filter(holds::student_id.eq(user.id))
-        .filter(holds::released_at.is_null())
-        .order((holds::created_at, holds::id))
-        .select(holds::reason)
-        .load(conn)?;
+    let holds = active_holds(conn, user.id)?;
     Ok(StudentFacts {
         id: user.id,
         status: user.status.clone(),
@@ -43,6 +38,30 @@ pub fn student_facts(
         credit_limit: i32::from(user.max_credits.unwrap_or(term.max_credits)),
         holds,
     })
+}
+
+/// Reasons of the student's active holds, oldest first.
+pub fn active_holds(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<Vec<String>> {
+    holds::table
+        .filter(holds::student_id.eq(student_id))
+        .filter(holds::released_at.is_null())
+        .order((holds::created_at, holds::id))
+        .select(holds::reason)
+        .load(conn)
+}
+
+/// Ids of the student's enrolled sections in the term, in the order they were taken.
+pub fn held_ids(
+    conn: &mut MysqlConnection,
+    student_id: i32,
+    term_id: i32,
+) -> QueryResult<Vec<i32>> {
+    enrollments::table
+        .filter(enrollments::student_id.eq(student_id))
+        .filter(enrollments::term_id.eq(term_id))
+        .order(enrollments::created_at)
+        .select(enrollments::section_id)
+        .load(conn)
 }
 
 /// Meetings of the student's enrolled sections in the term, by section. A join rather than
@@ -284,6 +303,14 @@ pub struct NewEnrollment<'a> {
 pub fn insert_enrollment(conn: &mut MysqlConnection, e: &NewEnrollment<'_>) -> QueryResult<()> {
     diesel::insert_into(enrollments::table)
         .values(e)
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// Adds one to the counter of a section whose row the caller has locked and found a seat in.
+pub fn add_to_counter(conn: &mut MysqlConnection, section_id: i32) -> QueryResult<()> {
+    diesel::update(sections::table.find(section_id))
+        .set(sections::enrolled.eq(sections::enrolled + 1))
         .execute(conn)
         .map(|_| ())
 }

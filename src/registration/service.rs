@@ -9,7 +9,6 @@
 use std::time::Duration;
 
 use chrono::{DateTime, SubsecRound, Utc};
-use diesel::connection::SimpleConnection;
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
@@ -45,7 +44,7 @@ impl Attempt {
         }
     }
 
-    fn activity(
+    pub(crate) fn activity(
         &self,
         action: &'static str,
         outcome: &str,
@@ -174,7 +173,7 @@ pub fn now_ms() -> DateTime<Utc> {
 
 /// What the rules read about one student, loaded after their row is locked.
 struct Context {
-    term: Term,
+    term_id: i32,
     facts: StudentFacts,
     windows: Vec<Window>,
     held: Vec<Held>,
@@ -211,6 +210,7 @@ impl Context {
         needs: Needs,
     ) -> QueryResult<Context> {
         let facts = queries::student_facts(conn, user, &term)?;
+        let term_id = term.id;
         let windows = queries::windows(conn, term.id)?;
         let held = queries::held_sections(conn, user.id, term.id, needs.meetings)?;
         let completed = if needs.completed {
@@ -219,7 +219,7 @@ impl Context {
             Vec::new()
         };
         Ok(Context {
-            term,
+            term_id,
             facts,
             windows,
             held,
@@ -279,8 +279,9 @@ fn is_retryable(e: &TxError) -> bool {
 
 const ATTEMPTS: u32 = 5;
 
-/// Runs `f` in a READ COMMITTED transaction (every read after a lock sees the latest commit; the
-/// locks, not snapshots, make it correct), retrying deadlock victims from the start.
+/// Runs `f` in a transaction, retrying deadlock victims from the start. Pooled connections run
+/// READ COMMITTED (see `db::Manager`): every read after a lock sees the latest commit; the locks,
+/// not snapshots, make it correct.
 fn transaction<T>(
     conn: &mut MysqlConnection,
     f: impl Fn(&mut MysqlConnection) -> Result<T, TxError>,
@@ -288,7 +289,6 @@ fn transaction<T>(
     let mut attempt = 0;
     loop {
         attempt += 1;
-        conn.batch_execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")?;
         match conn.transaction(|c| f(c)) {
             Err(e) if attempt < ATTEMPTS && is_retryable(&e) => {
                 tracing::debug!(attempt, "registration transaction retried after a deadlock");
@@ -452,7 +452,7 @@ fn enroll_tx(
     add_seat(
         conn,
         a.student_id,
-        ctx.term.id,
+        ctx.term_id,
         &target,
         "student",
         &a.request_id,
@@ -464,6 +464,172 @@ fn enroll_tx(
         section: SectionSummary::of(&target),
         credits_total: ctx.credits() + target.credits,
     })
+}
+
+/// What the hot path of registration reads without asking MySQL: the current term's catalog
+/// (static facts of every section: course, credits, meetings, prerequisites, restrictions) and
+/// the term's windows, both cached per instance (`registration::rush`). Seat counters, the
+/// student's standing and enrollments are always read from MySQL under the locks.
+#[derive(Clone)]
+pub struct Frame {
+    pub catalog: std::sync::Arc<crate::catalog::snapshot::Snapshot>,
+    pub windows: std::sync::Arc<Vec<Window>>,
+}
+
+impl Frame {
+    /// The section as the rules see it, its counters as `seats` says.
+    fn target(&self, section_id: i32, seats: queries::Seats, status: String) -> Option<Target> {
+        let item = self.catalog.section(section_id)?;
+        Some(Target {
+            id: item.id,
+            course_id: item.course_id,
+            credits: i32::from(item.credits),
+            label: rules::SectionLabel {
+                course_code: item.course_code.clone(),
+                section_no: item.section_no,
+                title_ko: item.title_ko.clone(),
+                title_en: item.title_en.clone(),
+            },
+            meetings: item
+                .meetings
+                .iter()
+                .map(|m| rules::Meeting {
+                    weekday: m.weekday as i8,
+                    starts: m.starts_at_min as i16,
+                    ends: m.ends_at_min as i16,
+                })
+                .collect(),
+            prerequisites: item
+                .prerequisites
+                .iter()
+                .map(|c| (c.id, c.code.clone()))
+                .collect(),
+            restrict_department_id: item.restrict_department.as_ref().map(|d| d.id),
+            restrict_class_years: item.restrict_class_years as i8,
+            capacity: seats.capacity,
+            enrolled: seats.enrolled,
+            waitlist_capacity: seats.waitlist_capacity,
+            status,
+        })
+    }
+
+    /// The student's sections in the frame's term, from their ids; `None` when one is missing
+    /// from the catalog (the caller then reads them from MySQL).
+    fn held(&self, ids: &[i32]) -> Option<Vec<Held>> {
+        let none = queries::Seats {
+            capacity: 0,
+            enrolled: 0,
+            waitlist_capacity: 0,
+        };
+        ids.iter()
+            .map(|&id| {
+                let t = self.target(id, none, String::new())?;
+                Some(Held {
+                    section_id: t.id,
+                    course_id: t.course_id,
+                    credits: t.credits,
+                    label: t.label,
+                    meetings: t.meetings,
+                })
+            })
+            .collect()
+    }
+}
+
+/// Enroll on the hot path: the same rules, locks and writes as `enroll`, with the catalog and
+/// windows taken from `frame` instead of being read inside the transaction. Returns the receipt
+/// and the section's seats left after the commit (for the seats-left signal).
+pub fn enroll_in(
+    conn: &mut MysqlConnection,
+    a: &Attempt,
+    frame: &Frame,
+    section_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(Receipt, i32), TxError> {
+    attempt(conn, a, "enroll", Some(section_id), |conn| {
+        enroll_frame_tx(conn, a, frame, section_id, now)
+    })
+}
+
+fn enroll_frame_tx(
+    conn: &mut MysqlConnection,
+    a: &Attempt,
+    frame: &Frame,
+    section_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(Receipt, i32), TxError> {
+    let term = &frame.catalog.term;
+    let user = queries::lock_student(conn, a.student_id)?;
+    // Rules 1–8 do not look at the counters: checked before the section's lock is taken, as if
+    // a seat were free, so a refusal never waits on a hot section.
+    let unknown = queries::Seats {
+        capacity: 1,
+        enrolled: 0,
+        waitlist_capacity: 0,
+    };
+    let status = frame
+        .catalog
+        .section(section_id)
+        .map(|s| s.status.clone())
+        .ok_or(TxError::NotFound)?;
+    let mut target = frame
+        .target(section_id, unknown, status)
+        .ok_or(TxError::NotFound)?;
+    let facts = StudentFacts {
+        id: user.id,
+        status: user.status.clone(),
+        department_id: user.department_id,
+        class_year: user.class_year,
+        credit_limit: i32::from(user.max_credits.unwrap_or(term.max_credits)),
+        holds: queries::active_holds(conn, user.id)?,
+    };
+    let ids = queries::held_ids(conn, user.id, term.id)?;
+    let held = match frame.held(&ids) {
+        Some(held) => held,
+        None => queries::held_sections(conn, user.id, term.id, true)?,
+    };
+    let completed = if target.prerequisites.is_empty() {
+        Vec::new()
+    } else {
+        queries::completed_course_ids(conn, user.id)?
+    };
+    let ctx = Context {
+        term_id: term.id,
+        facts,
+        windows: frame.windows.as_ref().clone(),
+        held,
+        completed,
+    };
+    ctx.check(&target, now, None)?;
+    lock_target(conn, &mut target)?;
+    ctx.check(&target, now, None).map_err(TxError::Aborted)?;
+    queries::insert_enrollment(
+        conn,
+        &NewEnrollment {
+            student_id: user.id,
+            section_id,
+            term_id: term.id,
+            course_id: target.course_id,
+            source: "student",
+            request_id: Some(&a.request_id),
+            created_at: now.naive_utc(),
+        },
+    )
+    .map_err(|e| unique_to_refusal(e, &target))?;
+    // The row is locked and the rules saw a free seat: the counter goes up unconditionally.
+    queries::add_to_counter(conn, section_id)?;
+    activity::record(conn, &a.activity("enroll", "ok", Some(section_id)))?;
+    queries::delete_waitlist(conn, section_id, a.student_id)?;
+    let seats_left = target.capacity - target.enrolled - 1;
+    Ok((
+        Receipt {
+            request_id: a.request_id.clone(),
+            enrolled_at: rfc3339(now),
+            section: SectionSummary::of(&target),
+            credits_total: ctx.credits() + target.credits,
+        },
+        seats_left,
+    ))
 }
 
 // ---- drop ----
@@ -562,7 +728,7 @@ fn swap_tx(
     add_seat(
         conn,
         a.student_id,
-        ctx.term.id,
+        ctx.term_id,
         &target,
         "student",
         &a.request_id,

@@ -229,6 +229,8 @@ pub fn test_settings(db_url: &str, prefix: &str) -> Settings {
     s.db_pool_size = 8;
     s.hash_concurrency = 2;
     s.shutdown_timeout = Duration::from_secs(5);
+    // Tests change windows and the catalog in MySQL and expect the next request to see it.
+    s.frame_max_age = Duration::ZERO;
     // Concurrency tests fire hundreds of actions per student and address; the limiter has its own tests.
     s.action_limits.per_student = 1_000_000;
     s.action_limits.per_address = 1_000_000;

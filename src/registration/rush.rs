@@ -1,0 +1,123 @@
+//! Enroll as registration opening needs it. Per attempt:
+//!
+//! 1. the frame — the current term's catalog and windows — comes from this instance's memory
+//!    (checked against the catalog version at most every `SUGANG_FRAME_MAX_AGE_MS`);
+//! 2. a section the seats-left signal says is full is refused at once: no transaction, no row
+//!    lock; the activity line is written in a shared batch before the answer leaves;
+//! 3. everything else runs the enroll transaction (`service::enroll_in`), whose locked counter
+//!    alone grants seats, and the new seats-left figure is published after the commit.
+//!
+//! The fast refusal is given only while a registration window is open for some cohort; it then
+//! answers `section_full` without asking the student's own earlier rules (a student with a hold
+//! hears "full" rather than "hold"): both are true, and the section being full is what matters
+//! in the rush.
+
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
+
+use crate::catalog::Window;
+use crate::registration::queries;
+use crate::registration::rules::{self, Refusal};
+use crate::registration::service::{self, Attempt, Frame, Receipt};
+use crate::startup::AppState;
+use crate::web::AppError;
+
+/// Windows of a term and when they were read.
+type Cached = (Instant, i32, Arc<Vec<Window>>);
+
+/// The current term's windows, cached per instance.
+#[derive(Default)]
+pub struct WindowCache {
+    slot: RwLock<Option<Cached>>,
+}
+
+impl WindowCache {
+    fn get(&self, term_id: i32, max_age: Duration) -> Option<Arc<Vec<Window>>> {
+        let slot = self.slot.read().ok()?;
+        slot.as_ref()
+            .filter(|(at, id, _)| *id == term_id && at.elapsed() < max_age)
+            .map(|(_, _, w)| w.clone())
+    }
+
+    fn put(&self, term_id: i32, windows: Arc<Vec<Window>>) {
+        if let Ok(mut slot) = self.slot.write() {
+            *slot = Some((Instant::now(), term_id, windows));
+        }
+    }
+}
+
+/// The frame of the current term; `None` when no term is current.
+pub async fn frame(app: &AppState) -> Result<Option<Frame>, AppError> {
+    let Some(catalog) = app
+        .catalog
+        .snapshot_within(&app.db, &app.cache, app.settings.frame_max_age)
+        .await?
+    else {
+        return Ok(None);
+    };
+    let term_id = catalog.term.id;
+    let windows = match app.windows.get(term_id, app.settings.frame_max_age) {
+        Some(w) => w,
+        None => {
+            let w = Arc::new(
+                app.db
+                    .run(move |conn| Ok(queries::windows(conn, term_id)?))
+                    .await?,
+            );
+            app.windows.put(term_id, w.clone());
+            w
+        }
+    };
+    Ok(Some(Frame { catalog, windows }))
+}
+
+/// One enroll attempt of `a` for `section_id`, as described above.
+pub async fn enroll(app: &AppState, a: Attempt, section_id: i32) -> Result<Receipt, AppError> {
+    let now = service::now_ms();
+    let Some(frame) = frame(app).await? else {
+        // No current term: the plain path gives the answer (window closed) and its line.
+        return Ok(app
+            .db
+            .run(move |conn| Ok(service::enroll(conn, &a, section_id, now)))
+            .await??);
+    };
+    let open = frame.windows.iter().any(|w| {
+        rules::CHANGE_PHASES.contains(&w.phase.as_str()) && w.opens() <= now && now < w.closes()
+    });
+    if open && app.seats.is_full(section_id) {
+        if let Some(item) = frame.catalog.section(section_id) {
+            if item.status == "open" {
+                let refusal = Refusal::SectionFull {
+                    waitlist: item.waitlist_capacity > 0,
+                };
+                return Err(fast_refusal(app, &a, section_id, refusal).await);
+            }
+        }
+    }
+    let (receipt, seats_left) = app
+        .db
+        .run(move |conn| Ok(service::enroll_in(conn, &a, &frame, section_id, now)))
+        .await??;
+    app.seats.publish(&[(section_id, seats_left)]).await;
+    Ok(receipt)
+}
+
+async fn fast_refusal(app: &AppState, a: &Attempt, section_id: i32, r: Refusal) -> AppError {
+    let mut line = a.activity("enroll", r.code(), Some(section_id));
+    line.detail = Some(r.message(a.lang).chars().take(500).collect());
+    if !app.activity.record(line).await {
+        // Without its line the answer may not be given: the student retries.
+        return AppError::Unavailable("activity log unavailable".into());
+    }
+    metrics::counter!("sugang_registration_decisions_total", "outcome" => r.code()).increment(1);
+    metrics::counter!("sugang_registration_fast_refusals_total").increment(1);
+    tracing::info!(
+        student.id = a.student_id,
+        section.id = section_id,
+        action = "enroll",
+        outcome = r.code(),
+        fast = true,
+        "registration"
+    );
+    AppError::Refused(r)
+}
