@@ -48,6 +48,9 @@ struct Args {
     /// Students taking part.
     #[arg(long, default_value_t = 5000)]
     students: usize,
+    /// Skip this many eligible students first (a later run takes a fresh group).
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
     /// Sections on each wishlist.
     #[arg(long, default_value_t = 5)]
     wishlist: usize,
@@ -159,6 +162,9 @@ struct Audit {
     counters_not_matching_rows: i64,
     acknowledged_missing: i64,
     unacknowledged_present: i64,
+    /// Attempts whose answer was lost to a fault, and how many of them took effect.
+    in_doubt: i64,
+    in_doubt_present: i64,
     duplicate_courses: i64,
     passed: bool,
 }
@@ -200,6 +206,7 @@ fn vm_hwm_kib(pid: u32) -> Option<u64> {
 fn audit(
     conn: &mut MysqlConnection,
     acked: &HashSet<(i32, i32)>,
+    in_doubt: &HashSet<(i32, i32)>,
     students: &[i32],
     since: Option<&str>,
 ) -> anyhow::Result<Audit> {
@@ -252,7 +259,12 @@ fn audit(
             .map(|p| (p.student_id, p.section_id))
             .collect();
         a.acknowledged_missing = acked.difference(&present).count() as i64;
-        a.unacknowledged_present = present.difference(acked).count() as i64;
+        a.in_doubt = in_doubt.len() as i64;
+        a.in_doubt_present = in_doubt.intersection(&present).count() as i64;
+        a.unacknowledged_present = present
+            .iter()
+            .filter(|p| !acked.contains(p) && !in_doubt.contains(p))
+            .count() as i64;
     }
     a.passed = a.sections_over_capacity == 0
         && a.counters_not_matching_rows == 0
@@ -272,7 +284,7 @@ async fn main() -> anyhow::Result<()> {
     let mut conn =
         MysqlConnection::establish(&args.database_url).context("connect to the database")?;
     if args.audit_only {
-        let a = audit(&mut conn, &HashSet::new(), &[], None)?;
+        let a = audit(&mut conn, &HashSet::new(), &HashSet::new(), &[], None)?;
         println!("{}", serde_json::to_string_pretty(&a)?);
         std::process::exit(if a.passed { 0 } else { 1 });
     }
@@ -281,8 +293,8 @@ async fn main() -> anyhow::Result<()> {
     let ids: Vec<Participant> = diesel::sql_query(format!(
         "SELECT u.id, u.login_id FROM users u WHERE u.role = 'student' AND u.status = 'enrolled' AND u.class_year BETWEEN 2 AND 4 \
          AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.student_id = u.id AND h.released_at IS NULL) \
-         ORDER BY u.id LIMIT {}",
-        args.students
+         ORDER BY u.id LIMIT {} OFFSET {}",
+        args.students, args.offset
     ))
     .load(&mut conn)?;
     let sections: Vec<Candidate> = diesel::sql_query(
@@ -399,7 +411,7 @@ async fn main() -> anyhow::Result<()> {
         let _ = t.await;
     }
     let healthz_rate =
-        healthz.load(std::sync::atomic::Ordering::Relaxed) as f64 / args.ceiling_secs as f64;
+        healthz.load(std::sync::atomic::Ordering::Relaxed) as f64 / args.ceiling_secs.max(1) as f64;
     println!("ceiling: /healthz {healthz_rate:.0} req/s");
 
     // 3. The burst.
@@ -408,8 +420,12 @@ async fn main() -> anyhow::Result<()> {
         .format("%Y-%m-%d %H:%M:%S%.6f")
         .to_string();
     tokio::time::sleep(Duration::from_millis(5)).await;
+    println!("burst: {} students", students.len());
     let enroll_stats = Arc::new(Mutex::new(EndpointStats::default()));
     let acked = Arc::new(Mutex::new(HashSet::<(i32, i32)>::new()));
+    // Attempts whose answer was lost (transport error, 5xx, a claim left by a killed instance):
+    // they may or may not have taken effect. A later `already_enrolled` for one settles it.
+    let in_doubt = Arc::new(Mutex::new(HashSet::<(i32, i32)>::new()));
     let limit = Arc::new(Semaphore::new(args.concurrency));
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -422,13 +438,20 @@ async fn main() -> anyhow::Result<()> {
                 wishes.push(pick);
             }
         }
-        let (client, base, stats, acked, limit) = (
+        let (client, base, stats, acked, limit, in_doubt) = (
             client.clone(),
             base.clone(),
             enroll_stats.clone(),
             acked.clone(),
             limit.clone(),
+            in_doubt.clone(),
         );
+        let doubts = in_doubt.clone();
+        let doubt = move |pair: (i32, i32)| {
+            if let Ok(mut d) = in_doubt.lock() {
+                d.insert(pair);
+            }
+        };
         tasks.push(tokio::spawn(async move {
             for (n, section) in wishes.into_iter().enumerate() {
                 let key = format!("rush-{}-{n}", s.id);
@@ -449,6 +472,7 @@ async fn main() -> anyhow::Result<()> {
                         if let Ok(mut st) = stats.lock() {
                             st.record(None, None, elapsed);
                         }
+                        doubt((s.id, section));
                         tokio::time::sleep(Duration::from_millis(200)).await;
                         continue;
                     };
@@ -474,8 +498,23 @@ async fn main() -> anyhow::Result<()> {
                             let wait = retry_after.unwrap_or(1).min(5);
                             tokio::time::sleep(Duration::from_millis(wait * 1000 / 2 + 50)).await;
                         }
-                        s if s.is_server_error() => {
+                        st if st.is_server_error() => {
+                            // A proxy's 502/504 may hide a commit.
+                            doubt((s.id, section));
                             tokio::time::sleep(Duration::from_millis(200)).await
+                        }
+                        _ if code.as_deref() == Some("already_enrolled")
+                            && doubts.lock().is_ok_and(|d| d.contains(&(s.id, section))) =>
+                        {
+                            // The attempt whose answer was lost went through.
+                            if let Ok(mut a) = acked.lock() {
+                                a.insert((s.id, section));
+                            }
+                            break;
+                        }
+                        _ if code.as_deref() == Some("idempotency_in_progress") => {
+                            doubt((s.id, section));
+                            tokio::time::sleep(Duration::from_millis(500)).await
                         }
                         _ => break, // a rule refused it: on to the next wish
                     }
@@ -508,9 +547,16 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|m| m.into_inner().ok())
         .unwrap_or_default();
+    let in_doubt: HashSet<(i32, i32)> = Arc::try_unwrap(in_doubt)
+        .ok()
+        .and_then(|m| m.into_inner().ok())
+        .unwrap_or_default()
+        .difference(&acked)
+        .copied()
+        .collect();
 
     // 4. The audit.
-    let a = audit(&mut conn, &acked, &student_ids, Some(&since))?;
+    let a = audit(&mut conn, &acked, &in_doubt, &student_ids, Some(&since))?;
     let report = Report {
         students: ids.len(),
         signed_in: student_ids.len(),
@@ -617,4 +663,8 @@ fn print_table(r: &Report) {
         a.unacknowledged_present
     );
     println!("  duplicate courses             {}", a.duplicate_courses);
+    println!(
+        "  answers lost to faults        {} ({} took effect)",
+        a.in_doubt, a.in_doubt_present
+    );
 }

@@ -1,10 +1,14 @@
-//! Redis: the deadpool pool and the key namespace every instance shares (sessions, throttles,
-//! later the waiting room and caches). All keys go through `Cache::key` so tests and deployments
-//! can share one Redis under different prefixes.
+//! Redis: shared multiplexed connections and the key namespace every instance shares (sessions,
+//! throttles, the waiting room, the seats-left signal, caches). All keys go through `Cache::key`
+//! so tests and deployments can share one Redis under different prefixes.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
-use deadpool_redis::{Config, Connection, Pool, PoolConfig, Runtime, Timeouts};
+use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
+use redis::{Cmd, Pipeline, RedisFuture, Value};
+use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
 
 use crate::config::Settings;
 
@@ -20,16 +24,54 @@ impl From<redis::RedisError> for CacheError {
     }
 }
 
-impl From<deadpool_redis::PoolError> for CacheError {
-    fn from(e: deadpool_redis::PoolError) -> Self {
-        CacheError::Unavailable(e.to_string())
+/// Multiplexed connections every request shares; each pipelines many requests at once.
+const CONNECTIONS: usize = 2;
+/// How long a command waits for a connection, for a slot, or for Redis's answer.
+const TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The shared Redis. Commands go over a few multiplexed connections that reconnect by
+/// themselves (a connection pool would ping Redis on every checkout: a round trip per command);
+/// `SUGANG_REDIS_POOL_SIZE` bounds how many commands may be in flight at once, like a pool's size.
+#[derive(Clone)]
+pub struct Cache {
+    client: redis::Client,
+    conns: Arc<Vec<OnceCell<ConnectionManager>>>,
+    next: Arc<AtomicUsize>,
+    slots: Arc<Semaphore>,
+    size: usize,
+    prefix: String,
+}
+
+/// One command's use of the shared connections; holds an in-flight slot until dropped.
+pub struct Connection {
+    inner: ConnectionManager,
+    _slot: OwnedSemaphorePermit,
+}
+
+impl ConnectionLike for Connection {
+    fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
+        self.inner.req_packed_command(cmd)
+    }
+
+    fn req_packed_commands<'a>(
+        &'a mut self,
+        cmd: &'a Pipeline,
+        offset: usize,
+        count: usize,
+    ) -> RedisFuture<'a, Vec<Value>> {
+        self.inner.req_packed_commands(cmd, offset, count)
+    }
+
+    fn get_db(&self) -> i64 {
+        self.inner.get_db()
     }
 }
 
-#[derive(Clone)]
-pub struct Cache {
-    pool: Pool,
-    prefix: String,
+/// In-flight commands and the bound, for the pool metrics.
+#[derive(Debug, Clone, Copy)]
+pub struct CacheStatus {
+    pub active: usize,
+    pub max_size: usize,
 }
 
 impl Cache {
@@ -41,21 +83,16 @@ impl Cache {
         )
     }
 
+    /// Connects lazily: the service starts (and reports not-ready) while Redis is down.
     pub fn new(url: &str, prefix: &str, size: usize) -> anyhow::Result<Self> {
-        let mut cfg = Config::from_url(url);
-        let timeout = Some(Duration::from_secs(1));
-        cfg.pool = Some(PoolConfig {
-            max_size: size,
-            timeouts: Timeouts {
-                wait: timeout,
-                create: timeout,
-                recycle: timeout,
-            },
-            ..PoolConfig::default()
-        });
-        let pool = cfg.create_pool(Some(Runtime::Tokio1))?;
+        let client = redis::Client::open(url)?;
+        let size = size.max(1);
         Ok(Cache {
-            pool,
+            client,
+            conns: Arc::new((0..CONNECTIONS).map(|_| OnceCell::new()).collect()),
+            next: Arc::new(AtomicUsize::new(0)),
+            slots: Arc::new(Semaphore::new(size)),
+            size,
             prefix: prefix.to_string(),
         })
     }
@@ -68,12 +105,28 @@ impl Cache {
         &self.prefix
     }
 
-    pub fn pool(&self) -> &Pool {
-        &self.pool
+    pub fn status(&self) -> CacheStatus {
+        CacheStatus {
+            active: self.size - self.slots.available_permits(),
+            max_size: self.size,
+        }
     }
 
     pub async fn conn(&self) -> Result<Connection, CacheError> {
-        Ok(self.pool.get().await?)
+        let slot = tokio::time::timeout(TIMEOUT, self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| CacheError::Unavailable("no free redis slot".into()))?
+            .map_err(|_| CacheError::Unavailable("redis closed".into()))?;
+        let cell = &self.conns[self.next.fetch_add(1, Ordering::Relaxed) % self.conns.len()];
+        let config = ConnectionManagerConfig::new()
+            .set_connection_timeout(TIMEOUT)
+            .set_response_timeout(TIMEOUT)
+            .set_number_of_retries(2);
+        let inner = cell
+            .get_or_try_init(|| ConnectionManager::new_with_config(self.client.clone(), config))
+            .await?
+            .clone();
+        Ok(Connection { inner, _slot: slot })
     }
 
     /// PING with a deadline, for readiness.

@@ -69,9 +69,12 @@ fn describe() {
     describe_gauge!("sugang_db_pool_max", "Largest size of the MySQL pool.");
     describe_gauge!(
         "sugang_redis_pool_connections",
-        "Redis pool connections by state (idle, active)."
+        "Redis command slots by state (active: a command in flight; idle: free)."
     );
-    describe_gauge!("sugang_redis_pool_max", "Largest size of the Redis pool.");
+    describe_gauge!(
+        "sugang_redis_pool_max",
+        "Redis commands allowed in flight at once (SUGANG_REDIS_POOL_SIZE)."
+    );
     describe_gauge!(
         "sugang_ready",
         "1 while the instance is ready for traffic, 0 while draining or a backing service is down."

@@ -55,11 +55,11 @@ async fn metrics_text(app: web::Data<AppState>) -> HttpResponse {
     ::metrics::gauge!("sugang_db_pool_connections", "state" => "active")
         .set((db.connections - db.idle_connections) as f64);
     ::metrics::gauge!("sugang_db_pool_max").set(app.db.pool().max_size() as f64);
-    let redis = app.cache.pool().status();
+    let redis = app.cache.status();
     ::metrics::gauge!("sugang_redis_pool_connections", "state" => "idle")
-        .set(redis.available as f64);
+        .set((redis.max_size - redis.active) as f64);
     ::metrics::gauge!("sugang_redis_pool_connections", "state" => "active")
-        .set((redis.size - redis.available) as f64);
+        .set(redis.active as f64);
     ::metrics::gauge!("sugang_redis_pool_max").set(redis.max_size as f64);
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")

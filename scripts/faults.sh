@@ -1,0 +1,281 @@
+#!/usr/bin/env bash
+# Faults in the middle of a registration rush, each followed by the invariant audit.
+#
+# A private MariaDB, a private Redis, two `sugang serve` instances behind nginx (nothing shared
+# with the machine's own services, so other work on this machine is not disturbed). For each
+# fault, `sugang-rush` signs in a fresh group of students and starts the burst; the fault hits
+# while the burst runs:
+#
+#   sigterm  SIGTERM one instance: it drains; no request may fail (0 5xx, 0 transport errors)
+#   kill9    kill -9 one instance, restart it after 1 s
+#   redis    kill Redis, start it again empty after 1 s: no overbooking; the seats-left signal is
+#            rebuilt from MySQL and a section with seats takes an enrollment (no lasting "full")
+#   mariadb  SIGSTOP MariaDB for 20 s: requests answer 503 fast instead of hanging; after SIGCONT
+#            both instances are ready again within 10 s
+#
+# Every rush audits its own burst (acknowledged enrollments present, none unacknowledged except
+# answers lost to the fault, no section over capacity, counters equal rows, no duplicate course)
+# and `sugang-rush --audit-only` checks the whole database after each fault. Exit status 0 only
+# when every check passed.
+#
+#   scripts/faults.sh                  # debug binaries (as CI runs it)
+#   PROFILE=release scripts/faults.sh  # release binaries
+#   FAULTS="kill9 mariadb" scripts/faults.sh
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/services.sh >/dev/null # installs MariaDB, Redis and the client library when missing
+command -v nginx >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -q nginx >/dev/null
+
+profile=${PROFILE:-debug}
+flag=$([ "$profile" = release ] && echo --release || true)
+[ -n "${SKIP_BUILD:-}" ] || cargo build $flag --quiet --bins
+bin=target/$profile
+faults=${FAULTS:-sigterm kill9 redis mariadb}
+students=${FAULT_STUDENTS:-$([ "$profile" = release ] && echo 400 || echo 150)}
+
+work=$(mktemp -d /tmp/sugang-faults.XXXXXX)
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+db_port=$(free_port); redis_port=$(free_port); lb_port=$(free_port); a_port=$(free_port); b_port=$(free_port)
+url="mysql://sugang:sugang@127.0.0.1:$db_port/sugang_faults"
+redis_url="redis://127.0.0.1:$redis_port"
+prefix="faults:"
+failures=0
+pids=()
+
+log() { printf '\n== %s\n' "$*"; }
+fail() { echo "FAILED: $*"; failures=$((failures + 1)); }
+
+cleanup() {
+  kill -CONT "$(cat "$work/db.pid" 2>/dev/null)" 2>/dev/null || true
+  for p in "${pids[@]}" $(cat "$work"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done
+  sleep 1
+  for p in "${pids[@]}" $(cat "$work"/*.pid 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+start_db() {
+  mariadbd --no-defaults --user=root --datadir="$work/db" --socket="$work/db.sock" \
+    --port="$db_port" --bind-address=127.0.0.1 --skip-grant-tables --pid-file="$work/db.pid" \
+    --log-error="$work/db.err" --innodb-buffer-pool-size=256M --max-connections=500 &
+  for _ in $(seq 1 100); do
+    mariadb -h 127.0.0.1 -P "$db_port" -u sugang -psugang -e 'SELECT 1' >/dev/null 2>&1 && return 0
+    sleep 0.2
+  done
+  echo "private MariaDB did not start"; cat "$work/db.err"; exit 1
+}
+
+start_redis() {
+  redis-server --port "$redis_port" --bind 127.0.0.1 --save "" --appendonly no \
+    --pidfile "$work/redis.pid" --daemonize yes --logfile "$work/redis.log" >/dev/null
+  for _ in $(seq 1 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "private Redis did not start"; exit 1
+}
+
+# start_instance NAME PORT: one `sugang serve`, its pid in $work/NAME.pid.
+start_instance() {
+  DATABASE_URL=$url REDIS_URL=$redis_url SUGANG_REDIS_PREFIX=$prefix SUGANG_LISTEN=127.0.0.1:$2 \
+    SUGANG_TRUST_PROXY=true SUGANG_SHUTDOWN_DELAY_SECS=2 SUGANG_SHUTDOWN_TIMEOUT_SECS=20 \
+    SUGANG_LOGIN_ADDRESS_LIMIT=100000000 SUGANG_ACTION_ADDRESS_LIMIT=100000000 \
+    SUGANG_ACTION_LIMIT=100000 SUGANG_DB_POOL_SIZE=16 RUST_LOG=warn \
+    "$bin/sugang" serve >>"$work/$1.log" 2>&1 &
+  echo $! >"$work/$1.pid"
+  wait_ready "$2" 30 || { echo "instance $1 did not become ready"; tail -20 "$work/$1.log"; exit 1; }
+}
+
+# wait_ready PORT SECONDS
+wait_ready() {
+  local until=$((SECONDS + $2))
+  while [ $SECONDS -lt $until ]; do
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$1/readyz")" = 200 ] && return 0
+    sleep 0.2
+  done
+  return 1
+}
+
+start_nginx() {
+  mkdir -p "$work/nginx"
+  # No upstream keep-alive: a connection an instance refuses while it stops is retried on the
+  # other one before anything was sent, which nginx does for POSTs too.
+  cat >"$work/nginx/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $work/nginx.pid;
+error_log $work/nginx/error.log;
+events { worker_connections 4096; }
+http {
+  access_log off;
+  client_body_temp_path $work/nginx/body; proxy_temp_path $work/nginx/proxy;
+  fastcgi_temp_path $work/nginx/fastcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
+  upstream sugang { server 127.0.0.1:$a_port max_fails=1 fail_timeout=2s; server 127.0.0.1:$b_port max_fails=1 fail_timeout=2s; }
+  server {
+    listen 127.0.0.1:$lb_port;
+    location / {
+      proxy_pass http://sugang;
+      proxy_set_header Host \$host;
+      proxy_set_header X-Forwarded-For \$proxy_add_x_forwarded_for;
+      proxy_next_upstream error timeout;
+      proxy_read_timeout 60s;
+    }
+  }
+}
+EOF
+  nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" >/dev/null 2>&1 &
+  pids+=($!)
+  wait_ready "$lb_port" 10 || { echo "nginx did not start"; cat "$work/nginx/error.log"; exit 1; }
+}
+
+audit() {
+  if "$bin/sugang-rush" --database-url "$url" --audit-only >"$work/audit.json"; then
+    echo "audit of the whole database after $1: PASSED"
+  else
+    cat "$work/audit.json"; fail "audit of the whole database after $1"
+  fi
+}
+
+group=0
+# rush NAME: starts sugang-rush in the background for the next group of students; returns when
+# its burst has begun. Its exit status is collected by `finish_rush`.
+rush() {
+  "$bin/sugang-rush" --base "http://127.0.0.1:$lb_port" --database-url "$url" \
+    --students "$students" --offset $((group * students)) --concurrency 64 \
+    --sign-in-concurrency 32 --ceiling-secs 0 --seed $((2027 + group)) \
+    --json "$work/rush-$1.json" >"$work/rush-$1.out" 2>&1 &
+  rush_pid=$!
+  group=$((group + 1))
+  for _ in $(seq 1 1200); do
+    grep -q '^burst:' "$work/rush-$1.out" && { sleep 0.3; return 0; }
+    kill -0 "$rush_pid" 2>/dev/null || break
+    sleep 0.1
+  done
+  cat "$work/rush-$1.out"; fail "rush $1 never reached its burst"
+}
+
+finish_rush() {
+  local rc=0
+  wait "$rush_pid" || rc=$?
+  sed -n '/^students signed in/,$p' "$work/rush-$1.out"
+  [ $rc -eq 0 ] || fail "rush during $1 (audit of its burst)"
+}
+
+# server_errors NAME: 5xx answers plus transport errors the burst saw.
+server_errors() {
+  python3 - "$work/rush-$1.json" <<'EOF'
+import json, sys
+r = json.load(open(sys.argv[1]))
+e = r["endpoints"]["POST /api/v1/enrollments"]
+print(sum(n for s, n in e["statuses"].items() if int(s) >= 500) + e["transport_errors"])
+EOF
+}
+
+log "setting up: private MariaDB on $db_port, Redis on $redis_port, instances on $a_port and $b_port, nginx on $lb_port"
+mariadb-install-db --no-defaults --user=root --datadir="$work/db" \
+  --auth-root-authentication-method=normal --skip-test-db >"$work/install.log" 2>&1
+start_db
+start_redis
+mariadb -h 127.0.0.1 -P "$db_port" -u sugang -psugang \
+  -e "CREATE DATABASE sugang_faults CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
+DATABASE_URL=$url "$bin/sugang" migrate >/dev/null
+DATABASE_URL=$url "$bin/sugang" seed >/dev/null
+start_instance a "$a_port"
+start_instance b "$b_port"
+start_nginx
+
+for fault in $faults; do
+  case $fault in
+  sigterm)
+    log "fault: SIGTERM to instance a in the middle of the burst"
+    rush sigterm
+    kill -TERM "$(cat "$work/a.pid")"
+    finish_rush sigterm
+    wait "$(cat "$work/a.pid")" 2>/dev/null || true
+    n=$(server_errors sigterm)
+    if [ "$n" -eq 0 ]; then echo "no request failed while instance a drained"; else fail "$n requests failed while instance a drained"; fi
+    start_instance a "$a_port"
+    audit sigterm
+    ;;
+  kill9)
+    log "fault: kill -9 instance a in the middle of the burst, restart it after 1 s"
+    rush kill9
+    kill -9 "$(cat "$work/a.pid")"
+    sleep 1
+    start_instance a "$a_port"
+    finish_rush kill9
+    audit kill9
+    ;;
+  redis)
+    log "fault: Redis killed in the middle of the burst, back empty after 1 s"
+    rush redis
+    kill -9 "$(cat "$work/redis.pid")"
+    sleep 1
+    start_redis
+    finish_rush redis
+    audit redis
+    # The seats-left signal must come back from MySQL, equal to the counters.
+    ok=0
+    for _ in $(seq 1 50); do
+      want=$(mariadb -h 127.0.0.1 -P "$db_port" -u sugang -psugang -N sugang_faults -e \
+        "SELECT CONCAT(s.id, ':', s.capacity - s.enrolled) FROM sections s JOIN terms t ON t.id = s.term_id AND t.is_current WHERE s.status = 'open' ORDER BY s.id" | md5sum)
+      got=$(redis-cli -p "$redis_port" --raw HGETALL "${prefix}seats:left" | paste - - -d: | sort -t: -k1,1n | md5sum)
+      [ "$want" = "$got" ] && { ok=1; break; }
+      sleep 0.2
+    done
+    if [ $ok -eq 1 ]; then echo "seats-left signal rebuilt from MySQL"; else fail "seats-left signal not rebuilt"; fi
+    # A student signs in again (sessions lived in Redis) and takes a seat of a section with room.
+    section=$(mariadb -h 127.0.0.1 -P "$db_port" -u sugang -psugang -N sugang_faults -e \
+      "SELECT s.id FROM sections s JOIN terms t ON t.id = s.term_id AND t.is_current
+       WHERE s.status = 'open' AND s.capacity - s.enrolled >= 5 AND s.restrict_department_id IS NULL AND s.restrict_class_years = 0
+       AND NOT EXISTS (SELECT 1 FROM course_prerequisites p WHERE p.course_id = s.course_id) LIMIT 1")
+    login=$(mariadb -h 127.0.0.1 -P "$db_port" -u sugang -psugang -N sugang_faults -e \
+      "SELECT u.login_id FROM users u WHERE u.role = 'student' AND u.status = 'enrolled' AND u.class_year = 3
+       AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.student_id = u.id AND h.released_at IS NULL)
+       AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.student_id = u.id) ORDER BY u.id DESC LIMIT 1")
+    if [ -n "$section" ] && [ -n "$login" ]; then
+      jar="$work/cookies"
+      csrf=$(curl -s -c "$jar" -H 'content-type: application/json' \
+        -d "{\"login_id\":\"$login\",\"password\":\"sugang-demo\"}" "http://127.0.0.1:$lb_port/api/v1/session" |
+        python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf_token"])')
+      code=$(curl -s -b "$jar" -o "$work/enroll.json" -w '%{http_code}' -H 'content-type: application/json' \
+        -H "x-csrf-token: $csrf" -d "{\"section_id\":$section}" "http://127.0.0.1:$lb_port/api/v1/enrollments")
+      if [ "$code" = 201 ]; then echo "a section with seats took an enrollment after Redis came back"; else cat "$work/enroll.json"; fail "enrollment after Redis came back answered $code"; fi
+    else
+      fail "no section or student for the check after Redis came back"
+    fi
+    ;;
+  mariadb)
+    log "fault: MariaDB paused (SIGSTOP) for 20 s in the middle of the burst"
+    rush mariadb
+    kill -STOP "$(cat "$work/db.pid")"
+    slow=0
+    for at in 3 10 17; do
+      sleep $((at - ${last:-0})); last=$at
+      # A request that needs MySQL (a sign-in looks the account up) must be answered, not hang.
+      read -r code secs < <(curl -s -o /dev/null -m 15 -w '%{http_code} %{time_total}\n' \
+        -H 'content-type: application/json' -d '{"login_id":"29999999","password":"wrong-password"}' \
+        "http://127.0.0.1:$lb_port/api/v1/session")
+      echo "  ${at}s into the pause: sign-in answered $code in ${secs}s"
+      if [ "$code" != 503 ] || python3 -c "import sys; sys.exit(0 if float('$secs') > 2.5 else 1)"; then slow=1; fi
+    done
+    [ $slow -eq 0 ] || fail "requests during the pause were not fast 503s"
+    sleep 3
+    kill -CONT "$(cat "$work/db.pid")"
+    resumed=$SECONDS
+    if wait_ready "$a_port" 10 && wait_ready "$b_port" 10; then
+      echo "both instances ready $((SECONDS - resumed)) s after MariaDB resumed"
+    else
+      fail "instances not ready within 10 s after MariaDB resumed"
+    fi
+    finish_rush mariadb
+    audit mariadb
+    ;;
+  *) fail "unknown fault $fault" ;;
+  esac
+done
+
+echo
+if [ $failures -eq 0 ]; then
+  echo "faults: every check passed ($faults)"
+else
+  echo "faults: $failures checks failed"
+  exit 1
+fi
