@@ -46,11 +46,12 @@ log() { printf '\n== %s\n' "$*"; }
 fail() { echo "FAILED: $*"; failures=$((failures + 1)); }
 
 cleanup() {
+  [ -z "${HOLD_ON_EXIT:-}" ] || { echo "holding for $HOLD_ON_EXIT s: $work"; sleep "$HOLD_ON_EXIT"; }
   kill -CONT "$(cat "$work/db.pid" 2>/dev/null)" 2>/dev/null || true
   for p in "${pids[@]}" $(cat "$work"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done
   sleep 1
   for p in "${pids[@]}" $(cat "$work"/*.pid 2>/dev/null); do kill -9 "$p" 2>/dev/null || true; done
-  rm -rf "$work"
+  if [ -n "${KEEP_WORK:-}" ]; then echo "kept $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -75,7 +76,7 @@ start_redis() {
 # start_instance NAME PORT: one `sugang serve`, its pid in $work/NAME.pid.
 start_instance() {
   DATABASE_URL=$url REDIS_URL=$redis_url SUGANG_REDIS_PREFIX=$prefix SUGANG_LISTEN=127.0.0.1:$2 \
-    SUGANG_TRUST_PROXY=true SUGANG_SHUTDOWN_DELAY_SECS=2 SUGANG_SHUTDOWN_TIMEOUT_SECS=20 \
+    SUGANG_TRUST_PROXY=true SUGANG_SHUTDOWN_DELAY_SECS=3 SUGANG_SHUTDOWN_TIMEOUT_SECS=20 \
     SUGANG_LOGIN_ADDRESS_LIMIT=100000000 SUGANG_ACTION_ADDRESS_LIMIT=100000000 \
     SUGANG_ACTION_LIMIT=100000 SUGANG_DB_POOL_SIZE=16 RUST_LOG=warn \
     "$bin/sugang" serve >>"$work/$1.log" 2>&1 &
@@ -93,7 +94,8 @@ wait_ready() {
   return 1
 }
 
-start_nginx() {
+# nginx_conf [down]: the balancer's configuration; "down" takes instance a out of rotation.
+nginx_conf() {
   mkdir -p "$work/nginx"
   # No upstream keep-alive: a connection an instance refuses while it stops is retried on the
   # other one before anything was sent, which nginx does for POSTs too.
@@ -107,7 +109,7 @@ http {
   access_log off;
   client_body_temp_path $work/nginx/body; proxy_temp_path $work/nginx/proxy;
   fastcgi_temp_path $work/nginx/fastcgi; uwsgi_temp_path $work/nginx/uwsgi; scgi_temp_path $work/nginx/scgi;
-  upstream sugang { server 127.0.0.1:$a_port max_fails=1 fail_timeout=2s; server 127.0.0.1:$b_port max_fails=1 fail_timeout=2s; }
+  upstream sugang { server 127.0.0.1:$a_port max_fails=1 fail_timeout=2s ${1:-}; server 127.0.0.1:$b_port max_fails=1 fail_timeout=2s; }
   server {
     listen 127.0.0.1:$lb_port;
     location / {
@@ -120,6 +122,10 @@ http {
   }
 }
 EOF
+}
+
+start_nginx() {
+  nginx_conf
   nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" >/dev/null 2>&1 &
   pids+=($!)
   wait_ready "$lb_port" 10 || { echo "nginx did not start"; cat "$work/nginx/error.log"; exit 1; }
@@ -187,11 +193,21 @@ for fault in $faults; do
     log "fault: SIGTERM to instance a in the middle of the burst"
     rush sigterm
     kill -TERM "$(cat "$work/a.pid")"
+    # Readiness turns 503 at once and the listener stays open SUGANG_SHUTDOWN_DELAY_SECS: a load
+    # balancer (the ALB, Kubernetes endpoints) takes the instance out within that time. nginx does
+    # not watch readiness, so the script does what the balancer would.
+    sleep 0.5
+    [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$a_port/readyz")" = 503 ] ||
+      fail "instance a did not report not-ready while draining"
+    nginx_conf down
+    nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -s reload
     finish_rush sigterm
     wait "$(cat "$work/a.pid")" 2>/dev/null || true
     n=$(server_errors sigterm)
     if [ "$n" -eq 0 ]; then echo "no request failed while instance a drained"; else fail "$n requests failed while instance a drained"; fi
     start_instance a "$a_port"
+    nginx_conf
+    nginx -c "$work/nginx/nginx.conf" -p "$work/nginx" -s reload
     audit sigterm
     ;;
   kill9)

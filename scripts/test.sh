@@ -64,6 +64,10 @@ echo "==> delivery checks"
 deploy_rc=0
 scripts/check-deploy.sh "$base" 2>&1 | tee "$logs/deploy.log" || deploy_rc=$?
 
+echo "==> faults during a rush"
+faults_rc=0
+SKIP_BUILD=1 scripts/faults.sh 2>&1 | tee "$logs/faults.log" || faults_rc=$?
+
 # One closing line for the whole run.
 passed=$(grep -Eo 'test result: [a-z]+\. [0-9]+ passed' "$logs/cargo.log" | awk '{s+=$4} END {print s+0}')
 failed=$(grep -Eo '[0-9]+ failed' "$logs/cargo.log" | awk '{s+=$1} END {print s+0}')
@@ -71,7 +75,9 @@ bpass=$(grep -Eo '^# pass [0-9]+' "$logs/browser.log" | awk '{s+=$3} END {print 
 bfail=$(grep -Eo '^# fail [0-9]+' "$logs/browser.log" | awk '{s+=$3} END {print s+0}')
 deploy_failed=0
 [ "$deploy_rc" = 0 ] || deploy_failed=1
+faults_failed=0
+[ "$faults_rc" = 0 ] || faults_failed=1
 echo
-echo "rust: $passed passed, $failed failed; browser: $bpass passed, $bfail failed; delivery checks: rc=$deploy_rc"
-echo "$((passed + bpass)) passed, $((failed + bfail + deploy_failed)) failed"
-[ "$browser_rc" = 0 ] && [ "$deploy_rc" = 0 ] && [ "$bfail" = 0 ]
+echo "rust: $passed passed, $failed failed; browser: $bpass passed, $bfail failed; delivery checks: rc=$deploy_rc; faults: rc=$faults_rc"
+echo "$((passed + bpass)) passed, $((failed + bfail + deploy_failed + faults_failed)) failed"
+[ "$browser_rc" = 0 ] && [ "$deploy_rc" = 0 ] && [ "$bfail" = 0 ] && [ "$faults_rc" = 0 ]

@@ -140,7 +140,7 @@ impl Application {
         state.db.spawn_probe(
             state.settings.database_url.clone(),
             Duration::from_millis(500),
-            Duration::from_secs(1),
+            Duration::from_secs(2),
         );
         // Redis may still be coming up: the room starts from the settings once it answers.
         let room = state.waiting_room.clone();

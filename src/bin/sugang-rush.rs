@@ -259,6 +259,9 @@ fn audit(
             .map(|p| (p.student_id, p.section_id))
             .collect();
         a.acknowledged_missing = acked.difference(&present).count() as i64;
+        for (student, section) in acked.difference(&present).take(20) {
+            eprintln!("acknowledged but missing: student {student}, section {section}");
+        }
         a.in_doubt = in_doubt.len() as i64;
         a.in_doubt_present = in_doubt.intersection(&present).count() as i64;
         a.unacknowledged_present = present

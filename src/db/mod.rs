@@ -3,7 +3,7 @@
 
 pub mod schema;
 
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -69,13 +69,15 @@ impl ManageConnection for Manager {
     }
 }
 
-/// The pool and a breaker: while MySQL is known to be unreachable (a connection error, a pool
-/// timeout, a failed probe), requests fail at once with 503 instead of each waiting out the pool
-/// timeout; `probe` closes the breaker again as soon as MySQL answers.
+/// The pool and a breaker: while MySQL does not answer a probe, requests fail at once with 503
+/// instead of each waiting on a stalled server; the first answer closes the breaker again.
 #[derive(Clone)]
 pub struct Db {
     pool: DbPool,
-    down: Arc<AtomicBool>,
+    /// Unix milliseconds of the probe's last answer.
+    last_ok: Arc<AtomicI64>,
+    /// How old that answer may be before the breaker opens; 0 until the probe runs (no breaker).
+    down_after_ms: Arc<AtomicI64>,
 }
 
 impl Db {
@@ -101,7 +103,8 @@ impl Db {
             .build_unchecked(manager);
         Db {
             pool,
-            down: Arc::new(AtomicBool::new(false)),
+            last_ok: Arc::new(AtomicI64::new(now_ms())),
+            down_after_ms: Arc::new(AtomicI64::new(0)),
         }
     }
 
@@ -109,9 +112,10 @@ impl Db {
         &self.pool
     }
 
-    /// True while the breaker is open (MySQL last seen unreachable).
+    /// True while the breaker is open (MySQL has not answered the probe for a while).
     pub fn is_down(&self) -> bool {
-        self.down.load(Ordering::Relaxed)
+        let limit = self.down_after_ms.load(Ordering::Relaxed);
+        limit > 0 && now_ms() - self.last_ok.load(Ordering::Relaxed) > limit
     }
 
     /// Runs `f` with a pooled connection on actix's blocking thread pool.
@@ -124,7 +128,6 @@ impl Db {
             return Err(DbError::Unavailable("the database is unreachable".into()));
         }
         let pool = self.pool.clone();
-        let down = self.down.clone();
         web::block(move || {
             let mut conn = pool
                 .get()
@@ -133,7 +136,6 @@ impl Db {
             if let Err(DbError::Query(e)) = &result {
                 if is_connection_error(e) {
                     conn.broken = true;
-                    down.store(true, Ordering::Relaxed);
                 }
             }
             result
@@ -160,61 +162,57 @@ impl Db {
         .map_err(|e| DbError::Unavailable(e.to_string()))?
     }
 
-    /// Asks MySQL `SELECT 1` every `every` over a connection of its own (the pool may be busy
-    /// with honest work), opening the breaker when no answer comes within `timeout` and closing
-    /// it at the first answer. A probe stuck on a stalled server is not repeated: the breaker
-    /// stays open until that one returns.
-    pub fn spawn_probe(&self, url: String, every: Duration, timeout: Duration) {
-        let db = self.clone();
-        let slot: Arc<std::sync::Mutex<Option<MysqlConnection>>> = Arc::default();
-        let busy = Arc::new(AtomicBool::new(false));
-        tokio::spawn(async move {
-            loop {
-                tokio::time::sleep(every).await;
-                if busy.swap(true, Ordering::AcqRel) {
-                    // The last probe has not come back: still unreachable.
-                    db.set_down(true);
-                    continue;
+    /// Asks MySQL `SELECT 1` every `every` from a thread of its own, over a connection of its
+    /// own (the pool and the async runtime may be busy with honest work). The breaker is open
+    /// while no probe has succeeded for `down_after`: a probe stuck on a stalled server simply
+    /// stops renewing it, and the first answer closes it again.
+    pub fn spawn_probe(&self, url: String, every: Duration, down_after: Duration) {
+        let last_ok = self.last_ok.clone();
+        last_ok.store(now_ms(), Ordering::Relaxed);
+        self.down_after_ms
+            .store(down_after.as_millis() as i64, Ordering::Relaxed);
+        let spawned = std::thread::Builder::new()
+            .name("db-probe".into())
+            .spawn(move || {
+                let mut conn: Option<MysqlConnection> = None;
+                let mut was_down = false;
+                loop {
+                    std::thread::sleep(every);
+                    if probe_once(&mut conn, &url) {
+                        last_ok.store(now_ms(), Ordering::Relaxed);
+                    }
+                    let down =
+                        now_ms() - last_ok.load(Ordering::Relaxed) > down_after.as_millis() as i64;
+                    if down != was_down {
+                        if down {
+                            tracing::warn!("database unreachable: answering 503 until it returns");
+                        } else {
+                            tracing::info!("database reachable again");
+                        }
+                        was_down = down;
+                    }
                 }
-                let (slot, busy, url) = (slot.clone(), busy.clone(), url.clone());
-                let probe = tokio::task::spawn_blocking(move || {
-                    let ok = probe_once(&slot, &url);
-                    busy.store(false, Ordering::Release);
-                    ok
-                });
-                // On a timeout the probe carries on detached; `busy` stays set until it returns.
-                match tokio::time::timeout(timeout, probe).await {
-                    Ok(Ok(ok)) => db.set_down(!ok),
-                    _ => db.set_down(true),
-                }
-            }
-        });
-    }
-
-    fn set_down(&self, down: bool) {
-        if self.down.swap(down, Ordering::Relaxed) != down {
-            if down {
-                tracing::warn!("database unreachable: answering 503 until it returns");
-            } else {
-                tracing::info!("database reachable again");
-            }
+            });
+        if let Err(e) = spawned {
+            tracing::warn!(error = %e, "database probe not started");
         }
     }
 }
 
-fn probe_once(slot: &std::sync::Mutex<Option<MysqlConnection>>, url: &str) -> bool {
+fn now_ms() -> i64 {
+    chrono::Utc::now().timestamp_millis()
+}
+
+fn probe_once(conn: &mut Option<MysqlConnection>, url: &str) -> bool {
     use diesel::Connection;
-    let Ok(mut guard) = slot.lock() else {
-        return false;
-    };
-    if guard.is_none() {
-        *guard = MysqlConnection::establish(url).ok();
+    if conn.is_none() {
+        *conn = MysqlConnection::establish(url).ok();
     }
-    let ok = guard
+    let ok = conn
         .as_mut()
         .is_some_and(|c| c.batch_execute("SELECT 1").is_ok());
     if !ok {
-        *guard = None;
+        *conn = None;
     }
     ok
 }
