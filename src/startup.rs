@@ -32,6 +32,8 @@ pub struct AppState {
     pub catalog: crate::catalog::CatalogCache,
     /// Set on SIGTERM: readiness turns 503 while in-flight requests finish.
     pub draining: Arc<AtomicBool>,
+    /// Registration freeze and incident banner, this instance's copy (see `admin::controls`).
+    pub controls: crate::admin::controls::Controls,
 }
 
 impl AppState {
@@ -58,6 +60,7 @@ impl AppState {
             ),
             catalog: crate::catalog::CatalogCache::new(&settings.redis_url),
             draining: Arc::new(AtomicBool::new(false)),
+            controls: crate::admin::controls::Controls::new(),
             db,
             cache,
             settings,
@@ -134,6 +137,9 @@ impl Application {
             }
             room.spawn_ticker(Duration::from_millis(100));
         });
+        state
+            .controls
+            .spawn_refresher(state.db.clone(), state.cache.clone());
         Ok(Application {
             port,
             server,
