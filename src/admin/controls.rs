@@ -205,7 +205,9 @@ fn update(
 fn frozen_action(method: &Method, path: &str) -> bool {
     crate::waiting_room::guard::is_registration_action(method, path)
         || (matches!(*method, Method::POST | Method::DELETE)
-            && (path.starts_with("/api/v1/basket") || path == "/basket" || path == "/basket/remove"))
+            && (path.starts_with("/api/v1/basket")
+                || path == "/basket"
+                || path == "/basket/remove"))
 }
 
 /// While registration is frozen, a student's registration action is answered here: 409
@@ -387,7 +389,12 @@ pub async fn page(
     html(ControlsPage::new(layout, controls, room))
 }
 
-fn entry(registrar: &Registrar, action: &'static str, detail: String, req: &HttpRequest) -> NewActivity {
+fn entry(
+    registrar: &Registrar,
+    action: &'static str,
+    detail: String,
+    req: &HttpRequest,
+) -> NewActivity {
     let mut e = NewActivity::new(action, "ok", &RequestMeta::of(req));
     e.actor_id = Some(registrar.0.user_id);
     e.session_ref = Some(registrar.0.reference());
@@ -506,10 +513,16 @@ pub async fn banner(
 ) -> Result<HttpResponse, AppError> {
     let lang = layout.lang;
     let on = checked(&form.enabled);
-    let (ko, en) = (form.text_ko.trim().to_string(), form.text_en.trim().to_string());
+    let (ko, en) = (
+        form.text_ko.trim().to_string(),
+        form.text_en.trim().to_string(),
+    );
     let mut errors = FieldErrors::default();
     if on && ko.is_empty() {
-        errors.add("text_ko", lang.text("controls.error.banner_required").into());
+        errors.add(
+            "text_ko",
+            lang.text("controls.error.banner_required").into(),
+        );
     }
     if ko.chars().count() > BANNER_MAX {
         errors.add("text_ko", too_long(lang, BANNER_MAX));
@@ -551,7 +564,10 @@ fn checked(v: &Option<String>) -> bool {
 }
 
 fn in_range(raw: &str, (lo, hi): (u32, u32)) -> Option<u32> {
-    raw.trim().parse::<u32>().ok().filter(|v| (lo..=hi).contains(v))
+    raw.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|v| (lo..=hi).contains(v))
 }
 
 pub async fn waiting_room(
@@ -580,8 +596,7 @@ pub async fn waiting_room(
     let concurrency = field("concurrency", &form.concurrency, CONCURRENCY_RANGE);
     let pass_ttl = field("pass_ttl_secs", &form.pass_ttl_secs, PASS_TTL_RANGE);
     let current = app.waiting_room.config().await?;
-    let (Some(rate), Some(concurrency), Some(pass_ttl_secs)) = (rate, concurrency, pass_ttl)
-    else {
+    let (Some(rate), Some(concurrency), Some(pass_ttl_secs)) = (rate, concurrency, pass_ttl) else {
         let controls = app.db.run(|conn| Ok(load(conn)?)).await?;
         let mut page = ControlsPage::new(layout, controls, current);
         page.rate = form.rate.clone();
@@ -618,7 +633,12 @@ pub async fn waiting_room(
     app.db
         .run(move |conn| Ok(activity::record(conn, &log)?))
         .await?;
-    redirect_with(&app, &registrar, lang.text("controls.done.waiting_room").into()).await
+    redirect_with(
+        &app,
+        &registrar,
+        lang.text("controls.done.waiting_room").into(),
+    )
+    .await
 }
 
 #[cfg(test)]

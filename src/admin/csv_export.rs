@@ -29,7 +29,8 @@ pub fn to_csv(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, AppError
     w.write_record(header)
         .map_err(|e| AppError::Internal(e.into()))?;
     for r in rows {
-        w.write_record(r).map_err(|e| AppError::Internal(e.into()))?;
+        w.write_record(r)
+            .map_err(|e| AppError::Internal(e.into()))?;
     }
     w.into_inner()
         .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
@@ -56,7 +57,13 @@ fn when(at: NaiveDateTime) -> String {
 /// Keeps a filename to the characters every browser and OS accept.
 fn safe(name: &str) -> String {
     name.chars()
-        .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect()
 }
 
@@ -80,7 +87,14 @@ fn term_of(conn: &mut MysqlConnection, requested: Option<i32>) -> QueryResult<(i
     Ok((id, format!("{year}-{season}")))
 }
 
-type RosterRow = (String, String, Option<String>, Option<i8>, String, NaiveDateTime);
+type RosterRow = (
+    String,
+    String,
+    Option<String>,
+    Option<i8>,
+    String,
+    NaiveDateTime,
+);
 
 pub async fn roster(
     app: web::Data<AppState>,
@@ -143,7 +157,17 @@ pub async fn roster(
     Ok(attachment(&format!("roster-{}.csv", safe(&label)), body))
 }
 
-type EnrollmentRow = (String, String, String, i16, String, String, i8, String, NaiveDateTime);
+type EnrollmentRow = (
+    String,
+    String,
+    String,
+    i16,
+    String,
+    String,
+    i8,
+    String,
+    NaiveDateTime,
+);
 
 pub async fn enrollments(
     app: web::Data<AppState>,
@@ -208,7 +232,10 @@ pub async fn enrollments(
             })
             .collect::<Vec<_>>(),
     )?;
-    Ok(attachment(&format!("enrollments-{}.csv", safe(&term)), body))
+    Ok(attachment(
+        &format!("enrollments-{}.csv", safe(&term)),
+        body,
+    ))
 }
 
 type SectionRow = (i32, String, i16, String, String, String, i32, i32, String);
@@ -278,26 +305,28 @@ pub async fn demand(
         ),
         &rows
             .into_iter()
-            .map(|(id, code, no, ko, en, instructor, capacity, enrolled, status)| {
-                let basket = baskets.get(&id).copied().unwrap_or(0);
-                let ratio = if capacity > 0 {
-                    format!("{:.2}", basket as f64 / f64::from(capacity))
-                } else {
-                    String::new()
-                };
-                vec![
-                    code,
-                    no.to_string(),
-                    if lang == Lang::En { en } else { ko },
-                    instructor,
-                    capacity.to_string(),
-                    enrolled.to_string(),
-                    basket.to_string(),
-                    waitlists.get(&id).copied().unwrap_or(0).to_string(),
-                    ratio,
-                    status,
-                ]
-            })
+            .map(
+                |(id, code, no, ko, en, instructor, capacity, enrolled, status)| {
+                    let basket = baskets.get(&id).copied().unwrap_or(0);
+                    let ratio = if capacity > 0 {
+                        format!("{:.2}", basket as f64 / f64::from(capacity))
+                    } else {
+                        String::new()
+                    };
+                    vec![
+                        code,
+                        no.to_string(),
+                        if lang == Lang::En { en } else { ko },
+                        instructor,
+                        capacity.to_string(),
+                        enrolled.to_string(),
+                        basket.to_string(),
+                        waitlists.get(&id).copied().unwrap_or(0).to_string(),
+                        ratio,
+                        status,
+                    ]
+                },
+            )
             .collect::<Vec<_>>(),
     )?;
     Ok(attachment(&format!("demand-{}.csv", safe(&term)), body))
@@ -332,8 +361,19 @@ pub async fn page(
         .db
         .run(|conn| Ok(queries::current_term(conn)?))
         .await?
-        .map(|t| if lang == Lang::En { t.name_en } else { t.name_ko });
-    let code = query.course_code.clone().unwrap_or_default().trim().to_uppercase();
+        .map(|t| {
+            if lang == Lang::En {
+                t.name_en
+            } else {
+                t.name_ko
+            }
+        });
+    let code = query
+        .course_code
+        .clone()
+        .unwrap_or_default()
+        .trim()
+        .to_uppercase();
     let no_raw = query.section_no.clone().unwrap_or_default();
     let mut page = ExportPage {
         layout,

@@ -241,9 +241,9 @@ pub fn parse(kind: Kind, bytes: &[u8], lang: Lang) -> Result<Table, Report> {
     let mut errors = Vec::new();
     for (pos, raw) in header.iter().enumerate() {
         let h = raw.trim();
-        let found = cols.iter().position(|c| {
-            c.name.eq_ignore_ascii_case(h) || c.aliases.iter().any(|a| *a == h)
-        });
+        let found = cols
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(h) || c.aliases.iter().any(|a| *a == h));
         match found {
             Some(i) if positions[i].is_some() => errors.push(LineError {
                 column: h.to_string(),
@@ -404,7 +404,13 @@ impl<'a> Line<'a> {
     }
 
     /// A whole number in `lo..=hi`; `default` when the cell is empty (None = required).
-    fn number(&mut self, name: &'static str, lo: i64, hi: i64, default: Option<i64>) -> Option<i64> {
+    fn number(
+        &mut self,
+        name: &'static str,
+        lo: i64,
+        hi: i64,
+        default: Option<i64>,
+    ) -> Option<i64> {
         let v = self.get(name);
         if v.is_empty() {
             if default.is_none() {
@@ -537,7 +543,11 @@ fn class_years(v: &str) -> Option<i8> {
         .split(|c: char| c == ';' || c == '/' || c == ',' || c.is_whitespace())
         .filter(|p| !p.is_empty())
     {
-        let year: i8 = part.trim_end_matches('학').trim_end_matches('년').parse().ok()?;
+        let year: i8 = part
+            .trim_end_matches('학')
+            .trim_end_matches('년')
+            .parse()
+            .ok()?;
         if !(1..=4).contains(&year) {
             return None;
         }
@@ -552,7 +562,11 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
     let mut seen: HashMap<String, u64> = HashMap::new();
     let mut duplicate = |line: &mut Line<'_>, key: String, name: &'static str, no: u64| {
         if let Some(first) = seen.get(&key) {
-            line.err(name, "import.err.duplicate_in_file", &[("line", first.to_string())]);
+            line.err(
+                name,
+                "import.err.duplicate_in_file",
+                &[("line", first.to_string())],
+            );
         } else {
             seen.insert(key, no);
         }
@@ -585,11 +599,19 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                 if code.is_empty() {
                     line.err("code", "import.err.required", &[]);
                 } else if !course_code_ok(&code) {
-                    line.err("code", "import.err.bad_course_code", &[("code", code.clone())]);
+                    line.err(
+                        "code",
+                        "import.err.bad_course_code",
+                        &[("code", code.clone())],
+                    );
                 } else {
                     duplicate(&mut line, code.clone(), "code", *no);
                     if existing.courses.contains_key(&code) {
-                        line.err("code", "import.err.course_exists", &[("code", code.clone())]);
+                        line.err(
+                            "code",
+                            "import.err.course_exists",
+                            &[("code", code.clone())],
+                        );
                     }
                 }
                 let title_ko = line.required("title_ko", 200);
@@ -602,7 +624,11 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                     if cat_raw.is_empty() {
                         line.err("category", "import.err.required", &[]);
                     } else {
-                        line.err("category", "import.err.bad_category", &[("value", cat_raw.to_string())]);
+                        line.err(
+                            "category",
+                            "import.err.bad_category",
+                            &[("value", cat_raw.to_string())],
+                        );
                     }
                 }
                 let description = line.optional_text("description", 2000);
@@ -621,9 +647,21 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                         prerequisites.push(p);
                     }
                 }
-                if let (true, Some(title_ko), Some(title_en), Some(credits), Some(department_id), Some(category)) =
-                    (line.errors.is_empty(), title_ko, title_en, credits, department_id, category)
-                {
+                if let (
+                    true,
+                    Some(title_ko),
+                    Some(title_en),
+                    Some(credits),
+                    Some(department_id),
+                    Some(category),
+                ) = (
+                    line.errors.is_empty(),
+                    title_ko,
+                    title_en,
+                    credits,
+                    department_id,
+                    category,
+                ) {
                     courses_out.push(CourseRow {
                         code,
                         title_ko,
@@ -644,7 +682,11 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                 } else {
                     let id = existing.courses.get(&code).copied();
                     if id.is_none() {
-                        line.err("course_code", "import.err.unknown_course", &[("code", code.clone())]);
+                        line.err(
+                            "course_code",
+                            "import.err.unknown_course",
+                            &[("code", code.clone())],
+                        );
                     }
                     id
                 };
@@ -659,7 +701,11 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                 if let (Some(course_id), Some(n)) = (course_id, section_no) {
                     duplicate(&mut line, format!("{code}-{n}"), "section_no", *no);
                     if existing.sections.contains(&(course_id, n)) {
-                        line.err("section_no", "import.err.section_exists", &[("section", format!("{code}-{n}"))]);
+                        line.err(
+                            "section_no",
+                            "import.err.section_exists",
+                            &[("section", format!("{code}-{n}"))],
+                        );
                     }
                 }
                 let instructor = line.required("instructor", 100);
@@ -674,27 +720,48 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                 let years_raw = line.get("class_years");
                 let years = class_years(years_raw);
                 if years.is_none() {
-                    line.err("class_years", "import.err.bad_class_years", &[("value", years_raw.to_string())]);
+                    line.err(
+                        "class_years",
+                        "import.err.bad_class_years",
+                        &[("value", years_raw.to_string())],
+                    );
                 }
                 let mut meetings: Vec<(MeetingRow, String)> = Vec::new();
                 let raw_meetings = line.get("meetings");
                 if raw_meetings.is_empty() {
                     line.err("meetings", "import.err.required", &[]);
                 }
-                for part in raw_meetings.split(';').map(str::trim).filter(|p| !p.is_empty()) {
+                for part in raw_meetings
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                {
                     match meeting(part) {
                         Ok(m) => {
                             if meetings.iter().any(|(o, _)| {
                                 o.weekday == m.0.weekday && o.start < m.0.end && m.0.start < o.end
                             }) {
-                                line.err("meetings", "import.err.meetings_overlap", &[("meeting", part.to_string())]);
+                                line.err(
+                                    "meetings",
+                                    "import.err.meetings_overlap",
+                                    &[("meeting", part.to_string())],
+                                );
                             }
                             meetings.push(m);
                         }
                         Err(key) => line.err("meetings", key, &[("meeting", part.to_string())]),
                     }
                 }
-                if let (true, Some(course_id), Some(section_no), Some(instructor), Some(capacity), Some(waitlist), Some(department_only), Some(years)) = (
+                if let (
+                    true,
+                    Some(course_id),
+                    Some(section_no),
+                    Some(instructor),
+                    Some(capacity),
+                    Some(waitlist),
+                    Some(department_only),
+                    Some(years),
+                ) = (
                     line.errors.is_empty(),
                     course_id,
                     section_no,
@@ -722,11 +789,19 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                 if login.is_empty() {
                     line.err("login_id", "import.err.required", &[]);
                 } else if !login_ok(&login) {
-                    line.err("login_id", "import.err.bad_login_id", &[("value", login.clone())]);
+                    line.err(
+                        "login_id",
+                        "import.err.bad_login_id",
+                        &[("value", login.clone())],
+                    );
                 } else {
                     duplicate(&mut line, login.to_lowercase(), "login_id", *no);
                     if existing.logins.contains(&login.to_lowercase()) {
-                        line.err("login_id", "import.err.login_exists", &[("value", login.clone())]);
+                        line.err(
+                            "login_id",
+                            "import.err.login_exists",
+                            &[("value", login.clone())],
+                        );
                     }
                 }
                 let name = line.required("name", 100);
@@ -735,16 +810,33 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                 let status_raw = line.get("status");
                 let status = student_status(status_raw);
                 if status.is_none() {
-                    line.err("status", "import.err.bad_status", &[("value", status_raw.to_string())]);
+                    line.err(
+                        "status",
+                        "import.err.bad_status",
+                        &[("value", status_raw.to_string())],
+                    );
                 }
                 let max_credits = if line.get("max_credits").is_empty() {
                     Some(None)
                 } else {
-                    line.number("max_credits", 0, 30, None).map(|n| Some(n as i8))
+                    line.number("max_credits", 0, 30, None)
+                        .map(|n| Some(n as i8))
                 };
-                if let (true, Some(name), Some(department_id), Some(class_year), Some(status), Some(max_credits)) =
-                    (line.errors.is_empty(), name, department_id, class_year, status, max_credits)
-                {
+                if let (
+                    true,
+                    Some(name),
+                    Some(department_id),
+                    Some(class_year),
+                    Some(status),
+                    Some(max_credits),
+                ) = (
+                    line.errors.is_empty(),
+                    name,
+                    department_id,
+                    class_year,
+                    status,
+                    max_credits,
+                ) {
                     students_out.push(StudentRow {
                         login_id: login,
                         name,
@@ -1074,7 +1166,9 @@ async fn read_upload(mut payload: Multipart) -> Result<Upload, AppError> {
             "kind" => upload.kind = String::from_utf8_lossy(&buf).into_owned(),
             "file" => upload.file = buf,
             "text" => upload.text = String::from_utf8_lossy(&buf).into_owned(),
-            "initial_password" => upload.initial_password = String::from_utf8_lossy(&buf).into_owned(),
+            "initial_password" => {
+                upload.initial_password = String::from_utf8_lossy(&buf).into_owned()
+            }
             _ => {}
         }
     }
@@ -1224,7 +1318,10 @@ pub async fn preview(
         return page.render_status(StatusCode::UNPROCESSABLE_ENTITY);
     }
     let password = upload.initial_password.trim().to_string();
-    if kind == Kind::Students && !password.is_empty() && !(8..=128).contains(&password.chars().count()) {
+    if kind == Kind::Students
+        && !password.is_empty()
+        && !(8..=128).contains(&password.chars().count())
+    {
         page.form_error = Some(("initial_password", lang.text("import.err.password").into()));
         return page.render_status(StatusCode::UNPROCESSABLE_ENTITY);
     }
@@ -1297,7 +1394,13 @@ pub async fn apply(
         None
     };
     let Some(pending) = pending.filter(|p| p.registrar_id == registrar.0.user_id) else {
-        return redirect(&app, &registrar, Level::Error, lang.text("import.err.expired").into()).await;
+        return redirect(
+            &app,
+            &registrar,
+            Level::Error,
+            lang.text("import.err.expired").into(),
+        )
+        .await;
     };
     let mut log = NewActivity::new("import", "ok", &RequestMeta::of(&req));
     log.actor_id = Some(registrar.0.user_id);
@@ -1319,10 +1422,22 @@ pub async fn apply(
                     tracing::warn!(error = %e, "catalog version not bumped after import");
                 }
             }
-            tracing::info!(registrar.id = registrar.0.user_id, kind = kind.code(), rows = n, "csv import applied");
+            tracing::info!(
+                registrar.id = registrar.0.user_id,
+                kind = kind.code(),
+                rows = n,
+                "csv import applied"
+            );
             let message = lang.format(
                 "import.applied",
-                &[("rows", n.to_string()), ("kind", lang.text(&format!("import.kind.{}", kind.code())).to_string())],
+                &[
+                    ("rows", n.to_string()),
+                    (
+                        "kind",
+                        lang.text(&format!("import.kind.{}", kind.code()))
+                            .to_string(),
+                    ),
+                ],
             );
             redirect(&app, &registrar, Level::Ok, message).await
         }
@@ -1370,7 +1485,9 @@ mod tests {
         let table = parse(Kind::Courses, csv.as_bytes(), Lang::En).expect("parses");
         let (report, rows) = validate(&table, &existing(), Lang::En);
         assert!(report.ok(), "{report:?}");
-        assert!(matches!(rows, Some(Rows::Courses(ref r)) if r.len() == 1 && r[0].code == "CSE2000"));
+        assert!(
+            matches!(rows, Some(Rows::Courses(ref r)) if r.len() == 1 && r[0].code == "CSE2000")
+        );
     }
 
     #[test]
@@ -1401,7 +1518,11 @@ mod tests {
     fn headers_that_are_unknown_or_missing_are_reported_on_line_one() {
         let err = parse(Kind::Students, b"login_id,name,colour\n1,a,b\n", Lang::En)
             .expect_err("bad header");
-        let cols: Vec<&str> = err.lines[0].errors.iter().map(|e| e.column.as_str()).collect();
+        let cols: Vec<&str> = err.lines[0]
+            .errors
+            .iter()
+            .map(|e| e.column.as_str())
+            .collect();
         assert_eq!(err.lines[0].line, 1);
         assert_eq!(cols, vec!["colour", "department", "class_year"]);
     }
@@ -1410,7 +1531,14 @@ mod tests {
     fn meetings_parse_in_korean_and_english() {
         assert_eq!(
             meeting("월 09:00-10:15 공학관 101"),
-            Ok((MeetingRow { weekday: 1, start: 540, end: 615 }, "공학관 101".to_string()))
+            Ok((
+                MeetingRow {
+                    weekday: 1,
+                    start: 540,
+                    end: 615
+                },
+                "공학관 101".to_string()
+            ))
         );
         assert_eq!(meeting("Sat 18:00-24:00 B1").map(|m| m.0.end), Ok(1440));
         assert_eq!(meeting("일 09:00-10:00 R1"), Err("import.err.bad_weekday"));
@@ -1429,7 +1557,11 @@ mod tests {
         let table = parse(Kind::Sections, csv.as_bytes(), Lang::En).expect("parses");
         let (report, _) = validate(&table, &existing(), Lang::En);
         let cols = |i: usize| -> Vec<String> {
-            report.lines[i].errors.iter().map(|e| e.column.clone()).collect()
+            report.lines[i]
+                .errors
+                .iter()
+                .map(|e| e.column.clone())
+                .collect()
         };
         assert_eq!(cols(0), vec!["section_no"]);
         assert_eq!(cols(1), vec!["meetings"]);

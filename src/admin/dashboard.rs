@@ -182,9 +182,7 @@ pub fn db_figures(conn: &mut MysqlConnection, now: DateTime<Utc>) -> QueryResult
         None => (0, 0, 0, 0, 0),
     };
     // Calendar minutes: the window starts at the top of the minute WINDOW_MINUTES - 1 ago.
-    let this_minute = now
-        .duration_trunc(Duration::minutes(1))
-        .unwrap_or(now);
+    let this_minute = now.duration_trunc(Duration::minutes(1)).unwrap_or(now);
     let start = this_minute - Duration::minutes(WINDOW_MINUTES - 1);
     let buckets: Vec<Bucket> = diesel::sql_query(format!(
         "SELECT TIMESTAMPDIFF(MINUTE, ?, at) AS bucket, COUNT(*) AS n FROM activity_log \
@@ -272,11 +270,7 @@ fn parse_request_totals(text: &str) -> (u64, u64) {
         let Some(rest) = line.strip_prefix("http_requests_total{") else {
             continue;
         };
-        let Some(n) = rest
-            .rsplit(' ')
-            .next()
-            .and_then(|v| v.parse::<f64>().ok())
-        else {
+        let Some(n) = rest.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()) else {
             continue;
         };
         let n = n as u64;

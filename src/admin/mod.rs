@@ -13,7 +13,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/admin/summary", web::get().to(routes::api_summary))
         .route("/admin/controls", web::get().to(controls::page))
         .route("/admin/controls/freeze", web::post().to(controls::freeze))
-        .route("/admin/controls/unfreeze", web::post().to(controls::unfreeze))
+        .route(
+            "/admin/controls/unfreeze",
+            web::post().to(controls::unfreeze),
+        )
         .route("/admin/controls/banner", web::post().to(controls::banner))
         .route(
             "/admin/controls/waiting-room",
@@ -31,5 +34,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/export/enrollments.csv",
             web::get().to(csv_export::enrollments),
         )
-        .route("/admin/export/demand.csv", web::get().to(csv_export::demand));
+        .route(
+            "/admin/export/demand.csv",
+            web::get().to(csv_export::demand),
+        );
 }

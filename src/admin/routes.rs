@@ -63,10 +63,10 @@ impl DashboardPage {
 
     fn error_scope(&self) -> String {
         match self.summary.errors.window_seconds {
-            Some(s) => self.layout.lang.format(
-                "dashboard.errors.window",
-                &[("seconds", s.to_string())],
-            ),
+            Some(s) => self
+                .layout
+                .lang
+                .format("dashboard.errors.window", &[("seconds", s.to_string())]),
             None => self.layout.t("dashboard.errors.since_start").to_string(),
         }
     }
