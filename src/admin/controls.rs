@@ -106,7 +106,7 @@ impl Controls {
             let mut n: u32 = 0;
             loop {
                 interval.tick().await;
-                let check_db = n % DB_CHECK_EVERY == 0;
+                let check_db = n.is_multiple_of(DB_CHECK_EVERY);
                 n = n.wrapping_add(1);
                 if let Err(e) = controls.refresh(&db, &cache, check_db).await {
                     tracing::debug!(error = %e, "registration controls not refreshed");

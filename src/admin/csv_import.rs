@@ -243,7 +243,7 @@ pub fn parse(kind: Kind, bytes: &[u8], lang: Lang) -> Result<Table, Report> {
         let h = raw.trim();
         let found = cols
             .iter()
-            .position(|c| c.name.eq_ignore_ascii_case(h) || c.aliases.iter().any(|a| *a == h));
+            .position(|c| c.name.eq_ignore_ascii_case(h) || c.aliases.contains(&h));
         match found {
             Some(i) if positions[i].is_some() => errors.push(LineError {
                 column: h.to_string(),
@@ -858,11 +858,12 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
         kind: table.kind,
         lines,
     };
-    let rows = report.ok().then(|| match table.kind {
+    let rows = match table.kind {
         Kind::Courses => Rows::Courses(courses_out),
         Kind::Sections => Rows::Sections(sections_out),
         Kind::Students => Rows::Students(students_out),
-    });
+    };
+    let rows = report.ok().then_some(rows);
     (report, rows)
 }
 

@@ -266,7 +266,7 @@ async fn imported_students_sign_in_with_the_initial_password_only_when_one_was_g
     let id = upload_id(&res.text().await.expect("html")).expect("apply button");
     let res = post_form(&app, &registrar, "/admin/import/apply", &[("upload", &id)]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let rows: Vec<(String, String, Option<i8>, String, Option<i8>)> = users::table
+    let rows: Vec<StudentRow> = users::table
         .filter(users::login_id.like("2026900%"))
         .order(users::login_id)
         .select((
@@ -318,6 +318,8 @@ async fn an_upload_over_two_megabytes_is_refused_with_a_clear_message() {
     );
     assert_eq!(count_courses(&app), 0);
 }
+
+type StudentRow = (String, String, Option<i8>, String, Option<i8>);
 
 fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
     assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM first");
