@@ -38,6 +38,8 @@ pub struct AppState {
     pub windows: crate::registration::rush::WindowCache,
     /// Set on SIGTERM: readiness turns 503 while in-flight requests finish.
     pub draining: Arc<AtomicBool>,
+    /// Registration freeze and incident banner, this instance's copy (see `admin::controls`).
+    pub controls: crate::admin::controls::Controls,
 }
 
 impl AppState {
@@ -70,6 +72,7 @@ impl AppState {
             activity: crate::registration::activity::Batcher::spawn(db.clone()),
             windows: Default::default(),
             draining: Arc::new(AtomicBool::new(false)),
+            controls: crate::admin::controls::Controls::new(),
             db,
             cache,
             settings,
@@ -152,6 +155,9 @@ impl Application {
             }
             room.spawn_ticker(Duration::from_millis(100));
         });
+        state
+            .controls
+            .spawn_refresher(state.db.clone(), state.cache.clone());
         Ok(Application {
             port,
             server,

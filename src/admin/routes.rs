@@ -1,59 +1,37 @@
 use actix_web::{web, HttpResponse};
 use askama::Template;
-use diesel::dsl::count_star;
-use diesel::prelude::*;
-use serde::Serialize;
+use chrono::Utc;
 
+use crate::admin::dashboard::{self, Summary};
 use crate::auth::Registrar;
-use crate::catalog::queries;
-use crate::db::schema::{enrollments, sections, users};
 use crate::startup::AppState;
-use crate::web::{html, AppError, Layout};
+use crate::web::layout::seoul;
+use crate::web::{html, AppError, Lang, Layout};
 
-#[derive(Debug, Clone, Serialize)]
-pub struct Summary {
-    pub term_id: Option<i32>,
-    pub term_name_ko: Option<String>,
-    pub term_name_en: Option<String>,
-    pub sections: i64,
-    pub full_sections: i64,
-    pub enrollments: i64,
-    pub students: i64,
-}
-
-fn summary(conn: &mut MysqlConnection) -> QueryResult<Summary> {
-    let term = queries::current_term(conn)?;
-    let students = users::table
-        .filter(users::role.eq("student"))
-        .select(count_star())
-        .first(conn)?;
-    let (sections_n, full, enrolled) = match &term {
-        Some(t) => {
-            let open = sections::table
-                .filter(sections::term_id.eq(t.id))
-                .filter(sections::status.eq("open"));
-            (
-                open.select(count_star()).first(conn)?,
-                open.filter(sections::enrolled.ge(sections::capacity))
-                    .select(count_star())
-                    .first(conn)?,
-                enrollments::table
-                    .filter(enrollments::term_id.eq(t.id))
-                    .select(count_star())
-                    .first(conn)?,
-            )
+/// Every figure of the dashboard. The waiting room is optional: a Redis hiccup leaves that card
+/// empty instead of failing the page a registrar needs most when things go wrong.
+async fn summary(app: &AppState, lang: Lang) -> Result<Summary, AppError> {
+    let now = Utc::now();
+    let db = app
+        .db
+        .run(move |conn| Ok(dashboard::db_figures(conn, now)?))
+        .await?;
+    let room = match app.waiting_room.config().await {
+        Ok(config) => dashboard::room_figures(&app.cache, config).await.ok(),
+        Err(e) => {
+            tracing::warn!(error = %e, "waiting room figures unavailable");
+            None
         }
-        None => (0, 0, 0),
     };
-    Ok(Summary {
-        term_id: term.as_ref().map(|t| t.id),
-        term_name_ko: term.as_ref().map(|t| t.name_ko.clone()),
-        term_name_en: term.as_ref().map(|t| t.name_en.clone()),
-        sections: sections_n,
-        full_sections: full,
-        enrollments: enrolled,
-        students,
-    })
+    let controls = app.controls.current();
+    Ok(dashboard::assemble(
+        lang,
+        db,
+        room,
+        dashboard::error_figures(),
+        &controls,
+        now,
+    ))
 }
 
 #[derive(Template)]
@@ -70,6 +48,36 @@ impl DashboardPage {
             crate::web::Lang::En => self.summary.term_name_en.as_deref(),
         }
     }
+
+    fn minute_label(at: &chrono::DateTime<Utc>) -> String {
+        // "HH:MM" of the Seoul wall clock.
+        seoul(at).get(11..16).unwrap_or_default().to_string()
+    }
+
+    fn bar_class(&self, count: &i64) -> String {
+        // Ten bar widths (CSS classes; the CSP forbids inline styles).
+        let max = self.summary.per_minute_max().max(1) as u64;
+        let step = (count.max(&0).unsigned_abs() * 10).div_ceil(max).min(10);
+        format!("bar w{step}")
+    }
+
+    fn error_scope(&self) -> String {
+        match self.summary.errors.window_seconds {
+            Some(s) => self
+                .layout
+                .lang
+                .format("dashboard.errors.window", &[("seconds", s.to_string())]),
+            None => self.layout.t("dashboard.errors.since_start").to_string(),
+        }
+    }
+
+    fn error_percent(&self) -> String {
+        format!("{:.2}%", self.summary.errors.percent)
+    }
+
+    fn generated(&self) -> String {
+        seoul(&self.summary.generated_at)
+    }
 }
 
 pub async fn dashboard(
@@ -77,14 +85,15 @@ pub async fn dashboard(
     _registrar: Registrar,
     layout: Layout,
 ) -> Result<HttpResponse, AppError> {
-    let summary = app.db.run(|conn| Ok(summary(conn)?)).await?;
+    let summary = summary(&app, layout.lang).await?;
     html(DashboardPage { layout, summary })
 }
 
 pub async fn api_summary(
     app: web::Data<AppState>,
     _registrar: Registrar,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let summary = app.db.run(|conn| Ok(summary(conn)?)).await?;
-    Ok(HttpResponse::Ok().json(summary))
+    let lang = Lang::from_request(&req);
+    Ok(HttpResponse::Ok().json(summary(&app, lang).await?))
 }

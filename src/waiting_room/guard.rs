@@ -35,6 +35,9 @@ pub async fn require_pass(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
+    if let Some(refusal) = crate::admin::controls::refuse_if_frozen(&req).await {
+        return Ok(req.into_response(refusal).map_into_right_body());
+    }
     if !is_registration_action(req.method(), req.path()) {
         return Ok(next.call(req).await?.map_into_left_body());
     }

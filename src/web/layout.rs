@@ -28,6 +28,8 @@ pub struct Layout {
     pub now: DateTime<Utc>,
     /// The one-time message of a form that redirected here.
     pub flash: Option<crate::web::flash::Flash>,
+    /// The incident banner and the registration-freeze notice, when on.
+    pub banners: crate::admin::controls::Banners,
 }
 
 impl Layout {
@@ -36,8 +38,10 @@ impl Layout {
             Some(SessionState::Active(s)) => Some((**s).clone()),
             _ => None,
         };
+        let lang = Lang::from_request(req);
         Layout {
-            lang: Lang::from_request(req),
+            lang,
+            banners: crate::admin::controls::Banners::of(req, lang),
             user: session.as_ref().map(|s| NavUser {
                 name: s.name.clone(),
                 login_id: s.login_id.clone(),

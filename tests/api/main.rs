@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod admin_controls;
+mod admin_csv;
 mod auth;
 mod catalog;
 mod cluster;

@@ -1,0 +1,678 @@
+//! Registration-day controls: freezing registration, the incident banner and the waiting room's
+//! live settings. Freeze and banner are recorded in `site_settings` (one JSON row, the authority)
+//! and mirrored to Redis (`site:controls`); every instance copies Redis into memory once a second,
+//! so the registration hot path and every page read only that in-process copy.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, RwLock};
+use std::time::Duration;
+
+use actix_web::dev::ServiceRequest;
+use actix_web::http::{header, Method};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::{Registrar, Role, SessionState};
+use crate::cache::{Cache, CacheError};
+use crate::db::schema::{site_settings, terms};
+use crate::db::Db;
+use crate::registration::activity::{self, NewActivity};
+use crate::startup::AppState;
+use crate::waiting_room::RoomConfig;
+use crate::web::error::{ErrorBody, ErrorDetail};
+use crate::web::flash::{self, Flash, Level};
+use crate::web::{html, AppError, Lang, Layout, RequestMeta};
+
+const SETTING_NAME: &str = "registration_controls";
+const REDIS_KEY: &str = "site:controls";
+/// Every this many refreshes the copy is checked against MySQL too, so a lost Redis write or a
+/// flushed Redis heals by itself.
+const DB_CHECK_EVERY: u32 = 15;
+
+pub const REASON_MAX: usize = 300;
+pub const BANNER_MAX: usize = 300;
+pub const RATE_RANGE: (u32, u32) = (1, 10_000);
+pub const CONCURRENCY_RANGE: (u32, u32) = (1, 1_000_000);
+pub const PASS_TTL_RANGE: (u32, u32) = (30, 3_600);
+
+/// What a registrar switched on or off; the JSON stored in MySQL and Redis.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct SiteControls {
+    pub frozen: bool,
+    pub freeze_reason: String,
+    pub banner_on: bool,
+    pub banner_ko: String,
+    pub banner_en: String,
+}
+
+impl SiteControls {
+    pub fn banner(&self, lang: Lang) -> Option<&str> {
+        if !self.banner_on {
+            return None;
+        }
+        Some(match lang {
+            Lang::En if !self.banner_en.is_empty() => self.banner_en.as_str(),
+            _ => self.banner_ko.as_str(),
+        })
+    }
+
+    pub fn freeze_message(&self, lang: Lang) -> Option<String> {
+        self.frozen.then(|| {
+            lang.format(
+                "controls.frozen_message",
+                &[("reason", self.freeze_reason.clone())],
+            )
+        })
+    }
+}
+
+/// This instance's copy of the controls.
+#[derive(Clone, Default)]
+pub struct Controls {
+    current: Arc<RwLock<Arc<SiteControls>>>,
+}
+
+impl Controls {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    pub fn current(&self) -> Arc<SiteControls> {
+        match self.current.read() {
+            Ok(guard) => guard.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn replace(&self, next: SiteControls) {
+        if *self.current() == next {
+            return;
+        }
+        match self.current.write() {
+            Ok(mut guard) => *guard = Arc::new(next),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
+        }
+    }
+
+    /// Follows Redis once a second (MySQL every `DB_CHECK_EVERY` seconds) until the process ends.
+    pub fn spawn_refresher(&self, db: Db, cache: Cache) {
+        let controls = self.clone();
+        tokio::spawn(async move {
+            let mut interval = tokio::time::interval(Duration::from_secs(1));
+            interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+            let mut n: u32 = 0;
+            loop {
+                interval.tick().await;
+                let check_db = n.is_multiple_of(DB_CHECK_EVERY);
+                n = n.wrapping_add(1);
+                if let Err(e) = controls.refresh(&db, &cache, check_db).await {
+                    tracing::debug!(error = %e, "registration controls not refreshed");
+                }
+            }
+        });
+    }
+
+    async fn refresh(&self, db: &Db, cache: &Cache, check_db: bool) -> Result<(), AppError> {
+        let mirrored = read_redis(cache).await?;
+        if let (Some(m), false) = (&mirrored, check_db) {
+            self.replace(m.clone());
+            return Ok(());
+        }
+        let stored = db.run(|conn| Ok(load(conn)?)).await?;
+        if mirrored.as_ref() != Some(&stored) {
+            publish(cache, &stored).await?;
+        }
+        self.replace(stored);
+        Ok(())
+    }
+}
+
+async fn read_redis(cache: &Cache) -> Result<Option<SiteControls>, CacheError> {
+    let mut conn = cache.conn().await?;
+    let json: Option<String> = redis::cmd("GET")
+        .arg(cache.key(REDIS_KEY))
+        .query_async(&mut conn)
+        .await?;
+    Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+}
+
+async fn publish(cache: &Cache, controls: &SiteControls) -> Result<(), CacheError> {
+    let json =
+        serde_json::to_string(controls).map_err(|e| CacheError::Unavailable(e.to_string()))?;
+    let mut conn = cache.conn().await?;
+    let _: () = redis::cmd("SET")
+        .arg(cache.key(REDIS_KEY))
+        .arg(json)
+        .query_async(&mut conn)
+        .await?;
+    Ok(())
+}
+
+fn load(conn: &mut MysqlConnection) -> QueryResult<SiteControls> {
+    let value: Option<String> = site_settings::table
+        .find(SETTING_NAME)
+        .select(site_settings::value)
+        .first(conn)
+        .optional()?;
+    Ok(value
+        .and_then(|v| serde_json::from_str(&v).ok())
+        .unwrap_or_default())
+}
+
+/// Changes the stored controls under the row's lock (two registrars changing the freeze and the
+/// banner at once both keep their change), logs it, and returns the new value.
+fn update(
+    conn: &mut MysqlConnection,
+    change: impl FnOnce(&mut SiteControls),
+    entry: NewActivity,
+) -> QueryResult<SiteControls> {
+    conn.transaction(|conn| {
+        diesel::insert_or_ignore_into(site_settings::table)
+            .values((
+                site_settings::name.eq(SETTING_NAME),
+                site_settings::value.eq("{}"),
+            ))
+            .execute(conn)?;
+        let value: String = site_settings::table
+            .find(SETTING_NAME)
+            .select(site_settings::value)
+            .for_update()
+            .first(conn)?;
+        let mut controls: SiteControls = serde_json::from_str(&value).unwrap_or_default();
+        change(&mut controls);
+        let json = serde_json::to_string(&controls).unwrap_or_else(|_| "{}".into());
+        diesel::update(site_settings::table.find(SETTING_NAME))
+            .set(site_settings::value.eq(json))
+            .execute(conn)?;
+        // The term row carries the flag too, so `/api/v1/me` tells clients the same thing.
+        diesel::update(terms::table.filter(terms::is_current.eq(true)))
+            .set((
+                terms::registration_frozen.eq(controls.frozen),
+                terms::freeze_message.eq(controls.frozen.then(|| controls.freeze_reason.clone())),
+            ))
+            .execute(conn)?;
+        activity::record(conn, &entry)?;
+        Ok(controls)
+    })
+}
+
+// ---- the check in front of registration actions ----
+
+/// State-changing requests that freezing stops: registration actions and the basket.
+fn frozen_action(method: &Method, path: &str) -> bool {
+    crate::waiting_room::guard::is_registration_action(method, path)
+        || (matches!(*method, Method::POST | Method::DELETE)
+            && (path.starts_with("/api/v1/basket")
+                || path == "/basket"
+                || path == "/basket/remove"))
+}
+
+/// While registration is frozen, a student's registration action is answered here: 409
+/// `registration_frozen` with the reason (JSON), or the message and a redirect back (forms).
+/// Costs one in-memory read when not frozen.
+pub async fn refuse_if_frozen(req: &ServiceRequest) -> Option<HttpResponse> {
+    if !frozen_action(req.method(), req.path()) {
+        return None;
+    }
+    let app = req.app_data::<web::Data<AppState>>()?;
+    let controls = app.controls.current();
+    if !controls.frozen {
+        return None;
+    }
+    let session = match req.extensions().get::<SessionState>() {
+        Some(SessionState::Active(s)) if s.role == Role::Student => (**s).clone(),
+        _ => return None,
+    };
+    metrics::counter!("sugang_registration_decisions_total", "outcome" => "registration_frozen")
+        .increment(1);
+    let lang = Lang::from_request(req.request());
+    let message = controls.freeze_message(lang).unwrap_or_default();
+    if crate::web::middleware::is_api(req.path()) {
+        return Some(HttpResponse::Conflict().json(ErrorBody {
+            error: ErrorDetail {
+                code: "registration_frozen",
+                message,
+                field: None,
+                retry_after: None,
+            },
+        }));
+    }
+    let flash = Flash {
+        level: Level::Error,
+        message,
+    };
+    let mut res = HttpResponse::SeeOther();
+    res.insert_header((header::LOCATION, back_to(req.request())));
+    match flash::set(&app.cache, &session, &flash).await {
+        Ok(cookie) => {
+            res.cookie(cookie);
+        }
+        Err(e) => tracing::warn!(error = %e, "freeze notice not stored"),
+    }
+    Some(res.finish())
+}
+
+/// The local page the form was posted from, else the registration page.
+fn back_to(req: &HttpRequest) -> String {
+    req.headers()
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
+        .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
+        .filter(|p| p.starts_with('/') && !p.starts_with("//") && p.len() <= 512)
+        .unwrap_or_else(|| "/registration".to_string())
+}
+
+/// The banners at the top of every page, in the reader's language.
+#[derive(Debug, Clone, Default)]
+pub struct Banners {
+    pub incident: Option<String>,
+    pub frozen: Option<String>,
+}
+
+impl Banners {
+    pub fn of(req: &HttpRequest, lang: Lang) -> Banners {
+        let Some(app) = req.app_data::<web::Data<AppState>>() else {
+            return Banners::default();
+        };
+        let c = app.controls.current();
+        Banners {
+            incident: c.banner(lang).map(str::to_string),
+            frozen: c.freeze_message(lang),
+        }
+    }
+}
+
+// ---- the page and its forms ----
+
+/// Field → message, shown beside the field.
+#[derive(Debug, Default)]
+pub struct FieldErrors(BTreeMap<&'static str, String>);
+
+impl FieldErrors {
+    pub fn get(&self, field: &str) -> Option<&str> {
+        self.0.get(field).map(String::as_str)
+    }
+
+    fn add(&mut self, field: &'static str, message: String) {
+        self.0.entry(field).or_insert(message);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct FreezeForm {
+    #[serde(default)]
+    pub reason: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct BannerForm {
+    #[serde(default)]
+    pub enabled: Option<String>,
+    #[serde(default)]
+    pub text_ko: String,
+    #[serde(default)]
+    pub text_en: String,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RoomForm {
+    #[serde(default)]
+    pub enabled: Option<String>,
+    #[serde(default)]
+    pub rate: String,
+    #[serde(default)]
+    pub concurrency: String,
+    #[serde(default)]
+    pub pass_ttl_secs: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/controls.html")]
+struct ControlsPage {
+    layout: Layout,
+    controls: SiteControls,
+    room: RoomConfig,
+    /// Values to put back in the forms (what was typed, after an error).
+    reason: String,
+    banner_ko: String,
+    banner_en: String,
+    rate: String,
+    concurrency: String,
+    pass_ttl: String,
+    errors: FieldErrors,
+}
+
+impl ControlsPage {
+    fn new(layout: Layout, controls: SiteControls, room: RoomConfig) -> Self {
+        ControlsPage {
+            layout,
+            reason: controls.freeze_reason.clone(),
+            banner_ko: controls.banner_ko.clone(),
+            banner_en: controls.banner_en.clone(),
+            rate: room.rate.to_string(),
+            concurrency: room.concurrency.to_string(),
+            pass_ttl: room.pass_ttl_secs.to_string(),
+            controls,
+            room,
+            errors: FieldErrors::default(),
+        }
+    }
+
+    fn invalid(self) -> Result<HttpResponse, AppError> {
+        let body = self.render()?;
+        Ok(HttpResponse::UnprocessableEntity()
+            .content_type("text/html; charset=utf-8")
+            .body(body))
+    }
+}
+
+async fn page_state(app: &AppState) -> Result<(SiteControls, RoomConfig), AppError> {
+    let controls = app.db.run(|conn| Ok(load(conn)?)).await?;
+    let room = app.waiting_room.config().await?;
+    Ok((controls, room))
+}
+
+pub async fn page(
+    app: web::Data<AppState>,
+    _registrar: Registrar,
+    layout: Layout,
+) -> Result<HttpResponse, AppError> {
+    let (controls, room) = page_state(&app).await?;
+    html(ControlsPage::new(layout, controls, room))
+}
+
+fn entry(
+    registrar: &Registrar,
+    action: &'static str,
+    detail: String,
+    req: &HttpRequest,
+) -> NewActivity {
+    let mut e = NewActivity::new(action, "ok", &RequestMeta::of(req));
+    e.actor_id = Some(registrar.0.user_id);
+    e.session_ref = Some(registrar.0.reference());
+    e.detail = Some(detail.chars().take(500).collect());
+    e
+}
+
+/// Commits a change, publishes it to every instance and redirects with a message.
+async fn apply_change(
+    app: &AppState,
+    registrar: &Registrar,
+    lang: Lang,
+    change: impl FnOnce(&mut SiteControls) + Send + 'static,
+    log: NewActivity,
+    done_key: &'static str,
+) -> Result<HttpResponse, AppError> {
+    let controls = app
+        .db
+        .run(move |conn| Ok(update(conn, change, log)?))
+        .await?;
+    app.controls.replace(controls.clone());
+    if let Err(e) = publish(&app.cache, &controls).await {
+        // Recorded in MySQL already; other instances pick it up from there within seconds.
+        tracing::warn!(error = %e, "registration controls not published to Redis");
+    }
+    redirect_with(app, registrar, lang.text(done_key).to_string()).await
+}
+
+async fn redirect_with(
+    app: &AppState,
+    registrar: &Registrar,
+    message: String,
+) -> Result<HttpResponse, AppError> {
+    let cookie = flash::set(
+        &app.cache,
+        &registrar.0,
+        &Flash {
+            level: Level::Ok,
+            message,
+        },
+    )
+    .await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin/controls"))
+        .cookie(cookie)
+        .finish())
+}
+
+fn too_long(lang: Lang, max: usize) -> String {
+    lang.format("controls.error.too_long", &[("max", max.to_string())])
+}
+
+pub async fn freeze(
+    app: web::Data<AppState>,
+    registrar: Registrar,
+    layout: Layout,
+    req: HttpRequest,
+    form: web::Form<FreezeForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = layout.lang;
+    let reason = form.reason.trim().to_string();
+    let mut errors = FieldErrors::default();
+    if reason.is_empty() {
+        errors.add("reason", lang.text("controls.error.reason_required").into());
+    } else if reason.chars().count() > REASON_MAX {
+        errors.add("reason", too_long(lang, REASON_MAX));
+    }
+    if !errors.is_empty() {
+        let (controls, room) = page_state(&app).await?;
+        let mut page = ControlsPage::new(layout, controls, room);
+        page.reason = form.reason.clone();
+        page.errors = errors;
+        return page.invalid();
+    }
+    tracing::warn!(registrar.id = registrar.0.user_id, reason = %reason, "registration frozen");
+    let log = entry(&registrar, "control_freeze", reason.clone(), &req);
+    apply_change(
+        &app,
+        &registrar,
+        lang,
+        move |c| {
+            c.frozen = true;
+            c.freeze_reason = reason;
+        },
+        log,
+        "controls.done.frozen",
+    )
+    .await
+}
+
+pub async fn unfreeze(
+    app: web::Data<AppState>,
+    registrar: Registrar,
+    layout: Layout,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    tracing::warn!(registrar.id = registrar.0.user_id, "registration unfrozen");
+    let log = entry(&registrar, "control_unfreeze", String::new(), &req);
+    apply_change(
+        &app,
+        &registrar,
+        layout.lang,
+        |c| c.frozen = false,
+        log,
+        "controls.done.unfrozen",
+    )
+    .await
+}
+
+pub async fn banner(
+    app: web::Data<AppState>,
+    registrar: Registrar,
+    layout: Layout,
+    req: HttpRequest,
+    form: web::Form<BannerForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = layout.lang;
+    let on = checked(&form.enabled);
+    let (ko, en) = (
+        form.text_ko.trim().to_string(),
+        form.text_en.trim().to_string(),
+    );
+    let mut errors = FieldErrors::default();
+    if on && ko.is_empty() {
+        errors.add(
+            "text_ko",
+            lang.text("controls.error.banner_required").into(),
+        );
+    }
+    if ko.chars().count() > BANNER_MAX {
+        errors.add("text_ko", too_long(lang, BANNER_MAX));
+    }
+    if en.chars().count() > BANNER_MAX {
+        errors.add("text_en", too_long(lang, BANNER_MAX));
+    }
+    if !errors.is_empty() {
+        let (controls, room) = page_state(&app).await?;
+        let mut page = ControlsPage::new(layout, controls, room);
+        page.banner_ko = form.text_ko.clone();
+        page.banner_en = form.text_en.clone();
+        page.errors = errors;
+        return page.invalid();
+    }
+    let detail = if on {
+        format!("on: {ko} / {en}")
+    } else {
+        "off".to_string()
+    };
+    let log = entry(&registrar, "control_banner", detail, &req);
+    apply_change(
+        &app,
+        &registrar,
+        lang,
+        move |c| {
+            c.banner_on = on;
+            c.banner_ko = ko;
+            c.banner_en = en;
+        },
+        log,
+        "controls.done.banner",
+    )
+    .await
+}
+
+fn checked(v: &Option<String>) -> bool {
+    matches!(v.as_deref(), Some("on" | "1" | "true"))
+}
+
+fn in_range(raw: &str, (lo, hi): (u32, u32)) -> Option<u32> {
+    raw.trim()
+        .parse::<u32>()
+        .ok()
+        .filter(|v| (lo..=hi).contains(v))
+}
+
+pub async fn waiting_room(
+    app: web::Data<AppState>,
+    registrar: Registrar,
+    layout: Layout,
+    req: HttpRequest,
+    form: web::Form<RoomForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = layout.lang;
+    let mut errors = FieldErrors::default();
+    let mut field = |name: &'static str, raw: &str, range: (u32, u32)| {
+        let v = in_range(raw, range);
+        if v.is_none() {
+            errors.add(
+                name,
+                lang.format(
+                    "controls.error.range",
+                    &[("min", range.0.to_string()), ("max", range.1.to_string())],
+                ),
+            );
+        }
+        v
+    };
+    let rate = field("rate", &form.rate, RATE_RANGE);
+    let concurrency = field("concurrency", &form.concurrency, CONCURRENCY_RANGE);
+    let pass_ttl = field("pass_ttl_secs", &form.pass_ttl_secs, PASS_TTL_RANGE);
+    let current = app.waiting_room.config().await?;
+    let (Some(rate), Some(concurrency), Some(pass_ttl_secs)) = (rate, concurrency, pass_ttl) else {
+        let controls = app.db.run(|conn| Ok(load(conn)?)).await?;
+        let mut page = ControlsPage::new(layout, controls, current);
+        page.rate = form.rate.clone();
+        page.concurrency = form.concurrency.clone();
+        page.pass_ttl = form.pass_ttl_secs.clone();
+        page.errors = errors;
+        return page.invalid();
+    };
+    let next = RoomConfig {
+        enabled: checked(&form.enabled),
+        rate,
+        concurrency,
+        pass_ttl_secs,
+        opens_at_ms: current.opens_at_ms,
+    };
+    app.waiting_room.set_config(next).await?;
+    tracing::warn!(
+        registrar.id = registrar.0.user_id,
+        enabled = next.enabled,
+        rate,
+        concurrency,
+        pass_ttl_secs,
+        "waiting room settings changed"
+    );
+    let log = entry(
+        &registrar,
+        "control_waiting_room",
+        format!(
+            "enabled={} rate={rate} concurrency={concurrency} pass_ttl={pass_ttl_secs}",
+            next.enabled
+        ),
+        &req,
+    );
+    app.db
+        .run(move |conn| Ok(activity::record(conn, &log)?))
+        .await?;
+    redirect_with(
+        &app,
+        &registrar,
+        lang.text("controls.done.waiting_room").into(),
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn freezing_stops_registration_and_basket_changes_but_not_reads() {
+        assert!(frozen_action(&Method::POST, "/api/v1/enrollments"));
+        assert!(frozen_action(&Method::POST, "/registration"));
+        assert!(frozen_action(&Method::POST, "/basket"));
+        assert!(frozen_action(&Method::DELETE, "/api/v1/basket/3"));
+        assert!(!frozen_action(&Method::GET, "/registration"));
+        assert!(!frozen_action(&Method::GET, "/api/v1/basket"));
+        assert!(!frozen_action(&Method::POST, "/admin/controls/unfreeze"));
+    }
+
+    #[test]
+    fn english_banner_falls_back_to_korean() {
+        let c = SiteControls {
+            banner_on: true,
+            banner_ko: "점검".into(),
+            ..Default::default()
+        };
+        assert_eq!(c.banner(Lang::En), Some("점검"));
+        assert_eq!(SiteControls::default().banner(Lang::Ko), None);
+    }
+
+    #[test]
+    fn ranges_reject_zero_garbage_and_excess() {
+        assert_eq!(in_range(" 50 ", RATE_RANGE), Some(50));
+        assert_eq!(in_range("0", RATE_RANGE), None);
+        assert_eq!(in_range("-1", RATE_RANGE), None);
+        assert_eq!(in_range("abc", RATE_RANGE), None);
+        assert_eq!(in_range("10001", RATE_RANGE), None);
+    }
+}

@@ -1,0 +1,447 @@
+//! CSV exports for registrar staff: a section's roster, every enrollment of a term, and the
+//! demand report (basket counts against capacity). UTF-8 with a BOM so Excel reads Korean text;
+//! headers in the reader's language; quoting by the `csv` crate.
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::auth::Registrar;
+use crate::catalog::queries;
+use crate::db::schema::{
+    basket_items, courses, departments, enrollments, sections, terms, users, waitlist_entries,
+};
+use crate::startup::AppState;
+use crate::web::layout::seoul;
+use crate::web::{html, AppError, Lang, Layout};
+
+const BOM: &[u8] = b"\xEF\xBB\xBF";
+
+/// Rows into CSV bytes with the BOM in front.
+pub fn to_csv(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, AppError> {
+    let mut w = csv::Writer::from_writer(BOM.to_vec());
+    w.write_record(header)
+        .map_err(|e| AppError::Internal(e.into()))?;
+    for r in rows {
+        w.write_record(r)
+            .map_err(|e| AppError::Internal(e.into()))?;
+    }
+    w.into_inner()
+        .map_err(|e| AppError::Internal(anyhow::anyhow!("{e}")))
+}
+
+fn attachment(filename: &str, body: Vec<u8>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .insert_header((
+            header::CONTENT_DISPOSITION,
+            format!("attachment; filename=\"{filename}\""),
+        ))
+        .body(body)
+}
+
+fn headers(lang: Lang, keys: &[&'static str]) -> Vec<&'static str> {
+    keys.iter().map(|k| lang.text(k)).collect()
+}
+
+fn when(at: NaiveDateTime) -> String {
+    seoul(&Utc.from_utc_datetime(&at))
+}
+
+/// Keeps a filename to the characters every browser and OS accept.
+fn safe(name: &str) -> String {
+    name.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || c == '-' {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TermQuery {
+    term: Option<i32>,
+}
+
+/// The requested term, else the current one.
+fn term_of(conn: &mut MysqlConnection, requested: Option<i32>) -> QueryResult<(i32, String)> {
+    let (id, year, season): (i32, i16, String) = match requested {
+        Some(id) => terms::table
+            .find(id)
+            .select((terms::id, terms::year, terms::season))
+            .first(conn)?,
+        None => {
+            let t = queries::current_term(conn)?.ok_or(diesel::result::Error::NotFound)?;
+            (t.id, t.year, t.season)
+        }
+    };
+    Ok((id, format!("{year}-{season}")))
+}
+
+type RosterRow = (
+    String,
+    String,
+    Option<String>,
+    Option<i8>,
+    String,
+    NaiveDateTime,
+);
+
+pub async fn roster(
+    app: web::Data<AppState>,
+    _registrar: Registrar,
+    layout: Layout,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let section_id = path.into_inner();
+    let lang = layout.lang;
+    let (label, rows) = app
+        .db
+        .run(move |conn| {
+            let (code, no): (String, i16) = sections::table
+                .inner_join(courses::table)
+                .filter(sections::id.eq(section_id))
+                .select((courses::code, sections::section_no))
+                .first(conn)?;
+            let rows: Vec<RosterRow> = enrollments::table
+                .inner_join(users::table.left_join(departments::table))
+                .filter(enrollments::section_id.eq(section_id))
+                .order(users::login_id)
+                .select((
+                    users::login_id,
+                    users::name,
+                    departments::code.nullable(),
+                    users::class_year,
+                    enrollments::source,
+                    enrollments::created_at,
+                ))
+                .load(conn)?;
+            Ok((format!("{code}-{no:02}"), rows))
+        })
+        .await?;
+    let body = to_csv(
+        &headers(
+            lang,
+            &[
+                "export.col.login_id",
+                "export.col.name",
+                "export.col.department",
+                "export.col.class_year",
+                "export.col.source",
+                "export.col.enrolled_at",
+            ],
+        ),
+        &rows
+            .into_iter()
+            .map(|(login, name, dept, year, source, at)| {
+                vec![
+                    login,
+                    name,
+                    dept.unwrap_or_default(),
+                    year.map(|y| y.to_string()).unwrap_or_default(),
+                    source,
+                    when(at),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(attachment(&format!("roster-{}.csv", safe(&label)), body))
+}
+
+type EnrollmentRow = (
+    String,
+    String,
+    String,
+    i16,
+    String,
+    String,
+    i8,
+    String,
+    NaiveDateTime,
+);
+
+pub async fn enrollments(
+    app: web::Data<AppState>,
+    _registrar: Registrar,
+    layout: Layout,
+    query: web::Query<TermQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = layout.lang;
+    let requested = query.term;
+    let (term, rows) = app
+        .db
+        .run(move |conn| {
+            let (term_id, label) = term_of(conn, requested)?;
+            let rows: Vec<EnrollmentRow> = enrollments::table
+                .inner_join(users::table)
+                .inner_join(sections::table)
+                .inner_join(courses::table)
+                .filter(enrollments::term_id.eq(term_id))
+                .order((courses::code, sections::section_no, users::login_id))
+                .select((
+                    users::login_id,
+                    users::name,
+                    courses::code,
+                    sections::section_no,
+                    courses::title_ko,
+                    courses::title_en,
+                    courses::credits,
+                    enrollments::source,
+                    enrollments::created_at,
+                ))
+                .load(conn)?;
+            Ok((label, rows))
+        })
+        .await?;
+    let body = to_csv(
+        &headers(
+            lang,
+            &[
+                "export.col.login_id",
+                "export.col.name",
+                "export.col.course_code",
+                "export.col.section_no",
+                "export.col.title",
+                "export.col.credits",
+                "export.col.source",
+                "export.col.enrolled_at",
+            ],
+        ),
+        &rows
+            .into_iter()
+            .map(|(login, name, code, no, ko, en, credits, source, at)| {
+                vec![
+                    login,
+                    name,
+                    code,
+                    no.to_string(),
+                    if lang == Lang::En { en } else { ko },
+                    credits.to_string(),
+                    source,
+                    when(at),
+                ]
+            })
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(attachment(
+        &format!("enrollments-{}.csv", safe(&term)),
+        body,
+    ))
+}
+
+type SectionRow = (i32, String, i16, String, String, String, i32, i32, String);
+
+pub async fn demand(
+    app: web::Data<AppState>,
+    _registrar: Registrar,
+    layout: Layout,
+    query: web::Query<TermQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = layout.lang;
+    let requested = query.term;
+    let (term, rows, baskets, waitlists) = app
+        .db
+        .run(move |conn| {
+            let (term_id, label) = term_of(conn, requested)?;
+            let rows: Vec<SectionRow> = sections::table
+                .inner_join(courses::table)
+                .filter(sections::term_id.eq(term_id))
+                .order((courses::code, sections::section_no))
+                .select((
+                    sections::id,
+                    courses::code,
+                    sections::section_no,
+                    courses::title_ko,
+                    courses::title_en,
+                    sections::instructor,
+                    sections::capacity,
+                    sections::enrolled,
+                    sections::status,
+                ))
+                .load(conn)?;
+            let baskets: HashMap<i32, i64> = basket_items::table
+                .inner_join(sections::table)
+                .filter(sections::term_id.eq(term_id))
+                .group_by(basket_items::section_id)
+                .select((basket_items::section_id, count_star()))
+                .load::<(i32, i64)>(conn)?
+                .into_iter()
+                .collect();
+            let waitlists: HashMap<i32, i64> = waitlist_entries::table
+                .inner_join(sections::table)
+                .filter(sections::term_id.eq(term_id))
+                .group_by(waitlist_entries::section_id)
+                .select((waitlist_entries::section_id, count_star()))
+                .load::<(i32, i64)>(conn)?
+                .into_iter()
+                .collect();
+            Ok((label, rows, baskets, waitlists))
+        })
+        .await?;
+    let body = to_csv(
+        &headers(
+            lang,
+            &[
+                "export.col.course_code",
+                "export.col.section_no",
+                "export.col.title",
+                "export.col.instructor",
+                "export.col.capacity",
+                "export.col.enrolled",
+                "export.col.basket",
+                "export.col.waitlist",
+                "export.col.demand_ratio",
+                "export.col.status",
+            ],
+        ),
+        &rows
+            .into_iter()
+            .map(
+                |(id, code, no, ko, en, instructor, capacity, enrolled, status)| {
+                    let basket = baskets.get(&id).copied().unwrap_or(0);
+                    let ratio = if capacity > 0 {
+                        format!("{:.2}", basket as f64 / f64::from(capacity))
+                    } else {
+                        String::new()
+                    };
+                    vec![
+                        code,
+                        no.to_string(),
+                        if lang == Lang::En { en } else { ko },
+                        instructor,
+                        capacity.to_string(),
+                        enrolled.to_string(),
+                        basket.to_string(),
+                        waitlists.get(&id).copied().unwrap_or(0).to_string(),
+                        ratio,
+                        status,
+                    ]
+                },
+            )
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(attachment(&format!("demand-{}.csv", safe(&term)), body))
+}
+
+#[derive(Template)]
+#[template(path = "admin/export.html")]
+struct ExportPage {
+    layout: Layout,
+    term: Option<String>,
+    course_code: String,
+    section_no: String,
+    error: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct RosterQuery {
+    course_code: Option<String>,
+    section_no: Option<String>,
+}
+
+/// The export page; with `course_code` and `section_no` it finds that section of the current
+/// term and sends its roster.
+pub async fn page(
+    app: web::Data<AppState>,
+    _registrar: Registrar,
+    layout: Layout,
+    query: web::Query<RosterQuery>,
+) -> Result<HttpResponse, AppError> {
+    let lang = layout.lang;
+    let term = app
+        .db
+        .run(|conn| Ok(queries::current_term(conn)?))
+        .await?
+        .map(|t| {
+            if lang == Lang::En {
+                t.name_en
+            } else {
+                t.name_ko
+            }
+        });
+    let code = query
+        .course_code
+        .clone()
+        .unwrap_or_default()
+        .trim()
+        .to_uppercase();
+    let no_raw = query.section_no.clone().unwrap_or_default();
+    let mut page = ExportPage {
+        layout,
+        term,
+        course_code: code.clone(),
+        section_no: no_raw.clone(),
+        error: None,
+    };
+    if code.is_empty() && no_raw.trim().is_empty() {
+        return html(page);
+    }
+    let Ok(no) = no_raw.trim().parse::<i16>() else {
+        page.error = Some(lang.text("export.bad_section_no").to_string());
+        let body = page.render()?;
+        return Ok(HttpResponse::UnprocessableEntity()
+            .content_type("text/html; charset=utf-8")
+            .body(body));
+    };
+    let code_q = code.clone();
+    let found: Option<i32> = app
+        .db
+        .run(move |conn| {
+            let Some(t) = queries::current_term(conn)? else {
+                return Ok(None);
+            };
+            Ok(sections::table
+                .inner_join(courses::table)
+                .filter(sections::term_id.eq(t.id))
+                .filter(courses::code.eq(&code_q))
+                .filter(sections::section_no.eq(no))
+                .select(sections::id)
+                .first(conn)
+                .optional()?)
+        })
+        .await?;
+    match found {
+        Some(id) => Ok(HttpResponse::SeeOther()
+            .insert_header((
+                header::LOCATION,
+                format!("/admin/export/sections/{id}/roster.csv"),
+            ))
+            .finish()),
+        None => {
+            page.error = Some(lang.format(
+                "export.no_such_section",
+                &[("section", format!("{code}-{no}"))],
+            ));
+            let body = page.render()?;
+            Ok(HttpResponse::NotFound()
+                .content_type("text/html; charset=utf-8")
+                .body(body))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::to_csv;
+
+    #[test]
+    fn csv_has_a_bom_and_quotes_commas_quotes_and_newlines() {
+        let bytes = to_csv(
+            &["학번", "이름"],
+            &[vec!["1".into(), "김, \"철수\"\n2".into()]],
+        )
+        .expect("csv");
+        assert!(bytes.starts_with(b"\xEF\xBB\xBF"));
+        let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+        assert_eq!(text, "학번,이름\n1,\"김, \"\"철수\"\"\n2\"\n");
+    }
+}

@@ -1,0 +1,1588 @@
+//! CSV import of courses, sections with meetings, and students: upload, a dry run that reports
+//! every line's outcome (line, column, message), then an all-or-nothing apply in one transaction
+//! that validates again against the data as it is then. Parsing and validation are pure
+//! (`parse`, `validate`); the database supplies `Existing` and receives the rows.
+
+use std::collections::{HashMap, HashSet};
+
+use actix_multipart::Multipart;
+use actix_web::http::{header, StatusCode};
+use actix_web::{web, HttpRequest, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use futures_util::StreamExt;
+use serde::{Deserialize, Serialize};
+
+use crate::auth::Registrar;
+use crate::cache::CacheError;
+use crate::db::schema::{
+    course_prerequisites, courses, departments, meetings, sections, terms, users,
+};
+use crate::registration::activity::{self, NewActivity};
+use crate::startup::AppState;
+use crate::web::flash::{self, Flash, Level};
+use crate::web::{html, AppError, Lang, Layout, RequestMeta};
+
+/// Largest accepted upload (file or pasted text).
+pub const MAX_UPLOAD: usize = 2 * 1024 * 1024;
+/// How long a previewed upload waits for its apply.
+const PENDING_TTL_SECS: u64 = 1800;
+/// Password hash of imported students without an initial password: never matches anything.
+const UNUSABLE_HASH: &str = "!imported-no-password";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Kind {
+    Courses,
+    Sections,
+    Students,
+}
+
+impl Kind {
+    pub fn parse(s: &str) -> Option<Kind> {
+        match s.trim() {
+            "courses" => Some(Kind::Courses),
+            "sections" => Some(Kind::Sections),
+            "students" => Some(Kind::Students),
+            _ => None,
+        }
+    }
+
+    pub fn code(self) -> &'static str {
+        match self {
+            Kind::Courses => "courses",
+            Kind::Sections => "sections",
+            Kind::Students => "students",
+        }
+    }
+
+    pub fn columns(self) -> &'static [Col] {
+        match self {
+            Kind::Courses => COURSE_COLS,
+            Kind::Sections => SECTION_COLS,
+            Kind::Students => STUDENT_COLS,
+        }
+    }
+}
+
+/// A column: its English header, the Korean headers accepted for it, whether it is required.
+#[derive(Debug)]
+pub struct Col {
+    pub name: &'static str,
+    pub aliases: &'static [&'static str],
+    pub required: bool,
+}
+
+const fn col(name: &'static str, aliases: &'static [&'static str], required: bool) -> Col {
+    Col {
+        name,
+        aliases,
+        required,
+    }
+}
+
+pub const COURSE_COLS: &[Col] = &[
+    col("code", &["과목코드", "학수번호"], true),
+    col("title_ko", &["과목명", "국문과목명"], true),
+    col("title_en", &["영문과목명"], true),
+    col("credits", &["학점"], true),
+    col("department", &["학과", "학과코드"], true),
+    col("category", &["이수구분"], true),
+    col("description", &["설명", "과목설명"], false),
+    col("prerequisites", &["선수과목"], false),
+];
+
+pub const SECTION_COLS: &[Col] = &[
+    col("course_code", &["과목코드", "학수번호"], true),
+    col("section_no", &["분반"], true),
+    col("instructor", &["담당교수", "교수"], true),
+    col("capacity", &["정원"], true),
+    col("waitlist_capacity", &["대기정원"], false),
+    col("department_only", &["학과제한"], false),
+    col("class_years", &["학년제한"], false),
+    col("meetings", &["강의시간"], true),
+];
+
+pub const STUDENT_COLS: &[Col] = &[
+    col("login_id", &["학번"], true),
+    col("name", &["이름", "성명"], true),
+    col("department", &["학과", "학과코드"], true),
+    col("class_year", &["학년"], true),
+    col("status", &["학적상태"], false),
+    col("max_credits", &["최대학점"], false),
+];
+
+// ---- parsing ----
+
+/// A parsed file: for each of the kind's columns, where it is in the file and what the file
+/// called it; then the data lines with their line numbers (1 = the header).
+#[derive(Debug)]
+pub struct Table {
+    kind: Kind,
+    positions: Vec<Option<(usize, String)>>,
+    rows: Vec<(u64, Vec<String>)>,
+}
+
+impl Table {
+    fn cell<'a>(&self, cells: &'a [String], name: &str) -> &'a str {
+        self.kind
+            .columns()
+            .iter()
+            .position(|c| c.name == name)
+            .and_then(|i| self.positions.get(i).cloned().flatten())
+            .and_then(|(pos, _)| cells.get(pos))
+            .map(|s| s.trim())
+            .unwrap_or("")
+    }
+
+    /// The column's header as the file wrote it (for messages), else its English name.
+    fn header(&self, name: &'static str) -> String {
+        self.kind
+            .columns()
+            .iter()
+            .position(|c| c.name == name)
+            .and_then(|i| self.positions.get(i).cloned().flatten())
+            .map(|(_, h)| h)
+            .unwrap_or_else(|| name.to_string())
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LineError {
+    pub column: String,
+    pub message: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct LineReport {
+    pub line: u64,
+    /// What the line is about (a course code, section, student number) when it could be read.
+    pub subject: String,
+    pub errors: Vec<LineError>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub kind: Kind,
+    pub lines: Vec<LineReport>,
+}
+
+impl Report {
+    pub fn ok(&self) -> bool {
+        !self.lines.is_empty() && self.lines.iter().all(|l| l.errors.is_empty())
+    }
+
+    pub fn error_lines(&self) -> usize {
+        self.lines.iter().filter(|l| !l.errors.is_empty()).count()
+    }
+
+    fn file_error(kind: Kind, line: u64, column: &str, message: String) -> Report {
+        Report {
+            kind,
+            lines: vec![LineReport {
+                line,
+                subject: String::new(),
+                errors: vec![LineError {
+                    column: column.to_string(),
+                    message,
+                }],
+            }],
+        }
+    }
+}
+
+/// UTF-8 (a BOM is dropped) into a table, or a report of what is wrong with the file itself.
+pub fn parse(kind: Kind, bytes: &[u8], lang: Lang) -> Result<Table, Report> {
+    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+    let text = std::str::from_utf8(bytes).map_err(|e| {
+        let line = bytes[..e.valid_up_to()]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count() as u64
+            + 1;
+        Report::file_error(kind, line, "", lang.text("import.err.not_utf8").into())
+    })?;
+    let mut reader = csv::ReaderBuilder::new()
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(text.as_bytes());
+    let mut records = Vec::new();
+    for rec in reader.records() {
+        match rec {
+            Ok(r) => {
+                let line = r.position().map(|p| p.line()).unwrap_or(0);
+                let cells: Vec<String> = r.iter().map(str::to_string).collect();
+                if cells.iter().all(|c| c.trim().is_empty()) {
+                    continue;
+                }
+                records.push((line, cells));
+            }
+            Err(e) => {
+                let line = e.position().map(|p| p.line()).unwrap_or(0);
+                return Err(Report::file_error(
+                    kind,
+                    line,
+                    "",
+                    lang.format("import.err.malformed", &[("detail", e.to_string())]),
+                ));
+            }
+        }
+    }
+    let Some((header_line, header)) = records.first().cloned() else {
+        return Err(Report::file_error(
+            kind,
+            1,
+            "",
+            lang.text("import.err.empty").into(),
+        ));
+    };
+    let cols = kind.columns();
+    let mut positions: Vec<Option<(usize, String)>> = vec![None; cols.len()];
+    let mut errors = Vec::new();
+    for (pos, raw) in header.iter().enumerate() {
+        let h = raw.trim();
+        let found = cols
+            .iter()
+            .position(|c| c.name.eq_ignore_ascii_case(h) || c.aliases.contains(&h));
+        match found {
+            Some(i) if positions[i].is_some() => errors.push(LineError {
+                column: h.to_string(),
+                message: lang.text("import.err.duplicate_column").into(),
+            }),
+            Some(i) => positions[i] = Some((pos, h.to_string())),
+            None => errors.push(LineError {
+                column: h.to_string(),
+                message: lang.text("import.err.unknown_column").into(),
+            }),
+        }
+    }
+    for (c, p) in cols.iter().zip(&positions) {
+        if c.required && p.is_none() {
+            errors.push(LineError {
+                column: c.name.to_string(),
+                message: lang.text("import.err.missing_column").into(),
+            });
+        }
+    }
+    if !errors.is_empty() {
+        return Err(Report {
+            kind,
+            lines: vec![LineReport {
+                line: header_line,
+                subject: String::new(),
+                errors,
+            }],
+        });
+    }
+    let rows: Vec<(u64, Vec<String>)> = records.into_iter().skip(1).collect();
+    if rows.is_empty() {
+        return Err(Report::file_error(
+            kind,
+            header_line,
+            "",
+            lang.text("import.err.no_rows").into(),
+        ));
+    }
+    Ok(Table {
+        kind,
+        positions,
+        rows,
+    })
+}
+
+// ---- validation ----
+
+/// What the database already holds that a file is checked against.
+#[derive(Debug, Default)]
+pub struct Existing {
+    pub departments: HashMap<String, i32>,
+    pub courses: HashMap<String, i32>,
+    pub term_id: Option<i32>,
+    /// (course id, section no) in the current term.
+    pub sections: HashSet<(i32, i16)>,
+    /// Which of the file's login ids exist already.
+    pub logins: HashSet<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct CourseRow {
+    code: String,
+    title_ko: String,
+    title_en: String,
+    credits: i8,
+    department_id: i32,
+    category: &'static str,
+    description: String,
+    prerequisites: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MeetingRow {
+    weekday: i8,
+    start: i16,
+    end: i16,
+}
+
+#[derive(Debug, Clone)]
+pub struct SectionRow {
+    course_id: i32,
+    section_no: i16,
+    instructor: String,
+    capacity: i32,
+    waitlist_capacity: i32,
+    department_only: Option<i32>,
+    class_years: i8,
+    meetings: Vec<(MeetingRow, String)>,
+}
+
+#[derive(Debug, Clone)]
+pub struct StudentRow {
+    login_id: String,
+    name: String,
+    department_id: i32,
+    class_year: i8,
+    status: &'static str,
+    max_credits: Option<i8>,
+}
+
+#[derive(Debug, Clone)]
+pub enum Rows {
+    Courses(Vec<CourseRow>),
+    Sections(Vec<SectionRow>),
+    Students(Vec<StudentRow>),
+}
+
+impl Rows {
+    fn len(&self) -> usize {
+        match self {
+            Rows::Courses(r) => r.len(),
+            Rows::Sections(r) => r.len(),
+            Rows::Students(r) => r.len(),
+        }
+    }
+}
+
+/// Collects one line's problems.
+struct Line<'a> {
+    table: &'a Table,
+    cells: &'a [String],
+    lang: Lang,
+    errors: Vec<LineError>,
+}
+
+impl<'a> Line<'a> {
+    fn get(&self, name: &str) -> &'a str {
+        self.table.cell(self.cells, name)
+    }
+
+    fn err(&mut self, name: &'static str, key: &str, args: &[(&str, String)]) {
+        self.errors.push(LineError {
+            column: self.table.header(name),
+            message: self.lang.format(key, args),
+        });
+    }
+
+    fn required(&mut self, name: &'static str, max: usize) -> Option<String> {
+        let v = self.get(name);
+        if v.is_empty() {
+            self.err(name, "import.err.required", &[]);
+            None
+        } else if v.chars().count() > max {
+            self.err(name, "import.err.too_long", &[("max", max.to_string())]);
+            None
+        } else {
+            Some(v.to_string())
+        }
+    }
+
+    fn optional_text(&mut self, name: &'static str, max: usize) -> String {
+        let v = self.get(name);
+        if v.chars().count() > max {
+            self.err(name, "import.err.too_long", &[("max", max.to_string())]);
+        }
+        v.to_string()
+    }
+
+    /// A whole number in `lo..=hi`; `default` when the cell is empty (None = required).
+    fn number(
+        &mut self,
+        name: &'static str,
+        lo: i64,
+        hi: i64,
+        default: Option<i64>,
+    ) -> Option<i64> {
+        let v = self.get(name);
+        if v.is_empty() {
+            if default.is_none() {
+                self.err(name, "import.err.required", &[]);
+            }
+            return default;
+        }
+        match v.parse::<i64>() {
+            Ok(n) if (lo..=hi).contains(&n) => Some(n),
+            Ok(_) => {
+                self.err(
+                    name,
+                    "import.err.out_of_range",
+                    &[("min", lo.to_string()), ("max", hi.to_string())],
+                );
+                None
+            }
+            Err(_) => {
+                self.err(name, "import.err.not_a_number", &[("value", v.to_string())]);
+                None
+            }
+        }
+    }
+
+    fn department(&mut self, name: &'static str, existing: &Existing) -> Option<i32> {
+        let v = self.get(name).to_uppercase();
+        if v.is_empty() {
+            self.err(name, "import.err.required", &[]);
+            return None;
+        }
+        let id = existing.departments.get(&v).copied();
+        if id.is_none() {
+            self.err(name, "import.err.unknown_department", &[("code", v)]);
+        }
+        id
+    }
+}
+
+fn course_code_ok(code: &str) -> bool {
+    (2..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric())
+}
+
+fn login_ok(id: &str) -> bool {
+    (1..=32).contains(&id.len())
+        && id
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
+}
+
+pub fn category(v: &str) -> Option<&'static str> {
+    Some(match v.trim() {
+        "major_required" | "전공필수" => "major_required",
+        "major_elective" | "전공선택" => "major_elective",
+        "general_required" | "교양필수" => "general_required",
+        "general_elective" | "교양선택" => "general_elective",
+        "teaching" | "교직" => "teaching",
+        "free_elective" | "일반선택" => "free_elective",
+        _ => return None,
+    })
+}
+
+pub fn student_status(v: &str) -> Option<&'static str> {
+    Some(match v.trim() {
+        "" | "enrolled" | "재학" => "enrolled",
+        "on_leave" | "휴학" => "on_leave",
+        "graduated" | "졸업" => "graduated",
+        "withdrawn" | "자퇴" => "withdrawn",
+        "suspended" | "정학" => "suspended",
+        _ => return None,
+    })
+}
+
+pub fn weekday(v: &str) -> Option<i8> {
+    Some(match v.trim().to_ascii_lowercase().as_str() {
+        "1" | "월" | "mon" | "monday" => 1,
+        "2" | "화" | "tue" | "tuesday" => 2,
+        "3" | "수" | "wed" | "wednesday" => 3,
+        "4" | "목" | "thu" | "thursday" => 4,
+        "5" | "금" | "fri" | "friday" => 5,
+        "6" | "토" | "sat" | "saturday" => 6,
+        _ => return None,
+    })
+}
+
+/// "09:00" → 540; "24:00" is allowed as an end.
+pub fn minute_of_day(v: &str) -> Option<i16> {
+    let (h, m) = v.trim().split_once(':')?;
+    if h.is_empty() || h.len() > 2 || m.len() != 2 {
+        return None;
+    }
+    let (h, m): (i16, i16) = (h.parse().ok()?, m.parse().ok()?);
+    let total = h * 60 + m;
+    (h >= 0 && (0..60).contains(&m) && total <= 1440).then_some(total)
+}
+
+/// One meeting: `월 09:00-10:15 공학관 101` (weekday, time range, room).
+pub fn meeting(v: &str) -> Result<(MeetingRow, String), &'static str> {
+    let mut parts = v.split_whitespace();
+    let day = parts.next().ok_or("import.err.meeting_format")?;
+    let times = parts.next().ok_or("import.err.meeting_format")?;
+    let room = parts.collect::<Vec<_>>().join(" ");
+    let weekday = weekday(day).ok_or("import.err.bad_weekday")?;
+    let (s, e) = times.split_once('-').ok_or("import.err.bad_time")?;
+    let (start, end) = (
+        minute_of_day(s).ok_or("import.err.bad_time")?,
+        minute_of_day(e).ok_or("import.err.bad_time")?,
+    );
+    if start >= end || start >= 1440 {
+        return Err("import.err.time_order");
+    }
+    if room.is_empty() {
+        return Err("import.err.room_missing");
+    }
+    if room.chars().count() > 50 {
+        return Err("import.err.room_too_long");
+    }
+    Ok((
+        MeetingRow {
+            weekday,
+            start,
+            end,
+        },
+        room,
+    ))
+}
+
+fn class_years(v: &str) -> Option<i8> {
+    let mut mask = 0i8;
+    for part in v
+        .split(|c: char| c == ';' || c == '/' || c == ',' || c.is_whitespace())
+        .filter(|p| !p.is_empty())
+    {
+        let year: i8 = part
+            .trim_end_matches('학')
+            .trim_end_matches('년')
+            .parse()
+            .ok()?;
+        if !(1..=4).contains(&year) {
+            return None;
+        }
+        mask |= 1 << (year - 1);
+    }
+    Some(mask)
+}
+
+/// Checks every line; the rows come back only when every line is valid.
+pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Option<Rows>) {
+    let mut lines = Vec::with_capacity(table.rows.len());
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let mut duplicate = |line: &mut Line<'_>, key: String, name: &'static str, no: u64| {
+        if let Some(first) = seen.get(&key) {
+            line.err(
+                name,
+                "import.err.duplicate_in_file",
+                &[("line", first.to_string())],
+            );
+        } else {
+            seen.insert(key, no);
+        }
+    };
+    let mut courses_out = Vec::new();
+    let mut sections_out = Vec::new();
+    let mut students_out = Vec::new();
+    // Courses may name prerequisites that come later in the same file.
+    let file_codes: HashSet<String> = if table.kind == Kind::Courses {
+        table
+            .rows
+            .iter()
+            .map(|(_, c)| table.cell(c, "code").to_uppercase())
+            .collect()
+    } else {
+        HashSet::new()
+    };
+    for (no, cells) in &table.rows {
+        let mut line = Line {
+            table,
+            cells,
+            lang,
+            errors: Vec::new(),
+        };
+        let subject;
+        match table.kind {
+            Kind::Courses => {
+                let code = line.get("code").to_uppercase();
+                subject = format!("{code} {}", line.get("title_ko"));
+                if code.is_empty() {
+                    line.err("code", "import.err.required", &[]);
+                } else if !course_code_ok(&code) {
+                    line.err(
+                        "code",
+                        "import.err.bad_course_code",
+                        &[("code", code.clone())],
+                    );
+                } else {
+                    duplicate(&mut line, code.clone(), "code", *no);
+                    if existing.courses.contains_key(&code) {
+                        line.err(
+                            "code",
+                            "import.err.course_exists",
+                            &[("code", code.clone())],
+                        );
+                    }
+                }
+                let title_ko = line.required("title_ko", 200);
+                let title_en = line.required("title_en", 200);
+                let credits = line.number("credits", 0, 6, None);
+                let department_id = line.department("department", existing);
+                let cat_raw = line.get("category");
+                let category = category(cat_raw);
+                if category.is_none() {
+                    if cat_raw.is_empty() {
+                        line.err("category", "import.err.required", &[]);
+                    } else {
+                        line.err(
+                            "category",
+                            "import.err.bad_category",
+                            &[("value", cat_raw.to_string())],
+                        );
+                    }
+                }
+                let description = line.optional_text("description", 2000);
+                let mut prerequisites = Vec::new();
+                for p in line
+                    .get("prerequisites")
+                    .split(|c: char| c == ';' || c == ',' || c.is_whitespace())
+                    .filter(|p| !p.is_empty())
+                {
+                    let p = p.to_uppercase();
+                    if p == code {
+                        line.err("prerequisites", "import.err.self_prerequisite", &[]);
+                    } else if !existing.courses.contains_key(&p) && !file_codes.contains(&p) {
+                        line.err("prerequisites", "import.err.unknown_course", &[("code", p)]);
+                    } else if !prerequisites.contains(&p) {
+                        prerequisites.push(p);
+                    }
+                }
+                if let (
+                    true,
+                    Some(title_ko),
+                    Some(title_en),
+                    Some(credits),
+                    Some(department_id),
+                    Some(category),
+                ) = (
+                    line.errors.is_empty(),
+                    title_ko,
+                    title_en,
+                    credits,
+                    department_id,
+                    category,
+                ) {
+                    courses_out.push(CourseRow {
+                        code,
+                        title_ko,
+                        title_en,
+                        credits: credits as i8,
+                        department_id,
+                        category,
+                        description,
+                        prerequisites,
+                    });
+                }
+            }
+            Kind::Sections => {
+                let code = line.get("course_code").to_uppercase();
+                let course_id = if code.is_empty() {
+                    line.err("course_code", "import.err.required", &[]);
+                    None
+                } else {
+                    let id = existing.courses.get(&code).copied();
+                    if id.is_none() {
+                        line.err(
+                            "course_code",
+                            "import.err.unknown_course",
+                            &[("code", code.clone())],
+                        );
+                    }
+                    id
+                };
+                let section_no = line.number("section_no", 1, 999, None).map(|n| n as i16);
+                subject = match section_no {
+                    Some(n) => format!("{code}-{n}"),
+                    None => code.clone(),
+                };
+                if existing.term_id.is_none() {
+                    line.err("course_code", "import.err.no_current_term", &[]);
+                }
+                if let (Some(course_id), Some(n)) = (course_id, section_no) {
+                    duplicate(&mut line, format!("{code}-{n}"), "section_no", *no);
+                    if existing.sections.contains(&(course_id, n)) {
+                        line.err(
+                            "section_no",
+                            "import.err.section_exists",
+                            &[("section", format!("{code}-{n}"))],
+                        );
+                    }
+                }
+                let instructor = line.required("instructor", 100);
+                let capacity = line.number("capacity", 0, 10_000, None);
+                let waitlist = line.number("waitlist_capacity", 0, 1_000, Some(0));
+                let dept_raw = line.get("department_only");
+                let department_only = if dept_raw.is_empty() {
+                    Some(None)
+                } else {
+                    line.department("department_only", existing).map(Some)
+                };
+                let years_raw = line.get("class_years");
+                let years = class_years(years_raw);
+                if years.is_none() {
+                    line.err(
+                        "class_years",
+                        "import.err.bad_class_years",
+                        &[("value", years_raw.to_string())],
+                    );
+                }
+                let mut meetings: Vec<(MeetingRow, String)> = Vec::new();
+                let raw_meetings = line.get("meetings");
+                if raw_meetings.is_empty() {
+                    line.err("meetings", "import.err.required", &[]);
+                }
+                for part in raw_meetings
+                    .split(';')
+                    .map(str::trim)
+                    .filter(|p| !p.is_empty())
+                {
+                    match meeting(part) {
+                        Ok(m) => {
+                            if meetings.iter().any(|(o, _)| {
+                                o.weekday == m.0.weekday && o.start < m.0.end && m.0.start < o.end
+                            }) {
+                                line.err(
+                                    "meetings",
+                                    "import.err.meetings_overlap",
+                                    &[("meeting", part.to_string())],
+                                );
+                            }
+                            meetings.push(m);
+                        }
+                        Err(key) => line.err("meetings", key, &[("meeting", part.to_string())]),
+                    }
+                }
+                if let (
+                    true,
+                    Some(course_id),
+                    Some(section_no),
+                    Some(instructor),
+                    Some(capacity),
+                    Some(waitlist),
+                    Some(department_only),
+                    Some(years),
+                ) = (
+                    line.errors.is_empty(),
+                    course_id,
+                    section_no,
+                    instructor,
+                    capacity,
+                    waitlist,
+                    department_only,
+                    years,
+                ) {
+                    sections_out.push(SectionRow {
+                        course_id,
+                        section_no,
+                        instructor,
+                        capacity: capacity as i32,
+                        waitlist_capacity: waitlist as i32,
+                        department_only,
+                        class_years: years,
+                        meetings,
+                    });
+                }
+            }
+            Kind::Students => {
+                let login = line.get("login_id").to_string();
+                subject = format!("{login} {}", line.get("name"));
+                if login.is_empty() {
+                    line.err("login_id", "import.err.required", &[]);
+                } else if !login_ok(&login) {
+                    line.err(
+                        "login_id",
+                        "import.err.bad_login_id",
+                        &[("value", login.clone())],
+                    );
+                } else {
+                    duplicate(&mut line, login.to_lowercase(), "login_id", *no);
+                    if existing.logins.contains(&login.to_lowercase()) {
+                        line.err(
+                            "login_id",
+                            "import.err.login_exists",
+                            &[("value", login.clone())],
+                        );
+                    }
+                }
+                let name = line.required("name", 100);
+                let department_id = line.department("department", existing);
+                let class_year = line.number("class_year", 1, 4, None);
+                let status_raw = line.get("status");
+                let status = student_status(status_raw);
+                if status.is_none() {
+                    line.err(
+                        "status",
+                        "import.err.bad_status",
+                        &[("value", status_raw.to_string())],
+                    );
+                }
+                let max_credits = if line.get("max_credits").is_empty() {
+                    Some(None)
+                } else {
+                    line.number("max_credits", 0, 30, None)
+                        .map(|n| Some(n as i8))
+                };
+                if let (
+                    true,
+                    Some(name),
+                    Some(department_id),
+                    Some(class_year),
+                    Some(status),
+                    Some(max_credits),
+                ) = (
+                    line.errors.is_empty(),
+                    name,
+                    department_id,
+                    class_year,
+                    status,
+                    max_credits,
+                ) {
+                    students_out.push(StudentRow {
+                        login_id: login,
+                        name,
+                        department_id,
+                        class_year: class_year as i8,
+                        status,
+                        max_credits,
+                    });
+                }
+            }
+        }
+        lines.push(LineReport {
+            line: *no,
+            subject: subject.trim().to_string(),
+            errors: line.errors,
+        });
+    }
+    let report = Report {
+        kind: table.kind,
+        lines,
+    };
+    let rows = match table.kind {
+        Kind::Courses => Rows::Courses(courses_out),
+        Kind::Sections => Rows::Sections(sections_out),
+        Kind::Students => Rows::Students(students_out),
+    };
+    let rows = report.ok().then_some(rows);
+    (report, rows)
+}
+
+// ---- the database side ----
+
+fn load_existing(conn: &mut MysqlConnection, table: &Table) -> QueryResult<Existing> {
+    let mut existing = Existing {
+        departments: departments::table
+            .select((departments::code, departments::id))
+            .load::<(String, i32)>(conn)?
+            .into_iter()
+            .map(|(c, id)| (c.to_uppercase(), id))
+            .collect(),
+        ..Existing::default()
+    };
+    match table.kind {
+        Kind::Courses | Kind::Sections => {
+            existing.courses = courses::table
+                .select((courses::code, courses::id))
+                .load::<(String, i32)>(conn)?
+                .into_iter()
+                .map(|(c, id)| (c.to_uppercase(), id))
+                .collect();
+            if table.kind == Kind::Sections {
+                existing.term_id = terms::table
+                    .filter(terms::is_current.eq(true))
+                    .select(terms::id)
+                    .first(conn)
+                    .optional()?;
+                if let Some(term) = existing.term_id {
+                    existing.sections = sections::table
+                        .filter(sections::term_id.eq(term))
+                        .select((sections::course_id, sections::section_no))
+                        .load::<(i32, i16)>(conn)?
+                        .into_iter()
+                        .collect();
+                }
+            }
+        }
+        Kind::Students => {
+            let wanted: Vec<String> = table
+                .rows
+                .iter()
+                .map(|(_, c)| table.cell(c, "login_id").to_string())
+                .filter(|l| !l.is_empty())
+                .collect();
+            for chunk in wanted.chunks(1000) {
+                // The column's collation is case-insensitive, so compare in lower case.
+                let found: Vec<String> = users::table
+                    .filter(users::login_id.eq_any(chunk))
+                    .select(users::login_id)
+                    .load(conn)?;
+                existing
+                    .logins
+                    .extend(found.into_iter().map(|l| l.to_lowercase()));
+            }
+        }
+    }
+    Ok(existing)
+}
+
+#[derive(Debug)]
+enum ApplyError {
+    Rejected(Report),
+    Db(diesel::result::Error),
+}
+
+impl From<diesel::result::Error> for ApplyError {
+    fn from(e: diesel::result::Error) -> Self {
+        ApplyError::Db(e)
+    }
+}
+
+fn insert_rows(
+    conn: &mut MysqlConnection,
+    rows: &Rows,
+    term_id: Option<i32>,
+    password_hash: &str,
+) -> QueryResult<()> {
+    match rows {
+        Rows::Courses(list) => {
+            for chunk in list.chunks(500) {
+                let values: Vec<_> = chunk
+                    .iter()
+                    .map(|c| {
+                        (
+                            courses::code.eq(&c.code),
+                            courses::title_ko.eq(&c.title_ko),
+                            courses::title_en.eq(&c.title_en),
+                            courses::credits.eq(c.credits),
+                            courses::department_id.eq(c.department_id),
+                            courses::category.eq(c.category),
+                            courses::description.eq(&c.description),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(courses::table)
+                    .values(&values)
+                    .execute(conn)?;
+            }
+            let needed: Vec<&String> = list
+                .iter()
+                .flat_map(|c| c.prerequisites.iter().chain(std::iter::once(&c.code)))
+                .collect();
+            let mut ids: HashMap<String, i32> = HashMap::new();
+            for chunk in needed.chunks(1000) {
+                let found: Vec<(String, i32)> = courses::table
+                    .filter(courses::code.eq_any(chunk))
+                    .select((courses::code, courses::id))
+                    .load(conn)?;
+                ids.extend(found.into_iter().map(|(c, id)| (c.to_uppercase(), id)));
+            }
+            let ids = &ids;
+            let pairs: Vec<_> = list
+                .iter()
+                .flat_map(|c| {
+                    let id = ids.get(&c.code).copied();
+                    c.prerequisites
+                        .iter()
+                        .filter_map(move |p| Some((id?, *ids.get(p)?)))
+                })
+                .map(|(course, required)| {
+                    (
+                        course_prerequisites::course_id.eq(course),
+                        course_prerequisites::required_course_id.eq(required),
+                    )
+                })
+                .collect();
+            for chunk in pairs.chunks(500) {
+                diesel::insert_into(course_prerequisites::table)
+                    .values(chunk)
+                    .execute(conn)?;
+            }
+        }
+        Rows::Sections(list) => {
+            let term_id = term_id.ok_or(diesel::result::Error::NotFound)?;
+            for s in list {
+                diesel::insert_into(sections::table)
+                    .values((
+                        sections::term_id.eq(term_id),
+                        sections::course_id.eq(s.course_id),
+                        sections::section_no.eq(s.section_no),
+                        sections::instructor.eq(&s.instructor),
+                        sections::capacity.eq(s.capacity),
+                        sections::waitlist_capacity.eq(s.waitlist_capacity),
+                        sections::restrict_department_id.eq(s.department_only),
+                        sections::restrict_class_years.eq(s.class_years),
+                    ))
+                    .execute(conn)?;
+                let id = crate::db::last_insert_id(conn)? as i32;
+                let values: Vec<_> = s
+                    .meetings
+                    .iter()
+                    .map(|(m, room)| {
+                        (
+                            meetings::section_id.eq(id),
+                            meetings::weekday.eq(m.weekday),
+                            meetings::starts_at_min.eq(m.start),
+                            meetings::ends_at_min.eq(m.end),
+                            meetings::room.eq(room),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(meetings::table)
+                    .values(&values)
+                    .execute(conn)?;
+            }
+        }
+        Rows::Students(list) => {
+            for chunk in list.chunks(500) {
+                let values: Vec<_> = chunk
+                    .iter()
+                    .map(|s| {
+                        (
+                            users::login_id.eq(&s.login_id),
+                            users::name.eq(&s.name),
+                            users::password_hash.eq(password_hash),
+                            users::role.eq("student"),
+                            users::department_id.eq(Some(s.department_id)),
+                            users::class_year.eq(Some(s.class_year)),
+                            users::status.eq(s.status),
+                            users::max_credits.eq(s.max_credits),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(users::table)
+                    .values(&values)
+                    .execute(conn)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+fn is_unique_violation(e: &diesel::result::Error) -> bool {
+    matches!(
+        e,
+        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
+    )
+}
+
+/// Validates again against the data as it is now and inserts everything, or nothing.
+fn apply_all(
+    conn: &mut MysqlConnection,
+    kind: Kind,
+    bytes: &[u8],
+    password_hash: &str,
+    log: NewActivity,
+    lang: Lang,
+) -> Result<usize, ApplyError> {
+    let table = parse(kind, bytes, lang).map_err(ApplyError::Rejected)?;
+    let result = conn.transaction::<usize, ApplyError, _>(|conn| {
+        let existing = load_existing(conn, &table)?;
+        let (report, rows) = validate(&table, &existing, lang);
+        let Some(rows) = rows else {
+            return Err(ApplyError::Rejected(report));
+        };
+        insert_rows(conn, &rows, existing.term_id, password_hash)?;
+        let mut log = log;
+        log.detail = Some(format!("{}: {} rows", kind.code(), rows.len()));
+        activity::record(conn, &log)?;
+        Ok(rows.len())
+    });
+    match result {
+        // Another import committed the same keys between our check and our insert.
+        Err(ApplyError::Db(e)) if is_unique_violation(&e) => Err(ApplyError::Rejected(
+            Report::file_error(kind, 1, "", lang.text("import.err.concurrent").into()),
+        )),
+        other => other,
+    }
+}
+
+// ---- the upload and the pending preview ----
+
+/// What a preview leaves for its apply: the file and, for students, the hashed initial password.
+#[derive(Debug, Serialize, Deserialize)]
+struct Pending {
+    registrar_id: i32,
+    kind: Kind,
+    text: String,
+    password_hash: Option<String>,
+}
+
+fn pending_key(app: &AppState, id: &str) -> String {
+    app.cache.key(&format!("import:{id}"))
+}
+
+async fn store_pending(app: &AppState, id: &str, p: &Pending) -> Result<(), CacheError> {
+    let json = serde_json::to_string(p).map_err(|e| CacheError::Unavailable(e.to_string()))?;
+    let mut conn = app.cache.conn().await?;
+    let _: () = redis::cmd("SET")
+        .arg(pending_key(app, id))
+        .arg(json)
+        .arg("EX")
+        .arg(PENDING_TTL_SECS)
+        .query_async(&mut conn)
+        .await?;
+    Ok(())
+}
+
+/// Takes the pending upload (once: a double click applies it once).
+async fn take_pending(app: &AppState, id: &str) -> Result<Option<Pending>, CacheError> {
+    let mut conn = app.cache.conn().await?;
+    let json: Option<String> = redis::cmd("GETDEL")
+        .arg(pending_key(app, id))
+        .query_async(&mut conn)
+        .await?;
+    Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+}
+
+#[derive(Debug, Default)]
+struct Upload {
+    kind: String,
+    file: Vec<u8>,
+    text: String,
+    initial_password: String,
+    too_large: bool,
+}
+
+/// Reads the multipart form, keeping at most `MAX_UPLOAD` bytes of the file or text.
+async fn read_upload(mut payload: Multipart) -> Result<Upload, AppError> {
+    let mut upload = Upload::default();
+    while let Some(field) = payload.next().await {
+        let mut field = field.map_err(|e| AppError::BadRequest(e.to_string()))?;
+        let name = field.name().unwrap_or_default().to_string();
+        let limit = match name.as_str() {
+            "file" | "text" => MAX_UPLOAD,
+            _ => 4096,
+        };
+        let mut buf = Vec::new();
+        while let Some(chunk) = field.next().await {
+            let chunk = chunk.map_err(|e| AppError::BadRequest(e.to_string()))?;
+            if buf.len() + chunk.len() > limit {
+                upload.too_large = true;
+                // Keep reading (and dropping) so the client gets the answer, not a reset.
+                continue;
+            }
+            buf.extend_from_slice(&chunk);
+        }
+        match name.as_str() {
+            "kind" => upload.kind = String::from_utf8_lossy(&buf).into_owned(),
+            "file" => upload.file = buf,
+            "text" => upload.text = String::from_utf8_lossy(&buf).into_owned(),
+            "initial_password" => {
+                upload.initial_password = String::from_utf8_lossy(&buf).into_owned()
+            }
+            _ => {}
+        }
+    }
+    Ok(upload)
+}
+
+// ---- the page ----
+
+#[derive(Template)]
+#[template(path = "admin/import.html")]
+struct ImportPage {
+    layout: Layout,
+    kind: String,
+    text: String,
+    form_error: Option<(&'static str, String)>,
+    report: Option<Report>,
+    pending: Option<String>,
+}
+
+impl ImportPage {
+    fn new(layout: Layout) -> Self {
+        ImportPage {
+            layout,
+            kind: "courses".into(),
+            text: String::new(),
+            form_error: None,
+            report: None,
+            pending: None,
+        }
+    }
+
+    fn kinds(&self) -> [(&'static str, &'static str); 3] {
+        [
+            ("courses", "import.kind.courses"),
+            ("sections", "import.kind.sections"),
+            ("students", "import.kind.students"),
+        ]
+    }
+
+    fn field_error(&self, field: &str) -> Option<&str> {
+        self.form_error
+            .as_ref()
+            .filter(|(f, _)| *f == field)
+            .map(|(_, m)| m.as_str())
+    }
+
+    fn columns(&self, kind: &str) -> String {
+        Kind::parse(kind)
+            .map(|k| {
+                k.columns()
+                    .iter()
+                    .map(|c| {
+                        let star = if c.required { "*" } else { "" };
+                        format!("{}{star} ({})", c.name, c.aliases.join(", "))
+                    })
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            })
+            .unwrap_or_default()
+    }
+
+    fn kind_label(&self) -> &'static str {
+        match Kind::parse(&self.kind) {
+            Some(Kind::Sections) => "import.kind.sections",
+            Some(Kind::Students) => "import.kind.students",
+            _ => "import.kind.courses",
+        }
+    }
+
+    fn summary(&self) -> String {
+        match &self.report {
+            Some(r) if r.ok() => self
+                .layout
+                .lang
+                .format("import.preview_ok", &[("rows", r.lines.len().to_string())]),
+            Some(r) => self.layout.lang.format(
+                "import.preview_errors",
+                &[
+                    ("errors", r.error_lines().to_string()),
+                    ("rows", r.lines.len().to_string()),
+                ],
+            ),
+            None => String::new(),
+        }
+    }
+
+    fn render_status(self, status: StatusCode) -> Result<HttpResponse, AppError> {
+        let body = self.render()?;
+        Ok(HttpResponse::build(status)
+            .content_type("text/html; charset=utf-8")
+            .body(body))
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct KindQuery {
+    kind: Option<String>,
+}
+
+pub async fn page(
+    _registrar: Registrar,
+    layout: Layout,
+    query: web::Query<KindQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut page = ImportPage::new(layout);
+    if let Some(k) = query.kind.as_deref().and_then(Kind::parse) {
+        page.kind = k.code().into();
+    }
+    html(page)
+}
+
+/// The dry run: checks the upload against the current data and shows every line's outcome.
+/// A clean file is kept for the apply button; nothing is written to MySQL here.
+pub async fn preview(
+    app: web::Data<AppState>,
+    registrar: Registrar,
+    layout: Layout,
+    payload: Multipart,
+) -> Result<HttpResponse, AppError> {
+    let lang = layout.lang;
+    let upload = read_upload(payload).await?;
+    let mut page = ImportPage::new(layout);
+    page.kind = upload.kind.clone();
+    if upload.too_large {
+        page.form_error = Some((
+            "file",
+            lang.format(
+                "import.err.too_large",
+                &[("mb", (MAX_UPLOAD / 1024 / 1024).to_string())],
+            ),
+        ));
+        return page.render_status(StatusCode::PAYLOAD_TOO_LARGE);
+    }
+    let Some(kind) = Kind::parse(&upload.kind) else {
+        page.kind = "courses".into();
+        page.form_error = Some(("kind", lang.text("import.err.kind").into()));
+        return page.render_status(StatusCode::UNPROCESSABLE_ENTITY);
+    };
+    let pasted = upload.file.is_empty();
+    let bytes = if pasted {
+        upload.text.clone().into_bytes()
+    } else {
+        upload.file
+    };
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        page.form_error = Some(("file", lang.text("import.err.no_file").into()));
+        return page.render_status(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    let password = upload.initial_password.trim().to_string();
+    if kind == Kind::Students
+        && !password.is_empty()
+        && !(8..=128).contains(&password.chars().count())
+    {
+        page.form_error = Some(("initial_password", lang.text("import.err.password").into()));
+        return page.render_status(StatusCode::UNPROCESSABLE_ENTITY);
+    }
+    // Show the pasted text again so it can be fixed in place.
+    if pasted {
+        page.text = upload.text.clone();
+    }
+    let report = match parse(kind, &bytes, lang) {
+        Err(report) => report,
+        Ok(table) => {
+            app.db
+                .run(move |conn| {
+                    let existing = load_existing(conn, &table)?;
+                    Ok(validate(&table, &existing, lang).0)
+                })
+                .await?
+        }
+    };
+    if report.ok() {
+        let text = String::from_utf8_lossy(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes))
+            .into_owned();
+        // One hash for the whole file, on the bounded hashing threads, and only when asked.
+        let password_hash = if kind == Kind::Students && !password.is_empty() {
+            Some(app.hasher.hash(password).await?)
+        } else {
+            None
+        };
+        let id = uuid::Uuid::new_v4().simple().to_string();
+        store_pending(
+            &app,
+            &id,
+            &Pending {
+                registrar_id: registrar.0.user_id,
+                kind,
+                text,
+                password_hash,
+            },
+        )
+        .await?;
+        page.pending = Some(id);
+    }
+    let status = if report.ok() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    page.report = Some(report);
+    page.render_status(status)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApplyForm {
+    #[serde(default)]
+    upload: String,
+}
+
+pub async fn apply(
+    app: web::Data<AppState>,
+    registrar: Registrar,
+    layout: Layout,
+    req: HttpRequest,
+    form: web::Form<ApplyForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = layout.lang;
+    let id = form.upload.trim();
+    let well_formed = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());
+    let pending = if well_formed {
+        take_pending(&app, id).await?
+    } else {
+        None
+    };
+    let Some(pending) = pending.filter(|p| p.registrar_id == registrar.0.user_id) else {
+        return redirect(
+            &app,
+            &registrar,
+            Level::Error,
+            lang.text("import.err.expired").into(),
+        )
+        .await;
+    };
+    let mut log = NewActivity::new("import", "ok", &RequestMeta::of(&req));
+    log.actor_id = Some(registrar.0.user_id);
+    log.session_ref = Some(registrar.0.reference());
+    let kind = pending.kind;
+    let hash = pending
+        .password_hash
+        .clone()
+        .unwrap_or_else(|| UNUSABLE_HASH.to_string());
+    let text = pending.text;
+    let outcome = app
+        .db
+        .run(move |conn| Ok(apply_all(conn, kind, text.as_bytes(), &hash, log, lang)))
+        .await?;
+    match outcome {
+        Ok(n) => {
+            if kind != Kind::Students {
+                if let Err(e) = crate::catalog::bump_version(&app.cache).await {
+                    tracing::warn!(error = %e, "catalog version not bumped after import");
+                }
+            }
+            tracing::info!(
+                registrar.id = registrar.0.user_id,
+                kind = kind.code(),
+                rows = n,
+                "csv import applied"
+            );
+            let message = lang.format(
+                "import.applied",
+                &[
+                    ("rows", n.to_string()),
+                    (
+                        "kind",
+                        lang.text(&format!("import.kind.{}", kind.code()))
+                            .to_string(),
+                    ),
+                ],
+            );
+            redirect(&app, &registrar, Level::Ok, message).await
+        }
+        Err(ApplyError::Rejected(report)) => {
+            let mut page = ImportPage::new(layout);
+            page.kind = kind.code().into();
+            page.report = Some(report);
+            page.form_error = Some(("apply", lang.text("import.err.apply_refused").into()));
+            page.render_status(StatusCode::CONFLICT)
+        }
+        Err(ApplyError::Db(e)) => Err(e.into()),
+    }
+}
+
+async fn redirect(
+    app: &AppState,
+    registrar: &Registrar,
+    level: Level,
+    message: String,
+) -> Result<HttpResponse, AppError> {
+    let cookie = flash::set(&app.cache, &registrar.0, &Flash { level, message }).await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin/import"))
+        .cookie(cookie)
+        .finish())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn existing() -> Existing {
+        Existing {
+            departments: [("CSE".to_string(), 1)].into_iter().collect(),
+            courses: [("CSE1000".to_string(), 10)].into_iter().collect(),
+            term_id: Some(1),
+            sections: [(10, 1)].into_iter().collect(),
+            logins: ["2026001".to_string()].into_iter().collect(),
+        }
+    }
+
+    #[test]
+    fn bom_and_korean_headers_are_accepted() {
+        let csv = "\u{feff}과목코드,과목명,영문과목명,학점,학과,이수구분\nCSE2000,자료구조,Data Structures,3,cse,전공필수\n";
+        let table = parse(Kind::Courses, csv.as_bytes(), Lang::En).expect("parses");
+        let (report, rows) = validate(&table, &existing(), Lang::En);
+        assert!(report.ok(), "{report:?}");
+        assert!(
+            matches!(rows, Some(Rows::Courses(ref r)) if r.len() == 1 && r[0].code == "CSE2000")
+        );
+    }
+
+    #[test]
+    fn errors_name_the_line_and_the_column() {
+        let csv = "code,title_ko,title_en,credits,department,category\n\
+                   CSE2000,가,A,3,CSE,major_required\n\
+                   CSE2001,나,B,x,MATH,major_required\n\
+                   CSE2000,다,C,3,CSE,nope\n";
+        let table = parse(Kind::Courses, csv.as_bytes(), Lang::En).expect("parses");
+        let (report, rows) = validate(&table, &existing(), Lang::En);
+        assert!(rows.is_none());
+        let bad: Vec<(u64, Vec<String>)> = report
+            .lines
+            .iter()
+            .filter(|l| !l.errors.is_empty())
+            .map(|l| (l.line, l.errors.iter().map(|e| e.column.clone()).collect()))
+            .collect();
+        assert_eq!(
+            bad,
+            vec![
+                (3, vec!["credits".to_string(), "department".to_string()]),
+                (4, vec!["code".to_string(), "category".to_string()]),
+            ]
+        );
+    }
+
+    #[test]
+    fn headers_that_are_unknown_or_missing_are_reported_on_line_one() {
+        let err = parse(Kind::Students, b"login_id,name,colour\n1,a,b\n", Lang::En)
+            .expect_err("bad header");
+        let cols: Vec<&str> = err.lines[0]
+            .errors
+            .iter()
+            .map(|e| e.column.as_str())
+            .collect();
+        assert_eq!(err.lines[0].line, 1);
+        assert_eq!(cols, vec!["colour", "department", "class_year"]);
+    }
+
+    #[test]
+    fn meetings_parse_in_korean_and_english() {
+        assert_eq!(
+            meeting("월 09:00-10:15 공학관 101"),
+            Ok((
+                MeetingRow {
+                    weekday: 1,
+                    start: 540,
+                    end: 615
+                },
+                "공학관 101".to_string()
+            ))
+        );
+        assert_eq!(meeting("Sat 18:00-24:00 B1").map(|m| m.0.end), Ok(1440));
+        assert_eq!(meeting("일 09:00-10:00 R1"), Err("import.err.bad_weekday"));
+        assert_eq!(meeting("월 10:00-09:00 R1"), Err("import.err.time_order"));
+        assert_eq!(meeting("월 9-10 R1"), Err("import.err.bad_time"));
+        assert_eq!(meeting("월 09:00-10:00"), Err("import.err.room_missing"));
+        assert_eq!(meeting("월"), Err("import.err.meeting_format"));
+    }
+
+    #[test]
+    fn sections_check_course_duplicates_and_existing_rows() {
+        let csv = "course_code,section_no,instructor,capacity,meetings\n\
+                   CSE1000,1,김,30,월 09:00-10:00 R1\n\
+                   CSE1000,2,김,30,월 09:00-10:00 R1; 월 09:30-11:00 R2\n\
+                   CSE9999,1,이,-1,화 09:00-10:00 R1\n";
+        let table = parse(Kind::Sections, csv.as_bytes(), Lang::En).expect("parses");
+        let (report, _) = validate(&table, &existing(), Lang::En);
+        let cols = |i: usize| -> Vec<String> {
+            report.lines[i]
+                .errors
+                .iter()
+                .map(|e| e.column.clone())
+                .collect()
+        };
+        assert_eq!(cols(0), vec!["section_no"]);
+        assert_eq!(cols(1), vec!["meetings"]);
+        assert_eq!(cols(2), vec!["course_code", "capacity"]);
+    }
+
+    #[test]
+    fn students_duplicates_in_the_file_point_at_the_first_line() {
+        let csv = "학번,이름,학과,학년\n2026002,가,CSE,1\n2026002,나,CSE,5\n2026001,다,CSE,2\n";
+        let table = parse(Kind::Students, csv.as_bytes(), Lang::En).expect("parses");
+        let (report, _) = validate(&table, &existing(), Lang::En);
+        assert!(report.lines[0].errors.is_empty());
+        assert_eq!(report.lines[1].errors.len(), 2);
+        assert!(report.lines[1].errors[0].message.contains('2'));
+        assert_eq!(report.lines[2].errors[0].column, "학번");
+    }
+
+    #[test]
+    fn invalid_utf8_is_reported_with_its_line() {
+        let err = parse(Kind::Students, b"login_id\n\xff\n", Lang::En).expect_err("not utf-8");
+        assert_eq!(err.lines[0].line, 2);
+    }
+}

@@ -1,0 +1,475 @@
+//! The registrar dashboard and the registration-day controls: freeze, incident banner, waiting
+//! room settings, and that students reach none of it.
+
+use diesel::prelude::*;
+use reqwest::{header, Client, StatusCode};
+use serde_json::Value;
+
+use crate::helpers::{RegSection, RegStudent, TestApp};
+use sugang::db::schema::activity_log;
+
+/// A signed-in registrar whose client sends the session cookie and the CSRF token.
+pub async fn staff(app: &TestApp) -> RegStudent {
+    let id = app.insert_registrar("registrar-t");
+    let (cookie, session) = app
+        .state
+        .sessions
+        .sign_in(id, "registrar-t", "교무처", sugang::auth::Role::Registrar)
+        .await
+        .expect("session");
+    let mut headers = header::HeaderMap::new();
+    headers.insert(
+        header::COOKIE,
+        header::HeaderValue::from_str(&format!("sugang_session={cookie}")).expect("cookie"),
+    );
+    headers.insert(
+        "x-csrf-token",
+        header::HeaderValue::from_str(&session.csrf_token).expect("csrf"),
+    );
+    let client = Client::builder()
+        .default_headers(headers)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    RegStudent {
+        id,
+        client,
+        csrf: session.csrf_token,
+        cookie,
+    }
+}
+
+pub async fn post_form(
+    app: &TestApp,
+    who: &RegStudent,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> reqwest::Response {
+    let mut form: Vec<(&str, &str)> = vec![("csrf_token", who.csrf.as_str())];
+    form.extend_from_slice(fields);
+    who.client
+        .post(app.url(path))
+        .form(&form)
+        .send()
+        .await
+        .expect("request")
+}
+
+pub async fn get_text(app: &TestApp, who: &RegStudent, path: &str) -> (StatusCode, String) {
+    let res = who.client.get(app.url(path)).send().await.expect("request");
+    (res.status(), res.text().await.expect("body"))
+}
+
+/// The page after a redirect, with the flash marker so its one-time message shows.
+async fn follow_flash(app: &TestApp, who: &RegStudent, location: &str) -> String {
+    who.client
+        .get(app.url(location))
+        .header(
+            header::COOKIE,
+            format!("sugang_session={}; sugang_flash=1", who.cookie),
+        )
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("html")
+}
+
+struct Fixture {
+    app: TestApp,
+    section: i32,
+    students: Vec<RegStudent>,
+}
+
+async fn fixture(capacity: i32) -> Fixture {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let course = app.reg_course(&fx, "CSE3100", 3);
+    let section = app.reg_section(
+        RegSection::new(fx.term_id, course)
+            .capacity(capacity)
+            .meets(1, 540, 615),
+    );
+    let ids = app.reg_students(&fx, "ctl", 3);
+    let students = app.reg_sign_in_all(&ids).await;
+    Fixture {
+        app,
+        section,
+        students,
+    }
+}
+
+#[tokio::test]
+async fn dashboard_and_summary_show_enrollments_refusals_and_seats() {
+    let Fixture {
+        app,
+        section,
+        students,
+    } = fixture(1).await;
+    assert_eq!(
+        app.post_enrollment(&students[0], section).await.status(),
+        StatusCode::CREATED
+    );
+    for s in &students[1..] {
+        assert_eq!(
+            app.post_enrollment(s, section).await.status(),
+            StatusCode::CONFLICT
+        );
+    }
+    let registrar = staff(&app).await;
+    let res = registrar
+        .client
+        .get(app.url("/api/v1/admin/summary"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::OK);
+    let s: Value = res.json().await.expect("json");
+    assert_eq!(s["seats_filled"], 1);
+    assert_eq!(s["capacity"], 1);
+    assert_eq!(s["full_sections"], 1);
+    assert_eq!(s["enrollments"], 1);
+    assert_eq!(s["enrollments_last_window"], 1);
+    let minutes = s["enrollments_per_minute"].as_array().expect("series");
+    assert_eq!(minutes.len(), 10);
+    assert_eq!(
+        minutes
+            .iter()
+            .map(|m| m["count"].as_i64().unwrap_or(0))
+            .sum::<i64>(),
+        1
+    );
+    assert_eq!(s["refusals"][0]["reason"], "section_full");
+    assert_eq!(s["refusals"][0]["count"], 2);
+    assert_eq!(s["refusals_total"], 2);
+    assert_eq!(s["errors"]["scope"], "instance");
+    assert!(s["errors"]["requests"].as_u64().unwrap_or(0) > 0);
+    assert_eq!(s["waiting_room"]["enabled"], false);
+    assert_eq!(s["frozen"], false);
+
+    let (status, html) = get_text(&app, &registrar, "/admin").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(html.contains("data-reason=\"section_full\""), "{html}");
+    assert!(html.contains("<span data-figure=\"seats_filled\">1</span>"));
+    assert!(html.contains("data-figure=\"full_sections\">1<"));
+    assert!(html.contains("/static/admin.js"));
+    let js = app.get(&registrar.client, "/static/admin.js").await;
+    assert_eq!(js.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn freezing_refuses_enrollment_by_api_and_form_with_the_reason_and_unfreezing_restores_it() {
+    let Fixture {
+        app,
+        section,
+        students,
+    } = fixture(10).await;
+    let registrar = staff(&app).await;
+    let res = post_form(
+        &app,
+        &registrar,
+        "/admin/controls/freeze",
+        &[("reason", "서버 점검 중 (10분)")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+
+    let res = app.post_enrollment(&students[0], section).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let body: Value = res.json().await.expect("json");
+    assert_eq!(body["error"]["code"], "registration_frozen");
+    assert!(body["error"]["message"]
+        .as_str()
+        .unwrap_or("")
+        .contains("서버 점검 중 (10분)"));
+
+    let res = post_form(
+        &app,
+        &students[1],
+        "/registration",
+        &[
+            ("section_id", &section.to_string()),
+            ("next", "/registration"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let page = follow_flash(&app, &students[1], "/registration").await;
+    assert!(page.contains("id=\"flash\">"), "{page}");
+    assert!(page.contains("id=\"freeze-banner\""));
+    assert!(page.contains("서버 점검 중 (10분)"));
+    // Reads still work, and nothing was enrolled.
+    let (status, _) = get_text(&app, &students[0], "/api/v1/enrollments").await;
+    assert_eq!(status, StatusCode::OK);
+    let me: Value = app
+        .get(&students[0].client, "/api/v1/me")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(me["term"]["registration_frozen"], true);
+    use sugang::db::schema::enrollments;
+    let rows: i64 = enrollments::table
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
+    assert_eq!(rows, 0);
+
+    let res = post_form(&app, &registrar, "/admin/controls/unfreeze", &[]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.post_enrollment(&students[0], section).await.status(),
+        StatusCode::CREATED
+    );
+    let (_, page) = get_text(&app, &students[0], "/registration").await;
+    assert!(!page.contains("id=\"freeze-banner\""));
+
+    let logged: Vec<(String, Option<i32>)> = activity_log::table
+        .filter(activity_log::action.like("control_%"))
+        .order(activity_log::id)
+        .select((activity_log::action, activity_log::actor_id))
+        .load(&mut app.conn())
+        .expect("log");
+    assert_eq!(
+        logged,
+        vec![
+            ("control_freeze".to_string(), Some(registrar.id)),
+            ("control_unfreeze".to_string(), Some(registrar.id)),
+        ]
+    );
+}
+
+#[tokio::test]
+async fn a_freeze_without_a_reason_is_refused_beside_the_field_and_changes_nothing() {
+    let Fixture {
+        app,
+        section,
+        students,
+    } = fixture(10).await;
+    let registrar = staff(&app).await;
+    let res = post_form(
+        &app,
+        &registrar,
+        "/admin/controls/freeze",
+        &[("reason", "   ")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("id=\"reason-error\""), "{html}");
+    assert!(!app.state.controls.current().frozen);
+    assert_eq!(
+        app.post_enrollment(&students[0], section).await.status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn the_incident_banner_shows_on_every_page_for_everyone_until_switched_off() {
+    let Fixture { app, students, .. } = fixture(10).await;
+    let registrar = staff(&app).await;
+    let res = post_form(
+        &app,
+        &registrar,
+        "/admin/controls/banner",
+        &[
+            ("enabled", "on"),
+            ("text_ko", "접속 지연 안내: 잠시 후 다시 시도하세요"),
+            ("text_en", "Slow responses: please retry shortly"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let anonymous = app.client();
+    let login = app
+        .get(&anonymous, "/login")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(login.contains("id=\"incident-banner\""));
+    assert!(login.contains("접속 지연 안내"));
+    let english = app
+        .get(&anonymous, "/login?lang=en")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(english.contains("Slow responses: please retry shortly"));
+    let (_, home) = get_text(&app, &students[0], "/").await;
+    assert!(home.contains("접속 지연 안내"));
+    let (_, admin) = get_text(&app, &registrar, "/admin/controls").await;
+    assert!(admin.contains("id=\"incident-banner\""));
+
+    // Turning it on without text is refused beside the field.
+    let res = post_form(
+        &app,
+        &registrar,
+        "/admin/controls/banner",
+        &[("enabled", "on")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(res
+        .text()
+        .await
+        .expect("html")
+        .contains("id=\"text_ko-error\""));
+
+    let res = post_form(
+        &app,
+        &registrar,
+        "/admin/controls/banner",
+        &[("text_ko", "")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let login = app
+        .get(&anonymous, "/login")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(!login.contains("id=\"incident-banner\""));
+    let logged: i64 = activity_log::table
+        .filter(activity_log::action.eq("control_banner"))
+        .filter(activity_log::actor_id.eq(registrar.id))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
+    assert_eq!(logged, 2);
+}
+
+#[tokio::test]
+async fn waiting_room_settings_are_validated_then_applied_live() {
+    let app = TestApp::spawn().await;
+    let registrar = staff(&app).await;
+    let before = app.state.waiting_room.config().await.expect("config");
+    for (rate, concurrency, ttl, field) in [
+        ("0", "100", "300", "rate-error"),
+        ("abc", "100", "300", "rate-error"),
+        ("50", "0", "300", "concurrency-error"),
+        ("50", "100", "5", "pass_ttl_secs-error"),
+    ] {
+        let res = post_form(
+            &app,
+            &registrar,
+            "/admin/controls/waiting-room",
+            &[
+                ("enabled", "on"),
+                ("rate", rate),
+                ("concurrency", concurrency),
+                ("pass_ttl_secs", ttl),
+            ],
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(res.text().await.expect("html").contains(field));
+        assert_eq!(
+            app.state.waiting_room.config().await.expect("config"),
+            before
+        );
+    }
+    let res = post_form(
+        &app,
+        &registrar,
+        "/admin/controls/waiting-room",
+        &[
+            ("enabled", "on"),
+            ("rate", "25"),
+            ("concurrency", "400"),
+            ("pass_ttl_secs", "120"),
+        ],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let now = app.state.waiting_room.config().await.expect("config");
+    assert!(now.enabled);
+    assert_eq!(
+        (now.rate, now.concurrency, now.pass_ttl_secs),
+        (25, 400, 120)
+    );
+    let summary: Value = registrar
+        .client
+        .get(app.url("/api/v1/admin/summary"))
+        .send()
+        .await
+        .expect("request")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(summary["waiting_room"]["enabled"], true);
+    assert_eq!(summary["waiting_room"]["rate"], 25);
+}
+
+#[tokio::test]
+async fn students_get_403_on_every_registrar_route_and_visitors_are_sent_to_sign_in() {
+    let Fixture {
+        app,
+        section,
+        students,
+    } = fixture(10).await;
+    let student = &students[0];
+    let gets = [
+        "/admin".to_string(),
+        "/api/v1/admin/summary".to_string(),
+        "/admin/controls".to_string(),
+        "/admin/import".to_string(),
+        "/admin/export".to_string(),
+        format!("/admin/export/sections/{section}/roster.csv"),
+        "/admin/export/enrollments.csv".to_string(),
+        "/admin/export/demand.csv".to_string(),
+    ];
+    for path in &gets {
+        let res = student
+            .client
+            .get(app.url(path))
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "GET {path}");
+        let res = app
+            .client()
+            .get(app.url(path))
+            .send()
+            .await
+            .expect("request");
+        if path.starts_with("/api/") {
+            assert_eq!(res.status(), StatusCode::UNAUTHORIZED, "GET {path}");
+        } else {
+            assert_eq!(res.status(), StatusCode::SEE_OTHER, "GET {path}");
+            assert!(res.headers()[header::LOCATION]
+                .to_str()
+                .unwrap_or("")
+                .starts_with("/login"));
+        }
+    }
+    let posts = [
+        "/admin/controls/freeze",
+        "/admin/controls/unfreeze",
+        "/admin/controls/banner",
+        "/admin/controls/waiting-room",
+        "/admin/import/apply",
+    ];
+    for path in posts {
+        let res = post_form(
+            &app,
+            student,
+            path,
+            &[("reason", "x"), ("rate", "1"), ("upload", "0")],
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "POST {path}");
+    }
+    let res = student
+        .client
+        .post(app.url(&format!("/admin/import?csrf_token={}", student.csrf)))
+        .header(header::CONTENT_TYPE, "multipart/form-data; boundary=x")
+        .body("--x\r\nContent-Disposition: form-data; name=\"kind\"\r\n\r\ncourses\r\n--x--\r\n")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "POST /admin/import");
+    assert!(!app.state.controls.current().frozen);
+}

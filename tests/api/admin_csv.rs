@@ -1,0 +1,441 @@
+//! CSV import (dry run with line-precise errors, all-or-nothing apply) and CSV exports.
+
+use diesel::prelude::*;
+use reqwest::{header, StatusCode};
+
+use crate::admin_controls::{post_form, staff};
+use crate::helpers::{RegSection, RegStudent, SectionBuilder, TestApp};
+use sugang::db::schema::{
+    basket_items, course_prerequisites, courses, enrollments, meetings, sections, users,
+};
+
+/// Posts the import form as multipart (the way a browser uploads a file).
+async fn upload(
+    app: &TestApp,
+    who: &RegStudent,
+    kind: &str,
+    file: &[u8],
+    password: &str,
+) -> reqwest::Response {
+    let b = "----sugangtestboundary";
+    let mut body = Vec::new();
+    for (name, value) in [("kind", kind), ("initial_password", password)] {
+        body.extend_from_slice(
+            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
+                .as_bytes(),
+        );
+    }
+    body.extend_from_slice(
+        format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"data.csv\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
+    );
+    body.extend_from_slice(file);
+    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
+    who.client
+        .post(app.url(&format!("/admin/import?csrf_token={}", who.csrf)))
+        .header(
+            header::CONTENT_TYPE,
+            format!("multipart/form-data; boundary={b}"),
+        )
+        .body(body)
+        .send()
+        .await
+        .expect("request")
+}
+
+/// The upload id of the apply button on a clean preview.
+fn upload_id(html: &str) -> Option<String> {
+    html.split("name=\"upload\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .map(str::to_string)
+}
+
+/// The error text of one line of the preview table.
+fn line_errors(html: &str, line: u64) -> Option<String> {
+    let row = html.split(&format!("<tr data-line=\"{line}\"")).nth(1)?;
+    let row = row.split("</tr>").next()?;
+    row.contains("line-error").then(|| row.to_string())
+}
+
+fn count_courses(app: &TestApp) -> i64 {
+    courses::table
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count")
+}
+
+async fn setup() -> (TestApp, RegStudent) {
+    let app = TestApp::spawn().await;
+    app.insert_current_term();
+    app.insert_department("CSE");
+    let registrar = staff(&app).await;
+    (app, registrar)
+}
+
+const GOOD_COURSES: &str =
+    "code,title_ko,title_en,credits,department,category,description,prerequisites\n\
+CSE4100,\"운영체제, 심화\",Operating Systems,3,CSE,전공선택,\"프로세스, 스레드\",CSE4000\n\
+CSE4000,시스템 프로그래밍,Systems Programming,3,cse,major_required,,\n";
+
+#[tokio::test]
+async fn a_dry_run_reports_each_bad_line_with_its_column_and_changes_nothing() {
+    let (app, registrar) = setup().await;
+    let before = count_courses(&app);
+    let bad = "code,title_ko,title_en,credits,department,category\n\
+               CSE4000,시스템 프로그래밍,Systems Programming,3,CSE,major_required\n\
+               CSE4100,운영체제,Operating Systems,삼,CSE,major_elective\n\
+               CSE4000,중복,Duplicate,3,MATH,major_required\n";
+    let res = upload(&app, &registrar, "courses", bad.as_bytes(), "").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("html");
+    assert!(line_errors(&html, 2).is_none(), "line 2 is fine");
+    let l3 = line_errors(&html, 3).expect("line 3 refused");
+    assert!(
+        l3.contains("<strong>credits</strong>") && l3.contains("삼"),
+        "{l3}"
+    );
+    let l4 = line_errors(&html, 4).expect("line 4 refused");
+    assert!(
+        l4.contains("<strong>code</strong>") && l4.contains("2"),
+        "{l4}"
+    );
+    assert!(l4.contains("<strong>department</strong>") && l4.contains("MATH"));
+    assert!(upload_id(&html).is_none(), "no apply button on a bad file");
+    assert_eq!(count_courses(&app), before);
+
+    let res = upload(&app, &registrar, "courses", b"code,colour\nX,Y\n", "").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let l1 = line_errors(&res.text().await.expect("html"), 1).expect("header refused");
+    assert!(l1.contains("colour") && l1.contains("title_ko"));
+}
+
+#[tokio::test]
+async fn a_fixed_file_applies_every_line_once_and_reapplying_is_refused_cleanly() {
+    let (app, registrar) = setup().await;
+    let version_before = sugang::catalog::cache::version(&app.state.cache)
+        .await
+        .expect("v");
+    let res = upload(&app, &registrar, "courses", GOOD_COURSES.as_bytes(), "").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let id = upload_id(&res.text().await.expect("html")).expect("apply button");
+    assert_eq!(count_courses(&app), 0, "a preview writes nothing");
+
+    let res = post_form(&app, &registrar, "/admin/import/apply", &[("upload", &id)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let titles: Vec<(String, String)> = courses::table
+        .order(courses::code)
+        .select((courses::code, courses::title_ko))
+        .load(&mut app.conn())
+        .expect("courses");
+    assert_eq!(
+        titles,
+        vec![
+            ("CSE4000".to_string(), "시스템 프로그래밍".to_string()),
+            ("CSE4100".to_string(), "운영체제, 심화".to_string()),
+        ]
+    );
+    let prereqs: i64 = course_prerequisites::table
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
+    assert_eq!(prereqs, 1);
+    assert!(
+        sugang::catalog::cache::version(&app.state.cache)
+            .await
+            .expect("v")
+            > version_before
+    );
+
+    // The same preview applied again (a double click) does nothing more.
+    let res = post_form(&app, &registrar, "/admin/import/apply", &[("upload", &id)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(count_courses(&app), 2);
+
+    // The same file uploaded again: every line names the existing course, nothing applies.
+    let res = upload(&app, &registrar, "courses", GOOD_COURSES.as_bytes(), "").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("html");
+    assert!(line_errors(&html, 2).expect("line 2").contains("CSE4100"));
+    assert!(line_errors(&html, 3).expect("line 3").contains("CSE4000"));
+    assert!(upload_id(&html).is_none());
+}
+
+#[tokio::test]
+async fn apply_validates_again_and_a_file_made_stale_changes_nothing() {
+    let (app, registrar) = setup().await;
+    let res = upload(&app, &registrar, "courses", GOOD_COURSES.as_bytes(), "").await;
+    let id = upload_id(&res.text().await.expect("html")).expect("apply button");
+    // Someone else creates one of the courses between preview and apply.
+    let dept = app.insert_department("EEE");
+    SectionBuilder::new("CSE4000", dept).insert(&app, app.insert_past_term());
+    let res = post_form(&app, &registrar, "/admin/import/apply", &[("upload", &id)]).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let html = res.text().await.expect("html");
+    assert!(line_errors(&html, 3).expect("line 3").contains("CSE4000"));
+    let codes: Vec<String> = courses::table
+        .select(courses::code)
+        .load(&mut app.conn())
+        .expect("codes");
+    assert_eq!(codes, vec!["CSE4000".to_string()]);
+}
+
+#[tokio::test]
+async fn sections_with_meetings_import_from_a_bom_file_with_korean_headers() {
+    let (app, registrar) = setup().await;
+    let dept: i32 = sugang::db::schema::departments::table
+        .select(sugang::db::schema::departments::id)
+        .first(&mut app.conn())
+        .expect("dept");
+    let term = app.insert_past_term();
+    SectionBuilder::new("CSE2010", dept).insert(&app, term);
+    let file = "\u{feff}과목코드,분반,담당교수,정원,대기정원,학년제한,강의시간\r\n\
+                CSE2010,1,김교수,40,5,2;3,월 09:00-10:15 공학관 101; 수 09:00-10:15 공학관 101\r\n\
+                CSE2010,2,\"이, 교수\",30,,,Fri 13:00-16:00 B2\r\n";
+    let res = upload(&app, &registrar, "sections", file.as_bytes(), "").await;
+    let status = res.status();
+    let html = res.text().await.expect("html");
+    assert_eq!(status, StatusCode::OK, "{html}");
+    let id = upload_id(&html).expect("apply button");
+    let res = post_form(&app, &registrar, "/admin/import/apply", &[("upload", &id)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let rows: Vec<(i16, String, i32, i32, i8)> = sections::table
+        .filter(sections::term_id.ne(term))
+        .order(sections::section_no)
+        .select((
+            sections::section_no,
+            sections::instructor,
+            sections::capacity,
+            sections::waitlist_capacity,
+            sections::restrict_class_years,
+        ))
+        .load(&mut app.conn())
+        .expect("sections");
+    assert_eq!(
+        rows,
+        vec![
+            (1, "김교수".to_string(), 40, 5, 0b0110),
+            (2, "이, 교수".to_string(), 30, 0, 0),
+        ]
+    );
+    let times: Vec<(i8, i16, i16, String)> = meetings::table
+        .inner_join(sections::table)
+        .filter(sections::term_id.ne(term))
+        .order((sections::section_no, meetings::weekday))
+        .select((
+            meetings::weekday,
+            meetings::starts_at_min,
+            meetings::ends_at_min,
+            meetings::room,
+        ))
+        .load(&mut app.conn())
+        .expect("meetings");
+    assert_eq!(
+        times,
+        vec![
+            (1, 540, 615, "공학관 101".to_string()),
+            (3, 540, 615, "공학관 101".to_string()),
+            (5, 780, 960, "B2".to_string()),
+        ]
+    );
+    // A bad weekday and an unknown course are named with their lines.
+    let bad = "course_code,section_no,instructor,capacity,meetings\n\
+               CSE2010,3,박,10,일 09:00-10:00 R1\n\
+               NOPE100,1,박,10,월 09:00-10:00 R1\n";
+    let res = upload(&app, &registrar, "sections", bad.as_bytes(), "").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("html");
+    assert!(line_errors(&html, 2)
+        .expect("line 2")
+        .contains("<strong>meetings</strong>"));
+    assert!(line_errors(&html, 3).expect("line 3").contains("NOPE100"));
+}
+
+#[tokio::test]
+async fn imported_students_sign_in_with_the_initial_password_only_when_one_was_given() {
+    let (app, registrar) = setup().await;
+    let file = "학번,이름,학과,학년,학적상태,최대학점\n20269001,김하나,CSE,1,재학,\n20269002,\"O'Neil, Amy\",CSE,4,휴학,21\n";
+    let res = upload(
+        &app,
+        &registrar,
+        "students",
+        file.as_bytes(),
+        "first-pass-2026",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let id = upload_id(&res.text().await.expect("html")).expect("apply button");
+    let res = post_form(&app, &registrar, "/admin/import/apply", &[("upload", &id)]).await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let rows: Vec<StudentRow> = users::table
+        .filter(users::login_id.like("2026900%"))
+        .order(users::login_id)
+        .select((
+            users::login_id,
+            users::name,
+            users::class_year,
+            users::status,
+            users::max_credits,
+        ))
+        .load(&mut app.conn())
+        .expect("students");
+    assert_eq!(rows[1].1, "O'Neil, Amy");
+    assert_eq!(rows[1].3, "on_leave");
+    assert_eq!(rows[1].4, Some(21));
+    let res = app
+        .post_session(&app.client(), "20269001", "first-pass-2026")
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+
+    let res = upload(
+        &app,
+        &registrar,
+        "students",
+        b"login_id,name,department,class_year\n20269003,Lee,CSE,2\n",
+        "",
+    )
+    .await;
+    let id = upload_id(&res.text().await.expect("html")).expect("apply button");
+    post_form(&app, &registrar, "/admin/import/apply", &[("upload", &id)]).await;
+    let res = app.post_session(&app.client(), "20269003", "").await;
+    assert_ne!(res.status(), StatusCode::OK);
+    let res = app
+        .post_session(&app.client(), "20269003", "first-pass-2026")
+        .await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn an_upload_over_two_megabytes_is_refused_with_a_clear_message() {
+    let (app, registrar) = setup().await;
+    let mut big = GOOD_COURSES.as_bytes().to_vec();
+    big.resize(2 * 1024 * 1024 + 1, b'\n');
+    let res = upload(&app, &registrar, "courses", &big, "").await;
+    assert_eq!(res.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    let html = res.text().await.expect("html");
+    assert!(
+        html.contains("id=\"file-error\"") && html.contains("2 MB"),
+        "{html}"
+    );
+    assert_eq!(count_courses(&app), 0);
+}
+
+type StudentRow = (String, String, Option<i8>, String, Option<i8>);
+
+fn parse_csv(bytes: &[u8]) -> Vec<Vec<String>> {
+    assert!(bytes.starts_with(b"\xEF\xBB\xBF"), "UTF-8 BOM first");
+    csv::ReaderBuilder::new()
+        .has_headers(false)
+        .from_reader(&bytes[3..])
+        .records()
+        .map(|r| r.expect("record").iter().map(str::to_string).collect())
+        .collect()
+}
+
+#[tokio::test]
+async fn exports_carry_a_bom_quote_korean_and_commas_and_count_baskets() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let course = app.reg_course(&fx, "CSE5000", 3);
+    diesel::update(courses::table.find(course))
+        .set(courses::title_ko.eq("데이터베이스, \"고급\""))
+        .execute(&mut app.conn())
+        .expect("title");
+    let section = app.reg_section(
+        RegSection::new(fx.term_id, course)
+            .capacity(2)
+            .meets(2, 600, 675),
+    );
+    let ids = app.reg_students(&fx, "exp", 3);
+    diesel::update(users::table.find(ids[0]))
+        .set(users::name.eq("홍, 길동"))
+        .execute(&mut app.conn())
+        .expect("name");
+    let students = app.reg_sign_in_all(&ids).await;
+    assert_eq!(
+        app.post_enrollment(&students[0], section).await.status(),
+        StatusCode::CREATED
+    );
+    for id in &ids {
+        diesel::insert_into(basket_items::table)
+            .values((
+                basket_items::student_id.eq(id),
+                basket_items::section_id.eq(section),
+            ))
+            .execute(&mut app.conn())
+            .expect("basket");
+    }
+    let registrar = staff(&app).await;
+
+    let res = registrar
+        .client
+        .get(app.url(&format!("/admin/export/sections/{section}/roster.csv")))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::OK);
+    let disposition = res.headers()[header::CONTENT_DISPOSITION]
+        .to_str()
+        .unwrap_or("")
+        .to_string();
+    assert_eq!(
+        disposition,
+        "attachment; filename=\"roster-CSE5000-01.csv\""
+    );
+    let bytes = res.bytes().await.expect("body");
+    let text = String::from_utf8(bytes[3..].to_vec()).expect("utf-8");
+    assert!(text.contains("\"홍, 길동\""), "{text}");
+    let rows = parse_csv(&bytes);
+    assert_eq!(rows[0][0], "학번");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1][1], "홍, 길동");
+
+    let bytes = registrar
+        .client
+        .get(app.url("/admin/export/enrollments.csv?lang=en"))
+        .send()
+        .await
+        .expect("request")
+        .bytes()
+        .await
+        .expect("body");
+    let rows = parse_csv(&bytes);
+    assert_eq!(rows[0][0], "Student number");
+    assert_eq!(rows.len(), 2);
+    assert_eq!(&rows[1][..4], &["exp00000", "홍, 길동", "CSE5000", "1"]);
+
+    let bytes = registrar
+        .client
+        .get(app.url("/admin/export/demand.csv"))
+        .send()
+        .await
+        .expect("request")
+        .bytes()
+        .await
+        .expect("body");
+    let rows = parse_csv(&bytes);
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows[1][2], "데이터베이스, \"고급\"");
+    // capacity, enrolled, baskets, waitlist, baskets per seat
+    assert_eq!(&rows[1][4..9], &["2", "1", "3", "0", "1.50"]);
+    let enrolled: i64 = enrollments::table
+        .count()
+        .get_result(&mut app.conn())
+        .expect("n");
+    assert_eq!(enrolled, 1);
+
+    // The roster form finds the section by course code and number.
+    let res = registrar
+        .client
+        .get(app.url("/admin/export?course_code=cse5000&section_no=1"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let res = registrar
+        .client
+        .get(app.url("/admin/export?course_code=CSE5000&section_no=9"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
