@@ -4,6 +4,7 @@
 mod helpers;
 
 mod auth;
+mod basket;
 mod catalog;
 mod cluster;
 mod errors;
