@@ -9,7 +9,7 @@ use askama::Template;
 use crate::auth::Registrar;
 use crate::catalog::queries::current_term;
 use crate::registration::allocation::{
-    self, AllocationError, AllocationReport, Demand, SectionOutcome,
+    self, AllocationError, AllocationReport, Demand, SectionOutcome, SectionReport,
 };
 use crate::startup::AppState;
 use crate::web::flash::{self, Flash, FlashLine, FlashLines, Level};
@@ -93,14 +93,24 @@ pub async fn page(
     })
 }
 
-/// The report as lines under the summary: one per section that had demand, then the refusals.
+/// Lines of the report worth a registrar's attention: sections skipped as oversubscribed and
+/// sections with refused holders (the clean ones are counted in the summary; the activity log
+/// and the command line's table have every section).
+const MAX_LINES: usize = 100;
+
+/// The report as lines under the summary, then the refusals by reason.
 fn report_lines(r: &AllocationReport, lang: Lang) -> Vec<FlashLine> {
-    let mut lines: Vec<FlashLine> = r
+    let notable: Vec<&SectionReport> = r
         .sections
         .iter()
+        .filter(|s| s.outcome == SectionOutcome::Oversubscribed || s.refused > 0)
+        .collect();
+    let mut lines: Vec<FlashLine> = notable
+        .iter()
+        .take(MAX_LINES)
         .map(|s| match s.outcome {
             SectionOutcome::Allocated => FlashLine {
-                ok: s.refused == 0,
+                ok: false,
                 text: lang.format(
                     "allocation.line_allocated",
                     &[
@@ -123,6 +133,15 @@ fn report_lines(r: &AllocationReport, lang: Lang) -> Vec<FlashLine> {
             },
         })
         .collect();
+    if notable.len() > MAX_LINES {
+        lines.push(FlashLine {
+            ok: false,
+            text: lang.format(
+                "allocation.more",
+                &[("count", (notable.len() - MAX_LINES).to_string())],
+            ),
+        });
+    }
     if !r.refusals.is_empty() {
         let list: Vec<String> = r
             .refusals

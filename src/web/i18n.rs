@@ -407,6 +407,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("allocation.line_allocated", "{section}: {enrolled}명 배정, {refused}명 거절", "{section}: {enrolled} enrolled, {refused} refused"),
     ("allocation.line_oversubscribed", "{section}: 수요 {demand}명 > 여석 {seats}석, 선착순으로 남김", "{section}: demand {demand} > {seats} seats, left to first come"),
     ("allocation.refusals", "거절 사유별: {list}", "Refusals by reason: {list}"),
+    ("allocation.more", "외 {count}개 분반 (전체 목록은 신청 내역 기록과 명령줄 보고서에 있습니다)", "and {count} more sections (the activity log and the command-line report list every one)"),
     ("allocation.busy", "다른 장바구니 배정이 실행 중입니다. 끝난 뒤 다시 시도하세요.", "Another basket allocation is running. Try again when it has finished."),
     ("allocation.no_term", "현재 학기가 없어 배정할 수 없습니다.", "There is no current term to allocate."),
     ("field.section_no", "분반", "section number"),
