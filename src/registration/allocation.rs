@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::catalog::{Term, Window};
 use crate::db::schema::terms;
 use crate::registration::activity::{self, NewActivity};
+use crate::registration::notices::{self, NoticeKind};
 use crate::registration::queries;
 use crate::registration::rules::{self, Refusal, SectionLabel, Target};
 use crate::registration::service::{self, TxError};
@@ -488,9 +489,17 @@ fn allocate_one(
             conn,
             &line(actor_id, student_id, section_id, request_id, None),
         )?;
+        let section = |lang| target.label.show(lang);
+        notices::post(
+            conn,
+            student_id,
+            NoticeKind::RegistrarChange,
+            &Lang::Ko.format("notice.basket_allocated", &[("section", section(Lang::Ko))]),
+            &Lang::En.format("notice.basket_allocated", &[("section", section(Lang::En))]),
+        )?;
         Ok(Placed::Enrolled)
     });
-    match decided {
+    let placed = match decided {
         Ok(placed) => Ok(placed),
         Err(TxError::Aborted(Refusal::AlreadyEnrolled)) => Ok(Placed::Already),
         // A constraint or the guarded counter said no after a write: rolled back, then logged.
@@ -503,5 +512,12 @@ fn allocate_one(
         }
         Err(TxError::NotFound) => Ok(Placed::Already),
         Err(TxError::Db(e)) => Err(e),
-    }
+    }?;
+    let outcome = match &placed {
+        Placed::Enrolled => "ok",
+        Placed::Already => return Ok(placed),
+        Placed::Refused(code) => code,
+    };
+    metrics::counter!("sugang_basket_allocation_total", "outcome" => outcome).increment(1);
+    Ok(placed)
 }

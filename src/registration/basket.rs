@@ -194,6 +194,7 @@ pub struct BasketItem {
     pub capacity: i32,
     pub enrolled: i32,
     pub seats_left: i32,
+    pub waitlist_capacity: i32,
     /// How many students hold this section in their basket (the demand signal).
     pub basket_count: i64,
     pub meetings: Vec<MeetingView>,
@@ -292,19 +293,22 @@ fn timetable_section(
     }
 }
 
-type FactsRow = (
-    i32,
-    i32,
-    String,
-    i16,
-    String,
-    String,
-    i8,
-    String,
-    String,
-    i32,
-    i32,
-);
+/// A section with its course, as the basket shows it.
+#[derive(Debug, Clone, Queryable)]
+struct FactsRow {
+    id: i32,
+    course_id: i32,
+    code: String,
+    section_no: i16,
+    title_ko: String,
+    title_en: String,
+    credits: i8,
+    instructor: String,
+    status: String,
+    capacity: i32,
+    enrolled: i32,
+    waitlist_capacity: i32,
+}
 
 /// Sections by id with their course and meetings, in the order of `ids`.
 fn section_facts(
@@ -329,6 +333,7 @@ fn section_facts(
             sections::status,
             sections::capacity,
             sections::enrolled,
+            sections::waitlist_capacity,
         ))
         .load(conn)?;
     let mut meetings: HashMap<i32, Vec<MeetingView>> = HashMap::new();
@@ -353,12 +358,12 @@ fn section_facts(
             room,
         });
     }
-    let mut by_id: HashMap<i32, FactsRow> = rows.into_iter().map(|r| (r.0, r)).collect();
+    let mut by_id: HashMap<i32, FactsRow> = rows.into_iter().map(|r| (r.id, r)).collect();
     Ok(ids
         .iter()
         .filter_map(|id| by_id.remove(id))
         .map(|r| {
-            let m = meetings.remove(&r.0).unwrap_or_default();
+            let m = meetings.remove(&r.id).unwrap_or_default();
             (r, m)
         })
         .collect())
@@ -366,12 +371,12 @@ fn section_facts(
 
 fn summary(r: &FactsRow) -> SectionSummary {
     SectionSummary {
-        id: r.0,
-        course_code: r.2.clone(),
-        section_no: r.3,
-        title_ko: r.4.clone(),
-        title_en: r.5.clone(),
-        credits: i32::from(r.6),
+        id: r.id,
+        course_code: r.code.clone(),
+        section_no: r.section_no,
+        title_ko: r.title_ko.clone(),
+        title_en: r.title_en.clone(),
+        credits: i32::from(r.credits),
     }
 }
 
@@ -396,13 +401,7 @@ pub fn view(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<BasketVi
         });
     };
     let user = crate::auth::models::find(conn, student_id)?;
-    let basket_ids: Vec<i32> = basket_items::table
-        .inner_join(sections::table)
-        .filter(basket_items::student_id.eq(student_id))
-        .filter(sections::term_id.eq(term.id))
-        .order((basket_items::created_at, basket_items::id))
-        .select(basket_items::section_id)
-        .load(conn)?;
+    let basket_ids = term_basket(conn, student_id, term.id)?;
     let enrolled_ids: Vec<i32> = enrollments::table
         .filter(enrollments::student_id.eq(student_id))
         .filter(enrollments::term_id.eq(term.id))
@@ -424,28 +423,29 @@ pub fn view(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<BasketVi
         .into_iter()
         .map(|(r, meetings)| EnrolledSection {
             section: summary(&r),
-            course_id: r.1,
-            instructor: r.7.clone(),
+            course_id: r.course_id,
+            instructor: r.instructor.clone(),
             meetings,
         })
         .collect();
-    let mut items: Vec<BasketItem> = section_facts(conn, &basket_ids)?
+    let items: Vec<BasketItem> = section_facts(conn, &basket_ids)?
         .into_iter()
         .map(|(r, meetings)| {
-            let registered = enrolled_ids.contains(&r.0);
+            let registered = enrolled_ids.contains(&r.id);
             let same_course = enrollments
                 .iter()
-                .find(|e| e.course_id == r.1 && e.section.id != r.0)
+                .find(|e| e.course_id == r.course_id && e.section.id != r.id)
                 .map(|e| format!("{}-{:02}", e.section.course_code, e.section.section_no));
             BasketItem {
                 section: summary(&r),
-                course_id: r.1,
-                instructor: r.7.clone(),
-                status: r.8.clone(),
-                capacity: r.9,
-                enrolled: r.10,
-                seats_left: (r.9 - r.10).max(0),
-                basket_count: demand.get(&r.0).copied().unwrap_or(0),
+                course_id: r.course_id,
+                instructor: r.instructor.clone(),
+                status: r.status.clone(),
+                capacity: r.capacity,
+                enrolled: r.enrolled,
+                seats_left: (r.capacity - r.enrolled).max(0),
+                waitlist_capacity: r.waitlist_capacity,
+                basket_count: demand.get(&r.id).copied().unwrap_or(0),
                 meetings,
                 registered,
                 same_course,
@@ -454,36 +454,31 @@ pub fn view(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<BasketVi
         })
         .collect();
 
+    let basket_credits: i64 = items.iter().map(|i| i64::from(i.section.credits)).sum();
+    let enrolled_credits: i64 = enrollments
+        .iter()
+        .map(|e| i64::from(e.section.credits))
+        .sum();
+    let unregistered: i64 = items
+        .iter()
+        .filter(|i| !i.registered)
+        .map(|i| i64::from(i.section.credits))
+        .sum();
     let mut view = BasketView {
         term_id: Some(term.id),
-        basket_credits: items.iter().map(|i| i64::from(i.section.credits)).sum(),
-        enrolled_credits: enrollments
-            .iter()
-            .map(|e| i64::from(e.section.credits))
-            .sum(),
-        planned_credits: 0,
+        items_left: (MAX_ITEMS - items.len() as i64).max(0),
+        credits_left: (MAX_CREDITS - basket_credits).max(0),
+        basket_credits,
+        enrolled_credits,
+        planned_credits: enrolled_credits + unregistered,
         credit_limit: Some(i32::from(user.max_credits.unwrap_or(term.max_credits))),
         max_items: MAX_ITEMS,
         max_credits: MAX_CREDITS,
-        items_left: 0,
-        credits_left: 0,
         conflicts: Vec::new(),
-        items: Vec::new(),
+        items,
         enrollments,
     };
-    view.planned_credits = view.enrolled_credits
-        + items
-            .iter()
-            .filter(|i| !i.registered)
-            .map(|i| i64::from(i.section.credits))
-            .sum::<i64>();
-    view.items_left = (MAX_ITEMS - items.len() as i64).max(0);
-    view.credits_left = (MAX_CREDITS - view.basket_credits).max(0);
-
-    let preview = {
-        view.items = std::mem::take(&mut items);
-        view.timetable()
-    };
+    let preview = view.timetable();
     let conflicts = grid::conflicts(&preview);
     let label_of = |id: i32| {
         preview
@@ -516,13 +511,17 @@ pub fn view(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<BasketVi
 
 /// The sections of the student's basket in the current term, oldest first.
 pub fn section_ids(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<Vec<i32>> {
-    let Some(term) = current_term(conn)? else {
-        return Ok(Vec::new());
-    };
+    match current_term(conn)? {
+        Some(term) => term_basket(conn, student_id, term.id),
+        None => Ok(Vec::new()),
+    }
+}
+
+fn term_basket(conn: &mut MysqlConnection, student_id: i32, term_id: i32) -> QueryResult<Vec<i32>> {
     basket_items::table
         .inner_join(sections::table)
         .filter(basket_items::student_id.eq(student_id))
-        .filter(sections::term_id.eq(term.id))
+        .filter(sections::term_id.eq(term_id))
         .order((basket_items::created_at, basket_items::id))
         .select(basket_items::section_id)
         .load(conn)

@@ -389,6 +389,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("basket.register.empty", "장바구니가 비어 있어 신청할 분반이 없습니다.", "Your basket is empty: there is nothing to register."),
     ("notice.title", "알림", "Notices"),
     ("notice.mark_read", "읽음", "Mark read"),
+    ("notice.basket_allocated", "장바구니 배정으로 {section}에 수강신청되었습니다.", "Basket allocation registered you for {section}."),
     ("notice.waitlist_promoted", "대기하던 {section}에 자리가 나서 수강신청되었습니다.", "A seat opened in {section}: you are now registered from the waitlist."),
     ("action.basket_allocation", "장바구니 배정", "Basket allocation"),
     ("allocation.title", "장바구니 배정", "Basket allocation"),

@@ -8,7 +8,9 @@ use diesel::prelude::*;
 use reqwest::{header, Response, StatusCode};
 use serde_json::{json, Value};
 
-use sugang::db::schema::{activity_log, basket_items, enrollments, holds, sections, users};
+use sugang::db::schema::{
+    activity_log, basket_items, enrollments, holds, notices, sections, users,
+};
 use sugang::registration::allocation::{self, AllocationReport};
 
 use crate::helpers::{RegSection, RegStudent, RegistrationFixture, TestApp};
@@ -552,6 +554,19 @@ async fn allocation_enrolls_eligible_holders_of_fitting_sections_and_skips_overs
         allocation_lines(app, ids[7]).is_empty(),
         "skipped sections are not attempted"
     );
+    let told: Vec<(String, String)> = notices::table
+        .filter(notices::user_id.eq(clash))
+        .select((notices::kind, notices::message_ko))
+        .load(&mut app.conn())
+        .expect("notices");
+    assert_eq!(told.len(), 1, "one notice per seat given: {told:?}");
+    assert!(told[0].1.contains("CSE4030-01"), "{told:?}");
+    let held_notices: i64 = notices::table
+        .filter(notices::user_id.eq(held))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
+    assert_eq!(held_notices, 0, "a refusal leaves no notice");
 
     assert_eq!(report.sections_allocated, 4);
     assert_eq!(report.sections_oversubscribed, 1);
