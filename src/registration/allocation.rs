@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::catalog::{Term, Window};
 use crate::db::schema::terms;
 use crate::registration::activity::{self, NewActivity};
+use crate::registration::basket;
 use crate::registration::notices::{self, NoticeKind};
 use crate::registration::queries;
 use crate::registration::rules::{self, Refusal, SectionLabel, Target};
@@ -483,8 +484,10 @@ fn allocate_one(
             return Ok(Placed::Refused(r.code()));
         }
         service::add_seat(conn, student_id, term.id, &target, SOURCE, request_id, now)?;
-        // A seat makes a place in this section's waitlist pointless.
+        // A seat makes a place in this section's waitlist pointless; the basket item has become
+        // the enrollment, so a later drop is final and a re-run does not bring it back.
         queries::delete_waitlist(conn, section_id, student_id)?;
+        basket::settle(conn, student_id, section_id)?;
         activity::record(
             conn,
             &line(actor_id, student_id, section_id, request_id, None),

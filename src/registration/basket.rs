@@ -509,6 +509,18 @@ pub fn view(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<BasketVi
     Ok(view)
 }
 
+/// Takes a section out of the student's basket once it has become an enrollment (allocation,
+/// "register my basket"). Not an attempt of the student's, so not logged as one.
+pub fn settle(conn: &mut MysqlConnection, student_id: i32, section_id: i32) -> QueryResult<()> {
+    diesel::delete(
+        basket_items::table
+            .filter(basket_items::student_id.eq(student_id))
+            .filter(basket_items::section_id.eq(section_id)),
+    )
+    .execute(conn)
+    .map(|_| ())
+}
+
 /// The sections of the student's basket in the current term, oldest first.
 pub fn section_ids(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<Vec<i32>> {
     match current_term(conn)? {

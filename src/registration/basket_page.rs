@@ -258,7 +258,7 @@ fn failed(
 }
 
 /// Enrolls every basket item of the current term, in the order they were added, each in its own
-/// transaction. The request took one rate-limit token at the gate; every further item takes one
+/// transaction; a registered item leaves the basket (it is an enrollment now), a refused one stays. The request took one rate-limit token at the gate; every further item takes one
 /// more, so registering a basket costs what clicking each item would — once the limit is
 /// reached, the remaining items are answered `rate_limited` without being tried.
 async fn register_basket(
@@ -312,7 +312,13 @@ async fn register_basket(
         let now = service::now_ms();
         let outcome = app
             .db
-            .run(move |conn| Ok(service::enroll(conn, &attempt, section_id, now)))
+            .run(move |conn| {
+                let receipt = service::enroll(conn, &attempt, section_id, now);
+                if receipt.is_ok() {
+                    basket::settle(conn, attempt.student_id, section_id)?;
+                }
+                Ok(receipt)
+            })
             .await
             .map_err(AppError::from)
             .and_then(|r| r.map_err(AppError::from));

@@ -400,8 +400,8 @@ async fn registering_my_basket_gives_one_result_per_item_and_leaves_refusals_unt
     assert_eq!(sections_of(app, me.id), [a, d]);
     assert_eq!(
         basket_of(app, me.id),
-        [a, clashing, full, d],
-        "the basket stays a plan"
+        [clashing, full],
+        "registered sections leave the basket, refused ones stay"
     );
     assert_counters_match(app);
     let attempts: Vec<String> = activity_log::table
@@ -418,9 +418,12 @@ async fn registering_my_basket_gives_one_result_per_item_and_leaves_refusals_unt
     assert_eq!(location, "/basket");
     let html = page_with_flash(app, &me, &location).await;
     assert!(html.contains("id=\"basket-results\""));
-    assert_eq!(html.matches("data-ok=\"false\"").count(), 4, "{html}");
-    assert!(html.contains("장바구니 신청: 0건 성공, 4건 실패."));
-    assert!(html.contains("이미 신청한 분반입니다"));
+    assert_eq!(html.matches("data-ok=\"false\"").count(), 2, "{html}");
+    assert!(html.contains("장바구니 신청: 0건 성공, 2건 실패."));
+    assert!(
+        html.contains("CSE2120-01 CSE2120 과목: "),
+        "one line per item, named"
+    );
     assert_eq!(
         sections_of(app, me.id),
         [a, d],
@@ -507,6 +510,15 @@ async fn allocation_enrolls_eligible_holders_of_fitting_sections_and_skips_overs
         assert_eq!(sections_of(app, *student), [fits], "holder {student}");
     }
     assert!(sections_of(app, held).is_empty(), "a hold keeps them out");
+    assert!(
+        basket_of(app, ids[1]).is_empty(),
+        "the seat replaces the basket item"
+    );
+    assert_eq!(
+        basket_of(app, held),
+        [fits],
+        "a refused holder keeps theirs"
+    );
     assert_eq!(
         rows_in(app, crowded),
         0,
@@ -598,7 +610,13 @@ async fn allocation_enrolls_eligible_holders_of_fitting_sections_and_skips_overs
         "{text}"
     );
 
-    // A re-run enrolls nobody again: the enrolled are no longer demand.
+    // A re-run enrolls nobody again: the enrolled are no longer demand, and a student who
+    // dropped an allocated section is not put back into it.
+    let dropper = app.reg_sign_in(ids[1]).await;
+    assert_eq!(
+        app.delete_enrollment(&dropper, fits).await.status(),
+        StatusCode::OK
+    );
     let before: i64 = enrollments::table
         .count()
         .get_result(&mut app.conn())
@@ -611,6 +629,12 @@ async fn allocation_enrolls_eligible_holders_of_fitting_sections_and_skips_overs
         .get_result(&mut app.conn())
         .expect("count");
     assert_eq!(before, after);
+    assert!(sections_of(app, ids[1]).is_empty(), "the drop stands");
+    assert_eq!(
+        again.refusals.get("hold"),
+        Some(&1),
+        "refused holders are tried again"
+    );
     assert_counters_match(app);
 }
 
