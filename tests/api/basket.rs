@@ -851,3 +851,48 @@ async fn a_promoted_waitlisted_student_finds_a_notice_on_the_home_page() {
     let (_, home) = page(app, &waiting, "/").await;
     assert!(!home.contains("data-action=\"mark-read\""));
 }
+
+#[tokio::test]
+async fn registering_my_basket_waits_in_the_waiting_room_but_the_basket_does_not() {
+    let s = setup().await;
+    let app = &s.app;
+    let a = s.section("CSE9510", 30, 1, 540, 615);
+    let ids = s.students("wr", 1);
+    let me = app.reg_sign_in(ids[0]).await;
+    app.state
+        .waiting_room
+        .set_config(sugang::waiting_room::RoomConfig {
+            enabled: true,
+            rate: 0,
+            concurrency: 10,
+            pass_ttl_secs: 60,
+            opens_at_ms: 0,
+        })
+        .await
+        .expect("config");
+
+    let (status, _) =
+        json_of(post_json(app, &me, "/api/v1/basket", json!({ "section_id": a })).await).await;
+    assert_eq!(status, StatusCode::CREATED, "planning is never queued");
+    let (status, body) =
+        json_of(post_json(app, &me, "/api/v1/basket/register", json!({})).await).await;
+    assert_eq!(status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(body["error"]["code"], "queue_required");
+    let res = me
+        .client
+        .post(app.url("/basket/register"))
+        .form(&[("csrf_token", me.csrf.as_str())])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(
+        res.headers()[header::LOCATION]
+            .to_str()
+            .expect("ascii")
+            .starts_with("/queue"),
+        "the form is sent to the waiting room"
+    );
+    assert!(sections_of(app, me.id).is_empty());
+    assert_eq!(basket_of(app, me.id), [a]);
+}
