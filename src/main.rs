@@ -31,6 +31,13 @@ enum Command {
         #[arg(long, default_value_t = 20_000)]
         students: u32,
     },
+    /// Enroll every eligible basket holder of each section whose basket demand fits its free
+    /// seats; oversubscribed sections are left to first come, first served. Safe to re-run.
+    AllocateBaskets {
+        /// Term id or year-season (e.g. 2026-fall); the current term when omitted.
+        #[arg(long)]
+        term: Option<String>,
+    },
     /// Benchmarks only: start a session for each login id read from stdin (one a line) without
     /// a password, and print `cookie<TAB>csrf_token` lines for a load generator.
     #[command(hide = true)]
@@ -64,8 +71,31 @@ fn main() -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
+        Command::AllocateBaskets { term } => allocate_baskets(&settings, term.as_deref()),
         Command::BenchSessions => bench_sessions(settings),
     }
+}
+
+fn allocate_baskets(settings: &Settings, term: Option<&str>) -> anyhow::Result<()> {
+    use diesel::connection::SimpleConnection;
+    use sugang::registration::allocation;
+    let mut conn = connect(settings)?;
+    // As the pool sets up the server's connections: timestamps defaulted by MySQL are UTC, and
+    // the registration transactions run READ COMMITTED (their locks make them correct).
+    conn.batch_execute(
+        "SET time_zone = '+00:00'; SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
+    )?;
+    let term = allocation::find_term(&mut conn, term).map_err(|e| match e {
+        allocation::AllocationError::NoSuchTerm => {
+            anyhow::anyhow!("no such term (give a term id or year-season such as 2026-fall)")
+        }
+        other => anyhow::Error::new(other),
+    })?;
+    let request_id = format!("cli-{}", uuid::Uuid::new_v4().simple());
+    let report = allocation::allocate_baskets(&mut conn, term.id, None, &request_id)?;
+    println!("{}", term.name_en);
+    println!("{report}");
+    Ok(())
 }
 
 fn bench_sessions(settings: Settings) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! The registrar console. Every route here takes the `Registrar` extractor: students get 403.
 
+mod allocation;
 pub mod controls;
 mod csv_export;
 mod csv_import;
@@ -37,5 +38,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/export/demand.csv",
             web::get().to(csv_export::demand),
-        );
+        )
+        .route("/admin/allocation", web::get().to(allocation::page))
+        .route("/admin/allocation", web::post().to(allocation::run));
 }

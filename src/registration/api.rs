@@ -37,7 +37,7 @@ fn json<T: Serialize>(status: StatusCode, value: &T) -> Result<(StatusCode, Valu
 
 /// Reads a positive id field from a JSON object body: bad JSON is a 400, a missing or wrong
 /// field a 422. Other fields (a forged `student_id`, say) are ignored.
-fn id_field(body: &[u8], field: &'static str) -> Result<i32, AppError> {
+pub(crate) fn id_field(body: &[u8], field: &'static str) -> Result<i32, AppError> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let Some(object) = value.as_object() else {
@@ -52,7 +52,7 @@ fn id_field(body: &[u8], field: &'static str) -> Result<i32, AppError> {
         .ok_or_else(|| AppError::Validation(Invalid::new(field, "field.invalid_value")))
 }
 
-fn path_id(raw: &str) -> Result<i32, AppError> {
+pub(crate) fn path_id(raw: &str) -> Result<i32, AppError> {
     raw.parse::<i32>()
         .ok()
         .filter(|n| *n > 0)

@@ -2,8 +2,10 @@
 //! the waitlist, idempotent retries and the activity log every attempt is recorded in.
 
 pub mod activity;
+pub mod allocation;
 pub mod api;
 pub mod basket;
+pub mod basket_page;
 pub mod idempotency;
 pub mod notices;
 pub mod pages;
@@ -45,5 +47,26 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/waitlist", web::post().to(pages::join_waitlist))
         .route("/waitlist/leave", web::post().to(pages::leave_waitlist))
         .route("/basket", web::post().to(pages::basket_add))
-        .route("/basket/remove", web::post().to(pages::basket_remove));
+        .route("/basket/remove", web::post().to(pages::basket_remove))
+        .route("/basket", web::get().to(basket_page::page))
+        .route(
+            "/basket/register",
+            web::post().to(basket_page::register_form),
+        )
+        .route("/api/v1/basket", web::get().to(basket_page::api_view))
+        .route("/api/v1/basket", web::post().to(basket_page::api_add))
+        .route(
+            "/api/v1/basket/register",
+            web::post().to(basket_page::register_api),
+        )
+        .route(
+            "/api/v1/basket/{section_id}",
+            web::delete().to(basket_page::api_remove),
+        )
+        .route("/api/v1/notices", web::get().to(status::api_notices))
+        .route(
+            "/api/v1/notices/{id}/read",
+            web::post().to(status::api_notice_read),
+        )
+        .route("/notices/{id}/read", web::post().to(status::notice_read));
 }

@@ -282,7 +282,7 @@ const ATTEMPTS: u32 = 5;
 /// Runs `f` in a transaction, retrying deadlock victims from the start. Pooled connections run
 /// READ COMMITTED (see `db::Manager`): every read after a lock sees the latest commit; the locks,
 /// not snapshots, make it correct.
-fn transaction<T>(
+pub(crate) fn transaction<T>(
     conn: &mut MysqlConnection,
     f: impl Fn(&mut MysqlConnection) -> Result<T, TxError>,
 ) -> Result<T, TxError> {
@@ -354,7 +354,7 @@ fn attempt<T>(
     result
 }
 
-fn truncate(s: String, max: usize) -> String {
+pub(crate) fn truncate(s: String, max: usize) -> String {
     if s.chars().count() <= max {
         s
     } else {
@@ -387,7 +387,7 @@ fn lock_target(conn: &mut MysqlConnection, target: &mut Target) -> QueryResult<(
     Ok(())
 }
 
-fn add_seat(
+pub(crate) fn add_seat(
     conn: &mut MysqlConnection,
     student_id: i32,
     term_id: i32,
@@ -889,6 +889,7 @@ pub fn promote_waitlist_with(
         let outcome = match seated {
             Ok(()) => {
                 queries::delete_waitlist(conn, section_id, student_id)?;
+                promoted_notice(conn, student_id, &target)?;
                 "ok"
             }
             Err(TxError::Db(e)) => return Err(e),
@@ -914,6 +915,28 @@ pub fn promote_waitlist_with(
         });
     }
     Ok(done)
+}
+
+/// Tells the promoted student, in the same transaction as their seat.
+fn promoted_notice(
+    conn: &mut MysqlConnection,
+    student_id: i32,
+    target: &Target,
+) -> QueryResult<()> {
+    let section = |lang| target.label.show(lang);
+    crate::registration::notices::post(
+        conn,
+        student_id,
+        crate::registration::notices::NoticeKind::WaitlistPromoted,
+        &Lang::Ko.format(
+            "notice.waitlist_promoted",
+            &[("section", section(Lang::Ko))],
+        ),
+        &Lang::En.format(
+            "notice.waitlist_promoted",
+            &[("section", section(Lang::En))],
+        ),
+    )
 }
 
 // ---- reads ----

@@ -5,10 +5,16 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+
 use crate::auth::models::{self, Department, User};
+use crate::auth::CurrentUser;
 use crate::catalog::{queries, Term, Window, WindowState};
 use crate::db::schema::{courses, enrollments, holds};
-use crate::web::Lang;
+use crate::registration::notices::{self, Notice};
+use crate::startup::AppState;
+use crate::web::{AppError, Lang};
 
 #[derive(Debug, Clone, Serialize)]
 pub struct TermInfo {
@@ -50,6 +56,59 @@ pub struct Standing {
     pub credit_limit: Option<i8>,
     pub credits_enrolled: i64,
     pub holds: Vec<String>,
+    /// The newest notices (waitlist promotions, ...), unread first.
+    pub notices: Vec<NoticeInfo>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct NoticeInfo {
+    pub id: i64,
+    pub kind: String,
+    pub message_ko: String,
+    pub message_en: String,
+    pub created_at: DateTime<Utc>,
+    pub read: bool,
+}
+
+impl NoticeInfo {
+    /// Takes the language by reference, as templates pass it.
+    pub fn message(&self, lang: &Lang) -> &str {
+        match lang {
+            Lang::Ko => &self.message_ko,
+            Lang::En => &self.message_en,
+        }
+    }
+
+    pub fn when(&self) -> String {
+        crate::web::layout::seoul(&self.created_at)
+    }
+
+    pub fn iso(&self) -> String {
+        self.created_at
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    }
+}
+
+impl From<Notice> for NoticeInfo {
+    fn from(n: Notice) -> Self {
+        NoticeInfo {
+            id: n.id,
+            kind: n.kind,
+            message_ko: n.message_ko,
+            message_en: n.message_en,
+            created_at: n.created_at.and_utc(),
+            read: n.read_at.is_some(),
+        }
+    }
+}
+
+/// How many notices the home page and `/api/v1/me` carry.
+const RECENT_NOTICES: i64 = 10;
+
+impl Standing {
+    pub fn unread_notices(&self) -> usize {
+        self.notices.iter().filter(|n| !n.read).count()
+    }
 }
 
 impl Standing {
@@ -158,6 +217,10 @@ pub fn standing(
     } else {
         Vec::new()
     };
+    let notices = notices::recent(conn, user.id, RECENT_NOTICES)?
+        .into_iter()
+        .map(NoticeInfo::from)
+        .collect();
     Ok(Standing {
         id: user.id,
         login_id: user.login_id,
@@ -175,5 +238,80 @@ pub fn standing(
         credit_limit,
         credits_enrolled,
         holds,
+        notices,
     })
+}
+
+// ---- notices ----
+
+fn notice_id(raw: &str) -> Result<i64, AppError> {
+    raw.parse::<i64>()
+        .ok()
+        .filter(|n| *n > 0)
+        .ok_or(AppError::NotFound)
+}
+
+/// Marks the user's own notice read. Marking one already read is fine (a double click); another
+/// user's notice, or none, is 404 and changes nothing.
+async fn mark_read(app: &AppState, user_id: i32, id: i64) -> Result<(), AppError> {
+    let found = app
+        .db
+        .run(move |conn| {
+            if notices::mark_read(conn, user_id, id)? {
+                return Ok(true);
+            }
+            let mine: i64 = crate::db::schema::notices::table
+                .filter(crate::db::schema::notices::id.eq(id))
+                .filter(crate::db::schema::notices::user_id.eq(user_id))
+                .count()
+                .get_result(conn)?;
+            Ok(mine > 0)
+        })
+        .await?;
+    if found {
+        Ok(())
+    } else {
+        Err(AppError::NotFound)
+    }
+}
+
+/// `POST /notices/{id}/read` (form): back to the home page.
+pub async fn notice_read(
+    app: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = notice_id(&path)?;
+    mark_read(&app, user.0.user_id, id).await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/"))
+        .finish())
+}
+
+pub async fn api_notice_read(
+    app: web::Data<AppState>,
+    user: CurrentUser,
+    path: web::Path<String>,
+) -> Result<HttpResponse, AppError> {
+    let id = notice_id(&path)?;
+    mark_read(&app, user.0.user_id, id).await?;
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "id": id, "read": true })))
+}
+
+pub async fn api_notices(
+    app: web::Data<AppState>,
+    user: CurrentUser,
+) -> Result<HttpResponse, AppError> {
+    let uid = user.0.user_id;
+    let list: Vec<NoticeInfo> = app
+        .db
+        .run(move |conn| {
+            Ok(notices::recent(conn, uid, 50)?
+                .into_iter()
+                .map(NoticeInfo::from)
+                .collect())
+        })
+        .await?;
+    let unread = list.iter().filter(|n| !n.read).count();
+    Ok(HttpResponse::Ok().json(serde_json::json!({ "unread": unread, "notices": list })))
 }

@@ -28,7 +28,9 @@ pub fn is_registration_action(method: &Method, path: &str) -> bool {
             || path == "/registration"
             || path.starts_with("/registration/")
             || path == "/waitlist"
-            || path.starts_with("/waitlist/"))
+            || path.starts_with("/waitlist/")
+            || path == "/basket/register"
+            || path == "/api/v1/basket/register")
 }
 
 pub async fn require_pass(
@@ -170,5 +172,10 @@ mod tests {
         assert!(is_registration_action(&Method::POST, "/waitlist"));
         assert!(!is_registration_action(&Method::POST, "/basket"));
         assert!(!is_registration_action(&Method::GET, "/registration"));
+        assert!(is_registration_action(&Method::POST, "/basket/register"));
+        assert!(is_registration_action(
+            &Method::POST,
+            "/api/v1/basket/register"
+        ));
     }
 }

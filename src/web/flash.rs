@@ -36,6 +36,32 @@ impl Flash {
     }
 }
 
+/// One line of a result that has several parts ("register my basket": one line per section),
+/// stored with the flash message and shown by the page it redirects to.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq, Eq)]
+pub struct FlashLine {
+    pub ok: bool,
+    pub text: String,
+}
+
+/// The lines that came with this request's flash message, in request extensions.
+#[derive(Debug, Clone, Default)]
+pub struct FlashLines(pub Vec<FlashLine>);
+
+/// The stored form: the message with its lines beside it, so a plain `Flash` reads it too.
+#[derive(Serialize)]
+struct WithLines<'a> {
+    #[serde(flatten)]
+    flash: &'a Flash,
+    lines: &'a [FlashLine],
+}
+
+#[derive(Deserialize)]
+struct LinesOnly {
+    #[serde(default)]
+    lines: Vec<FlashLine>,
+}
+
 fn key(cache: &Cache, session: &Session) -> String {
     cache.key(&format!("flash:{}", session.digest))
 }
@@ -46,8 +72,19 @@ pub async fn set(
     session: &Session,
     flash: &Flash,
 ) -> Result<Cookie<'static>, CacheError> {
+    set_with_lines(cache, session, flash, &[]).await
+}
+
+/// Like `set`, with one line per part of the result.
+pub async fn set_with_lines(
+    cache: &Cache,
+    session: &Session,
+    flash: &Flash,
+    lines: &[FlashLine],
+) -> Result<Cookie<'static>, CacheError> {
     let mut conn = cache.conn().await?;
-    let json = serde_json::to_string(flash).map_err(|e| CacheError::Unavailable(e.to_string()))?;
+    let json = serde_json::to_string(&WithLines { flash, lines })
+        .map_err(|e| CacheError::Unavailable(e.to_string()))?;
     let _: () = redis::cmd("SET")
         .arg(key(cache, session))
         .arg(json)
@@ -62,13 +99,19 @@ pub async fn set(
         .finish())
 }
 
-async fn take(cache: &Cache, session: &Session) -> Result<Option<Flash>, CacheError> {
+async fn take(cache: &Cache, session: &Session) -> Result<Option<(Flash, FlashLines)>, CacheError> {
     let mut conn = cache.conn().await?;
     let json: Option<String> = redis::cmd("GETDEL")
         .arg(key(cache, session))
         .query_async(&mut conn)
         .await?;
-    Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
+    Ok(json.and_then(|j| {
+        let flash: Flash = serde_json::from_str(&j).ok()?;
+        let lines = serde_json::from_str::<LinesOnly>(&j)
+            .map(|l| l.lines)
+            .unwrap_or_default();
+        Some((flash, FlashLines(lines)))
+    }))
 }
 
 /// For a page request that carries the marker: fetch the message into request extensions (where
@@ -87,8 +130,9 @@ pub async fn load_flash(
     };
     if let (Some(session), Some(app)) = (session, req.app_data::<web::Data<AppState>>()) {
         match take(&app.cache, &session).await {
-            Ok(Some(flash)) => {
+            Ok(Some((flash, lines))) => {
                 req.extensions_mut().insert(flash);
+                req.extensions_mut().insert(lines);
             }
             Ok(None) => {}
             Err(e) => tracing::warn!(error = %e, "flash message lost"),

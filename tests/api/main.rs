@@ -6,6 +6,7 @@ mod helpers;
 mod admin_controls;
 mod admin_csv;
 mod auth;
+mod basket;
 mod catalog;
 mod cluster;
 mod errors;

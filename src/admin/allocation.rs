@@ -1,0 +1,219 @@
+//! `/admin/allocation`: the basket-allocation preview (each section's seats against its basket
+//! demand) and the button that runs `registration::allocation` for the current term. The report
+//! comes back on the same page after the redirect.
+
+use actix_web::http::header;
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
+use askama::Template;
+
+use crate::auth::Registrar;
+use crate::catalog::queries::current_term;
+use crate::registration::allocation::{
+    self, AllocationError, AllocationReport, Demand, SectionOutcome, SectionReport,
+};
+use crate::startup::AppState;
+use crate::web::flash::{self, Flash, FlashLine, FlashLines, Level};
+use crate::web::{html, AppError, Lang, Layout, RequestMeta};
+
+#[derive(Template)]
+#[template(path = "admin/allocation.html")]
+struct AllocationPage {
+    layout: Layout,
+    term_name: Option<String>,
+    sections: Vec<Demand>,
+    report: Vec<FlashLine>,
+}
+
+impl AllocationPage {
+    fn fitting(&self) -> usize {
+        self.sections.iter().filter(|s| s.fits).count()
+    }
+
+    fn oversubscribed(&self) -> usize {
+        self.sections.len() - self.fitting()
+    }
+
+    fn holders(&self) -> i64 {
+        self.sections
+            .iter()
+            .filter(|s| s.fits)
+            .map(|s| s.demand)
+            .sum()
+    }
+
+    fn title(&self, s: &Demand) -> String {
+        match self.layout.lang {
+            Lang::Ko => s.title_ko.clone(),
+            Lang::En => s.title_en.clone(),
+        }
+    }
+
+    fn summary(&self) -> String {
+        self.layout.lang.format(
+            "allocation.preview_summary",
+            &[
+                ("fitting", self.fitting().to_string()),
+                ("holders", self.holders().to_string()),
+                ("oversubscribed", self.oversubscribed().to_string()),
+            ],
+        )
+    }
+}
+
+pub async fn page(
+    app: web::Data<AppState>,
+    _registrar: Registrar,
+    layout: Layout,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let lang = layout.lang;
+    let (term_name, sections) = app
+        .db
+        .run(move |conn| {
+            let Some(term) = current_term(conn)? else {
+                return Ok((None, Vec::new()));
+            };
+            let name = match lang {
+                Lang::Ko => term.name_ko.clone(),
+                Lang::En => term.name_en.clone(),
+            };
+            Ok((Some(name), allocation::demand(conn, term.id)?))
+        })
+        .await?;
+    let report = req
+        .extensions()
+        .get::<FlashLines>()
+        .map(|l| l.0.clone())
+        .unwrap_or_default();
+    html(AllocationPage {
+        layout,
+        term_name,
+        sections,
+        report,
+    })
+}
+
+/// Lines of the report worth a registrar's attention: sections skipped as oversubscribed and
+/// sections with refused holders (the clean ones are counted in the summary; the activity log
+/// and the command line's table have every section).
+const MAX_LINES: usize = 100;
+
+/// The report as lines under the summary, then the refusals by reason.
+fn report_lines(r: &AllocationReport, lang: Lang) -> Vec<FlashLine> {
+    let notable: Vec<&SectionReport> = r
+        .sections
+        .iter()
+        .filter(|s| s.outcome == SectionOutcome::Oversubscribed || s.refused > 0)
+        .collect();
+    let mut lines: Vec<FlashLine> = notable
+        .iter()
+        .take(MAX_LINES)
+        .map(|s| match s.outcome {
+            SectionOutcome::Allocated => FlashLine {
+                ok: false,
+                text: lang.format(
+                    "allocation.line_allocated",
+                    &[
+                        ("section", s.label.clone()),
+                        ("enrolled", s.enrolled.to_string()),
+                        ("refused", s.refused.to_string()),
+                    ],
+                ),
+            },
+            SectionOutcome::Oversubscribed => FlashLine {
+                ok: false,
+                text: lang.format(
+                    "allocation.line_oversubscribed",
+                    &[
+                        ("section", s.label.clone()),
+                        ("demand", s.demand.to_string()),
+                        ("seats", (s.capacity - s.enrolled_before).max(0).to_string()),
+                    ],
+                ),
+            },
+        })
+        .collect();
+    if notable.len() > MAX_LINES {
+        lines.push(FlashLine {
+            ok: false,
+            text: lang.format(
+                "allocation.more",
+                &[("count", (notable.len() - MAX_LINES).to_string())],
+            ),
+        });
+    }
+    if !r.refusals.is_empty() {
+        let list: Vec<String> = r
+            .refusals
+            .iter()
+            .map(|(code, n)| format!("{code} {n}"))
+            .collect();
+        lines.push(FlashLine {
+            ok: false,
+            text: lang.format("allocation.refusals", &[("list", list.join(", "))]),
+        });
+    }
+    lines
+}
+
+/// `POST /admin/allocation`: runs the allocation of the current term and redirects to the page.
+pub async fn run(
+    app: web::Data<AppState>,
+    registrar: Registrar,
+    req: HttpRequest,
+) -> Result<HttpResponse, AppError> {
+    let lang = Lang::from_request(&req);
+    let request_id = RequestMeta::of(&req).request_id;
+    let actor = registrar.0.user_id;
+    let outcome = app
+        .db
+        .run(move |conn| {
+            let term = match allocation::find_term(conn, None) {
+                Ok(t) => t,
+                Err(AllocationError::Db(e)) => return Err(e.into()),
+                Err(other) => return Ok(Err(other)),
+            };
+            match allocation::allocate_baskets(conn, term.id, Some(actor), &request_id) {
+                Err(AllocationError::Db(e)) => Err(e.into()),
+                other => Ok(other),
+            }
+        })
+        .await?;
+    let (flash, lines) = match outcome {
+        Ok(report) => (
+            Flash {
+                level: Level::Ok,
+                message: lang.format(
+                    "allocation.done",
+                    &[
+                        ("sections", report.sections_allocated.to_string()),
+                        ("students", report.students_enrolled.to_string()),
+                        ("enrollments", report.enrollments.to_string()),
+                        ("oversubscribed", report.sections_oversubscribed.to_string()),
+                        ("with_refusals", report.sections_with_refusals.to_string()),
+                    ],
+                ),
+            },
+            report_lines(&report, lang),
+        ),
+        Err(AllocationError::Busy) => (
+            Flash {
+                level: Level::Error,
+                message: lang.text("allocation.busy").to_string(),
+            },
+            Vec::new(),
+        ),
+        Err(_) => (
+            Flash {
+                level: Level::Error,
+                message: lang.text("allocation.no_term").to_string(),
+            },
+            Vec::new(),
+        ),
+    };
+    let cookie = flash::set_with_lines(&app.cache, &registrar.0, &flash, &lines).await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/admin/allocation"))
+        .cookie(cookie)
+        .finish())
+}
