@@ -2,9 +2,41 @@
 
 mod routes;
 
+// Terms and windows, catalog editing, students, overrides and the audit view.
+mod audit;
+mod courses;
+mod departments;
+mod forms;
+mod overrides;
+mod sections;
+mod students;
+mod terms;
+
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin", web::get().to(routes::dashboard))
         .route("/api/v1/admin/summary", web::get().to(routes::api_summary));
+    configure_console(cfg);
+}
+
+/// Terms and windows, catalog editing, students, overrides and the audit view.
+fn configure_console(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/terms", web::get().to(terms::list))
+        .route("/admin/terms", web::post().to(terms::create))
+        .route("/admin/terms/{id}", web::get().to(terms::show))
+        .route("/admin/terms/{id}/current", web::post().to(terms::set_current))
+        .route("/admin/terms/{id}/windows", web::post().to(terms::create_window))
+        .route(
+            "/admin/terms/{id}/windows/{window_id}",
+            web::post().to(terms::update_window),
+        )
+        .route(
+            "/admin/terms/{id}/windows/{window_id}/extend",
+            web::post().to(terms::extend_window),
+        )
+        .route(
+            "/admin/terms/{id}/windows/{window_id}/delete",
+            web::post().to(terms::delete_window),
+        );
 }
