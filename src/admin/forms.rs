@@ -137,6 +137,25 @@ pub fn opt_text(
     Some(v.to_string())
 }
 
+/// An optional text that may span lines (tabs and line breaks allowed), trimmed.
+pub fn opt_text_multiline(
+    errors: &mut FormErrors,
+    name: &'static str,
+    raw: &str,
+    max: usize,
+) -> Option<String> {
+    let v = raw.trim();
+    if v.chars().count() > max {
+        errors.put("admin.error.too_long", name).and("max", max);
+        return None;
+    }
+    if v.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+        errors.put("admin.error.invalid_chars", name);
+        return None;
+    }
+    Some(v.to_string())
+}
+
 /// A required whole number within `min..=max`.
 pub fn int(errors: &mut FormErrors, name: &'static str, raw: &str, min: i64, max: i64) -> Option<i64> {
     let v = raw.trim();

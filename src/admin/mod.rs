@@ -38,5 +38,20 @@ fn configure_console(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/terms/{id}/windows/{window_id}/delete",
             web::post().to(terms::delete_window),
+        )
+        .route("/admin/departments", web::get().to(departments::list))
+        .route("/admin/departments", web::post().to(departments::create))
+        .route("/admin/departments/{id}", web::post().to(departments::rename))
+        .route("/admin/courses", web::get().to(courses::list))
+        .route("/admin/courses", web::post().to(courses::create))
+        .route("/admin/courses/{id}", web::get().to(courses::show))
+        .route("/admin/courses/{id}", web::post().to(courses::update))
+        .route(
+            "/admin/courses/{id}/prerequisites",
+            web::post().to(courses::add_prerequisite),
+        )
+        .route(
+            "/admin/courses/{id}/prerequisites/{required_id}/delete",
+            web::post().to(courses::remove_prerequisite),
         );
 }
