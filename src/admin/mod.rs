@@ -53,5 +53,19 @@ fn configure_console(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/courses/{id}/prerequisites/{required_id}/delete",
             web::post().to(courses::remove_prerequisite),
-        );
+        )
+        .route("/admin/sections", web::get().to(sections::list))
+        .route("/admin/sections/new", web::get().to(sections::new_form))
+        .route("/admin/sections/new", web::post().to(sections::create))
+        .route("/admin/sections/{id}", web::get().to(sections::show))
+        .route("/admin/sections/{id}", web::post().to(sections::update))
+        .route(
+            "/admin/sections/{id}/meetings",
+            web::post().to(sections::update_meetings),
+        )
+        .route(
+            "/admin/sections/{id}/capacity",
+            web::post().to(sections::change_capacity),
+        )
+        .route("/admin/sections/{id}/cancel", web::post().to(sections::cancel));
 }
