@@ -2,6 +2,7 @@
 //! posts (Seoul wall-clock times, minutes of the day, bounded numbers and texts), the retrying
 //! transaction every console write runs in, and the post/redirect/get answer.
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use actix_web::http::{header, StatusCode};
@@ -73,6 +74,7 @@ impl FormErrors {
         self.items.is_empty()
     }
 
+    #[cfg(test)]
     pub fn has(&self, field: &str) -> bool {
         self.items.iter().any(|e| e.field == field)
     }
@@ -84,14 +86,6 @@ impl FormErrors {
             .find(|e| e.field == field)
             .map(|e| self.lang.format(e.key, &e.args))
     }
-
-    /// Every message, for the summary at the top of a form.
-    pub fn all(&self) -> Vec<String> {
-        self.items
-            .iter()
-            .map(|e| self.lang.format(e.key, &e.args))
-            .collect()
-    }
 }
 
 pub fn field(key: &'static str, field: &'static str) -> FieldError {
@@ -99,6 +93,24 @@ pub fn field(key: &'static str, field: &'static str) -> FieldError {
         field,
         key,
         args: Vec::new(),
+    }
+}
+
+/// What a form posted, by field name; a missing field reads as empty.
+#[derive(Debug, Clone, Default)]
+pub struct Values(pub HashMap<String, String>);
+
+impl Values {
+    pub fn v(&self, name: &str) -> &str {
+        self.0.get(name).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn on(&self, name: &str) -> bool {
+        checked(self.v(name))
+    }
+
+    pub fn set(&mut self, name: &str, value: impl ToString) {
+        self.0.insert(name.to_string(), value.to_string());
     }
 }
 
@@ -453,6 +465,6 @@ mod tests {
         assert_eq!(int(&mut e, "capacity", " 40 ", 0, 10_000), Some(40));
         assert!(int(&mut e, "capacity", "-1", 0, 10_000).is_none());
         assert!(int(&mut e, "capacity", "4.5", 0, 10_000).is_none());
-        assert_eq!(e.all().len(), 2);
+        assert!(e.has("capacity"));
     }
 }

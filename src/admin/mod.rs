@@ -67,5 +67,25 @@ fn configure_console(cfg: &mut web::ServiceConfig) {
             "/admin/sections/{id}/capacity",
             web::post().to(sections::change_capacity),
         )
-        .route("/admin/sections/{id}/cancel", web::post().to(sections::cancel));
+        .route("/admin/sections/{id}/cancel", web::post().to(sections::cancel))
+        .route("/admin/students", web::get().to(students::search))
+        .route("/admin/students/{id}", web::get().to(students::show))
+        .route("/admin/students/{id}/holds", web::post().to(students::add_hold))
+        .route(
+            "/admin/students/{id}/holds/{hold_id}/release",
+            web::post().to(students::release_hold),
+        )
+        .route(
+            "/admin/students/{id}/credit-limit",
+            web::post().to(students::credit_limit),
+        )
+        .route(
+            "/admin/students/{id}/enroll",
+            web::post().to(students::override_enroll),
+        )
+        .route(
+            "/admin/students/{id}/drop",
+            web::post().to(students::override_drop),
+        )
+        .route("/admin/audit", web::get().to(audit::page));
 }

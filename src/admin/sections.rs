@@ -15,7 +15,7 @@ use crate::admin::courses::{url_encode, Course};
 use crate::admin::departments;
 use crate::admin::forms::{
     self, catalog_changed, field, redirect, tx, unprocessable, Choice, FormErrors, Isolation,
-    TxFail,
+    TxFail, Values,
 };
 use crate::admin::terms::fail;
 use crate::auth::Registrar;
@@ -41,24 +41,6 @@ const START: [&str; MEETING_ROWS] = ["m1_start", "m2_start", "m3_start", "m4_sta
 const END: [&str; MEETING_ROWS] = ["m1_end", "m2_end", "m3_end", "m4_end"];
 const ROOM: [&str; MEETING_ROWS] = ["m1_room", "m2_room", "m3_room", "m4_room"];
 const YEARS: [&str; 4] = ["year1", "year2", "year3", "year4"];
-
-/// What a form posted, by field name; a missing field reads as empty.
-#[derive(Debug, Clone, Default)]
-pub struct Values(HashMap<String, String>);
-
-impl Values {
-    pub fn v(&self, name: &str) -> &str {
-        self.0.get(name).map(String::as_str).unwrap_or("")
-    }
-
-    pub fn on(&self, name: &str) -> bool {
-        forms::checked(self.v(name))
-    }
-
-    fn set(&mut self, name: &str, value: impl ToString) {
-        self.0.insert(name.to_string(), value.to_string());
-    }
-}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct NewMeeting {
@@ -164,8 +146,6 @@ fn meeting_rows(values: &Values, lang: Lang) -> Vec<MeetingRow> {
 #[diesel(table_name = sections, check_for_backend(diesel::mysql::Mysql))]
 pub struct SectionRow {
     pub id: i32,
-    pub term_id: i32,
-    pub course_id: i32,
     pub section_no: i16,
     pub instructor: String,
     pub capacity: i32,
