@@ -70,7 +70,11 @@ fn login(errors: &mut FormErrors, name: &'static str, raw: &str) -> Option<Strin
     if v.is_empty() {
         return None;
     }
-    if v.len() > 32 || !v.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') {
+    if v.len() > 32
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
         errors.put("admin.audit.bad_login", name);
         return None;
     }
@@ -203,7 +207,10 @@ enum Found {
     UnknownActor,
 }
 
-fn user_id(conn: &mut MysqlConnection, login_id: &Option<String>) -> QueryResult<Option<Option<i32>>> {
+fn user_id(
+    conn: &mut MysqlConnection,
+    login_id: &Option<String>,
+) -> QueryResult<Option<Option<i32>>> {
     match login_id {
         None => Ok(Some(None)),
         Some(l) => Ok(users::table

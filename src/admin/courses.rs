@@ -541,7 +541,10 @@ pub async fn remove_prerequisite(
         .await?
         .map_err(fail)?;
     catalog_changed(&app).await;
-    let msg = layout.lang.text("admin.course.prerequisite_removed").to_string();
+    let msg = layout
+        .lang
+        .text("admin.course.prerequisite_removed")
+        .to_string();
     redirect(&app, &r, &format!("/admin/courses/{id}"), Level::Ok, msg).await
 }
 

@@ -206,11 +206,7 @@ pub async fn rename(
 }
 
 /// Department options for a `<select>`, labelled in the page's language.
-pub fn choices(
-    list: &[Department],
-    lang: crate::web::Lang,
-    current: &str,
-) -> Vec<forms::Choice> {
+pub fn choices(list: &[Department], lang: crate::web::Lang, current: &str) -> Vec<forms::Choice> {
     list.iter()
         .map(|d| {
             let name = forms::pick(lang, &d.name_ko, &d.name_en);
@@ -218,4 +214,3 @@ pub fn choices(
         })
         .collect()
 }
-

@@ -79,6 +79,15 @@ impl FormErrors {
         self.items.iter().any(|e| e.field == field)
     }
 
+    /// Every (field, message), for the summary above the forms: a refused form may not be on the
+    /// page any more (a section just cancelled, an enrollment just dropped).
+    pub fn list(&self) -> Vec<(&'static str, String)> {
+        self.items
+            .iter()
+            .map(|e| (e.field, self.lang.format(e.key, &e.args)))
+            .collect()
+    }
+
     /// The message for `field`, in the page's language (the first one when there are several).
     pub fn get(&self, field: &str) -> Option<String> {
         self.items
@@ -161,7 +170,9 @@ pub fn opt_text_multiline(
         errors.put("admin.error.too_long", name).and("max", max);
         return None;
     }
-    if v.chars().any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t')) {
+    if v.chars()
+        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
         errors.put("admin.error.invalid_chars", name);
         return None;
     }
@@ -169,7 +180,13 @@ pub fn opt_text_multiline(
 }
 
 /// A required whole number within `min..=max`.
-pub fn int(errors: &mut FormErrors, name: &'static str, raw: &str, min: i64, max: i64) -> Option<i64> {
+pub fn int(
+    errors: &mut FormErrors,
+    name: &'static str,
+    raw: &str,
+    min: i64,
+    max: i64,
+) -> Option<i64> {
     let v = raw.trim();
     if v.is_empty() {
         errors.put("admin.error.required", name);
@@ -440,7 +457,13 @@ mod tests {
     #[test]
     fn malformed_datetimes_are_field_errors() {
         let mut e = FormErrors::new(Lang::En);
-        for bad in ["", "2027-02-30T10:00", "tomorrow", "2027-02-10T25:00", "1800-01-01T00:00"] {
+        for bad in [
+            "",
+            "2027-02-30T10:00",
+            "tomorrow",
+            "2027-02-10T25:00",
+            "1800-01-01T00:00",
+        ] {
             assert!(seoul_datetime(&mut e, "opens_at", bad).is_none(), "{bad}");
         }
         assert!(e.has("opens_at"));

@@ -25,8 +25,14 @@ fn configure_console(cfg: &mut web::ServiceConfig) {
     cfg.route("/admin/terms", web::get().to(terms::list))
         .route("/admin/terms", web::post().to(terms::create))
         .route("/admin/terms/{id}", web::get().to(terms::show))
-        .route("/admin/terms/{id}/current", web::post().to(terms::set_current))
-        .route("/admin/terms/{id}/windows", web::post().to(terms::create_window))
+        .route(
+            "/admin/terms/{id}/current",
+            web::post().to(terms::set_current),
+        )
+        .route(
+            "/admin/terms/{id}/windows",
+            web::post().to(terms::create_window),
+        )
         .route(
             "/admin/terms/{id}/windows/{window_id}",
             web::post().to(terms::update_window),
@@ -41,7 +47,10 @@ fn configure_console(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/departments", web::get().to(departments::list))
         .route("/admin/departments", web::post().to(departments::create))
-        .route("/admin/departments/{id}", web::post().to(departments::rename))
+        .route(
+            "/admin/departments/{id}",
+            web::post().to(departments::rename),
+        )
         .route("/admin/courses", web::get().to(courses::list))
         .route("/admin/courses", web::post().to(courses::create))
         .route("/admin/courses/{id}", web::get().to(courses::show))
@@ -67,10 +76,16 @@ fn configure_console(cfg: &mut web::ServiceConfig) {
             "/admin/sections/{id}/capacity",
             web::post().to(sections::change_capacity),
         )
-        .route("/admin/sections/{id}/cancel", web::post().to(sections::cancel))
+        .route(
+            "/admin/sections/{id}/cancel",
+            web::post().to(sections::cancel),
+        )
         .route("/admin/students", web::get().to(students::search))
         .route("/admin/students/{id}", web::get().to(students::show))
-        .route("/admin/students/{id}/holds", web::post().to(students::add_hold))
+        .route(
+            "/admin/students/{id}/holds",
+            web::post().to(students::add_hold),
+        )
         .route(
             "/admin/students/{id}/holds/{hold_id}/release",
             web::post().to(students::release_hold),

@@ -111,7 +111,11 @@ fn notify(
     )
 }
 
-pub fn enroll(conn: &mut MysqlConnection, o: &Override, now: DateTime<Utc>) -> Result<SectionLabel, TxFail> {
+pub fn enroll(
+    conn: &mut MysqlConnection,
+    o: &Override,
+    now: DateTime<Utc>,
+) -> Result<SectionLabel, TxFail> {
     let user = reg::lock_student(conn, o.student_id)?;
     if user.role != "student" {
         return Err(TxFail::NotFound);

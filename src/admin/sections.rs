@@ -108,7 +108,11 @@ fn parse_restrict_department(
     if raw.is_empty() {
         return Some(None);
     }
-    match raw.parse::<i32>().ok().filter(|id| depts.iter().any(|d| d.id == *id)) {
+    match raw
+        .parse::<i32>()
+        .ok()
+        .filter(|id| depts.iter().any(|d| d.id == *id))
+    {
         Some(id) => Some(Some(id)),
         None => {
             errors.put("admin.error.choice", "restrict_department_id");
@@ -130,7 +134,9 @@ fn meeting_rows(values: &Values, lang: Lang) -> Vec<MeetingRow> {
         .map(|i| {
             let current = values.v(DAY[i]).trim().to_string();
             let mut days = vec![Choice::new("", "-", &current)];
-            days.extend((1..=6).map(|d| Choice::new(d, lang.text(&format!("weekday.{d}")), &current)));
+            days.extend(
+                (1..=6).map(|d| Choice::new(d, lang.text(&format!("weekday.{d}")), &current)),
+            );
             MeetingRow {
                 day: DAY[i],
                 start: START[i],
@@ -249,7 +255,7 @@ pub async fn list(
                 .offset((page - 1) * PER_PAGE)
                 .limit(PER_PAGE + 1)
                 .into_boxed();
-            if q.len() > 0 {
+            if !q.is_empty() {
                 query = query.filter(
                     courses::code
                         .like(pattern.clone())
@@ -277,7 +283,11 @@ pub async fn list(
     let statuses = vec![
         Choice::new("", lang.text("catalog.any"), &status),
         Choice::new("open", lang.text("admin.section.status.open"), &status),
-        Choice::new("cancelled", lang.text("admin.section.status.cancelled"), &status),
+        Choice::new(
+            "cancelled",
+            lang.text("admin.section.status.cancelled"),
+            &status,
+        ),
     ];
     html(SectionsPage {
         term_name: term.map(|t| forms::pick(lang, &t.name_ko, &t.name_en)),
@@ -314,7 +324,11 @@ async fn new_page(
     let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
     let lang = layout.lang;
     let current = values.v("restrict_department_id").trim().to_string();
-    let mut choices = vec![Choice::new("", lang.text("admin.section.any_department"), &current)];
+    let mut choices = vec![Choice::new(
+        "",
+        lang.text("admin.section.any_department"),
+        &current,
+    )];
     choices.extend(departments::choices(&depts, lang, &current));
     Ok(NewSectionPage {
         meetings: meeting_rows(&values, lang),
@@ -362,9 +376,14 @@ pub async fn create(
     let restrict = parse_restrict_department(&values, &depts, &mut errors);
     let years = parse_years(&values);
     let meetings = parse_meetings(&values, &mut errors);
-    let (Some(code), Some(no), Some(instructor), Some(capacity), Some(waitlist), Some(restrict)) =
-        (course_code, section_no, instructor, capacity, waitlist, restrict)
-    else {
+    let (Some(code), Some(no), Some(instructor), Some(capacity), Some(waitlist), Some(restrict)) = (
+        course_code,
+        section_no,
+        instructor,
+        capacity,
+        waitlist,
+        restrict,
+    ) else {
         return unprocessable(new_page(&app, layout, values, errors).await?);
     };
     if !errors.is_empty() {
@@ -398,9 +417,9 @@ pub async fn create(
                     ))
                     .execute(conn)
                     .map_err(|e| match TxFail::from(e) {
-                        e if forms::is_unique_violation(&e) => TxFail::Field(
-                            field("admin.section.number_taken", "section_no"),
-                        ),
+                        e if forms::is_unique_violation(&e) => {
+                            TxFail::Field(field("admin.section.number_taken", "section_no"))
+                        }
                         e => e,
                     })?;
                 let id = crate::db::last_insert_id(conn)? as i32;
@@ -522,15 +541,14 @@ fn load_section(conn: &mut MysqlConnection, id: i32) -> QueryResult<Loaded> {
             meetings::room,
         ))
         .load(conn)?;
-    let person = |(id, login_id, name, source, at): (i32, String, String, String, NaiveDateTime)| {
-        Person {
+    let person =
+        |(id, login_id, name, source, at): (i32, String, String, String, NaiveDateTime)| Person {
             id,
             login_id,
             name,
             source,
             at: forms::seoul_display(&at),
-        }
-    };
+        };
     let roster = enrollments::table
         .inner_join(users::table)
         .filter(enrollments::section_id.eq(id))
@@ -615,7 +633,11 @@ async fn section_page(
     }
     let lang = layout.lang;
     let current = values.v("restrict_department_id").trim().to_string();
-    let mut choices = vec![Choice::new("", lang.text("admin.section.any_department"), &current)];
+    let mut choices = vec![Choice::new(
+        "",
+        lang.text("admin.section.any_department"),
+        &current,
+    )];
     choices.extend(departments::choices(&depts, lang, &current));
     Ok(SectionPage {
         meetings: meeting_rows(&values, lang),
@@ -834,7 +856,11 @@ pub async fn change_capacity(
                 diesel::update(sections::table.find(id))
                     .set(sections::capacity.eq(capacity))
                     .execute(conn)?;
-                let action = if below { "override_capacity" } else { "capacity_change" };
+                let action = if below {
+                    "override_capacity"
+                } else {
+                    "capacity_change"
+                };
                 let mut l = line(&meta, actor, action, id, &request_id);
                 let mut detail = format!(
                     "capacity {} -> {capacity} (enrolled {})",
@@ -973,9 +999,9 @@ fn cancel_tx(
         ]
     };
     let tell = |conn: &mut MysqlConnection,
-                    student: i32,
-                    action: &'static str,
-                    key: &'static str|
+                student: i32,
+                action: &'static str,
+                key: &'static str|
      -> QueryResult<()> {
         let mut l = line(meta, actor, action, id, request_id);
         l.student_id = Some(student);
@@ -991,12 +1017,25 @@ fn cancel_tx(
         )
     };
     for s in &dropped {
-        tell(conn, *s, "section_cancelled", "admin.notice.cancelled_enrolled")?;
+        tell(
+            conn,
+            *s,
+            "section_cancelled",
+            "admin.notice.cancelled_enrolled",
+        )?;
     }
     for s in &waiting {
-        tell(conn, *s, "waitlist_removed", "admin.notice.cancelled_waitlist")?;
+        tell(
+            conn,
+            *s,
+            "waitlist_removed",
+            "admin.notice.cancelled_waitlist",
+        )?;
     }
-    for s in basket.iter().filter(|s| !dropped.contains(s) && !waiting.contains(s)) {
+    for s in basket
+        .iter()
+        .filter(|s| !dropped.contains(s) && !waiting.contains(s))
+    {
         tell(conn, *s, "basket_removed", "admin.notice.cancelled_basket")?;
     }
     let mut l = line(meta, actor, "section_cancel", id, request_id);
@@ -1007,7 +1046,11 @@ fn cancel_tx(
         basket.len()
     )));
     activity::record(conn, &l)?;
-    tracing::info!(section.id = id, dropped = dropped.len(), "section cancelled");
+    tracing::info!(
+        section.id = id,
+        dropped = dropped.len(),
+        "section cancelled"
+    );
     Ok(dropped.len())
 }
 
@@ -1092,7 +1135,10 @@ mod tests {
 
     #[test]
     fn class_year_boxes_make_the_mask() {
-        assert_eq!(parse_years(&values(&[("year1", "1"), ("year3", "on")])), 0b101);
+        assert_eq!(
+            parse_years(&values(&[("year1", "1"), ("year3", "on")])),
+            0b101
+        );
         assert_eq!(parse_years(&values(&[])), 0);
     }
 }

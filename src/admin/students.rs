@@ -181,7 +181,10 @@ impl StudentPage {
     }
 
     fn active_holds(&self) -> usize {
-        self.holds.iter().filter(|h| h.released_at.is_none()).count()
+        self.holds
+            .iter()
+            .filter(|h| h.released_at.is_none())
+            .count()
     }
 }
 
@@ -206,7 +209,11 @@ fn load(conn: &mut MysqlConnection, id: i32) -> QueryResult<Loaded> {
     let department = match user.department_id {
         Some(d) => departments::table
             .find(d)
-            .select((departments::code, departments::name_ko, departments::name_en))
+            .select((
+                departments::code,
+                departments::name_ko,
+                departments::name_en,
+            ))
             .first(conn)
             .optional()?,
         None => None,
@@ -230,15 +237,17 @@ fn load(conn: &mut MysqlConnection, id: i32) -> QueryResult<Loaded> {
                 .load(conn)?;
             let basket = rows
                 .into_iter()
-                .map(|(section_id, course_code, section_no, title_ko, title_en)| BasketRow {
-                    section_id,
-                    label: SectionLabel {
-                        course_code,
-                        section_no,
-                        title_ko,
-                        title_en,
+                .map(
+                    |(section_id, course_code, section_no, title_ko, title_en)| BasketRow {
+                        section_id,
+                        label: SectionLabel {
+                            course_code,
+                            section_no,
+                            title_ko,
+                            title_en,
+                        },
                     },
-                })
+                )
                 .collect();
             (enrolled, basket)
         }
@@ -246,28 +255,29 @@ fn load(conn: &mut MysqlConnection, id: i32) -> QueryResult<Loaded> {
     };
     let waitlist = service::my_waitlist(conn, id)?;
     let creator = diesel::alias!(users as creator);
-    let hold_rows: Vec<(i32, String, String, NaiveDateTime, Option<NaiveDateTime>)> =
-        holds::table
-            .inner_join(creator.on(creator.field(users::id).eq(holds::created_by)))
-            .filter(holds::student_id.eq(id))
-            .order((holds::released_at.is_not_null(), holds::created_at.desc()))
-            .select((
-                holds::id,
-                holds::reason,
-                creator.field(users::login_id),
-                holds::created_at,
-                holds::released_at,
-            ))
-            .load(conn)?;
+    let hold_rows: Vec<(i32, String, String, NaiveDateTime, Option<NaiveDateTime>)> = holds::table
+        .inner_join(creator.on(creator.field(users::id).eq(holds::created_by)))
+        .filter(holds::student_id.eq(id))
+        .order((holds::released_at.is_not_null(), holds::created_at.desc()))
+        .select((
+            holds::id,
+            holds::reason,
+            creator.field(users::login_id),
+            holds::created_at,
+            holds::released_at,
+        ))
+        .load(conn)?;
     let holds = hold_rows
         .into_iter()
-        .map(|(id, reason, created_by, created_at, released_at)| HoldRow {
-            id,
-            reason,
-            created_by,
-            created_at: forms::seoul_display(&created_at),
-            released_at: released_at.as_ref().map(forms::seoul_display),
-        })
+        .map(
+            |(id, reason, created_by, created_at, released_at)| HoldRow {
+                id,
+                reason,
+                created_by,
+                created_at: forms::seoul_display(&created_at),
+                released_at: released_at.as_ref().map(forms::seoul_display),
+            },
+        )
         .collect();
     let (activity, _) = reg::activity_page(conn, id, 1, 30)?;
     let ids: Vec<i32> = activity.iter().filter_map(|a| a.section_id).collect();
@@ -286,7 +296,11 @@ fn load(conn: &mut MysqlConnection, id: i32) -> QueryResult<Loaded> {
 }
 
 fn waiver_choices(lang: Lang, current: &str) -> Vec<Choice> {
-    let mut out = vec![Choice::new("", lang.text("admin.override.waive_none"), current)];
+    let mut out = vec![Choice::new(
+        "",
+        lang.text("admin.override.waive_none"),
+        current,
+    )];
     out.extend(
         WAIVABLE
             .iter()
@@ -348,9 +362,7 @@ async fn answer(
     result: Result<String, TxFail>,
 ) -> Result<HttpResponse, AppError> {
     match result {
-        Ok(message) => {
-            redirect(app, r, &format!("/admin/students/{id}"), Level::Ok, message).await
-        }
+        Ok(message) => redirect(app, r, &format!("/admin/students/{id}"), Level::Ok, message).await,
         Err(TxFail::Field(f)) => {
             let mut errors = FormErrors::new(layout.lang);
             errors.push(f);
@@ -368,7 +380,13 @@ fn lock(conn: &mut MysqlConnection, id: i32) -> Result<User, TxFail> {
     Ok(user)
 }
 
-fn line(meta: &RequestMeta, actor: i32, student: i32, action: &'static str, request_id: &str) -> NewActivity {
+fn line(
+    meta: &RequestMeta,
+    actor: i32,
+    student: i32,
+    action: &'static str,
+    request_id: &str,
+) -> NewActivity {
     let mut l = NewActivity::new(action, "ok", meta);
     l.actor_id = Some(actor);
     l.student_id = Some(student);
@@ -387,8 +405,7 @@ pub async fn add_hold(
     let id = path.into_inner();
     let values = Values(form.into_inner());
     let mut errors = FormErrors::new(layout.lang);
-    let Some(reason) = forms::text(&mut errors, "hold_reason", values.v("hold_reason"), 255)
-    else {
+    let Some(reason) = forms::text(&mut errors, "hold_reason", values.v("hold_reason"), 255) else {
         return unprocessable(student_page(&app, layout, id, values, errors).await?);
     };
     let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
@@ -563,7 +580,12 @@ async fn resolve_section(
     }
     let parsed = raw
         .split_once(['-', ' '])
-        .and_then(|(code, no)| Some((code.trim().to_ascii_uppercase(), no.trim().parse::<i16>().ok()?)))
+        .and_then(|(code, no)| {
+            Some((
+                code.trim().to_ascii_uppercase(),
+                no.trim().parse::<i16>().ok()?,
+            ))
+        })
         .filter(|(code, _)| {
             (2..=16).contains(&code.len()) && code.chars().all(|c| c.is_ascii_alphanumeric())
         });
@@ -614,7 +636,7 @@ pub async fn override_enroll(
         "override_section",
         "override_reason",
     )
-        .await?
+    .await?
     else {
         return unprocessable(student_page(&app, layout, id, values, errors).await?);
     };
@@ -623,7 +645,9 @@ pub async fn override_enroll(
         .db
         .run(move |conn| {
             let now = service::now_ms();
-            let result = tx(conn, Isolation::ReadCommitted, |conn| overrides::enroll(conn, &o, now));
+            let result = tx(conn, Isolation::ReadCommitted, |conn| {
+                overrides::enroll(conn, &o, now)
+            });
             if let Err(TxFail::Refused(refusal)) = &result {
                 overrides::record_refusal(conn, &o, "override_enroll", refusal)?;
             }
@@ -633,7 +657,8 @@ pub async fn override_enroll(
         .map(|label| lang.format("admin.override.enrolled", &[("section", label.show(lang))]));
     let result = match result {
         Err(TxFail::Refused(refusal)) => Err(TxFail::Field(
-            field("admin.override.refused", "override_section").arg("reason", refusal.message(lang)),
+            field("admin.override.refused", "override_section")
+                .arg("reason", refusal.message(lang)),
         )),
         other => other,
     };
@@ -651,18 +676,17 @@ pub async fn override_drop(
     let id = path.into_inner();
     let values = Values(form.into_inner());
     let mut errors = FormErrors::new(layout.lang);
-    let Some(o) =
-        read_override(
-            &app,
-            &r,
-            &meta,
-            id,
-            &values,
-            &mut errors,
-            "drop_section",
-            "drop_reason",
-        )
-        .await?
+    let Some(o) = read_override(
+        &app,
+        &r,
+        &meta,
+        id,
+        &values,
+        &mut errors,
+        "drop_section",
+        "drop_reason",
+    )
+    .await?
     else {
         return unprocessable(student_page(&app, layout, id, values, errors).await?);
     };
@@ -671,7 +695,9 @@ pub async fn override_drop(
         .db
         .run(move |conn| {
             let now = service::now_ms();
-            let result = tx(conn, Isolation::ReadCommitted, |conn| overrides::drop(conn, &o, now));
+            let result = tx(conn, Isolation::ReadCommitted, |conn| {
+                overrides::drop(conn, &o, now)
+            });
             if let Err(TxFail::Refused(refusal)) = &result {
                 overrides::record_refusal(conn, &o, "override_drop", refusal)?;
             }

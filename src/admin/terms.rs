@@ -262,7 +262,9 @@ pub async fn set_current(
         .map_err(fail)?;
     catalog_changed(&app).await;
     let name = forms::pick(layout.lang, &term.name_ko, &term.name_en);
-    let msg = layout.lang.format("admin.term.now_current", &[("name", name)]);
+    let msg = layout
+        .lang
+        .format("admin.term.now_current", &[("name", name)]);
     redirect(&app, &r, "/admin/terms", Level::Ok, msg).await
 }
 
@@ -601,9 +603,7 @@ pub async fn update_window(
     let key = format!("edit-{window_id}");
     let mut errors = FormErrors::new(layout.lang);
     let Some(v) = validate_window(&form, &mut errors) else {
-        return unprocessable(
-            term_page(&app, layout, term_id, Some((key, form)), errors).await?,
-        );
+        return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
     };
     let (lang, actor, request_id) = (layout.lang, r.0.user_id, forms::request_id(&meta));
     let result = app
@@ -672,9 +672,7 @@ pub async fn extend_window(
     let key = format!("extend-{window_id}");
     let mut errors = FormErrors::new(layout.lang);
     let Some(closes_at) = forms::seoul_datetime(&mut errors, "closes_at", &form.closes_at) else {
-        return unprocessable(
-            term_page(&app, layout, term_id, Some((key, form)), errors).await?,
-        );
+        return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
     };
     let (lang, actor, request_id) = (layout.lang, r.0.user_id, forms::request_id(&meta));
     let result = app

@@ -3,6 +3,8 @@
 
 mod helpers;
 
+mod admin_catalog;
+mod admin_students;
 mod auth;
 mod catalog;
 mod cluster;
