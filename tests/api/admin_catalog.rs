@@ -1090,3 +1090,124 @@ async fn every_console_route_refuses_students_and_sends_visitors_to_sign_in() {
         .expect("count");
     assert_eq!(untouched, 0);
 }
+
+#[tokio::test]
+async fn a_capacity_raise_racing_new_enrollments_gives_every_new_seat_to_the_waitlist() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let course = app.reg_course(&fx, "CSE4060", 3);
+    let section = app.reg_section(
+        RegSection::new(fx.term_id, course)
+            .capacity(5)
+            .waitlist(10)
+            .meets(4, 540, 615),
+    );
+    let seated = app.reg_sign_in_all(&app.reg_students(&fx, "2021", 5)).await;
+    for s in &seated {
+        assert_eq!(
+            app.post_enrollment(s, section).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let waiting = app.reg_sign_in_all(&app.reg_students(&fx, "2022", 8)).await;
+    for s in &waiting {
+        assert_eq!(
+            app.post_waitlist(s, section).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let rushing = app
+        .reg_sign_in_all(&app.reg_students(&fx, "2020", 20))
+        .await;
+    let r = staff(&app, "staff01").await;
+    let path = format!("/admin/sections/{section}/capacity");
+    let raise = r.post(&app, &path, &[("capacity", "10")]);
+    let attempts =
+        futures_util::future::join_all(rushing.iter().map(|s| app.post_enrollment(s, section)));
+    let (raised, answers) = tokio::join!(raise, attempts);
+    location(&raised);
+    for answer in answers {
+        assert_eq!(
+            answer.status(),
+            StatusCode::CONFLICT,
+            "nobody jumps the line"
+        );
+    }
+    let mut conn = app.conn();
+    let mut holders: Vec<i32> = enrollments::table
+        .filter(enrollments::section_id.eq(section))
+        .select(enrollments::student_id)
+        .load(&mut conn)
+        .expect("rows");
+    holders.sort_unstable();
+    let mut expected: Vec<i32> = seated.iter().chain(&waiting[..5]).map(|s| s.id).collect();
+    expected.sort_unstable();
+    assert_eq!(
+        holders, expected,
+        "the first five in line took the five new seats"
+    );
+    let (capacity, enrolled): (i32, i32) = sections::table
+        .find(section)
+        .select((sections::capacity, sections::enrolled))
+        .first(&mut conn)
+        .expect("section");
+    assert_eq!((capacity, enrolled), (10, 10));
+}
+
+#[tokio::test]
+async fn cancelling_while_students_enroll_leaves_no_seat_behind() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let course = app.reg_course(&fx, "CSE4070", 3);
+    let section = app.reg_section(
+        RegSection::new(fx.term_id, course)
+            .capacity(50)
+            .meets(5, 540, 615),
+    );
+    let students = app
+        .reg_sign_in_all(&app.reg_students(&fx, "2019", 30))
+        .await;
+    for s in &students[..10] {
+        assert_eq!(
+            app.post_enrollment(s, section).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let r = staff(&app, "staff01").await;
+    let path = format!("/admin/sections/{section}/cancel");
+    let cancel = r.post(
+        &app,
+        &path,
+        &[("cancel_reason", "담당 교수 사정"), ("confirm", "1")],
+    );
+    let attempts = futures_util::future::join_all(
+        students[10..]
+            .iter()
+            .map(|s| app.post_enrollment(s, section)),
+    );
+    let (cancelled, answers) = tokio::join!(cancel, attempts);
+    location(&cancelled);
+    let mut conn = app.conn();
+    let rows: i64 = enrollments::table
+        .filter(enrollments::section_id.eq(section))
+        .count()
+        .get_result(&mut conn)
+        .expect("rows");
+    let (status, enrolled): (String, i32) = sections::table
+        .find(section)
+        .select((sections::status, sections::enrolled))
+        .first(&mut conn)
+        .expect("section");
+    assert_eq!((status.as_str(), enrolled, rows), ("cancelled", 0, 0));
+    // Whoever got in before the cancellation was dropped and told; nobody got in after it.
+    let admitted = answers
+        .iter()
+        .filter(|a| a.status() == StatusCode::CREATED)
+        .count() as i64;
+    let told: i64 = notices::table
+        .filter(notices::kind.eq("section_cancelled"))
+        .count()
+        .get_result(&mut conn)
+        .expect("notices");
+    assert_eq!(told, 10 + admitted);
+}
