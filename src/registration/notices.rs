@@ -73,11 +73,7 @@ pub fn post(
 pub fn recent(conn: &mut MysqlConnection, user_id: i32, limit: i64) -> QueryResult<Vec<Notice>> {
     notices::table
         .filter(notices::user_id.eq(user_id))
-        .order((
-            notices::read_at.is_not_null(),
-            notices::created_at.desc(),
-            notices::id.desc(),
-        ))
+        .order((notices::read_at.is_not_null(), notices::created_at.desc(), notices::id.desc()))
         .limit(limit)
         .select(Notice::as_select())
         .load(conn)
