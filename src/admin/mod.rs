@@ -7,6 +7,16 @@ mod csv_import;
 mod dashboard;
 mod routes;
 
+// Terms and windows, catalog editing, students, overrides and the audit view.
+mod audit;
+mod courses;
+mod departments;
+mod forms;
+mod overrides;
+mod sections;
+mod students;
+mod terms;
+
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
@@ -41,4 +51,90 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         )
         .route("/admin/allocation", web::get().to(allocation::page))
         .route("/admin/allocation", web::post().to(allocation::run));
+    configure_console(cfg);
+}
+
+/// Terms and windows, catalog editing, students, overrides and the audit view.
+fn configure_console(cfg: &mut web::ServiceConfig) {
+    cfg.route("/admin/terms", web::get().to(terms::list))
+        .route("/admin/terms", web::post().to(terms::create))
+        .route("/admin/terms/{id}", web::get().to(terms::show))
+        .route(
+            "/admin/terms/{id}/current",
+            web::post().to(terms::set_current),
+        )
+        .route(
+            "/admin/terms/{id}/windows",
+            web::post().to(terms::create_window),
+        )
+        .route(
+            "/admin/terms/{id}/windows/{window_id}",
+            web::post().to(terms::update_window),
+        )
+        .route(
+            "/admin/terms/{id}/windows/{window_id}/extend",
+            web::post().to(terms::extend_window),
+        )
+        .route(
+            "/admin/terms/{id}/windows/{window_id}/delete",
+            web::post().to(terms::delete_window),
+        )
+        .route("/admin/departments", web::get().to(departments::list))
+        .route("/admin/departments", web::post().to(departments::create))
+        .route(
+            "/admin/departments/{id}",
+            web::post().to(departments::rename),
+        )
+        .route("/admin/courses", web::get().to(courses::list))
+        .route("/admin/courses", web::post().to(courses::create))
+        .route("/admin/courses/{id}", web::get().to(courses::show))
+        .route("/admin/courses/{id}", web::post().to(courses::update))
+        .route(
+            "/admin/courses/{id}/prerequisites",
+            web::post().to(courses::add_prerequisite),
+        )
+        .route(
+            "/admin/courses/{id}/prerequisites/{required_id}/delete",
+            web::post().to(courses::remove_prerequisite),
+        )
+        .route("/admin/sections", web::get().to(sections::list))
+        .route("/admin/sections/new", web::get().to(sections::new_form))
+        .route("/admin/sections/new", web::post().to(sections::create))
+        .route("/admin/sections/{id}", web::get().to(sections::show))
+        .route("/admin/sections/{id}", web::post().to(sections::update))
+        .route(
+            "/admin/sections/{id}/meetings",
+            web::post().to(sections::update_meetings),
+        )
+        .route(
+            "/admin/sections/{id}/capacity",
+            web::post().to(sections::change_capacity),
+        )
+        .route(
+            "/admin/sections/{id}/cancel",
+            web::post().to(sections::cancel),
+        )
+        .route("/admin/students", web::get().to(students::search))
+        .route("/admin/students/{id}", web::get().to(students::show))
+        .route(
+            "/admin/students/{id}/holds",
+            web::post().to(students::add_hold),
+        )
+        .route(
+            "/admin/students/{id}/holds/{hold_id}/release",
+            web::post().to(students::release_hold),
+        )
+        .route(
+            "/admin/students/{id}/credit-limit",
+            web::post().to(students::credit_limit),
+        )
+        .route(
+            "/admin/students/{id}/enroll",
+            web::post().to(students::override_enroll),
+        )
+        .route(
+            "/admin/students/{id}/drop",
+            web::post().to(students::override_drop),
+        )
+        .route("/admin/audit", web::get().to(audit::page));
 }

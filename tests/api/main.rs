@@ -3,8 +3,10 @@
 
 mod helpers;
 
+mod admin_catalog;
 mod admin_controls;
 mod admin_csv;
+mod admin_students;
 mod auth;
 mod basket;
 mod catalog;

@@ -1,0 +1,319 @@
+//! The audit view: the activity log filtered by student, section, actor, action, outcome and time,
+//! newest first, a page at a time. Every filter is checked; a bad one is shown beside its field.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::NaiveDateTime;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::admin::courses::url_encode;
+use crate::admin::forms::{self, unprocessable, FormErrors};
+use crate::auth::Registrar;
+use crate::db::schema::{activity_log, users};
+use crate::registration::queries as reg;
+use crate::registration::rules::SectionLabel;
+use crate::startup::AppState;
+use crate::web::{html, AppError, Layout};
+
+const PER_PAGE: i64 = 50;
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct AuditQuery {
+    #[serde(default)]
+    student: String,
+    #[serde(default)]
+    section: String,
+    #[serde(default)]
+    actor: String,
+    #[serde(default)]
+    action: String,
+    #[serde(default)]
+    outcome: String,
+    #[serde(default)]
+    from: String,
+    #[serde(default)]
+    to: String,
+    #[serde(default)]
+    page: String,
+}
+
+/// The filters, checked.
+#[derive(Debug, Default, Clone)]
+struct Filters {
+    student: Option<String>,
+    section: Option<i32>,
+    actor: Option<String>,
+    action: Option<String>,
+    outcome: Option<String>,
+    from: Option<NaiveDateTime>,
+    to: Option<NaiveDateTime>,
+    page: i64,
+}
+
+fn word(errors: &mut FormErrors, name: &'static str, raw: &str, max: usize) -> Option<String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return None;
+    }
+    if v.len() > max || !v.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
+        errors.put("admin.audit.bad_word", name);
+        return None;
+    }
+    Some(v.to_string())
+}
+
+fn login(errors: &mut FormErrors, name: &'static str, raw: &str) -> Option<String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return None;
+    }
+    if v.len() > 32
+        || !v
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
+    {
+        errors.put("admin.audit.bad_login", name);
+        return None;
+    }
+    Some(v.to_string())
+}
+
+fn check(q: &AuditQuery, errors: &mut FormErrors) -> Filters {
+    let section = match q.section.trim() {
+        "" => None,
+        raw => match raw.parse::<i32>() {
+            Ok(n) if n > 0 => Some(n),
+            _ => {
+                errors.put("admin.error.number", "section");
+                None
+            }
+        },
+    };
+    let from = match q.from.trim() {
+        "" => None,
+        raw => forms::seoul_datetime(errors, "from", raw),
+    };
+    let to = match q.to.trim() {
+        "" => None,
+        raw => forms::seoul_datetime(errors, "to", raw),
+    };
+    if let (Some(f), Some(t)) = (from, to) {
+        if f >= t {
+            errors.put("admin.error.end_before_start", "to");
+        }
+    }
+    let page = match q.page.trim() {
+        "" => 1,
+        raw => match raw.parse::<i64>() {
+            Ok(p) if (1..=100_000).contains(&p) => p,
+            _ => {
+                errors.put("admin.error.number", "page");
+                1
+            }
+        },
+    };
+    Filters {
+        student: login(errors, "student", &q.student),
+        section,
+        actor: login(errors, "actor", &q.actor),
+        action: word(errors, "action", &q.action, 24),
+        outcome: word(errors, "outcome", &q.outcome, 32),
+        from,
+        to,
+        page,
+    }
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = activity_log, check_for_backend(diesel::mysql::Mysql))]
+struct Entry {
+    id: i64,
+    at: NaiveDateTime,
+    actor_id: Option<i32>,
+    student_id: Option<i32>,
+    action: String,
+    section_id: Option<i32>,
+    outcome: String,
+    detail: Option<String>,
+    request_id: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/audit.html")]
+struct AuditPage {
+    layout: Layout,
+    q: AuditQuery,
+    rows: Vec<Entry>,
+    logins: HashMap<i32, String>,
+    labels: HashMap<i32, SectionLabel>,
+    page: i64,
+    more: bool,
+    errors: FormErrors,
+}
+
+impl AuditPage {
+    fn when(&self, e: &Entry) -> String {
+        forms::seoul_display(&e.at)
+    }
+
+    fn who(&self, id: &Option<i32>) -> String {
+        match id {
+            Some(id) => self
+                .logins
+                .get(id)
+                .cloned()
+                .unwrap_or_else(|| format!("#{id}")),
+            None => "-".into(),
+        }
+    }
+
+    fn action(&self, e: &Entry) -> String {
+        let key = format!("action.{}", e.action);
+        if crate::web::i18n::has_key(&key) {
+            format!("{} ({})", self.layout.t(&key), e.action)
+        } else {
+            e.action.clone()
+        }
+    }
+
+    fn section(&self, id: &i32) -> String {
+        match self.labels.get(id) {
+            Some(l) => l.show(self.layout.lang),
+            None => format!("#{id}"),
+        }
+    }
+
+    fn page_href(&self, page: i64) -> String {
+        let q = &self.q;
+        format!(
+            "/admin/audit?student={}&section={}&actor={}&action={}&outcome={}&from={}&to={}&page={page}",
+            url_encode(q.student.trim()),
+            url_encode(q.section.trim()),
+            url_encode(q.actor.trim()),
+            url_encode(q.action.trim()),
+            url_encode(q.outcome.trim()),
+            url_encode(q.from.trim()),
+            url_encode(q.to.trim()),
+        )
+    }
+}
+
+enum Found {
+    Rows(Vec<Entry>, HashMap<i32, String>, HashMap<i32, SectionLabel>),
+    UnknownStudent,
+    UnknownActor,
+}
+
+fn user_id(
+    conn: &mut MysqlConnection,
+    login_id: &Option<String>,
+) -> QueryResult<Option<Option<i32>>> {
+    match login_id {
+        None => Ok(Some(None)),
+        Some(l) => Ok(users::table
+            .filter(users::login_id.eq(l))
+            .select(users::id)
+            .first::<i32>(conn)
+            .optional()?
+            .map(Some)),
+    }
+}
+
+fn search(conn: &mut MysqlConnection, f: &Filters) -> QueryResult<Found> {
+    let Some(student) = user_id(conn, &f.student)? else {
+        return Ok(Found::UnknownStudent);
+    };
+    let Some(actor) = user_id(conn, &f.actor)? else {
+        return Ok(Found::UnknownActor);
+    };
+    let mut query = activity_log::table
+        .select(Entry::as_select())
+        .order((activity_log::at.desc(), activity_log::id.desc()))
+        .offset((f.page - 1) * PER_PAGE)
+        .limit(PER_PAGE + 1)
+        .into_boxed();
+    if let Some(s) = student {
+        query = query.filter(activity_log::student_id.eq(s));
+    }
+    if let Some(a) = actor {
+        query = query.filter(activity_log::actor_id.eq(a));
+    }
+    if let Some(s) = f.section {
+        query = query.filter(activity_log::section_id.eq(s));
+    }
+    if let Some(a) = &f.action {
+        query = query.filter(activity_log::action.eq(a.clone()));
+    }
+    if let Some(o) = &f.outcome {
+        query = query.filter(activity_log::outcome.eq(o.clone()));
+    }
+    if let Some(from) = f.from {
+        query = query.filter(activity_log::at.ge(from));
+    }
+    if let Some(to) = f.to {
+        query = query.filter(activity_log::at.lt(to));
+    }
+    let rows: Vec<Entry> = query.load(conn)?;
+    let mut ids: Vec<i32> = rows
+        .iter()
+        .flat_map(|r| [r.actor_id, r.student_id])
+        .flatten()
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    let logins = users::table
+        .filter(users::id.eq_any(&ids))
+        .select((users::id, users::login_id))
+        .load::<(i32, String)>(conn)?
+        .into_iter()
+        .collect();
+    let section_ids: Vec<i32> = rows.iter().filter_map(|r| r.section_id).collect();
+    let labels = reg::section_labels(conn, &section_ids)?;
+    Ok(Found::Rows(rows, logins, labels))
+}
+
+pub async fn page(
+    app: web::Data<AppState>,
+    _r: Registrar,
+    layout: Layout,
+    query: web::Query<AuditQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q = query.into_inner();
+    let mut errors = FormErrors::new(layout.lang);
+    let filters = check(&q, &mut errors);
+    let mut page = AuditPage {
+        layout,
+        q,
+        rows: Vec::new(),
+        logins: HashMap::new(),
+        labels: HashMap::new(),
+        page: filters.page,
+        more: false,
+        errors,
+    };
+    if !page.errors.is_empty() {
+        return unprocessable(page);
+    }
+    let found = app.db.run(move |conn| Ok(search(conn, &filters)?)).await?;
+    match found {
+        Found::Rows(mut rows, logins, labels) => {
+            page.more = rows.len() as i64 > PER_PAGE;
+            rows.truncate(PER_PAGE as usize);
+            page.rows = rows;
+            page.logins = logins;
+            page.labels = labels;
+            html(page)
+        }
+        Found::UnknownStudent => {
+            page.errors.put("admin.audit.unknown_user", "student");
+            unprocessable(page)
+        }
+        Found::UnknownActor => {
+            page.errors.put("admin.audit.unknown_user", "actor");
+            unprocessable(page)
+        }
+    }
+}

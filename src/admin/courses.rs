@@ -1,0 +1,563 @@
+//! Courses: search and list, create, edit, and prerequisites. Prerequisite writes lock the whole
+//! prerequisite graph (a locking scan under REPEATABLE READ takes its gap locks too), so two
+//! registrars can never together close a cycle the other did not see.
+
+use std::collections::{HashMap, HashSet};
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::admin::departments::{self, code};
+use crate::admin::forms::{
+    self, catalog_changed, field, redirect, tx, unprocessable, Choice, FormErrors, Isolation,
+    TxFail,
+};
+use crate::admin::terms::fail;
+use crate::auth::models::Department;
+use crate::auth::Registrar;
+use crate::db::schema::{course_prerequisites, courses, departments as departments_t};
+use crate::startup::AppState;
+use crate::web::flash::Level;
+use crate::web::{html, AppError, Lang, Layout};
+
+pub const CATEGORIES: &[&str] = &[
+    "major_required",
+    "major_elective",
+    "general_required",
+    "general_elective",
+    "teaching",
+    "free_elective",
+];
+
+const PER_PAGE: i64 = 50;
+
+/// Whether `from` requires `to`, directly or through other prerequisites.
+pub fn requires(edges: &[(i32, i32)], from: i32, to: i32) -> bool {
+    let mut next: HashMap<i32, Vec<i32>> = HashMap::new();
+    for (course, required) in edges {
+        next.entry(*course).or_default().push(*required);
+    }
+    let mut seen = HashSet::new();
+    let mut stack = vec![from];
+    while let Some(c) = stack.pop() {
+        if c == to {
+            return true;
+        }
+        if seen.insert(c) {
+            stack.extend(next.get(&c).into_iter().flatten().copied());
+        }
+    }
+    false
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = courses, check_for_backend(diesel::mysql::Mysql))]
+pub struct Course {
+    pub id: i32,
+    pub code: String,
+    pub title_ko: String,
+    pub title_en: String,
+    pub credits: i8,
+    pub department_id: i32,
+    pub category: String,
+    pub description: String,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CourseForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    title_ko: String,
+    #[serde(default)]
+    title_en: String,
+    #[serde(default)]
+    credits: String,
+    #[serde(default)]
+    category: String,
+    #[serde(default)]
+    department_id: String,
+    #[serde(default)]
+    description: String,
+}
+
+impl CourseForm {
+    fn of(c: &Course) -> Self {
+        CourseForm {
+            code: c.code.clone(),
+            title_ko: c.title_ko.clone(),
+            title_en: c.title_en.clone(),
+            credits: c.credits.to_string(),
+            category: c.category.clone(),
+            department_id: c.department_id.to_string(),
+            description: c.description.clone(),
+        }
+    }
+}
+
+struct ValidCourse {
+    title_ko: String,
+    title_en: String,
+    credits: i8,
+    category: String,
+    department_id: i32,
+    description: String,
+}
+
+fn validate(f: &CourseForm, depts: &[Department], errors: &mut FormErrors) -> Option<ValidCourse> {
+    let title_ko = forms::text(errors, "title_ko", &f.title_ko, 200);
+    let title_en = forms::text(errors, "title_en", &f.title_en, 200);
+    let credits = forms::int(errors, "credits", &f.credits, 0, 6);
+    let category = f.category.trim();
+    if !CATEGORIES.contains(&category) {
+        errors.put("admin.error.choice", "category");
+    }
+    let department_id = f.department_id.trim().parse::<i32>().ok();
+    let department_id = department_id.filter(|id| depts.iter().any(|d| d.id == *id));
+    if department_id.is_none() {
+        errors.put("admin.error.choice", "department_id");
+    }
+    let description = forms::opt_text_multiline(errors, "description", &f.description, 4000);
+    if !errors.is_empty() {
+        return None;
+    }
+    Some(ValidCourse {
+        title_ko: title_ko?,
+        title_en: title_en?,
+        credits: credits? as i8,
+        category: category.to_string(),
+        department_id: department_id?,
+        description: description?,
+    })
+}
+
+fn category_choices(lang: Lang, current: &str) -> Vec<Choice> {
+    CATEGORIES
+        .iter()
+        .map(|c| Choice::new(c, lang.text(&format!("category.{c}")), current))
+        .collect()
+}
+
+// ---- list and create ----
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    page: String,
+}
+
+struct ListRow {
+    c: Course,
+    department: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/courses.html")]
+struct CoursesPage {
+    layout: Layout,
+    q: String,
+    page: i64,
+    more: bool,
+    rows: Vec<ListRow>,
+    form: CourseForm,
+    departments: Vec<Choice>,
+    categories: Vec<Choice>,
+    errors: FormErrors,
+}
+
+impl CoursesPage {
+    fn title(&self, c: &Course) -> String {
+        forms::pick(self.layout.lang, &c.title_ko, &c.title_en)
+    }
+
+    fn category(&self, c: &Course) -> &'static str {
+        self.layout.t(&format!("category.{}", c.category))
+    }
+
+    fn page_href(&self, page: i64) -> String {
+        let q: String = url_encode(&self.q);
+        format!("/admin/courses?q={q}&page={page}")
+    }
+}
+
+pub fn url_encode(s: &str) -> String {
+    serde_urlencoded::to_string([("", s)])
+        .map(|v| v.trim_start_matches('=').to_string())
+        .unwrap_or_default()
+}
+
+fn like_pattern(q: &str) -> String {
+    let escaped = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+async fn courses_page(
+    app: &AppState,
+    layout: Layout,
+    query: &ListQuery,
+    form: CourseForm,
+    errors: FormErrors,
+) -> Result<CoursesPage, AppError> {
+    let q: String = query.q.trim().chars().take(100).collect();
+    let page = query
+        .page
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|p| (1..=10_000).contains(p))
+        .unwrap_or(1);
+    let pattern = like_pattern(&q);
+    let (mut found, depts) = app
+        .db
+        .run(move |conn| {
+            let mut query = courses::table
+                .inner_join(departments_t::table)
+                .select((Course::as_select(), departments_t::code))
+                .order(courses::code)
+                .offset((page - 1) * PER_PAGE)
+                .limit(PER_PAGE + 1)
+                .into_boxed();
+            if !pattern.is_empty() {
+                query = query.filter(
+                    courses::code
+                        .like(pattern.clone())
+                        .or(courses::title_ko.like(pattern.clone()))
+                        .or(courses::title_en.like(pattern.clone())),
+                );
+            }
+            let found: Vec<(Course, String)> = query.load(conn)?;
+            Ok((found, departments::all(conn)?))
+        })
+        .await?;
+    let more = found.len() as i64 > PER_PAGE;
+    found.truncate(PER_PAGE as usize);
+    let lang = layout.lang;
+    Ok(CoursesPage {
+        departments: departments::choices(&depts, lang, form.department_id.trim()),
+        categories: category_choices(lang, form.category.trim()),
+        layout,
+        q,
+        page,
+        more,
+        rows: found
+            .into_iter()
+            .map(|(c, department)| ListRow { c, department })
+            .collect(),
+        form,
+        errors,
+    })
+}
+
+pub async fn list(
+    app: web::Data<AppState>,
+    _r: Registrar,
+    layout: Layout,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let errors = FormErrors::new(layout.lang);
+    let form = CourseForm {
+        credits: "3".into(),
+        category: "major_elective".into(),
+        ..CourseForm::default()
+    };
+    html(courses_page(&app, layout, &query, form, errors).await?)
+}
+
+pub async fn create(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    form: web::Form<CourseForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let mut errors = FormErrors::new(layout.lang);
+    let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
+    let c = code(&mut errors, "code", &form.code);
+    let v = validate(&form, &depts, &mut errors);
+    let (Some(c), Some(v)) = (c, v) else {
+        let q = ListQuery::default();
+        return unprocessable(courses_page(&app, layout, &q, form, errors).await?);
+    };
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                diesel::insert_into(courses::table)
+                    .values((
+                        courses::code.eq(&c),
+                        courses::title_ko.eq(&v.title_ko),
+                        courses::title_en.eq(&v.title_en),
+                        courses::credits.eq(v.credits),
+                        courses::department_id.eq(v.department_id),
+                        courses::category.eq(&v.category),
+                        courses::description.eq(&v.description),
+                    ))
+                    .execute(conn)?;
+                Ok(crate::db::last_insert_id(conn)? as i32)
+            }))
+        })
+        .await?;
+    match result {
+        Ok(id) => {
+            catalog_changed(&app).await;
+            let msg = layout.lang.text("admin.course.created").to_string();
+            redirect(&app, &r, &format!("/admin/courses/{id}"), Level::Ok, msg).await
+        }
+        Err(e) if forms::is_unique_violation(&e) => {
+            errors.put("admin.course.code_taken", "code");
+            let q = ListQuery::default();
+            unprocessable(courses_page(&app, layout, &q, form, errors).await?)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+// ---- one course ----
+
+#[derive(Template)]
+#[template(path = "admin/course.html")]
+struct CoursePage {
+    layout: Layout,
+    course: Course,
+    form: CourseForm,
+    prerequisites: Vec<Course>,
+    required_code: String,
+    departments: Vec<Choice>,
+    categories: Vec<Choice>,
+    errors: FormErrors,
+}
+
+impl CoursePage {
+    fn title(&self, c: &Course) -> String {
+        forms::pick(self.layout.lang, &c.title_ko, &c.title_en)
+    }
+}
+
+fn prerequisites_of(conn: &mut MysqlConnection, id: i32) -> QueryResult<Vec<Course>> {
+    course_prerequisites::table
+        .inner_join(courses::table.on(courses::id.eq(course_prerequisites::required_course_id)))
+        .filter(course_prerequisites::course_id.eq(id))
+        .order(courses::code)
+        .select(Course::as_select())
+        .load(conn)
+}
+
+async fn course_page(
+    app: &AppState,
+    layout: Layout,
+    id: i32,
+    posted: Option<CourseForm>,
+    required_code: String,
+    errors: FormErrors,
+) -> Result<CoursePage, AppError> {
+    let (course, prerequisites, depts) = app
+        .db
+        .run(move |conn| {
+            let course = courses::table
+                .find(id)
+                .select(Course::as_select())
+                .first(conn)?;
+            Ok((course, prerequisites_of(conn, id)?, departments::all(conn)?))
+        })
+        .await?;
+    let form = posted.unwrap_or_else(|| CourseForm::of(&course));
+    let lang = layout.lang;
+    Ok(CoursePage {
+        departments: departments::choices(&depts, lang, form.department_id.trim()),
+        categories: category_choices(lang, form.category.trim()),
+        layout,
+        course,
+        form,
+        prerequisites,
+        required_code,
+        errors,
+    })
+}
+
+pub async fn show(
+    app: web::Data<AppState>,
+    _r: Registrar,
+    layout: Layout,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let errors = FormErrors::new(layout.lang);
+    html(course_page(&app, layout, path.into_inner(), None, String::new(), errors).await?)
+}
+
+pub async fn update(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    path: web::Path<i32>,
+    form: web::Form<CourseForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let mut errors = FormErrors::new(layout.lang);
+    let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
+    let Some(v) = validate(&form, &depts, &mut errors) else {
+        return unprocessable(
+            course_page(&app, layout, id, Some(form), String::new(), errors).await?,
+        );
+    };
+    app.db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                courses::table
+                    .find(id)
+                    .select(courses::id)
+                    .for_update()
+                    .first::<i32>(conn)?;
+                diesel::update(courses::table.find(id))
+                    .set((
+                        courses::title_ko.eq(&v.title_ko),
+                        courses::title_en.eq(&v.title_en),
+                        courses::credits.eq(v.credits),
+                        courses::department_id.eq(v.department_id),
+                        courses::category.eq(&v.category),
+                        courses::description.eq(&v.description),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            }))
+        })
+        .await?
+        .map_err(fail)?;
+    catalog_changed(&app).await;
+    let msg = layout.lang.text("admin.course.updated").to_string();
+    redirect(&app, &r, &format!("/admin/courses/{id}"), Level::Ok, msg).await
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PrerequisiteForm {
+    #[serde(default)]
+    required_code: String,
+}
+
+pub async fn add_prerequisite(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    path: web::Path<i32>,
+    form: web::Form<PrerequisiteForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let raw = form.into_inner().required_code;
+    let mut errors = FormErrors::new(layout.lang);
+    let Some(required) = code(&mut errors, "required_code", &raw) else {
+        return unprocessable(course_page(&app, layout, id, None, raw, errors).await?);
+    };
+    let shown = required.clone();
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::RepeatableRead, |conn| {
+                // The locking scan of the whole graph serializes every prerequisite write.
+                let edges: Vec<(i32, i32)> = course_prerequisites::table
+                    .select((
+                        course_prerequisites::course_id,
+                        course_prerequisites::required_course_id,
+                    ))
+                    .for_update()
+                    .load(conn)?;
+                courses::table
+                    .find(id)
+                    .select(courses::id)
+                    .first::<i32>(conn)?;
+                let required_id: i32 = courses::table
+                    .filter(courses::code.eq(&required))
+                    .select(courses::id)
+                    .first(conn)
+                    .optional()?
+                    .ok_or_else(|| {
+                        field("admin.course.unknown_code", "required_code").arg("code", &required)
+                    })?;
+                if required_id == id {
+                    return Err(field("admin.course.self_prerequisite", "required_code").into());
+                }
+                if edges.contains(&(id, required_id)) {
+                    return Err(field("admin.course.already_required", "required_code").into());
+                }
+                if requires(&edges, required_id, id) {
+                    return Err(field("admin.course.cycle", "required_code")
+                        .arg("code", &required)
+                        .into());
+                }
+                diesel::insert_into(course_prerequisites::table)
+                    .values((
+                        course_prerequisites::course_id.eq(id),
+                        course_prerequisites::required_course_id.eq(required_id),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            }))
+        })
+        .await?;
+    match result {
+        Ok(()) => {
+            catalog_changed(&app).await;
+            let msg = layout
+                .lang
+                .format("admin.course.prerequisite_added", &[("code", shown)]);
+            redirect(&app, &r, &format!("/admin/courses/{id}"), Level::Ok, msg).await
+        }
+        Err(TxFail::Field(f)) => {
+            errors.push(f);
+            unprocessable(course_page(&app, layout, id, None, raw, errors).await?)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+pub async fn remove_prerequisite(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    path: web::Path<(i32, i32)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, required_id) = path.into_inner();
+    app.db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::RepeatableRead, |conn| {
+                let n = diesel::delete(
+                    course_prerequisites::table
+                        .filter(course_prerequisites::course_id.eq(id))
+                        .filter(course_prerequisites::required_course_id.eq(required_id)),
+                )
+                .execute(conn)?;
+                if n == 0 {
+                    return Err(TxFail::NotFound);
+                }
+                Ok(())
+            }))
+        })
+        .await?
+        .map_err(fail)?;
+    catalog_changed(&app).await;
+    let msg = layout
+        .lang
+        .text("admin.course.prerequisite_removed")
+        .to_string();
+    redirect(&app, &r, &format!("/admin/courses/{id}"), Level::Ok, msg).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::requires;
+
+    #[test]
+    fn requirement_follows_chains_and_stops_at_loops() {
+        let edges = [(1, 2), (2, 3), (4, 4)];
+        assert!(requires(&edges, 1, 3));
+        assert!(!requires(&edges, 3, 1));
+        assert!(!requires(&edges, 4, 1));
+        assert!(requires(&edges, 2, 2));
+    }
+}

@@ -1,0 +1,216 @@
+//! Departments: list, create (the code is unique) and rename.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::admin::forms::{
+    self, catalog_changed, redirect, tx, unprocessable, FormErrors, Isolation,
+};
+use crate::admin::terms::fail;
+use crate::auth::models::Department;
+use crate::auth::Registrar;
+use crate::db::schema::departments;
+use crate::startup::AppState;
+use crate::web::flash::Level;
+use crate::web::{html, AppError, Layout};
+
+/// A department or course code: 2 to 16 upper-case letters and digits.
+pub fn code(errors: &mut FormErrors, name: &'static str, raw: &str) -> Option<String> {
+    let v = raw.trim().to_ascii_uppercase();
+    if v.is_empty() {
+        errors.put("admin.error.required", name);
+        return None;
+    }
+    if !(2..=16).contains(&v.len()) || !v.chars().all(|c| c.is_ascii_alphanumeric()) {
+        errors.put("admin.error.code", name);
+        return None;
+    }
+    Some(v)
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct DepartmentForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name_ko: String,
+    #[serde(default)]
+    name_en: String,
+}
+
+struct Row {
+    d: Department,
+    form: DepartmentForm,
+    key: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/departments.html")]
+struct DepartmentsPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    new_form: DepartmentForm,
+    error_form: String,
+    errors: FormErrors,
+}
+
+impl DepartmentsPage {
+    fn err(&self, form: &str, name: &str) -> Option<String> {
+        if self.error_form == form {
+            self.errors.get(name)
+        } else {
+            None
+        }
+    }
+}
+
+pub fn all(conn: &mut MysqlConnection) -> QueryResult<Vec<Department>> {
+    departments::table
+        .order(departments::code)
+        .select(Department::as_select())
+        .load(conn)
+}
+
+async fn page(
+    app: &AppState,
+    layout: Layout,
+    failed: Option<(String, DepartmentForm)>,
+    errors: FormErrors,
+) -> Result<DepartmentsPage, AppError> {
+    let list = app.db.run(|conn| Ok(all(conn)?)).await?;
+    let (error_form, posted) = failed.unwrap_or_default();
+    let rows = list
+        .into_iter()
+        .map(|d| {
+            let key = format!("rename-{}", d.id);
+            let form = if key == error_form {
+                posted.clone()
+            } else {
+                DepartmentForm {
+                    code: d.code.clone(),
+                    name_ko: d.name_ko.clone(),
+                    name_en: d.name_en.clone(),
+                }
+            };
+            Row { d, form, key }
+        })
+        .collect();
+    let new_form = if error_form == "new" {
+        posted
+    } else {
+        DepartmentForm::default()
+    };
+    Ok(DepartmentsPage {
+        layout,
+        rows,
+        new_form,
+        error_form,
+        errors,
+    })
+}
+
+pub async fn list(
+    app: web::Data<AppState>,
+    _r: Registrar,
+    layout: Layout,
+) -> Result<HttpResponse, AppError> {
+    let errors = FormErrors::new(layout.lang);
+    html(page(&app, layout, None, errors).await?)
+}
+
+pub async fn create(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    form: web::Form<DepartmentForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let mut errors = FormErrors::new(layout.lang);
+    let c = code(&mut errors, "code", &form.code);
+    let ko = forms::text(&mut errors, "name_ko", &form.name_ko, 100);
+    let en = forms::text(&mut errors, "name_en", &form.name_en, 100);
+    let (Some(c), Some(ko), Some(en)) = (c, ko, en) else {
+        return unprocessable(page(&app, layout, Some(("new".into(), form)), errors).await?);
+    };
+    let shown = c.clone();
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                diesel::insert_into(departments::table)
+                    .values((
+                        departments::code.eq(&c),
+                        departments::name_ko.eq(&ko),
+                        departments::name_en.eq(&en),
+                    ))
+                    .execute(conn)?;
+                Ok(())
+            }))
+        })
+        .await?;
+    match result {
+        Ok(()) => {
+            catalog_changed(&app).await;
+            let msg = layout
+                .lang
+                .format("admin.department.created", &[("code", shown)]);
+            redirect(&app, &r, "/admin/departments", Level::Ok, msg).await
+        }
+        Err(e) if forms::is_unique_violation(&e) => {
+            errors.put("admin.department.code_taken", "code");
+            unprocessable(page(&app, layout, Some(("new".into(), form)), errors).await?)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+pub async fn rename(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    path: web::Path<i32>,
+    form: web::Form<DepartmentForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let mut errors = FormErrors::new(layout.lang);
+    let ko = forms::text(&mut errors, "name_ko", &form.name_ko, 100);
+    let en = forms::text(&mut errors, "name_en", &form.name_en, 100);
+    let (Some(ko), Some(en)) = (ko, en) else {
+        let key = format!("rename-{id}");
+        return unprocessable(page(&app, layout, Some((key, form)), errors).await?);
+    };
+    app.db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                let n = diesel::update(departments::table.find(id))
+                    .set((departments::name_ko.eq(&ko), departments::name_en.eq(&en)))
+                    .execute(conn)?;
+                if n == 0 {
+                    // MySQL counts changed rows: an unchanged name is still a department.
+                    departments::table
+                        .find(id)
+                        .select(departments::id)
+                        .first::<i32>(conn)?;
+                }
+                Ok(())
+            }))
+        })
+        .await?
+        .map_err(fail)?;
+    catalog_changed(&app).await;
+    let msg = layout.lang.text("admin.department.renamed").to_string();
+    redirect(&app, &r, "/admin/departments", Level::Ok, msg).await
+}
+
+/// Department options for a `<select>`, labelled in the page's language.
+pub fn choices(list: &[Department], lang: crate::web::Lang, current: &str) -> Vec<forms::Choice> {
+    list.iter()
+        .map(|d| {
+            let name = forms::pick(lang, &d.name_ko, &d.name_en);
+            forms::Choice::new(d.id, format!("{} {}", d.code, name), current)
+        })
+        .collect()
+}

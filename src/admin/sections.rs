@@ -1,0 +1,1144 @@
+//! Sections of the current term: list with filters, create with meetings, edit details and
+//! meetings, change capacity (a raise seats the waitlist in the same transaction; a cut below the
+//! enrolled count only when forced, with a reason, as a recorded override), and cancel (폐강:
+//! everyone dropped, told why, in one transaction).
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::admin::courses::{url_encode, Course};
+use crate::admin::departments;
+use crate::admin::forms::{
+    self, catalog_changed, field, redirect, tx, unprocessable, Choice, FormErrors, Isolation,
+    TxFail, Values,
+};
+use crate::admin::terms::fail;
+use crate::auth::Registrar;
+use crate::catalog::queries::current_term;
+use crate::db::schema::{
+    basket_items, courses, enrollments, meetings, sections, users, waitlist_entries,
+};
+use crate::registration::activity::{self, NewActivity};
+use crate::registration::notices::{self, NoticeKind};
+use crate::registration::queries as reg;
+use crate::registration::rules::SectionLabel;
+use crate::startup::AppState;
+use crate::web::flash::Level;
+use crate::web::{html, AppError, Lang, Layout, RequestMeta};
+
+const PER_PAGE: i64 = 50;
+const MAX_SEATS: i64 = 10_000;
+
+/// The meeting rows a form offers; unused rows are left blank.
+const MEETING_ROWS: usize = 4;
+const DAY: [&str; MEETING_ROWS] = ["m1_day", "m2_day", "m3_day", "m4_day"];
+const START: [&str; MEETING_ROWS] = ["m1_start", "m2_start", "m3_start", "m4_start"];
+const END: [&str; MEETING_ROWS] = ["m1_end", "m2_end", "m3_end", "m4_end"];
+const ROOM: [&str; MEETING_ROWS] = ["m1_room", "m2_room", "m3_room", "m4_room"];
+const YEARS: [&str; 4] = ["year1", "year2", "year3", "year4"];
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct NewMeeting {
+    pub weekday: i8,
+    pub starts: i16,
+    pub ends: i16,
+}
+
+/// The used meeting rows, each checked: a weekday Mon-Sat, a start before its end within the
+/// day, a room, and no two meetings of the section overlapping.
+fn parse_meetings(values: &Values, errors: &mut FormErrors) -> Vec<(NewMeeting, String)> {
+    let mut out: Vec<(NewMeeting, String)> = Vec::new();
+    for i in 0..MEETING_ROWS {
+        let used = [DAY[i], START[i], END[i], ROOM[i]]
+            .iter()
+            .any(|f| !values.v(f).trim().is_empty());
+        if !used {
+            continue;
+        }
+        let day = forms::int(errors, DAY[i], values.v(DAY[i]), 1, 6);
+        let start = forms::minute_of_day(errors, START[i], values.v(START[i]));
+        let end = forms::minute_of_day(errors, END[i], values.v(END[i]));
+        let room = forms::text(errors, ROOM[i], values.v(ROOM[i]), 50);
+        let (Some(day), Some(start), Some(end), Some(room)) = (day, start, end, room) else {
+            continue;
+        };
+        if start >= end {
+            errors.put("admin.error.end_before_start", END[i]);
+            continue;
+        }
+        let m = NewMeeting {
+            weekday: day as i8,
+            starts: start,
+            ends: end,
+        };
+        if out
+            .iter()
+            .any(|(o, _)| o.weekday == m.weekday && o.starts < m.ends && m.starts < o.ends)
+        {
+            errors.put("admin.section.meetings_overlap", START[i]);
+            continue;
+        }
+        out.push((m, room));
+    }
+    if out.is_empty() && errors.is_empty() {
+        errors.put("admin.section.meeting_required", DAY[0]);
+    }
+    out
+}
+
+fn parse_years(values: &Values) -> i8 {
+    YEARS
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| values.on(f))
+        .fold(0i8, |mask, (i, _)| mask | (1 << i))
+}
+
+fn parse_restrict_department(
+    values: &Values,
+    depts: &[crate::auth::models::Department],
+    errors: &mut FormErrors,
+) -> Option<Option<i32>> {
+    let raw = values.v("restrict_department_id").trim();
+    if raw.is_empty() {
+        return Some(None);
+    }
+    match raw
+        .parse::<i32>()
+        .ok()
+        .filter(|id| depts.iter().any(|d| d.id == *id))
+    {
+        Some(id) => Some(Some(id)),
+        None => {
+            errors.put("admin.error.choice", "restrict_department_id");
+            None
+        }
+    }
+}
+
+struct MeetingRow {
+    day: &'static str,
+    start: &'static str,
+    end: &'static str,
+    room: &'static str,
+    days: Vec<Choice>,
+}
+
+fn meeting_rows(values: &Values, lang: Lang) -> Vec<MeetingRow> {
+    (0..MEETING_ROWS)
+        .map(|i| {
+            let current = values.v(DAY[i]).trim().to_string();
+            let mut days = vec![Choice::new("", "-", &current)];
+            days.extend(
+                (1..=6).map(|d| Choice::new(d, lang.text(&format!("weekday.{d}")), &current)),
+            );
+            MeetingRow {
+                day: DAY[i],
+                start: START[i],
+                end: END[i],
+                room: ROOM[i],
+                days,
+            }
+        })
+        .collect()
+}
+
+#[derive(Debug, Clone, Queryable, Selectable)]
+#[diesel(table_name = sections, check_for_backend(diesel::mysql::Mysql))]
+pub struct SectionRow {
+    pub id: i32,
+    pub section_no: i16,
+    pub instructor: String,
+    pub capacity: i32,
+    pub enrolled: i32,
+    pub waitlist_capacity: i32,
+    pub restrict_department_id: Option<i32>,
+    pub restrict_class_years: i8,
+    pub status: String,
+    pub cancel_reason: Option<String>,
+}
+
+// ---- list ----
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    page: String,
+}
+
+struct ListRow {
+    s: SectionRow,
+    c: Course,
+}
+
+#[derive(Template)]
+#[template(path = "admin/sections.html")]
+struct SectionsPage {
+    layout: Layout,
+    term_name: Option<String>,
+    q: String,
+    status: String,
+    departments: Vec<Choice>,
+    statuses: Vec<Choice>,
+    rows: Vec<ListRow>,
+    page: i64,
+    more: bool,
+    department: String,
+}
+
+impl SectionsPage {
+    fn title(&self, c: &Course) -> String {
+        forms::pick(self.layout.lang, &c.title_ko, &c.title_en)
+    }
+
+    fn page_href(&self, page: i64) -> String {
+        format!(
+            "/admin/sections?q={}&department={}&status={}&page={page}",
+            url_encode(&self.q),
+            url_encode(&self.department),
+            url_encode(&self.status)
+        )
+    }
+}
+
+fn like_pattern(q: &str) -> String {
+    let escaped = q
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    format!("%{escaped}%")
+}
+
+pub async fn list(
+    app: web::Data<AppState>,
+    _r: Registrar,
+    layout: Layout,
+    query: web::Query<ListQuery>,
+) -> Result<HttpResponse, AppError> {
+    let q: String = query.q.trim().chars().take(100).collect();
+    let status = match query.status.trim() {
+        s @ ("open" | "cancelled") => s.to_string(),
+        _ => String::new(),
+    };
+    let department = query.department.trim().parse::<i32>().ok();
+    let page = query
+        .page
+        .trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|p| (1..=10_000).contains(p))
+        .unwrap_or(1);
+    let (pattern, st) = (like_pattern(&q), status.clone());
+    let (term, mut found, depts) = app
+        .db
+        .run(move |conn| {
+            let depts = departments::all(conn)?;
+            let Some(term) = current_term(conn)? else {
+                return Ok((None, Vec::new(), depts));
+            };
+            let mut query = sections::table
+                .inner_join(courses::table)
+                .filter(sections::term_id.eq(term.id))
+                .select((SectionRow::as_select(), Course::as_select()))
+                .order((courses::code, sections::section_no))
+                .offset((page - 1) * PER_PAGE)
+                .limit(PER_PAGE + 1)
+                .into_boxed();
+            if !q.is_empty() {
+                query = query.filter(
+                    courses::code
+                        .like(pattern.clone())
+                        .or(courses::title_ko.like(pattern.clone()))
+                        .or(courses::title_en.like(pattern.clone()))
+                        .or(sections::instructor.like(pattern.clone())),
+                );
+            }
+            if let Some(d) = department {
+                query = query.filter(courses::department_id.eq(d));
+            }
+            if !st.is_empty() {
+                query = query.filter(sections::status.eq(st.clone()));
+            }
+            let found: Vec<(SectionRow, Course)> = query.load(conn)?;
+            Ok((Some(term), found, depts))
+        })
+        .await?;
+    let more = found.len() as i64 > PER_PAGE;
+    found.truncate(PER_PAGE as usize);
+    let lang = layout.lang;
+    let dept_value = department.map(|d| d.to_string()).unwrap_or_default();
+    let mut dept_choices = vec![Choice::new("", lang.text("catalog.any"), &dept_value)];
+    dept_choices.extend(departments::choices(&depts, lang, &dept_value));
+    let statuses = vec![
+        Choice::new("", lang.text("catalog.any"), &status),
+        Choice::new("open", lang.text("admin.section.status.open"), &status),
+        Choice::new(
+            "cancelled",
+            lang.text("admin.section.status.cancelled"),
+            &status,
+        ),
+    ];
+    html(SectionsPage {
+        term_name: term.map(|t| forms::pick(lang, &t.name_ko, &t.name_en)),
+        layout,
+        q: query.q.trim().chars().take(100).collect(),
+        status,
+        departments: dept_choices,
+        statuses,
+        rows: found.into_iter().map(|(s, c)| ListRow { s, c }).collect(),
+        page,
+        more,
+        department: dept_value,
+    })
+}
+
+// ---- create ----
+
+#[derive(Template)]
+#[template(path = "admin/section_new.html")]
+struct NewSectionPage {
+    layout: Layout,
+    values: Values,
+    meetings: Vec<MeetingRow>,
+    departments: Vec<Choice>,
+    errors: FormErrors,
+}
+
+async fn new_page(
+    app: &AppState,
+    layout: Layout,
+    values: Values,
+    errors: FormErrors,
+) -> Result<NewSectionPage, AppError> {
+    let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
+    let lang = layout.lang;
+    let current = values.v("restrict_department_id").trim().to_string();
+    let mut choices = vec![Choice::new(
+        "",
+        lang.text("admin.section.any_department"),
+        &current,
+    )];
+    choices.extend(departments::choices(&depts, lang, &current));
+    Ok(NewSectionPage {
+        meetings: meeting_rows(&values, lang),
+        departments: choices,
+        layout,
+        values,
+        errors,
+    })
+}
+
+pub async fn new_form(
+    app: web::Data<AppState>,
+    _r: Registrar,
+    layout: Layout,
+) -> Result<HttpResponse, AppError> {
+    let mut values = Values::default();
+    values.set("section_no", 1);
+    values.set("capacity", 40);
+    values.set("waitlist_capacity", 0);
+    let errors = FormErrors::new(layout.lang);
+    html(new_page(&app, layout, values, errors).await?)
+}
+
+pub async fn create(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let values = Values(form.into_inner());
+    let mut errors = FormErrors::new(layout.lang);
+    let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
+    let course_code = departments::code(&mut errors, "course_code", values.v("course_code"));
+    let section_no = forms::int(&mut errors, "section_no", values.v("section_no"), 1, 999);
+    let instructor = forms::text(&mut errors, "instructor", values.v("instructor"), 100);
+    let capacity = forms::int(&mut errors, "capacity", values.v("capacity"), 0, MAX_SEATS);
+    let waitlist = forms::int(
+        &mut errors,
+        "waitlist_capacity",
+        values.v("waitlist_capacity"),
+        0,
+        MAX_SEATS,
+    );
+    let restrict = parse_restrict_department(&values, &depts, &mut errors);
+    let years = parse_years(&values);
+    let meetings = parse_meetings(&values, &mut errors);
+    let (Some(code), Some(no), Some(instructor), Some(capacity), Some(waitlist), Some(restrict)) = (
+        course_code,
+        section_no,
+        instructor,
+        capacity,
+        waitlist,
+        restrict,
+    ) else {
+        return unprocessable(new_page(&app, layout, values, errors).await?);
+    };
+    if !errors.is_empty() {
+        return unprocessable(new_page(&app, layout, values, errors).await?);
+    }
+    let (actor, request_id) = (r.0.user_id, forms::request_id(&meta));
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                let term = current_term(conn)?
+                    .ok_or_else(|| field("admin.section.no_current_term", "course_code"))?;
+                let course_id: i32 = courses::table
+                    .filter(courses::code.eq(&code))
+                    .select(courses::id)
+                    .first(conn)
+                    .optional()?
+                    .ok_or_else(|| {
+                        field("admin.course.unknown_code", "course_code").arg("code", &code)
+                    })?;
+                diesel::insert_into(sections::table)
+                    .values((
+                        sections::term_id.eq(term.id),
+                        sections::course_id.eq(course_id),
+                        sections::section_no.eq(no as i16),
+                        sections::instructor.eq(&instructor),
+                        sections::capacity.eq(capacity as i32),
+                        sections::waitlist_capacity.eq(waitlist as i32),
+                        sections::restrict_department_id.eq(restrict),
+                        sections::restrict_class_years.eq(years),
+                    ))
+                    .execute(conn)
+                    .map_err(|e| match TxFail::from(e) {
+                        e if forms::is_unique_violation(&e) => {
+                            TxFail::Field(field("admin.section.number_taken", "section_no"))
+                        }
+                        e => e,
+                    })?;
+                let id = crate::db::last_insert_id(conn)? as i32;
+                insert_meetings(conn, id, &meetings)?;
+                let mut line = NewActivity::new("section_create", "ok", &meta);
+                line.actor_id = Some(actor);
+                line.section_id = Some(id);
+                line.request_id = request_id.clone();
+                line.detail = Some(format!("{code}-{no:02} capacity {capacity}"));
+                activity::record(conn, &line)?;
+                Ok(id)
+            }))
+        })
+        .await?;
+    match result {
+        Ok(id) => {
+            catalog_changed(&app).await;
+            let msg = layout.lang.text("admin.section.created").to_string();
+            redirect(&app, &r, &format!("/admin/sections/{id}"), Level::Ok, msg).await
+        }
+        Err(TxFail::Field(f)) => {
+            errors.push(f);
+            unprocessable(new_page(&app, layout, values, errors).await?)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+fn insert_meetings(
+    conn: &mut MysqlConnection,
+    section_id: i32,
+    list: &[(NewMeeting, String)],
+) -> QueryResult<()> {
+    for (m, room) in list {
+        diesel::insert_into(meetings::table)
+            .values((
+                meetings::section_id.eq(section_id),
+                meetings::weekday.eq(m.weekday),
+                meetings::starts_at_min.eq(m.starts),
+                meetings::ends_at_min.eq(m.ends),
+                meetings::room.eq(room),
+            ))
+            .execute(conn)?;
+    }
+    Ok(())
+}
+
+// ---- one section ----
+
+struct Person {
+    id: i32,
+    login_id: String,
+    name: String,
+    source: String,
+    at: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/section.html")]
+struct SectionPage {
+    layout: Layout,
+    s: SectionRow,
+    c: Course,
+    meeting_list: Vec<(i8, i16, i16, String)>,
+    roster: Vec<Person>,
+    waitlist: Vec<Person>,
+    basket_count: i64,
+    values: Values,
+    meetings: Vec<MeetingRow>,
+    departments: Vec<Choice>,
+    errors: FormErrors,
+}
+
+impl SectionPage {
+    fn title(&self) -> String {
+        forms::pick(self.layout.lang, &self.c.title_ko, &self.c.title_en)
+    }
+
+    fn day(&self, d: &i8) -> &'static str {
+        self.layout.t(&format!("weekday.{d}"))
+    }
+
+    fn time(&self, m: &i16) -> String {
+        forms::hhmm(*m)
+    }
+
+    fn cancelled(&self) -> bool {
+        self.s.status == "cancelled"
+    }
+
+    fn over_capacity(&self) -> bool {
+        self.s.enrolled > self.s.capacity
+    }
+}
+
+type Loaded = (
+    SectionRow,
+    Course,
+    Vec<(i8, i16, i16, String)>,
+    Vec<Person>,
+    Vec<Person>,
+    i64,
+    Vec<crate::auth::models::Department>,
+);
+
+fn load_section(conn: &mut MysqlConnection, id: i32) -> QueryResult<Loaded> {
+    let (s, c): (SectionRow, Course) = sections::table
+        .inner_join(courses::table)
+        .filter(sections::id.eq(id))
+        .select((SectionRow::as_select(), Course::as_select()))
+        .first(conn)?;
+    let meeting_list = meetings::table
+        .filter(meetings::section_id.eq(id))
+        .order((meetings::weekday, meetings::starts_at_min))
+        .select((
+            meetings::weekday,
+            meetings::starts_at_min,
+            meetings::ends_at_min,
+            meetings::room,
+        ))
+        .load(conn)?;
+    let person =
+        |(id, login_id, name, source, at): (i32, String, String, String, NaiveDateTime)| Person {
+            id,
+            login_id,
+            name,
+            source,
+            at: forms::seoul_display(&at),
+        };
+    let roster = enrollments::table
+        .inner_join(users::table)
+        .filter(enrollments::section_id.eq(id))
+        .order((enrollments::created_at, enrollments::id))
+        .select((
+            users::id,
+            users::login_id,
+            users::name,
+            enrollments::source,
+            enrollments::created_at,
+        ))
+        .load(conn)?
+        .into_iter()
+        .map(person)
+        .collect();
+    let waitlist = waitlist_entries::table
+        .inner_join(users::table)
+        .filter(waitlist_entries::section_id.eq(id))
+        .order((waitlist_entries::created_at, waitlist_entries::id))
+        .select((
+            users::id,
+            users::login_id,
+            users::name,
+            users::status,
+            waitlist_entries::created_at,
+        ))
+        .load(conn)?
+        .into_iter()
+        .map(person)
+        .collect();
+    let basket_count = basket_items::table
+        .filter(basket_items::section_id.eq(id))
+        .count()
+        .get_result(conn)?;
+    let depts = departments::all(conn)?;
+    Ok((s, c, meeting_list, roster, waitlist, basket_count, depts))
+}
+
+/// The section page; `posted` (a refused form's fields) replaces the stored values it names.
+async fn section_page(
+    app: &AppState,
+    layout: Layout,
+    id: i32,
+    posted: Option<Values>,
+    errors: FormErrors,
+) -> Result<SectionPage, AppError> {
+    let (s, c, meeting_list, roster, waitlist, basket_count, depts) =
+        app.db.run(move |conn| Ok(load_section(conn, id)?)).await?;
+    let mut values = Values::default();
+    values.set("instructor", &s.instructor);
+    values.set("waitlist_capacity", s.waitlist_capacity);
+    values.set("capacity", s.capacity);
+    if let Some(d) = s.restrict_department_id {
+        values.set("restrict_department_id", d);
+    }
+    for (i, f) in YEARS.iter().enumerate() {
+        if s.restrict_class_years & (1 << i) != 0 {
+            values.set(f, "1");
+        }
+    }
+    for (i, (day, start, end, room)) in meeting_list.iter().take(MEETING_ROWS).enumerate() {
+        values.set(DAY[i], day);
+        values.set(START[i], forms::hhmm(*start));
+        values.set(END[i], forms::hhmm(*end));
+        values.set(ROOM[i], room);
+    }
+    if let Some(p) = posted {
+        // Checkboxes post nothing when unticked: a refused form's years are what it posted.
+        if p.0.contains_key("instructor") {
+            for f in YEARS {
+                values.0.remove(f);
+            }
+        }
+        if p.0.keys().any(|k| k.starts_with("m1_")) {
+            for i in 0..MEETING_ROWS {
+                for f in [DAY[i], START[i], END[i], ROOM[i]] {
+                    values.0.remove(f);
+                }
+            }
+        }
+        values.0.extend(p.0);
+    }
+    let lang = layout.lang;
+    let current = values.v("restrict_department_id").trim().to_string();
+    let mut choices = vec![Choice::new(
+        "",
+        lang.text("admin.section.any_department"),
+        &current,
+    )];
+    choices.extend(departments::choices(&depts, lang, &current));
+    Ok(SectionPage {
+        meetings: meeting_rows(&values, lang),
+        departments: choices,
+        layout,
+        s,
+        c,
+        meeting_list,
+        roster,
+        waitlist,
+        basket_count,
+        values,
+        errors,
+    })
+}
+
+pub async fn show(
+    app: web::Data<AppState>,
+    _r: Registrar,
+    layout: Layout,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let errors = FormErrors::new(layout.lang);
+    html(section_page(&app, layout, path.into_inner(), None, errors).await?)
+}
+
+/// Answers a section form: the section page with a message, or again with the refused form.
+async fn answer(
+    app: &AppState,
+    r: &Registrar,
+    layout: Layout,
+    id: i32,
+    values: Values,
+    result: Result<String, TxFail>,
+) -> Result<HttpResponse, AppError> {
+    match result {
+        Ok(message) => {
+            catalog_changed(app).await;
+            redirect(app, r, &format!("/admin/sections/{id}"), Level::Ok, message).await
+        }
+        Err(TxFail::Field(f)) => {
+            let mut errors = FormErrors::new(layout.lang);
+            errors.push(f);
+            unprocessable(section_page(app, layout, id, Some(values), errors).await?)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+fn line(
+    meta: &RequestMeta,
+    actor: i32,
+    action: &'static str,
+    section_id: i32,
+    request_id: &str,
+) -> NewActivity {
+    let mut l = NewActivity::new(action, "ok", meta);
+    l.actor_id = Some(actor);
+    l.section_id = Some(section_id);
+    l.request_id = request_id.to_string();
+    l
+}
+
+fn clip(s: String) -> String {
+    s.chars().take(500).collect()
+}
+
+/// Locks the section's row; a cancelled section takes no more edits.
+fn lock_open(conn: &mut MysqlConnection, id: i32, at: &'static str) -> Result<reg::Seats, TxFail> {
+    let (seats, status) = reg::lock_section(conn, id)?;
+    if status != "open" {
+        return Err(field("admin.section.is_cancelled", at).into());
+    }
+    Ok(seats)
+}
+
+pub async fn update(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let mut values = Values(form.into_inner());
+    values.0.entry("instructor".into()).or_default();
+    let mut errors = FormErrors::new(layout.lang);
+    let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
+    let instructor = forms::text(&mut errors, "instructor", values.v("instructor"), 100);
+    let waitlist = forms::int(
+        &mut errors,
+        "waitlist_capacity",
+        values.v("waitlist_capacity"),
+        0,
+        MAX_SEATS,
+    );
+    let restrict = parse_restrict_department(&values, &depts, &mut errors);
+    let years = parse_years(&values);
+    let (Some(instructor), Some(waitlist), Some(restrict)) = (instructor, waitlist, restrict)
+    else {
+        return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
+    };
+    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                lock_open(conn, id, "instructor")?;
+                diesel::update(sections::table.find(id))
+                    .set((
+                        sections::instructor.eq(&instructor),
+                        sections::waitlist_capacity.eq(waitlist as i32),
+                        sections::restrict_department_id.eq(restrict),
+                        sections::restrict_class_years.eq(years),
+                    ))
+                    .execute(conn)?;
+                let mut l = line(&meta, actor, "section_update", id, &request_id);
+                l.detail = Some(clip(format!(
+                    "instructor {instructor}; waitlist {waitlist}; department {restrict:?}; years {years}"
+                )));
+                activity::record(conn, &l)?;
+                Ok(lang.text("admin.section.updated").to_string())
+            }))
+        })
+        .await?;
+    answer(&app, &r, layout, id, values, result).await
+}
+
+pub async fn update_meetings(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let mut values = Values(form.into_inner());
+    values.0.entry(DAY[0].into()).or_default();
+    let mut errors = FormErrors::new(layout.lang);
+    let list = parse_meetings(&values, &mut errors);
+    if !errors.is_empty() {
+        return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
+    }
+    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                lock_open(conn, id, DAY[0])?;
+                diesel::delete(meetings::table.filter(meetings::section_id.eq(id)))
+                    .execute(conn)?;
+                insert_meetings(conn, id, &list)?;
+                let mut l = line(&meta, actor, "section_meetings", id, &request_id);
+                let shown: Vec<String> = list
+                    .iter()
+                    .map(|(m, room)| {
+                        format!(
+                            "{} {}-{} {room}",
+                            m.weekday,
+                            forms::hhmm(m.starts),
+                            forms::hhmm(m.ends)
+                        )
+                    })
+                    .collect();
+                l.detail = Some(clip(shown.join("; ")));
+                activity::record(conn, &l)?;
+                Ok(lang.text("admin.section.meetings_saved").to_string())
+            }))
+        })
+        .await?;
+    answer(&app, &r, layout, id, values, result).await
+}
+
+/// Sets the capacity. Below the enrolled count only with `force` and a reason (the section then
+/// stays over capacity until students leave; recorded as an override). A raise hands the new
+/// seats to the waitlist, first come first served, before anyone else can take them.
+pub async fn change_capacity(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let mut values = Values(form.into_inner());
+    values.0.entry("capacity".into()).or_default();
+    let mut errors = FormErrors::new(layout.lang);
+    let capacity = forms::int(&mut errors, "capacity", values.v("capacity"), 0, MAX_SEATS);
+    let force = values.on("force");
+    let reason = forms::opt_text(&mut errors, "reason", values.v("reason"), 300);
+    if force && reason.as_deref().is_some_and(str::is_empty) {
+        errors.put("admin.override.reason_required", "reason");
+    }
+    let (Some(capacity), Some(reason)) = (capacity, reason) else {
+        return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
+    };
+    if !errors.is_empty() {
+        return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
+    }
+    let capacity = capacity as i32;
+    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                let seats = lock_open(conn, id, "capacity")?;
+                let below = capacity < seats.enrolled;
+                if below && !force {
+                    return Err(field("admin.section.below_enrolled", "capacity")
+                        .arg("enrolled", seats.enrolled)
+                        .into());
+                }
+                diesel::update(sections::table.find(id))
+                    .set(sections::capacity.eq(capacity))
+                    .execute(conn)?;
+                let action = if below {
+                    "override_capacity"
+                } else {
+                    "capacity_change"
+                };
+                let mut l = line(&meta, actor, action, id, &request_id);
+                let mut detail = format!(
+                    "capacity {} -> {capacity} (enrolled {})",
+                    seats.capacity, seats.enrolled
+                );
+                if !reason.is_empty() {
+                    detail.push_str(": ");
+                    detail.push_str(&reason);
+                }
+                l.detail = Some(clip(detail));
+                activity::record(conn, &l)?;
+                let promoted = if capacity > seats.capacity {
+                    crate::registration::promote_waitlist(conn, id, Utc::now())?
+                        .iter()
+                        .filter(|p| p.outcome == "ok")
+                        .count()
+                } else {
+                    0
+                };
+                Ok(lang.format(
+                    "admin.section.capacity_saved",
+                    &[
+                        ("capacity", capacity.to_string()),
+                        ("promoted", promoted.to_string()),
+                    ],
+                ))
+            }))
+        })
+        .await?;
+    answer(&app, &r, layout, id, values, result).await
+}
+
+/// 폐강: in one transaction the section is cancelled, every enrolled student dropped (the counter
+/// goes to zero with the rows), its waitlist and basket entries cleared, and each student gets an
+/// activity line with the reason and a notice on their home page.
+pub async fn cancel(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let mut values = Values(form.into_inner());
+    values.0.entry("cancel_reason".into()).or_default();
+    let mut errors = FormErrors::new(layout.lang);
+    let reason = forms::text(&mut errors, "cancel_reason", values.v("cancel_reason"), 300);
+    if !values.on("confirm") {
+        errors.put("admin.section.confirm_required", "confirm");
+    }
+    let Some(reason) = reason.filter(|_| errors.is_empty()) else {
+        return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
+    };
+    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                cancel_tx(conn, id, actor, &reason, &meta, &request_id)
+            }))
+        })
+        .await?
+        .map(|n| {
+            lang.format(
+                "admin.section.cancelled_done",
+                &[("students", n.to_string())],
+            )
+        });
+    answer(&app, &r, layout, id, values, result).await
+}
+
+fn cancel_tx(
+    conn: &mut MysqlConnection,
+    id: i32,
+    actor: i32,
+    reason: &str,
+    meta: &RequestMeta,
+    request_id: &str,
+) -> Result<usize, TxFail> {
+    // Students' rows before the section's, as every registration transaction takes them.
+    let enrolled: Vec<i32> = enrollments::table
+        .filter(enrollments::section_id.eq(id))
+        .select(enrollments::student_id)
+        .load(conn)?;
+    if !enrolled.is_empty() {
+        users::table
+            .filter(users::id.eq_any(&enrolled))
+            .order(users::id)
+            .select(users::id)
+            .for_update()
+            .load::<i32>(conn)?;
+    }
+    lock_open(conn, id, "cancel_reason")?;
+    let (c, no): (Course, i16) = sections::table
+        .inner_join(courses::table)
+        .filter(sections::id.eq(id))
+        .select((Course::as_select(), sections::section_no))
+        .first(conn)?;
+    let label = SectionLabel {
+        course_code: c.code.clone(),
+        section_no: no,
+        title_ko: c.title_ko.clone(),
+        title_en: c.title_en.clone(),
+    };
+    // Read again under the lock: whoever enrolled meanwhile is dropped too.
+    let dropped: Vec<i32> = enrollments::table
+        .filter(enrollments::section_id.eq(id))
+        .order(enrollments::student_id)
+        .select(enrollments::student_id)
+        .load(conn)?;
+    diesel::delete(enrollments::table.filter(enrollments::section_id.eq(id))).execute(conn)?;
+    diesel::update(sections::table.find(id))
+        .set((
+            sections::status.eq("cancelled"),
+            sections::enrolled.eq(0),
+            sections::cancel_reason.eq(Some(reason)),
+        ))
+        .execute(conn)?;
+    let waiting: Vec<i32> = waitlist_entries::table
+        .filter(waitlist_entries::section_id.eq(id))
+        .select(waitlist_entries::student_id)
+        .load(conn)?;
+    diesel::delete(waitlist_entries::table.filter(waitlist_entries::section_id.eq(id)))
+        .execute(conn)?;
+    let basket: Vec<i32> = basket_items::table
+        .filter(basket_items::section_id.eq(id))
+        .select(basket_items::student_id)
+        .load(conn)?;
+    diesel::delete(basket_items::table.filter(basket_items::section_id.eq(id))).execute(conn)?;
+
+    let args = |lang: Lang| {
+        [
+            ("section", label.show(lang)),
+            ("reason", reason.to_string()),
+        ]
+    };
+    let tell = |conn: &mut MysqlConnection,
+                student: i32,
+                action: &'static str,
+                key: &'static str|
+     -> QueryResult<()> {
+        let mut l = line(meta, actor, action, id, request_id);
+        l.student_id = Some(student);
+        l.outcome = "section_cancelled".into();
+        l.detail = Some(clip(reason.to_string()));
+        activity::record(conn, &l)?;
+        notices::post(
+            conn,
+            student,
+            NoticeKind::SectionCancelled,
+            &Lang::Ko.format(key, &args(Lang::Ko)),
+            &Lang::En.format(key, &args(Lang::En)),
+        )
+    };
+    for s in &dropped {
+        tell(
+            conn,
+            *s,
+            "section_cancelled",
+            "admin.notice.cancelled_enrolled",
+        )?;
+    }
+    for s in &waiting {
+        tell(
+            conn,
+            *s,
+            "waitlist_removed",
+            "admin.notice.cancelled_waitlist",
+        )?;
+    }
+    for s in basket
+        .iter()
+        .filter(|s| !dropped.contains(s) && !waiting.contains(s))
+    {
+        tell(conn, *s, "basket_removed", "admin.notice.cancelled_basket")?;
+    }
+    let mut l = line(meta, actor, "section_cancel", id, request_id);
+    l.detail = Some(clip(format!(
+        "{} dropped, {} waitlisted, {} in baskets: {reason}",
+        dropped.len(),
+        waiting.len(),
+        basket.len()
+    )));
+    activity::record(conn, &l)?;
+    tracing::info!(
+        section.id = id,
+        dropped = dropped.len(),
+        "section cancelled"
+    );
+    Ok(dropped.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(pairs: &[(&str, &str)]) -> Values {
+        Values(
+            pairs
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect(),
+        )
+    }
+
+    #[test]
+    fn meetings_need_a_start_before_the_end_and_may_not_overlap_each_other() {
+        let mut e = FormErrors::new(Lang::En);
+        let ok = parse_meetings(
+            &values(&[
+                ("m1_day", "1"),
+                ("m1_start", "09:00"),
+                ("m1_end", "10:15"),
+                ("m1_room", "공학관 101"),
+                ("m2_day", "3"),
+                ("m2_start", "09:00"),
+                ("m2_end", "10:15"),
+                ("m2_room", "공학관 101"),
+            ]),
+            &mut e,
+        );
+        assert!(e.is_empty());
+        assert_eq!(ok.len(), 2);
+
+        let mut e = FormErrors::new(Lang::En);
+        parse_meetings(
+            &values(&[
+                ("m1_day", "1"),
+                ("m1_start", "10:00"),
+                ("m1_end", "09:00"),
+                ("m1_room", "A"),
+            ]),
+            &mut e,
+        );
+        assert!(e.has("m1_end"));
+
+        let mut e = FormErrors::new(Lang::En);
+        parse_meetings(
+            &values(&[
+                ("m1_day", "2"),
+                ("m1_start", "09:00"),
+                ("m1_end", "11:00"),
+                ("m1_room", "A"),
+                ("m2_day", "2"),
+                ("m2_start", "10:00"),
+                ("m2_end", "12:00"),
+                ("m2_room", "B"),
+            ]),
+            &mut e,
+        );
+        assert!(e.has("m2_start"));
+    }
+
+    #[test]
+    fn a_section_needs_at_least_one_meeting_on_a_weekday() {
+        let mut e = FormErrors::new(Lang::En);
+        assert!(parse_meetings(&values(&[]), &mut e).is_empty());
+        assert!(e.has("m1_day"));
+        let mut e = FormErrors::new(Lang::En);
+        parse_meetings(
+            &values(&[
+                ("m1_day", "7"),
+                ("m1_start", "09:00"),
+                ("m1_end", "10:00"),
+                ("m1_room", "A"),
+            ]),
+            &mut e,
+        );
+        assert!(e.has("m1_day"));
+    }
+
+    #[test]
+    fn class_year_boxes_make_the_mask() {
+        assert_eq!(
+            parse_years(&values(&[("year1", "1"), ("year3", "on")])),
+            0b101
+        );
+        assert_eq!(parse_years(&values(&[])), 0);
+    }
+}

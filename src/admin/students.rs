@@ -1,0 +1,723 @@
+//! Students: find by number or name; one student's enrollments, basket, waitlists, holds and
+//! recent activity; holds added and released, the per-student credit limit, and the override
+//! forms (`overrides`). Every write locks the student's row first, as registration does, so a
+//! hold or a limit takes effect between two of the student's own requests, never inside one.
+
+use std::collections::HashMap;
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::admin::forms::{
+    self, field, redirect, tx, unprocessable, Choice, FormErrors, Isolation, TxFail, Values,
+};
+use crate::admin::overrides::{self, Override, WAIVABLE};
+use crate::admin::terms::fail;
+use crate::auth::models::User;
+use crate::auth::Registrar;
+use crate::catalog::queries::current_term;
+use crate::db::schema::{basket_items, courses, departments, holds, sections, users};
+use crate::registration::activity::{self, NewActivity};
+use crate::registration::queries::{self as reg, ActivityRow};
+use crate::registration::rules::{Held, SectionLabel};
+use crate::registration::service::{self, WaitlistItem};
+use crate::startup::AppState;
+use crate::web::flash::Level;
+use crate::web::{html, AppError, Lang, Layout, RequestMeta};
+
+const FOUND_LIMIT: i64 = 50;
+
+// ---- search ----
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchQuery {
+    #[serde(default)]
+    q: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/students.html")]
+struct StudentsPage {
+    layout: Layout,
+    q: String,
+    searched: bool,
+    found: Vec<(i32, String, String, Option<i8>, String)>,
+    errors: FormErrors,
+}
+
+pub async fn search(
+    app: web::Data<AppState>,
+    _r: Registrar,
+    layout: Layout,
+    query: web::Query<SearchQuery>,
+) -> Result<HttpResponse, AppError> {
+    let mut errors = FormErrors::new(layout.lang);
+    let q = forms::opt_text(&mut errors, "q", &query.q, 100).unwrap_or_default();
+    let searched = !q.is_empty();
+    if !errors.is_empty() {
+        return unprocessable(StudentsPage {
+            layout,
+            q: query.q.chars().take(100).collect(),
+            searched: false,
+            found: Vec::new(),
+            errors,
+        });
+    }
+    let needle = q.clone();
+    let found = if searched {
+        app.db
+            .run(move |conn| {
+                let escaped = needle
+                    .replace('\\', "\\\\")
+                    .replace('%', "\\%")
+                    .replace('_', "\\_");
+                Ok(users::table
+                    .filter(users::role.eq("student"))
+                    .filter(
+                        users::login_id
+                            .like(format!("{escaped}%"))
+                            .or(users::name.like(format!("%{escaped}%"))),
+                    )
+                    .order(users::login_id)
+                    .limit(FOUND_LIMIT)
+                    .select((
+                        users::id,
+                        users::login_id,
+                        users::name,
+                        users::class_year,
+                        users::status,
+                    ))
+                    .load(conn)?)
+            })
+            .await?
+    } else {
+        Vec::new()
+    };
+    html(StudentsPage {
+        layout,
+        q,
+        searched,
+        found,
+        errors,
+    })
+}
+
+// ---- one student ----
+
+struct HoldRow {
+    id: i32,
+    reason: String,
+    created_by: String,
+    created_at: String,
+    released_at: Option<String>,
+}
+
+struct BasketRow {
+    section_id: i32,
+    label: SectionLabel,
+}
+
+#[derive(Template)]
+#[template(path = "admin/student.html")]
+struct StudentPage {
+    layout: Layout,
+    user: User,
+    department: Option<String>,
+    term_name: Option<String>,
+    term_limit: Option<i8>,
+    enrolled: Vec<Held>,
+    credits: i32,
+    basket: Vec<BasketRow>,
+    waitlist: Vec<WaitlistItem>,
+    holds: Vec<HoldRow>,
+    activity: Vec<ActivityRow>,
+    labels: HashMap<i32, SectionLabel>,
+    waivers: Vec<Choice>,
+    values: Values,
+    errors: FormErrors,
+}
+
+impl StudentPage {
+    fn show(&self, l: &SectionLabel) -> String {
+        l.show(self.layout.lang)
+    }
+
+    fn limit(&self) -> String {
+        match (self.user.max_credits, self.term_limit) {
+            (Some(own), _) => own.to_string(),
+            (None, Some(t)) => t.to_string(),
+            (None, None) => "-".into(),
+        }
+    }
+
+    fn when(&self, at: &NaiveDateTime) -> String {
+        forms::seoul_display(at)
+    }
+
+    fn action(&self, row: &ActivityRow) -> String {
+        let key = format!("action.{}", row.action);
+        if crate::web::i18n::has_key(&key) {
+            self.layout.t(&key).to_string()
+        } else {
+            row.action.clone()
+        }
+    }
+
+    fn section(&self, row: &ActivityRow) -> String {
+        match row.section_id {
+            Some(id) => match self.labels.get(&id) {
+                Some(l) => l.show(self.layout.lang),
+                None => format!("#{id}"),
+            },
+            None => "-".into(),
+        }
+    }
+
+    fn status(&self) -> &'static str {
+        self.layout.t(&format!("status.{}", self.user.status))
+    }
+
+    fn active_holds(&self) -> usize {
+        self.holds
+            .iter()
+            .filter(|h| h.released_at.is_none())
+            .count()
+    }
+}
+
+struct Loaded {
+    user: User,
+    department: Option<(String, String, String)>,
+    term: Option<crate::catalog::Term>,
+    enrolled: Vec<Held>,
+    basket: Vec<BasketRow>,
+    waitlist: Vec<WaitlistItem>,
+    holds: Vec<HoldRow>,
+    activity: Vec<ActivityRow>,
+    labels: HashMap<i32, SectionLabel>,
+}
+
+fn load(conn: &mut MysqlConnection, id: i32) -> QueryResult<Loaded> {
+    let user: User = users::table
+        .find(id)
+        .filter(users::role.eq("student"))
+        .select(User::as_select())
+        .first(conn)?;
+    let department = match user.department_id {
+        Some(d) => departments::table
+            .find(d)
+            .select((
+                departments::code,
+                departments::name_ko,
+                departments::name_en,
+            ))
+            .first(conn)
+            .optional()?,
+        None => None,
+    };
+    let term = current_term(conn)?;
+    let (enrolled, basket) = match &term {
+        Some(t) => {
+            let enrolled = reg::held_sections(conn, id, t.id, true)?;
+            let rows: Vec<(i32, String, i16, String, String)> = basket_items::table
+                .inner_join(sections::table.inner_join(courses::table))
+                .filter(basket_items::student_id.eq(id))
+                .filter(sections::term_id.eq(t.id))
+                .order(basket_items::created_at)
+                .select((
+                    sections::id,
+                    courses::code,
+                    sections::section_no,
+                    courses::title_ko,
+                    courses::title_en,
+                ))
+                .load(conn)?;
+            let basket = rows
+                .into_iter()
+                .map(
+                    |(section_id, course_code, section_no, title_ko, title_en)| BasketRow {
+                        section_id,
+                        label: SectionLabel {
+                            course_code,
+                            section_no,
+                            title_ko,
+                            title_en,
+                        },
+                    },
+                )
+                .collect();
+            (enrolled, basket)
+        }
+        None => (Vec::new(), Vec::new()),
+    };
+    let waitlist = service::my_waitlist(conn, id)?;
+    let creator = diesel::alias!(users as creator);
+    let hold_rows: Vec<(i32, String, String, NaiveDateTime, Option<NaiveDateTime>)> = holds::table
+        .inner_join(creator.on(creator.field(users::id).eq(holds::created_by)))
+        .filter(holds::student_id.eq(id))
+        .order((holds::released_at.is_not_null(), holds::created_at.desc()))
+        .select((
+            holds::id,
+            holds::reason,
+            creator.field(users::login_id),
+            holds::created_at,
+            holds::released_at,
+        ))
+        .load(conn)?;
+    let holds = hold_rows
+        .into_iter()
+        .map(
+            |(id, reason, created_by, created_at, released_at)| HoldRow {
+                id,
+                reason,
+                created_by,
+                created_at: forms::seoul_display(&created_at),
+                released_at: released_at.as_ref().map(forms::seoul_display),
+            },
+        )
+        .collect();
+    let (activity, _) = reg::activity_page(conn, id, 1, 30)?;
+    let ids: Vec<i32> = activity.iter().filter_map(|a| a.section_id).collect();
+    let labels = reg::section_labels(conn, &ids)?;
+    Ok(Loaded {
+        user,
+        department,
+        term,
+        enrolled,
+        basket,
+        waitlist,
+        holds,
+        activity,
+        labels,
+    })
+}
+
+fn waiver_choices(lang: Lang, current: &str) -> Vec<Choice> {
+    let mut out = vec![Choice::new(
+        "",
+        lang.text("admin.override.waive_none"),
+        current,
+    )];
+    out.extend(
+        WAIVABLE
+            .iter()
+            .map(|r| Choice::new(r, lang.text(&format!("admin.override.waive.{r}")), current)),
+    );
+    out
+}
+
+async fn student_page(
+    app: &AppState,
+    layout: Layout,
+    id: i32,
+    values: Values,
+    errors: FormErrors,
+) -> Result<StudentPage, AppError> {
+    let l = app.db.run(move |conn| Ok(load(conn, id)?)).await?;
+    let lang = layout.lang;
+    Ok(StudentPage {
+        department: l
+            .department
+            .map(|(code, ko, en)| format!("{code} {}", forms::pick(lang, &ko, &en))),
+        term_name: l
+            .term
+            .as_ref()
+            .map(|t| forms::pick(lang, &t.name_ko, &t.name_en)),
+        term_limit: l.term.as_ref().map(|t| t.max_credits),
+        credits: l.enrolled.iter().map(|h| h.credits).sum(),
+        waivers: waiver_choices(lang, values.v("waive").trim()),
+        layout,
+        user: l.user,
+        enrolled: l.enrolled,
+        basket: l.basket,
+        waitlist: l.waitlist,
+        holds: l.holds,
+        activity: l.activity,
+        labels: l.labels,
+        values,
+        errors,
+    })
+}
+
+pub async fn show(
+    app: web::Data<AppState>,
+    _r: Registrar,
+    layout: Layout,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let errors = FormErrors::new(layout.lang);
+    html(student_page(&app, layout, path.into_inner(), Values::default(), errors).await?)
+}
+
+/// Answers a student form: the student page with a message, or again with the refused form.
+async fn answer(
+    app: &AppState,
+    r: &Registrar,
+    layout: Layout,
+    id: i32,
+    values: Values,
+    result: Result<String, TxFail>,
+) -> Result<HttpResponse, AppError> {
+    match result {
+        Ok(message) => redirect(app, r, &format!("/admin/students/{id}"), Level::Ok, message).await,
+        Err(TxFail::Field(f)) => {
+            let mut errors = FormErrors::new(layout.lang);
+            errors.push(f);
+            unprocessable(student_page(app, layout, id, values, errors).await?)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+fn lock(conn: &mut MysqlConnection, id: i32) -> Result<User, TxFail> {
+    let user = reg::lock_student(conn, id)?;
+    if user.role != "student" {
+        return Err(TxFail::NotFound);
+    }
+    Ok(user)
+}
+
+fn line(
+    meta: &RequestMeta,
+    actor: i32,
+    student: i32,
+    action: &'static str,
+    request_id: &str,
+) -> NewActivity {
+    let mut l = NewActivity::new(action, "ok", meta);
+    l.actor_id = Some(actor);
+    l.student_id = Some(student);
+    l.request_id = request_id.to_string();
+    l
+}
+
+pub async fn add_hold(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let values = Values(form.into_inner());
+    let mut errors = FormErrors::new(layout.lang);
+    let Some(reason) = forms::text(&mut errors, "hold_reason", values.v("hold_reason"), 255) else {
+        return unprocessable(student_page(&app, layout, id, values, errors).await?);
+    };
+    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                lock(conn, id)?;
+                diesel::insert_into(holds::table)
+                    .values((
+                        holds::student_id.eq(id),
+                        holds::reason.eq(&reason),
+                        holds::created_by.eq(actor),
+                    ))
+                    .execute(conn)?;
+                let mut l = line(&meta, actor, id, "hold_add", &request_id);
+                l.detail = Some(reason.clone());
+                activity::record(conn, &l)?;
+                Ok(lang.text("admin.hold.added").to_string())
+            }))
+        })
+        .await?;
+    answer(&app, &r, layout, id, values, result).await
+}
+
+pub async fn release_hold(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<(i32, i32)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, hold_id) = path.into_inner();
+    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                lock(conn, id)?;
+                let reason: String = holds::table
+                    .filter(holds::id.eq(hold_id))
+                    .filter(holds::student_id.eq(id))
+                    .select(holds::reason)
+                    .first(conn)?;
+                let n = diesel::update(
+                    holds::table
+                        .filter(holds::id.eq(hold_id))
+                        .filter(holds::released_at.is_null()),
+                )
+                .set((
+                    holds::released_at.eq(Some(Utc::now().naive_utc())),
+                    holds::released_by.eq(Some(actor)),
+                ))
+                .execute(conn)?;
+                if n == 0 {
+                    // Released by someone else a moment ago: nothing left to do.
+                    return Ok(lang.text("admin.hold.already_released").to_string());
+                }
+                let mut l = line(&meta, actor, id, "hold_release", &request_id);
+                l.detail = Some(reason);
+                activity::record(conn, &l)?;
+                Ok(lang.text("admin.hold.released").to_string())
+            }))
+        })
+        .await?;
+    answer(&app, &r, layout, id, Values::default(), result).await
+}
+
+pub async fn credit_limit(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let values = Values(form.into_inner());
+    let mut errors = FormErrors::new(layout.lang);
+    let raw = values.v("max_credits").trim();
+    let limit = if raw.is_empty() {
+        Some(None)
+    } else {
+        forms::int(&mut errors, "max_credits", raw, 0, 30).map(|n| Some(n as i8))
+    };
+    let Some(limit) = limit else {
+        return unprocessable(student_page(&app, layout, id, values, errors).await?);
+    };
+    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                let user = lock(conn, id)?;
+                diesel::update(users::table.find(id))
+                    .set(users::max_credits.eq(limit))
+                    .execute(conn)?;
+                let mut l = line(&meta, actor, id, "credit_limit", &request_id);
+                l.detail = Some(format!("{:?} -> {:?}", user.max_credits, limit));
+                activity::record(conn, &l)?;
+                Ok(match limit {
+                    Some(n) => lang.format("admin.limit.set", &[("credits", n.to_string())]),
+                    None => lang.text("admin.limit.cleared").to_string(),
+                })
+            }))
+        })
+        .await?;
+    answer(&app, &r, layout, id, values, result).await
+}
+
+// ---- overrides ----
+
+#[allow(clippy::too_many_arguments)]
+/// Reads the override form: the section (an id, or a course code and section number of the
+/// current term), the reason, and what is waived.
+async fn read_override(
+    app: &AppState,
+    r: &Registrar,
+    meta: &RequestMeta,
+    student_id: i32,
+    values: &Values,
+    errors: &mut FormErrors,
+    section_field: &'static str,
+    reason_field: &'static str,
+) -> Result<Option<Override>, AppError> {
+    let reason = forms::text(errors, reason_field, values.v(reason_field), 300);
+    let waive = match values.v("waive").trim() {
+        "" => Some(None),
+        w => match WAIVABLE.iter().find(|r| **r == w) {
+            Some(rule) => Some(Some(*rule)),
+            None => {
+                errors.put("admin.error.choice", "waive");
+                None
+            }
+        },
+    };
+    let section_id = match values.v(section_field).trim() {
+        "" => {
+            errors.put("admin.error.required", section_field);
+            None
+        }
+        raw => resolve_section(app, raw, errors, section_field).await?,
+    };
+    let (Some(reason), Some(waive), Some(section_id)) = (reason, waive, section_id) else {
+        return Ok(None);
+    };
+    Ok(Some(Override {
+        registrar_id: r.0.user_id,
+        student_id,
+        section_id,
+        beyond_capacity: values.on("beyond_capacity"),
+        waive,
+        reason,
+        request_id: forms::request_id(meta),
+        session_ref: Some(r.0.reference()),
+        client_ip: meta.client_ip.clone(),
+    }))
+}
+
+/// `1234` (a section id) or `CSE2010-01` / `CSE2010 1` (course code and number, current term).
+async fn resolve_section(
+    app: &AppState,
+    raw: &str,
+    errors: &mut FormErrors,
+    name: &'static str,
+) -> Result<Option<i32>, AppError> {
+    if let Ok(id) = raw.parse::<i32>() {
+        return Ok(Some(id).filter(|id| *id > 0).or_else(|| {
+            errors.put("admin.override.no_section", name);
+            None
+        }));
+    }
+    let parsed = raw
+        .split_once(['-', ' '])
+        .and_then(|(code, no)| {
+            Some((
+                code.trim().to_ascii_uppercase(),
+                no.trim().parse::<i16>().ok()?,
+            ))
+        })
+        .filter(|(code, _)| {
+            (2..=16).contains(&code.len()) && code.chars().all(|c| c.is_ascii_alphanumeric())
+        });
+    let Some((code, no)) = parsed else {
+        errors.put("admin.override.section_format", name);
+        return Ok(None);
+    };
+    let found = app
+        .db
+        .run(move |conn| {
+            let Some(term) = current_term(conn)? else {
+                return Ok(None);
+            };
+            Ok(sections::table
+                .inner_join(courses::table)
+                .filter(sections::term_id.eq(term.id))
+                .filter(courses::code.eq(&code))
+                .filter(sections::section_no.eq(no))
+                .select(sections::id)
+                .first::<i32>(conn)
+                .optional()?)
+        })
+        .await?;
+    if found.is_none() {
+        errors.put("admin.override.no_section", name);
+    }
+    Ok(found)
+}
+
+pub async fn override_enroll(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let values = Values(form.into_inner());
+    let mut errors = FormErrors::new(layout.lang);
+    let Some(o) = read_override(
+        &app,
+        &r,
+        &meta,
+        id,
+        &values,
+        &mut errors,
+        "override_section",
+        "override_reason",
+    )
+    .await?
+    else {
+        return unprocessable(student_page(&app, layout, id, values, errors).await?);
+    };
+    let lang = layout.lang;
+    let result = app
+        .db
+        .run(move |conn| {
+            let now = service::now_ms();
+            let result = tx(conn, Isolation::ReadCommitted, |conn| {
+                overrides::enroll(conn, &o, now)
+            });
+            if let Err(TxFail::Refused(refusal)) = &result {
+                overrides::record_refusal(conn, &o, "override_enroll", refusal)?;
+            }
+            Ok(result)
+        })
+        .await?
+        .map(|label| lang.format("admin.override.enrolled", &[("section", label.show(lang))]));
+    let result = match result {
+        Err(TxFail::Refused(refusal)) => Err(TxFail::Field(
+            field("admin.override.refused", "override_section")
+                .arg("reason", refusal.message(lang)),
+        )),
+        other => other,
+    };
+    answer(&app, &r, layout, id, values, result).await
+}
+
+pub async fn override_drop(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+    form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let values = Values(form.into_inner());
+    let mut errors = FormErrors::new(layout.lang);
+    let Some(o) = read_override(
+        &app,
+        &r,
+        &meta,
+        id,
+        &values,
+        &mut errors,
+        "drop_section",
+        "drop_reason",
+    )
+    .await?
+    else {
+        return unprocessable(student_page(&app, layout, id, values, errors).await?);
+    };
+    let lang = layout.lang;
+    let result = app
+        .db
+        .run(move |conn| {
+            let now = service::now_ms();
+            let result = tx(conn, Isolation::ReadCommitted, |conn| {
+                overrides::drop(conn, &o, now)
+            });
+            if let Err(TxFail::Refused(refusal)) = &result {
+                overrides::record_refusal(conn, &o, "override_drop", refusal)?;
+            }
+            Ok(result)
+        })
+        .await?
+        .map(|(label, promoted)| {
+            lang.format(
+                "admin.override.dropped",
+                &[
+                    ("section", label.show(lang)),
+                    ("promoted", promoted.to_string()),
+                ],
+            )
+        });
+    let result = match result {
+        Err(TxFail::Refused(refusal)) => Err(TxFail::Field(
+            field("admin.override.refused", "drop_section").arg("reason", refusal.message(lang)),
+        )),
+        other => other,
+    };
+    answer(&app, &r, layout, id, values, result).await
+}

@@ -1,0 +1,822 @@
+//! Terms and their registration windows: create a term, make one current (exactly one, in one
+//! statement), and per term the windows of each phase and cohort. Window writes lock the term's
+//! row first, so the overlap check and the write are one decision even with two registrars.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{NaiveDate, NaiveDateTime, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::admin::forms::{
+    self, catalog_changed, field, redirect, tx, unprocessable, Choice, FormErrors, Isolation,
+    TxFail,
+};
+use crate::auth::Registrar;
+use crate::catalog::models::{NewTerm, NewWindow};
+use crate::catalog::{Term, Window, WindowState};
+use crate::db::schema::{registration_windows, terms};
+use crate::registration::activity::{self, NewActivity};
+use crate::startup::AppState;
+use crate::web::flash::Level;
+use crate::web::{html, AppError, Lang, Layout, RequestMeta};
+
+pub const SEASONS: &[&str] = &["spring", "summer", "fall", "winter"];
+pub const PHASES: &[&str] = &["basket", "register", "add_drop"];
+pub const COHORTS: &[&str] = &["all", "year1", "year2", "year3", "year4"];
+
+// ---- pure checks ----
+
+/// The first window of the same phase and cohort (other than `except`) whose half-open span
+/// meets `[opens, closes)`.
+pub fn overlapping<'a>(
+    windows: &'a [Window],
+    except: Option<i32>,
+    phase: &str,
+    cohort: &str,
+    opens: NaiveDateTime,
+    closes: NaiveDateTime,
+) -> Option<&'a Window> {
+    windows.iter().find(|w| {
+        Some(w.id) != except
+            && w.phase == phase
+            && w.cohort == cohort
+            && w.opens_at < closes
+            && opens < w.closes_at
+    })
+}
+
+// ---- terms list ----
+
+#[derive(Debug, Default, Deserialize)]
+pub struct TermForm {
+    #[serde(default)]
+    year: String,
+    #[serde(default)]
+    season: String,
+    #[serde(default)]
+    name_ko: String,
+    #[serde(default)]
+    name_en: String,
+    #[serde(default)]
+    starts_on: String,
+    #[serde(default)]
+    ends_on: String,
+    #[serde(default)]
+    max_credits: String,
+}
+
+struct ValidTerm {
+    year: i16,
+    season: String,
+    name_ko: String,
+    name_en: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    max_credits: i8,
+}
+
+fn validate_term(f: &TermForm, errors: &mut FormErrors) -> Option<ValidTerm> {
+    let year = forms::int(errors, "year", &f.year, 2000, 2100);
+    let season = f.season.trim();
+    if !SEASONS.contains(&season) {
+        errors.put("admin.error.choice", "season");
+    }
+    let name_ko = forms::text(errors, "name_ko", &f.name_ko, 100);
+    let name_en = forms::text(errors, "name_en", &f.name_en, 100);
+    let starts_on = forms::date(errors, "starts_on", &f.starts_on);
+    let ends_on = forms::date(errors, "ends_on", &f.ends_on);
+    if let (Some(s), Some(e)) = (starts_on, ends_on) {
+        if s >= e {
+            errors.put("admin.error.end_before_start", "ends_on");
+        }
+    }
+    let max_credits = forms::int(errors, "max_credits", &f.max_credits, 1, 30);
+    if !errors.is_empty() {
+        return None;
+    }
+    Some(ValidTerm {
+        year: year? as i16,
+        season: season.to_string(),
+        name_ko: name_ko?,
+        name_en: name_en?,
+        starts_on: starts_on?,
+        ends_on: ends_on?,
+        max_credits: max_credits? as i8,
+    })
+}
+
+#[derive(Template)]
+#[template(path = "admin/terms.html")]
+struct TermsPage {
+    layout: Layout,
+    terms: Vec<Term>,
+    form: TermForm,
+    seasons: Vec<Choice>,
+    errors: FormErrors,
+}
+
+impl TermsPage {
+    fn name(&self, t: &Term) -> String {
+        forms::pick(self.layout.lang, &t.name_ko, &t.name_en)
+    }
+}
+
+fn season_choices(lang: Lang, current: &str) -> Vec<Choice> {
+    SEASONS
+        .iter()
+        .map(|s| Choice::new(s, lang.text(&format!("season.{s}")), current))
+        .collect()
+}
+
+async fn terms_page(
+    app: &AppState,
+    layout: Layout,
+    form: TermForm,
+    errors: FormErrors,
+) -> Result<TermsPage, AppError> {
+    let terms = app
+        .db
+        .run(|conn| {
+            Ok(terms::table
+                .order((terms::year.desc(), terms::starts_on.desc()))
+                .select(Term::as_select())
+                .load(conn)?)
+        })
+        .await?;
+    let seasons = season_choices(layout.lang, form.season.trim());
+    Ok(TermsPage {
+        layout,
+        terms,
+        form,
+        seasons,
+        errors,
+    })
+}
+
+pub async fn list(
+    app: web::Data<AppState>,
+    _r: Registrar,
+    layout: Layout,
+) -> Result<HttpResponse, AppError> {
+    let errors = FormErrors::new(layout.lang);
+    let form = TermForm {
+        max_credits: "18".into(),
+        ..TermForm::default()
+    };
+    html(terms_page(&app, layout, form, errors).await?)
+}
+
+pub async fn create(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    form: web::Form<TermForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let mut errors = FormErrors::new(layout.lang);
+    let Some(v) = validate_term(&form, &mut errors) else {
+        return unprocessable(terms_page(&app, layout, form, errors).await?);
+    };
+    let name = forms::pick(layout.lang, &v.name_ko, &v.name_en);
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                diesel::insert_into(terms::table)
+                    .values(&NewTerm {
+                        year: v.year,
+                        season: &v.season,
+                        name_ko: &v.name_ko,
+                        name_en: &v.name_en,
+                        starts_on: v.starts_on,
+                        ends_on: v.ends_on,
+                        is_current: false,
+                        max_credits: v.max_credits,
+                    })
+                    .execute(conn)?;
+                Ok(crate::db::last_insert_id(conn)? as i32)
+            }))
+        })
+        .await?;
+    match result {
+        Ok(id) => {
+            let msg = layout.lang.format("admin.term.created", &[("name", name)]);
+            redirect(&app, &r, &format!("/admin/terms/{id}"), Level::Ok, msg).await
+        }
+        Err(e) if forms::is_unique_violation(&e) => {
+            errors.put("admin.term.exists", "year");
+            unprocessable(terms_page(&app, layout, form, errors).await?)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+/// A failure that is not a field's: missing rows are 404, the rest are the database's.
+pub fn fail(e: TxFail) -> AppError {
+    match e {
+        TxFail::NotFound => AppError::NotFound,
+        TxFail::Db(e) => e.into(),
+        TxFail::Refused(r) => AppError::Refused(r),
+        TxFail::Field(f) => AppError::Validation(crate::web::Invalid {
+            field: f.field,
+            key: f.key,
+            args: f.args,
+        }),
+    }
+}
+
+pub async fn set_current(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let actor = r.0.user_id;
+    let request_id = forms::request_id(&meta);
+    let term = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                let term: Term = terms::table
+                    .find(id)
+                    .select(Term::as_select())
+                    .for_update()
+                    .first(conn)?;
+                // One statement flips every row: there is never a moment with two current terms
+                // or none, whoever else is doing the same.
+                diesel::update(terms::table)
+                    .set(terms::is_current.eq(terms::id.eq(id)))
+                    .execute(conn)?;
+                let mut line = NewActivity::new("term_current", "ok", &meta);
+                line.actor_id = Some(actor);
+                line.request_id = request_id.clone();
+                line.detail = Some(format!("term {} {} {}", term.id, term.year, term.season));
+                activity::record(conn, &line)?;
+                Ok(term)
+            }))
+        })
+        .await?
+        .map_err(fail)?;
+    catalog_changed(&app).await;
+    let name = forms::pick(layout.lang, &term.name_ko, &term.name_en);
+    let msg = layout
+        .lang
+        .format("admin.term.now_current", &[("name", name)]);
+    redirect(&app, &r, "/admin/terms", Level::Ok, msg).await
+}
+
+// ---- one term and its windows ----
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct WindowForm {
+    #[serde(default)]
+    phase: String,
+    #[serde(default)]
+    cohort: String,
+    #[serde(default)]
+    opens_at: String,
+    #[serde(default)]
+    closes_at: String,
+}
+
+struct WindowRow {
+    id: i32,
+    phase: String,
+    cohort: String,
+    opens: String,
+    closes: String,
+    state: WindowState,
+    form: WindowForm,
+    edit_key: String,
+    extend_key: String,
+    phases: Vec<Choice>,
+    cohorts: Vec<Choice>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/term.html")]
+struct TermPage {
+    layout: Layout,
+    term: Term,
+    windows: Vec<WindowRow>,
+    new_form: WindowForm,
+    phases: Vec<Choice>,
+    cohorts: Vec<Choice>,
+    /// Which form the errors belong to: `new`, `edit-{id}` or `extend-{id}`.
+    error_form: String,
+    errors: FormErrors,
+}
+
+impl TermPage {
+    fn name(&self) -> String {
+        forms::pick(self.layout.lang, &self.term.name_ko, &self.term.name_en)
+    }
+
+    fn err(&self, form: &str, name: &str) -> Option<String> {
+        if self.error_form == form {
+            self.errors.get(name)
+        } else {
+            None
+        }
+    }
+}
+
+fn phase_choices(lang: Lang, current: &str) -> Vec<Choice> {
+    PHASES
+        .iter()
+        .map(|p| Choice::new(p, lang.text(&format!("phase.{p}")), current))
+        .collect()
+}
+
+fn cohort_choices(lang: Lang, current: &str) -> Vec<Choice> {
+    COHORTS
+        .iter()
+        .map(|c| Choice::new(c, lang.text(&format!("cohort.{c}")), current))
+        .collect()
+}
+
+fn load_term(conn: &mut MysqlConnection, id: i32) -> QueryResult<(Term, Vec<Window>)> {
+    let term = terms::table
+        .find(id)
+        .select(Term::as_select())
+        .first(conn)?;
+    let windows = registration_windows::table
+        .filter(registration_windows::term_id.eq(id))
+        .order((
+            registration_windows::phase,
+            registration_windows::cohort,
+            registration_windows::opens_at,
+        ))
+        .select(Window::as_select())
+        .load(conn)?;
+    Ok((term, windows))
+}
+
+/// The term page; `failed` re-fills the form that was refused with what was posted.
+async fn term_page(
+    app: &AppState,
+    layout: Layout,
+    id: i32,
+    failed: Option<(String, WindowForm)>,
+    errors: FormErrors,
+) -> Result<TermPage, AppError> {
+    let (term, windows) = app.db.run(move |conn| Ok(load_term(conn, id)?)).await?;
+    let now = Utc::now();
+    let lang = layout.lang;
+    let (error_form, posted) = failed.unwrap_or_default();
+    let rows = windows
+        .iter()
+        .map(|w| {
+            let edit_key = format!("edit-{}", w.id);
+            let extend_key = format!("extend-{}", w.id);
+            let mut form = WindowForm {
+                phase: w.phase.clone(),
+                cohort: w.cohort.clone(),
+                opens_at: forms::datetime_input(&w.opens_at),
+                closes_at: forms::datetime_input(&w.closes_at),
+            };
+            if error_form == edit_key {
+                form = posted.clone();
+            } else if error_form == extend_key {
+                form.closes_at = posted.closes_at.clone();
+            }
+            WindowRow {
+                id: w.id,
+                phase: w.phase.clone(),
+                cohort: w.cohort.clone(),
+                opens: forms::seoul_display(&w.opens_at),
+                closes: forms::seoul_display(&w.closes_at),
+                state: w.state(now),
+                phases: phase_choices(lang, &form.phase),
+                cohorts: cohort_choices(lang, &form.cohort),
+                form,
+                edit_key,
+                extend_key,
+            }
+        })
+        .collect();
+    let new_form = if error_form == "new" {
+        posted
+    } else {
+        WindowForm {
+            phase: "register".into(),
+            cohort: "all".into(),
+            ..WindowForm::default()
+        }
+    };
+    Ok(TermPage {
+        phases: phase_choices(lang, &new_form.phase),
+        cohorts: cohort_choices(lang, &new_form.cohort),
+        layout,
+        term,
+        windows: rows,
+        new_form,
+        error_form,
+        errors,
+    })
+}
+
+pub async fn show(
+    app: web::Data<AppState>,
+    _r: Registrar,
+    layout: Layout,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let errors = FormErrors::new(layout.lang);
+    html(term_page(&app, layout, path.into_inner(), None, errors).await?)
+}
+
+struct ValidWindow {
+    phase: String,
+    cohort: String,
+    opens_at: NaiveDateTime,
+    closes_at: NaiveDateTime,
+}
+
+fn validate_window(f: &WindowForm, errors: &mut FormErrors) -> Option<ValidWindow> {
+    let phase = f.phase.trim();
+    if !PHASES.contains(&phase) {
+        errors.put("admin.error.choice", "phase");
+    }
+    let cohort = f.cohort.trim();
+    if !COHORTS.contains(&cohort) {
+        errors.put("admin.error.choice", "cohort");
+    }
+    let opens_at = forms::seoul_datetime(errors, "opens_at", &f.opens_at);
+    let closes_at = forms::seoul_datetime(errors, "closes_at", &f.closes_at);
+    if let (Some(o), Some(c)) = (opens_at, closes_at) {
+        if o >= c {
+            errors.put("admin.error.end_before_start", "closes_at");
+        }
+    }
+    if !errors.is_empty() {
+        return None;
+    }
+    Some(ValidWindow {
+        phase: phase.to_string(),
+        cohort: cohort.to_string(),
+        opens_at: opens_at?,
+        closes_at: closes_at?,
+    })
+}
+
+/// Locks the term's row and reads its windows: every window write of a term takes this lock
+/// first, so its overlap check sees every committed window and nobody else is writing.
+fn lock_windows(conn: &mut MysqlConnection, term_id: i32) -> Result<Vec<Window>, TxFail> {
+    terms::table
+        .find(term_id)
+        .select(terms::id)
+        .for_update()
+        .first::<i32>(conn)?;
+    Ok(registration_windows::table
+        .filter(registration_windows::term_id.eq(term_id))
+        .select(Window::as_select())
+        .load(conn)?)
+}
+
+fn overlap_error(lang: Lang, w: &Window) -> TxFail {
+    TxFail::Field(
+        field("admin.window.overlaps", "opens_at")
+            .arg("phase", lang.text(&format!("phase.{}", w.phase)))
+            .arg("cohort", lang.text(&format!("cohort.{}", w.cohort)))
+            .arg("opens", forms::seoul_display(&w.opens_at))
+            .arg("closes", forms::seoul_display(&w.closes_at)),
+    )
+}
+
+fn window_line(
+    meta: &RequestMeta,
+    actor: i32,
+    action: &'static str,
+    request_id: &str,
+    detail: String,
+) -> NewActivity {
+    let mut line = NewActivity::new(action, "ok", meta);
+    line.actor_id = Some(actor);
+    line.request_id = request_id.to_string();
+    line.detail = Some(detail);
+    line
+}
+
+/// Answers a window form: back to the term page with a message, or the page again with the
+/// refused form's errors.
+#[allow(clippy::too_many_arguments)]
+async fn answer(
+    app: &AppState,
+    r: &Registrar,
+    layout: Layout,
+    term_id: i32,
+    form_key: String,
+    posted: WindowForm,
+    result: Result<(), TxFail>,
+    ok_key: &'static str,
+) -> Result<HttpResponse, AppError> {
+    match result {
+        Ok(()) => {
+            catalog_changed(app).await;
+            let msg = layout.lang.text(ok_key).to_string();
+            redirect(app, r, &format!("/admin/terms/{term_id}"), Level::Ok, msg).await
+        }
+        Err(TxFail::Field(f)) => {
+            let mut errors = FormErrors::new(layout.lang);
+            errors.push(f);
+            unprocessable(term_page(app, layout, term_id, Some((form_key, posted)), errors).await?)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+pub async fn create_window(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+    form: web::Form<WindowForm>,
+) -> Result<HttpResponse, AppError> {
+    let term_id = path.into_inner();
+    let form = form.into_inner();
+    let mut errors = FormErrors::new(layout.lang);
+    let Some(v) = validate_window(&form, &mut errors) else {
+        return unprocessable(
+            term_page(&app, layout, term_id, Some(("new".into(), form)), errors).await?,
+        );
+    };
+    let (lang, actor, request_id) = (layout.lang, r.0.user_id, forms::request_id(&meta));
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                let windows = lock_windows(conn, term_id)?;
+                if let Some(w) =
+                    overlapping(&windows, None, &v.phase, &v.cohort, v.opens_at, v.closes_at)
+                {
+                    return Err(overlap_error(lang, w));
+                }
+                diesel::insert_into(registration_windows::table)
+                    .values(&NewWindow {
+                        term_id,
+                        phase: &v.phase,
+                        cohort: &v.cohort,
+                        opens_at: v.opens_at,
+                        closes_at: v.closes_at,
+                    })
+                    .execute(conn)?;
+                let detail = format!(
+                    "term {term_id} {} {} {} - {} UTC",
+                    v.phase, v.cohort, v.opens_at, v.closes_at
+                );
+                activity::record(
+                    conn,
+                    &window_line(&meta, actor, "window_create", &request_id, detail),
+                )?;
+                Ok(())
+            }))
+        })
+        .await?;
+    answer(
+        &app,
+        &r,
+        layout,
+        term_id,
+        "new".into(),
+        form,
+        result,
+        "admin.window.created",
+    )
+    .await
+}
+
+pub async fn update_window(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<(i32, i32)>,
+    form: web::Form<WindowForm>,
+) -> Result<HttpResponse, AppError> {
+    let (term_id, window_id) = path.into_inner();
+    let form = form.into_inner();
+    let key = format!("edit-{window_id}");
+    let mut errors = FormErrors::new(layout.lang);
+    let Some(v) = validate_window(&form, &mut errors) else {
+        return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
+    };
+    let (lang, actor, request_id) = (layout.lang, r.0.user_id, forms::request_id(&meta));
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                let windows = lock_windows(conn, term_id)?;
+                if !windows.iter().any(|w| w.id == window_id) {
+                    return Err(TxFail::NotFound);
+                }
+                if let Some(w) = overlapping(
+                    &windows,
+                    Some(window_id),
+                    &v.phase,
+                    &v.cohort,
+                    v.opens_at,
+                    v.closes_at,
+                ) {
+                    return Err(overlap_error(lang, w));
+                }
+                diesel::update(registration_windows::table.find(window_id))
+                    .set((
+                        registration_windows::phase.eq(&v.phase),
+                        registration_windows::cohort.eq(&v.cohort),
+                        registration_windows::opens_at.eq(v.opens_at),
+                        registration_windows::closes_at.eq(v.closes_at),
+                    ))
+                    .execute(conn)?;
+                let detail = format!(
+                    "window {window_id}: {} {} {} - {} UTC",
+                    v.phase, v.cohort, v.opens_at, v.closes_at
+                );
+                activity::record(
+                    conn,
+                    &window_line(&meta, actor, "window_update", &request_id, detail),
+                )?;
+                Ok(())
+            }))
+        })
+        .await?;
+    answer(
+        &app,
+        &r,
+        layout,
+        term_id,
+        format!("edit-{window_id}"),
+        form,
+        result,
+        "admin.window.updated",
+    )
+    .await
+}
+
+/// Moves the end of an open window, live: students see the new closing time on their next
+/// request. The new end may not lie in the past.
+pub async fn extend_window(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<(i32, i32)>,
+    form: web::Form<WindowForm>,
+) -> Result<HttpResponse, AppError> {
+    let (term_id, window_id) = path.into_inner();
+    let form = form.into_inner();
+    let key = format!("extend-{window_id}");
+    let mut errors = FormErrors::new(layout.lang);
+    let Some(closes_at) = forms::seoul_datetime(&mut errors, "closes_at", &form.closes_at) else {
+        return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
+    };
+    let (lang, actor, request_id) = (layout.lang, r.0.user_id, forms::request_id(&meta));
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                let windows = lock_windows(conn, term_id)?;
+                let w = windows
+                    .iter()
+                    .find(|w| w.id == window_id)
+                    .ok_or(TxFail::NotFound)?;
+                let now = Utc::now();
+                if w.state(now) != WindowState::Open {
+                    return Err(field("admin.window.not_open", "closes_at").into());
+                }
+                if closes_at <= now.naive_utc() {
+                    return Err(field("admin.window.end_in_past", "closes_at").into());
+                }
+                if let Some(other) = overlapping(
+                    &windows,
+                    Some(window_id),
+                    &w.phase,
+                    &w.cohort,
+                    w.opens_at,
+                    closes_at,
+                ) {
+                    let mut e = overlap_error(lang, other);
+                    if let TxFail::Field(f) = &mut e {
+                        f.field = "closes_at";
+                    }
+                    return Err(e);
+                }
+                diesel::update(registration_windows::table.find(window_id))
+                    .set(registration_windows::closes_at.eq(closes_at))
+                    .execute(conn)?;
+                let detail = format!(
+                    "window {window_id}: closes {} -> {} UTC",
+                    w.closes_at, closes_at
+                );
+                activity::record(
+                    conn,
+                    &window_line(&meta, actor, "window_extend", &request_id, detail),
+                )?;
+                Ok(())
+            }))
+        })
+        .await?;
+    answer(
+        &app,
+        &r,
+        layout,
+        term_id,
+        format!("extend-{window_id}"),
+        form,
+        result,
+        "admin.window.extended",
+    )
+    .await
+}
+
+pub async fn delete_window(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<(i32, i32)>,
+) -> Result<HttpResponse, AppError> {
+    let (term_id, window_id) = path.into_inner();
+    let (actor, request_id) = (r.0.user_id, forms::request_id(&meta));
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                lock_windows(conn, term_id)?;
+                let n = diesel::delete(
+                    registration_windows::table
+                        .filter(registration_windows::id.eq(window_id))
+                        .filter(registration_windows::term_id.eq(term_id)),
+                )
+                .execute(conn)?;
+                if n == 0 {
+                    return Err(TxFail::NotFound);
+                }
+                activity::record(
+                    conn,
+                    &window_line(
+                        &meta,
+                        actor,
+                        "window_delete",
+                        &request_id,
+                        format!("window {window_id} of term {term_id}"),
+                    ),
+                )?;
+                Ok(())
+            }))
+        })
+        .await?;
+    answer(
+        &app,
+        &r,
+        layout,
+        term_id,
+        String::new(),
+        WindowForm::default(),
+        result,
+        "admin.window.deleted",
+    )
+    .await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn at(h: u32) -> NaiveDateTime {
+        NaiveDate::from_ymd_opt(2027, 2, 10)
+            .and_then(|d| d.and_hms_opt(h, 0, 0))
+            .unwrap_or_default()
+    }
+
+    fn w(id: i32, phase: &str, cohort: &str, from: u32, to: u32) -> Window {
+        Window {
+            id,
+            term_id: 1,
+            phase: phase.into(),
+            cohort: cohort.into(),
+            opens_at: at(from),
+            closes_at: at(to),
+        }
+    }
+
+    #[test]
+    fn windows_overlap_only_within_one_phase_and_cohort() {
+        let existing = vec![w(1, "register", "year1", 9, 12)];
+        assert!(overlapping(&existing, None, "register", "year1", at(11), at(13)).is_some());
+        assert!(overlapping(&existing, None, "register", "year2", at(11), at(13)).is_none());
+        assert!(overlapping(&existing, None, "add_drop", "year1", at(11), at(13)).is_none());
+    }
+
+    #[test]
+    fn back_to_back_windows_do_not_overlap_and_a_window_never_overlaps_itself() {
+        let existing = vec![w(1, "register", "all", 9, 12)];
+        assert!(overlapping(&existing, None, "register", "all", at(12), at(14)).is_none());
+        assert!(overlapping(&existing, None, "register", "all", at(7), at(9)).is_none());
+        assert!(overlapping(&existing, Some(1), "register", "all", at(8), at(13)).is_none());
+    }
+}

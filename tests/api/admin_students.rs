@@ -1,0 +1,475 @@
+//! The registrar console's student pages: holds, credit limits, overrides on a student's behalf,
+//! and the audit view that shows them.
+
+use diesel::prelude::*;
+use reqwest::StatusCode;
+
+use sugang::db::schema::{
+    activity_log, enrollments, holds, notices, sections, users, waitlist_entries,
+};
+
+use crate::admin_catalog::{location, refused, staff, summarized};
+use crate::helpers::{error_code, RegSection, TestApp};
+
+fn counter_and_rows(app: &TestApp, section: i32) -> (i32, i64) {
+    let mut conn = app.conn();
+    let counter = sections::table
+        .find(section)
+        .select(sections::enrolled)
+        .first(&mut conn)
+        .expect("counter");
+    let rows = enrollments::table
+        .filter(enrollments::section_id.eq(section))
+        .count()
+        .get_result(&mut conn)
+        .expect("rows");
+    (counter, rows)
+}
+
+#[tokio::test]
+async fn students_are_found_by_number_or_name() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let ids = app.reg_students(&fx, "2031", 3);
+    let r = staff(&app, "staff01").await;
+    let by_number = r
+        .get(&app, "/admin/students?q=203100001")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(by_number.contains(&format!("data-student=\"{}\"", ids[1])));
+    assert!(!by_number.contains(&format!("data-student=\"{}\"", ids[0])));
+    let by_name = r
+        .get(&app, "/admin/students?q=%ED%95%99%EC%83%9D%202031")
+        .await
+        .text()
+        .await
+        .expect("html");
+    for id in &ids {
+        assert!(by_name.contains(&format!("data-student=\"{id}\"")));
+    }
+    let page = r.get(&app, &format!("/admin/students/{}", ids[0])).await;
+    assert_eq!(page.status(), StatusCode::OK);
+    assert_eq!(
+        r.get(&app, &format!("/admin/students/{}", r.id))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND,
+        "staff are not students"
+    );
+}
+
+#[tokio::test]
+async fn a_hold_blocks_registration_until_it_is_released() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let course = app.reg_course(&fx, "CSE5010", 3);
+    let section = app.reg_section(RegSection::new(fx.term_id, course).meets(1, 540, 615));
+    let student = app.reg_sign_in(app.reg_students(&fx, "2032", 1)[0]).await;
+    let r = staff(&app, "staff01").await;
+    let path = format!("/admin/students/{}/holds", student.id);
+    refused(
+        r.post(&app, &path, &[("hold_reason", "  ")]).await,
+        "hold_reason",
+    )
+    .await;
+    let count = |app: &TestApp| -> i64 {
+        holds::table
+            .count()
+            .get_result(&mut app.conn())
+            .expect("count")
+    };
+    assert_eq!(count(&app), 0);
+    location(&r.post(&app, &path, &[("hold_reason", "등록금 미납")]).await);
+    assert_eq!(count(&app), 1);
+
+    let res = app.post_enrollment(&student, section).await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    assert_eq!(error_code(res).await, "hold");
+
+    let hold: i32 = holds::table
+        .select(holds::id)
+        .first(&mut app.conn())
+        .expect("hold");
+    location(
+        &r.post(
+            &app,
+            &format!("/admin/students/{}/holds/{hold}/release", student.id),
+            &[],
+        )
+        .await,
+    );
+    let released: (Option<chrono::NaiveDateTime>, Option<i32>) = holds::table
+        .find(hold)
+        .select((holds::released_at, holds::released_by))
+        .first(&mut app.conn())
+        .expect("hold");
+    assert!(released.0.is_some());
+    assert_eq!(released.1, Some(r.id));
+    assert_eq!(
+        app.post_enrollment(&student, section).await.status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn the_credit_limit_is_validated_and_applies_to_the_next_request() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let a = app.reg_course(&fx, "CSE5020", 3);
+    let b = app.reg_course(&fx, "CSE5030", 3);
+    let sa = app.reg_section(RegSection::new(fx.term_id, a).meets(1, 540, 615));
+    let sb = app.reg_section(RegSection::new(fx.term_id, b).meets(2, 540, 615));
+    let student = app.reg_sign_in(app.reg_students(&fx, "2033", 1)[0]).await;
+    let r = staff(&app, "staff01").await;
+    let path = format!("/admin/students/{}/credit-limit", student.id);
+    refused(
+        r.post(&app, &path, &[("max_credits", "31")]).await,
+        "max_credits",
+    )
+    .await;
+    refused(
+        r.post(&app, &path, &[("max_credits", "-3")]).await,
+        "max_credits",
+    )
+    .await;
+    refused(
+        r.post(&app, &path, &[("max_credits", "many")]).await,
+        "max_credits",
+    )
+    .await;
+    let limit = |app: &TestApp| -> Option<i8> {
+        users::table
+            .find(student.id)
+            .select(users::max_credits)
+            .first(&mut app.conn())
+            .expect("user")
+    };
+    assert_eq!(limit(&app), None);
+    location(&r.post(&app, &path, &[("max_credits", "3")]).await);
+    assert_eq!(limit(&app), Some(3));
+    assert_eq!(
+        app.post_enrollment(&student, sa).await.status(),
+        StatusCode::CREATED
+    );
+    let res = app.post_enrollment(&student, sb).await;
+    assert_eq!(error_code(res).await, "credit_limit");
+    location(&r.post(&app, &path, &[("max_credits", "")]).await);
+    assert_eq!(limit(&app), None, "cleared: the term's default applies");
+    assert_eq!(
+        app.post_enrollment(&student, sb).await.status(),
+        StatusCode::CREATED
+    );
+}
+
+#[tokio::test]
+async fn an_override_beyond_capacity_is_recorded_and_shown_in_the_audit_view() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let course = app.reg_course(&fx, "CSE5040", 3);
+    let section = app.reg_section(
+        RegSection::new(fx.term_id, course)
+            .capacity(1)
+            .meets(4, 600, 675),
+    );
+    let ids = app.reg_students(&fx, "2034", 2);
+    let first = app.reg_sign_in(ids[0]).await;
+    assert_eq!(
+        app.post_enrollment(&first, section).await.status(),
+        StatusCode::CREATED
+    );
+    let r = staff(&app, "staff07").await;
+    let path = format!("/admin/students/{}/enroll", ids[1]);
+
+    refused(
+        r.post(
+            &app,
+            &path,
+            &[("override_section", "CSE5040-01"), ("override_reason", "")],
+        )
+        .await,
+        "override_reason",
+    )
+    .await;
+    refused(
+        r.post(
+            &app,
+            &path,
+            &[
+                ("override_section", "ZZZ9999-01"),
+                ("override_reason", "졸업 예정"),
+            ],
+        )
+        .await,
+        "override_section",
+    )
+    .await;
+    refused(
+        r.post(
+            &app,
+            &path,
+            &[
+                ("override_section", "CSE5040-01"),
+                ("override_reason", "졸업 예정"),
+                ("waive", "everything"),
+            ],
+        )
+        .await,
+        "waive",
+    )
+    .await;
+    // Without "beyond capacity" a full section stays full, and the refusal is on file.
+    let html = refused(
+        r.post(
+            &app,
+            &path,
+            &[
+                ("override_section", "CSE5040-01"),
+                ("override_reason", "졸업 예정"),
+            ],
+        )
+        .await,
+        "override_section",
+    )
+    .await;
+    assert!(html.contains("정원"), "the rule's reason is shown");
+    assert_eq!(counter_and_rows(&app, section), (1, 1));
+
+    location(
+        &r.post(
+            &app,
+            &path,
+            &[
+                ("override_section", "CSE5040-01"),
+                ("beyond_capacity", "1"),
+                ("override_reason", "졸업 예정자 필수 과목"),
+            ],
+        )
+        .await,
+    );
+    assert_eq!(
+        counter_and_rows(&app, section),
+        (2, 2),
+        "past capacity, counter equals rows"
+    );
+    let source: String = enrollments::table
+        .filter(enrollments::student_id.eq(ids[1]))
+        .select(enrollments::source)
+        .first(&mut app.conn())
+        .expect("row");
+    assert_eq!(source, "registrar");
+    let lines: Vec<(Option<i32>, String, Option<String>)> = activity_log::table
+        .filter(activity_log::student_id.eq(ids[1]))
+        .filter(activity_log::action.eq("override_enroll"))
+        .order(activity_log::id)
+        .select((
+            activity_log::actor_id,
+            activity_log::outcome,
+            activity_log::detail,
+        ))
+        .load(&mut app.conn())
+        .expect("lines");
+    assert_eq!(lines.len(), 2, "the refused attempt and the override");
+    assert_eq!(lines[0].1, "section_full");
+    assert_eq!(lines[1].0, Some(r.id), "the registrar is the actor");
+    assert_eq!(lines[1].1, "ok_beyond_capacity");
+    assert!(lines[1]
+        .2
+        .as_deref()
+        .unwrap_or("")
+        .contains("졸업 예정자 필수 과목"));
+    let told: i64 = notices::table
+        .filter(notices::user_id.eq(ids[1]))
+        .filter(notices::kind.eq("registrar_change"))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("notice");
+    assert_eq!(told, 1);
+
+    let audit = r
+        .get(
+            &app,
+            "/admin/audit?action=override_enroll&outcome=ok_beyond_capacity",
+        )
+        .await;
+    assert_eq!(audit.status(), StatusCode::OK);
+    let html = audit.text().await.expect("html");
+    assert!(html.contains("졸업 예정자 필수 과목"));
+    assert!(html.contains("staff07"));
+    assert!(html.contains("203400001"));
+    assert_eq!(html.matches("data-entry=").count(), 1);
+    let by_student = r
+        .get(&app, "/admin/audit?student=203400001&actor=staff07")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert_eq!(by_student.matches("data-entry=").count(), 2);
+    let by_section = r
+        .get(&app, &format!("/admin/audit?section={section}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(by_section.contains("ok_beyond_capacity"));
+    assert!(
+        by_section.contains("data-action=\"enroll\""),
+        "the student's own enrollment too"
+    );
+}
+
+#[tokio::test]
+async fn an_override_waives_only_the_rule_it_names() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let course = app.reg_course(&fx, "CSE5050", 3);
+    let section = app.reg_section(RegSection::new(fx.term_id, course).meets(5, 600, 675));
+    let student = app.reg_students(&fx, "2035", 1)[0];
+    let r = staff(&app, "staff01").await;
+    location(
+        &r.post(
+            &app,
+            &format!("/admin/students/{student}/holds"),
+            &[("hold_reason", "서류 미제출")],
+        )
+        .await,
+    );
+    let path = format!("/admin/students/{student}/enroll");
+    let section_s = section.to_string();
+    let html = refused(
+        r.post(
+            &app,
+            &path,
+            &[
+                ("override_section", section_s.as_str()),
+                ("override_reason", "확인 완료"),
+                ("waive", "credit_limit"),
+            ],
+        )
+        .await,
+        "override_section",
+    )
+    .await;
+    assert!(html.contains("서류 미제출"), "the hold still applies");
+    assert_eq!(counter_and_rows(&app, section), (0, 0));
+    location(
+        &r.post(
+            &app,
+            &path,
+            &[
+                ("override_section", section_s.as_str()),
+                ("override_reason", "확인 완료"),
+                ("waive", "hold"),
+            ],
+        )
+        .await,
+    );
+    assert_eq!(counter_and_rows(&app, section), (1, 1));
+    let detail: Option<String> = activity_log::table
+        .filter(activity_log::action.eq("override_enroll"))
+        .filter(activity_log::outcome.eq("ok"))
+        .select(activity_log::detail)
+        .first(&mut app.conn())
+        .expect("line");
+    assert_eq!(detail.as_deref(), Some("확인 완료 [waive=hold]"));
+}
+
+#[tokio::test]
+async fn an_override_drop_gives_the_seat_to_the_waitlist_in_the_same_transaction() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let course = app.reg_course(&fx, "CSE5060", 3);
+    let section = app.reg_section(
+        RegSection::new(fx.term_id, course)
+            .capacity(1)
+            .waitlist(2)
+            .meets(1, 780, 855),
+    );
+    let students = app.reg_sign_in_all(&app.reg_students(&fx, "2036", 2)).await;
+    assert_eq!(
+        app.post_enrollment(&students[0], section).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.post_waitlist(&students[1], section).await.status(),
+        StatusCode::CREATED
+    );
+    let r = staff(&app, "staff01").await;
+    let path = format!("/admin/students/{}/drop", students[0].id);
+    let section_s = section.to_string();
+    refused(
+        r.post(
+            &app,
+            &path,
+            &[("drop_section", section_s.as_str()), ("drop_reason", "")],
+        )
+        .await,
+        "drop_reason",
+    )
+    .await;
+    assert_eq!(counter_and_rows(&app, section), (1, 1));
+    location(
+        &r.post(
+            &app,
+            &path,
+            &[
+                ("drop_section", section_s.as_str()),
+                ("drop_reason", "본인 요청 (전화)"),
+            ],
+        )
+        .await,
+    );
+    let holder: Vec<(i32, String)> = enrollments::table
+        .filter(enrollments::section_id.eq(section))
+        .select((enrollments::student_id, enrollments::source))
+        .load(&mut app.conn())
+        .expect("rows");
+    assert_eq!(holder, vec![(students[1].id, "waitlist".to_string())]);
+    assert_eq!(counter_and_rows(&app, section), (1, 1));
+    let waiting: i64 = waitlist_entries::table
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
+    assert_eq!(waiting, 0);
+    // Dropping again: the student holds no seat, nothing changes.
+    summarized(
+        r.post(
+            &app,
+            &path,
+            &[
+                ("drop_section", section_s.as_str()),
+                ("drop_reason", "다시"),
+            ],
+        )
+        .await,
+        "drop_section",
+    )
+    .await;
+    assert_eq!(counter_and_rows(&app, section), (1, 1));
+}
+
+#[tokio::test]
+async fn audit_filters_are_checked_and_shown_beside_their_fields() {
+    let app = TestApp::spawn().await;
+    app.insert_current_term();
+    let r = staff(&app, "staff01").await;
+    for (query, field) in [
+        ("section=abc", "section"),
+        ("student=99999999", "student"),
+        ("actor=nobody", "actor"),
+        ("action=DROP%3B", "action"),
+        ("outcome=a%20b", "outcome"),
+        ("from=2027-02-10T10:00&to=2027-02-09T10:00", "to"),
+        ("from=yesterday", "from"),
+        ("page=0", "page"),
+    ] {
+        refused(r.get(&app, &format!("/admin/audit?{query}")).await, field).await;
+    }
+    assert_eq!(
+        r.get(&app, "/admin/audit?from=2027-02-10T10:00")
+            .await
+            .status(),
+        StatusCode::OK
+    );
+}
