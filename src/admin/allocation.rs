@@ -179,6 +179,7 @@ pub async fn run(
             }
         })
         .await?;
+    app.seats.resync().await;
     let (flash, lines) = match outcome {
         Ok(report) => (
             Flash {

@@ -404,6 +404,7 @@ pub async fn catalog_changed(app: &AppState) {
     if let Err(e) = crate::catalog::bump_version(&app.cache).await {
         tracing::warn!(error = %e, "catalog version not bumped after a registrar change");
     }
+    app.seats.resync().await;
 }
 
 /// An option of a `<select>`.

@@ -362,7 +362,11 @@ async fn answer(
     result: Result<String, TxFail>,
 ) -> Result<HttpResponse, AppError> {
     match result {
-        Ok(message) => redirect(app, r, &format!("/admin/students/{id}"), Level::Ok, message).await,
+        Ok(message) => {
+            // Overrides move seat counters: the seats-left signal follows at once.
+            app.seats.resync().await;
+            redirect(app, r, &format!("/admin/students/{id}"), Level::Ok, message).await
+        }
         Err(TxFail::Field(f)) => {
             let mut errors = FormErrors::new(layout.lang);
             errors.push(f);

@@ -322,6 +322,9 @@ async fn register_basket(
             .await
             .map_err(AppError::from)
             .and_then(|r| r.map_err(AppError::from));
+        if outcome.is_ok() {
+            app.seats.republish(vec![section_id]).await;
+        }
         results.push(match outcome {
             Ok(receipt) => ItemResult {
                 section_id,

@@ -138,6 +138,14 @@ impl SeatSignal {
         Ok(())
     }
 
+    /// Rewrites the hash from MySQL now: after registrar changes (capacity, cancellation,
+    /// overrides, imports, allocation) that move many figures at once.
+    pub async fn resync(&self) {
+        if let Err(e) = self.rewrite().await {
+            tracing::debug!(error = %e, "seats-left signal not rewritten");
+        }
+    }
+
     /// Rewrites the hash from MySQL, by one instance at a time.
     async fn reconcile(&self) -> Result<(), CacheError> {
         let mut conn = self.cache.conn().await?;
@@ -153,6 +161,10 @@ impl SeatSignal {
             return Ok(());
         }
         drop(conn);
+        self.rewrite().await
+    }
+
+    async fn rewrite(&self) -> Result<(), CacheError> {
         let rows = self
             .db
             .run(|conn| {
