@@ -83,6 +83,10 @@ fn describe() {
         "sugang_registration_decisions_total",
         "Registration attempts decided, by outcome (ok or the refusal code)."
     );
+    describe_counter!(
+        "sugang_registration_fast_refusals_total",
+        "Enroll attempts on a section the seats-left signal calls full, refused without a transaction."
+    );
     describe_gauge!(
         "sugang_waiting_room_depth",
         "Students waiting in the waiting room."
@@ -97,6 +101,7 @@ fn describe() {
         metrics::counter!("sugang_logins_total", "outcome" => outcome).increment(0);
     }
     metrics::counter!("sugang_registration_decisions_total", "outcome" => "ok").increment(0);
+    metrics::counter!("sugang_registration_fast_refusals_total").increment(0);
     metrics::counter!("sugang_waiting_room_admissions_total").increment(0);
     metrics::gauge!("sugang_waiting_room_depth").set(0.0);
     metrics::gauge!("sugang_password_hash_queue").set(0.0);

@@ -24,6 +24,36 @@ pub fn lock_student(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<
         .first(conn)
 }
 
+/// The student's row and the reasons of their active holds (oldest first), in one statement:
+/// the hot path's first read. With `lock`, the row is locked as `lock_student` does.
+pub fn student_with_holds(
+    conn: &mut MysqlConnection,
+    student_id: i32,
+    lock: bool,
+) -> QueryResult<(User, Vec<String>)> {
+    let query = users::table
+        .left_join(
+            holds::table.on(holds::student_id
+                .eq(users::id)
+                .and(holds::released_at.is_null())),
+        )
+        .filter(users::id.eq(student_id))
+        .order((holds::created_at, holds::id))
+        .select((User::as_select(), holds::reason.nullable()));
+    let rows: Vec<(User, Option<String>)> = if lock {
+        query.for_update().load(conn)?
+    } else {
+        query.load(conn)?
+    };
+    let mut rows = rows.into_iter();
+    let (user, first) = rows.next().ok_or(diesel::result::Error::NotFound)?;
+    let holds = first
+        .into_iter()
+        .chain(rows.filter_map(|(_, r)| r))
+        .collect();
+    Ok((user, holds))
+}
+
 pub fn student_facts(
     conn: &mut MysqlConnection,
     user: &User,

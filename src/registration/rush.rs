@@ -2,23 +2,23 @@
 //!
 //! 1. the frame — the current term's catalog and windows — comes from this instance's memory
 //!    (checked against the catalog version at most every `SUGANG_FRAME_MAX_AGE_MS`);
-//! 2. a section the seats-left signal says is full is refused at once: no transaction, no row
-//!    lock; the activity line is written in a shared batch before the answer leaves;
+//! 2. a section the seats-left signal says is full is refused without a transaction or a row
+//!    lock: the rules run in their order over plain reads of the student's standing with the
+//!    section counted full; the activity line is written in a shared batch before the answer
+//!    leaves;
 //! 3. everything else runs the enroll transaction (`service::enroll_in`), whose locked counter
 //!    alone grants seats, and the new seats-left figure is published after the commit.
 //!
-//! The fast refusal is given only while a registration window is open for some cohort; it then
-//! answers `section_full` without asking the student's own earlier rules (a student with a hold
-//! hears "full" rather than "hold"): both are true, and the section being full is what matters
-//! in the rush.
+//! Refusals found inside the transaction (a rule, or the section found full under its lock)
+//! roll back and are logged through the same batch.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::catalog::Window;
 use crate::registration::queries;
-use crate::registration::rules::{self, Refusal};
-use crate::registration::service::{self, Attempt, Frame, Receipt};
+use crate::registration::rules::Refusal;
+use crate::registration::service::{self, Attempt, Frame, Receipt, TxError};
 use crate::startup::AppState;
 use crate::web::AppError;
 
@@ -81,25 +81,69 @@ pub async fn enroll(app: &AppState, a: Attempt, section_id: i32) -> Result<Recei
             .run(move |conn| Ok(service::enroll(conn, &a, section_id, now)))
             .await??);
     };
-    let open = frame.windows.iter().any(|w| {
-        rules::CHANGE_PHASES.contains(&w.phase.as_str()) && w.opens() <= now && now < w.closes()
-    });
-    if open && app.seats.is_full(section_id) {
-        if let Some(item) = frame.catalog.section(section_id) {
-            if item.status == "open" {
-                let refusal = Refusal::SectionFull {
-                    waitlist: item.waitlist_capacity > 0,
-                };
-                return Err(fast_refusal(app, &a, section_id, refusal).await);
-            }
+    if app.seats.is_full(section_id) {
+        if let Some(capacity) = frame
+            .catalog
+            .section(section_id)
+            .filter(|s| s.status == "open")
+            .map(|s| s.capacity)
+        {
+            let (attempt, frame) = (a.clone(), frame.clone());
+            let refusal = app
+                .db
+                .run(move |conn| {
+                    Ok(service::refuse_full(
+                        conn, &attempt, &frame, section_id, capacity, now,
+                    ))
+                })
+                .await??;
+            return Err(fast_refusal(app, &a, section_id, refusal).await);
         }
     }
-    let (receipt, seats_left) = app
+    let attempt = a.clone();
+    let decided = app
         .db
-        .run(move |conn| Ok(service::enroll_in(conn, &a, &frame, section_id, now)))
-        .await??;
-    app.seats.publish(&[(section_id, seats_left)]).await;
-    Ok(receipt)
+        .run(move |conn| Ok(service::enroll_in(conn, &attempt, &frame, section_id, now)))
+        .await?;
+    match decided {
+        Ok((receipt, seats_left)) => {
+            decision(&a, section_id, "ok", false);
+            app.seats.publish(&[(section_id, seats_left)]).await;
+            Ok(receipt)
+        }
+        Err(e) => {
+            let Some(line) = service::refusal_line(&a, section_id, &e) else {
+                return Err(e.into());
+            };
+            if let TxError::Aborted(Refusal::SectionFull { .. }) = &e {
+                // Found full under the row lock: from now on the signal answers for it.
+                app.seats.publish(&[(section_id, 0)]).await;
+            }
+            let outcome = line.outcome.clone();
+            if !app.activity.record(line).await {
+                return Err(AppError::Unavailable("activity log unavailable".into()));
+            }
+            decision(&a, section_id, &outcome, false);
+            Err(e.into())
+        }
+    }
+}
+
+/// Counts and logs one decision of the hot path.
+fn decision(a: &Attempt, section_id: i32, outcome: &str, fast: bool) {
+    metrics::counter!("sugang_registration_decisions_total", "outcome" => outcome.to_string())
+        .increment(1);
+    if fast {
+        metrics::counter!("sugang_registration_fast_refusals_total").increment(1);
+    }
+    tracing::info!(
+        student.id = a.student_id,
+        section.id = section_id,
+        action = "enroll",
+        outcome,
+        fast,
+        "registration"
+    );
 }
 
 async fn fast_refusal(app: &AppState, a: &Attempt, section_id: i32, r: Refusal) -> AppError {
@@ -109,15 +153,6 @@ async fn fast_refusal(app: &AppState, a: &Attempt, section_id: i32, r: Refusal) 
         // Without its line the answer may not be given: the student retries.
         return AppError::Unavailable("activity log unavailable".into());
     }
-    metrics::counter!("sugang_registration_decisions_total", "outcome" => r.code()).increment(1);
-    metrics::counter!("sugang_registration_fast_refusals_total").increment(1);
-    tracing::info!(
-        student.id = a.student_id,
-        section.id = section_id,
-        action = "enroll",
-        outcome = r.code(),
-        fast = true,
-        "registration"
-    );
+    decision(a, section_id, r.code(), true);
     AppError::Refused(r)
 }

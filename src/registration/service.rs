@@ -538,7 +538,8 @@ impl Frame {
 
 /// Enroll on the hot path: the same rules, locks and writes as `enroll`, with the catalog and
 /// windows taken from `frame` instead of being read inside the transaction. Returns the receipt
-/// and the section's seats left after the commit (for the seats-left signal).
+/// and the section's seats left after the commit (for the seats-left signal). A refusal rolls
+/// back and leaves its activity line to the caller (`refusal_line`).
 pub fn enroll_in(
     conn: &mut MysqlConnection,
     a: &Attempt,
@@ -546,34 +547,45 @@ pub fn enroll_in(
     section_id: i32,
     now: DateTime<Utc>,
 ) -> Result<(Receipt, i32), TxError> {
-    attempt(conn, a, "enroll", Some(section_id), |conn| {
+    transaction(conn, |conn| {
         enroll_frame_tx(conn, a, frame, section_id, now)
     })
 }
 
-fn enroll_frame_tx(
+/// The activity line of a refused hot-path attempt, written by the caller (in a shared batch)
+/// after the transaction rolled back.
+pub fn refusal_line(a: &Attempt, section_id: i32, e: &TxError) -> Option<NewActivity> {
+    let (outcome, detail) = match e {
+        TxError::Refused(r) | TxError::Aborted(r) => {
+            (r.code(), Some(truncate(r.message(a.lang), 500)))
+        }
+        TxError::NotFound => ("not_found", None),
+        TxError::Db(_) => return None,
+    };
+    let mut line = a.activity("enroll", outcome, Some(section_id));
+    line.detail = detail;
+    Some(line)
+}
+
+/// What the rules read for `a` adding `section_id`: the student's standing (their row locked
+/// when `lock`) and the section, with its counters as `seats` says.
+fn standing(
     conn: &mut MysqlConnection,
     a: &Attempt,
     frame: &Frame,
     section_id: i32,
-    now: DateTime<Utc>,
-) -> Result<(Receipt, i32), TxError> {
+    seats: queries::Seats,
+    lock: bool,
+) -> Result<(Context, Target), TxError> {
     let term = &frame.catalog.term;
-    let user = queries::lock_student(conn, a.student_id)?;
-    // Rules 1–8 do not look at the counters: checked before the section's lock is taken, as if
-    // a seat were free, so a refusal never waits on a hot section.
-    let unknown = queries::Seats {
-        capacity: 1,
-        enrolled: 0,
-        waitlist_capacity: 0,
-    };
+    let (user, holds) = queries::student_with_holds(conn, a.student_id, lock)?;
     let status = frame
         .catalog
         .section(section_id)
         .map(|s| s.status.clone())
         .ok_or(TxError::NotFound)?;
-    let mut target = frame
-        .target(section_id, unknown, status)
+    let target = frame
+        .target(section_id, seats, status)
         .ok_or(TxError::NotFound)?;
     let facts = StudentFacts {
         id: user.id,
@@ -581,7 +593,7 @@ fn enroll_frame_tx(
         department_id: user.department_id,
         class_year: user.class_year,
         credit_limit: i32::from(user.max_credits.unwrap_or(term.max_credits)),
-        holds: queries::active_holds(conn, user.id)?,
+        holds,
     };
     let ids = queries::held_ids(conn, user.id, term.id)?;
     let held = match frame.held(&ids) {
@@ -600,13 +612,62 @@ fn enroll_frame_tx(
         held,
         completed,
     };
+    Ok((ctx, target))
+}
+
+/// The answer for a section the seats-left signal says is full, without a transaction or a
+/// lock: the rules in their order over plain reads of the student's standing, with the section
+/// counted full. The first reason that applies is the answer (`section_full` unless an earlier
+/// rule refuses).
+pub fn refuse_full(
+    conn: &mut MysqlConnection,
+    a: &Attempt,
+    frame: &Frame,
+    section_id: i32,
+    capacity: i32,
+    now: DateTime<Utc>,
+) -> Result<Refusal, TxError> {
+    let full = queries::Seats {
+        capacity,
+        enrolled: capacity,
+        waitlist_capacity: frame
+            .catalog
+            .section(section_id)
+            .map_or(0, |s| s.waitlist_capacity),
+    };
+    let (ctx, target) = standing(conn, a, frame, section_id, full, false)?;
+    Ok(match ctx.check(&target, now, None) {
+        Err(r) => r,
+        // Not reachable with the section counted full; answer as the signal says.
+        Ok(()) => Refusal::SectionFull {
+            waitlist: target.waitlist_capacity > 0,
+        },
+    })
+}
+
+fn enroll_frame_tx(
+    conn: &mut MysqlConnection,
+    a: &Attempt,
+    frame: &Frame,
+    section_id: i32,
+    now: DateTime<Utc>,
+) -> Result<(Receipt, i32), TxError> {
+    // Rules 1–8 do not look at the counters: checked before the section's lock is taken, as if
+    // a seat were free, so a refusal never waits on a hot section.
+    let unknown = queries::Seats {
+        capacity: 1,
+        enrolled: 0,
+        waitlist_capacity: 0,
+    };
+    let (ctx, mut target) = standing(conn, a, frame, section_id, unknown, true)?;
+    let term = &frame.catalog.term;
     ctx.check(&target, now, None)?;
     lock_target(conn, &mut target)?;
     ctx.check(&target, now, None).map_err(TxError::Aborted)?;
     queries::insert_enrollment(
         conn,
         &NewEnrollment {
-            student_id: user.id,
+            student_id: a.student_id,
             section_id,
             term_id: term.id,
             course_id: target.course_id,
@@ -619,7 +680,11 @@ fn enroll_frame_tx(
     // The row is locked and the rules saw a free seat: the counter goes up unconditionally.
     queries::add_to_counter(conn, section_id)?;
     activity::record(conn, &a.activity("enroll", "ok", Some(section_id)))?;
-    queries::delete_waitlist(conn, section_id, a.student_id)?;
+    // A student who gets the seat without waiting leaves the line for it (a section without a
+    // waitlist has no line).
+    if target.waitlist_capacity > 0 {
+        queries::delete_waitlist(conn, section_id, a.student_id)?;
+    }
     let seats_left = target.capacity - target.enrolled - 1;
     Ok((
         Receipt {

@@ -57,6 +57,8 @@ async fn start_cluster(app: &TestApp, n: usize) -> Cluster {
         ("SUGANG_LOGIN_ADDRESS_LIMIT", "1000000"),
         ("SUGANG_TRUST_PROXY", "true"),
     ];
+    // Before any instance starts: a missing nginx must not leave servers behind.
+    let nginx_bin = nginx_binary();
     let mut instances = Vec::new();
     let mut ports = Vec::new();
     for _ in 0..n {
@@ -84,7 +86,7 @@ async fn start_cluster(app: &TestApp, n: usize) -> Cluster {
     );
     let conf_path = dir.join("nginx.conf");
     std::fs::write(&conf_path, conf).expect("nginx.conf");
-    let nginx = Command::new(nginx_binary())
+    let nginx = Command::new(nginx_bin)
         .arg("-c")
         .arg(&conf_path)
         .arg("-p")

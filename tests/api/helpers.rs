@@ -201,8 +201,10 @@ impl Drop for TestDb {
 /// Deletes every Redis key under a prefix when dropped.
 pub struct RedisPrefix(pub String);
 
-impl Drop for RedisPrefix {
-    fn drop(&mut self) {
+impl RedisPrefix {
+    /// Deletes every key under the prefix now: what a Redis restart without persistence does to
+    /// this app's data.
+    pub fn flush(&self) {
         let Ok(client) = redis::Client::open(redis_url()) else {
             return;
         };
@@ -216,6 +218,12 @@ impl Drop for RedisPrefix {
         if !keys.is_empty() {
             let _: Result<i64, _> = redis::cmd("DEL").arg(keys).query(&mut conn);
         }
+    }
+}
+
+impl Drop for RedisPrefix {
+    fn drop(&mut self) {
+        self.flush();
     }
 }
 

@@ -894,3 +894,110 @@ async fn a_capacity_raise_promotes_the_line_in_order_through_promote_waitlist() 
         .expect("json");
     assert_eq!(mine["waitlist"][0]["position"], json!(1));
 }
+
+// ---- the seats-left signal ----
+
+async fn signal_says_full(app: &TestApp, section: i32) -> bool {
+    for _ in 0..100 {
+        if app.state.seats.is_full(section) {
+            return true;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    false
+}
+
+#[tokio::test]
+async fn a_full_section_answers_from_the_seats_signal_in_rule_order() {
+    let s = setup().await;
+    let section = s
+        .app
+        .reg_section(s.section(s.course("CSE5100", 3)).capacity(1));
+    let students = s.students("sig", 4).await;
+    let (first, held, already) = (&students[0], &students[1], &students[2]);
+
+    let (status, _) = status_and_json(s.app.post_enrollment(first, section).await).await;
+    assert_eq!(status, 201);
+    // The commit published the figure: this instance calls the section full once its copy of
+    // the signal is fresh (it is read from Redis every 100 ms).
+    assert_eq!(s.app.state.seats.seats_left(section), Some(0));
+    assert!(signal_says_full(&s.app, section).await);
+
+    // The answers for a full section do not wait on its row lock (held here by another
+    // transaction until they are in), and still come in rule order.
+    let mut blocker = s.app.conn();
+    diesel::sql_query("START TRANSACTION")
+        .execute(&mut blocker)
+        .expect("begin");
+    diesel::sql_query(format!(
+        "SELECT id FROM sections WHERE id = {section} FOR UPDATE"
+    ))
+    .execute(&mut blocker)
+    .expect("lock");
+    diesel::insert_into(holds::table)
+        .values((
+            holds::student_id.eq(held.id),
+            holds::reason.eq("서류 미제출"),
+            holds::created_by.eq(held.id),
+        ))
+        .execute(&mut s.app.conn())
+        .expect("hold");
+    let (status, body) = status_and_json(s.app.post_enrollment(held, section).await).await;
+    assert_eq!((status.as_u16(), code_of(&body)), (409, "hold"));
+    let (status, body) = status_and_json(s.app.post_enrollment(first, section).await).await;
+    assert_eq!((status.as_u16(), code_of(&body)), (409, "already_enrolled"));
+    let (status, body) = status_and_json(s.app.post_enrollment(already, section).await).await;
+    assert_eq!((status.as_u16(), code_of(&body)), (409, "section_full"));
+    diesel::sql_query("ROLLBACK")
+        .execute(&mut blocker)
+        .expect("release");
+    // Each answer left its line (written in a batch before the answer left) and nothing else.
+    assert_eq!(activity_of(&s.app, held.id)[0].1, "hold");
+    assert_eq!(activity_of(&s.app, already.id)[0].1, "section_full");
+    assert_eq!(activity_of(&s.app, first.id).len(), 2);
+    assert_eq!(counter(&s.app, section), 1);
+    assert_eq!(rows_in(&s.app, section), 1);
+}
+
+#[tokio::test]
+async fn the_seats_signal_is_rebuilt_from_mysql_when_redis_loses_it() {
+    let s = setup().await;
+    let section = s
+        .app
+        .reg_section(s.section(s.course("CSE5200", 3)).capacity(2));
+    let students = s.students("reb", 3).await;
+    for st in &students[..2] {
+        let (status, _) = status_and_json(s.app.post_enrollment(st, section).await).await;
+        assert_eq!(status, 201);
+    }
+    assert!(signal_says_full(&s.app, section).await);
+
+    // Redis forgets everything of this app (a restart without persistence) and a registrar
+    // frees a seat directly in MySQL: no answer may stay "full" on the strength of old figures.
+    s.app.prefix.flush();
+    diesel::delete(
+        enrollments::table
+            .filter(enrollments::student_id.eq(students[1].id))
+            .filter(enrollments::section_id.eq(section)),
+    )
+    .execute(&mut s.app.conn())
+    .expect("drop");
+    diesel::update(sections::table.find(section))
+        .set(sections::enrolled.eq(1))
+        .execute(&mut s.app.conn())
+        .expect("counter");
+    let mut rebuilt = false;
+    for _ in 0..100 {
+        if s.app.state.seats.seats_left(section) == Some(1) {
+            rebuilt = true;
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert!(rebuilt, "the signal was rebuilt from the counters");
+    let late = s.app.reg_sign_in_all(&[students[2].id]).await.remove(0);
+    let (status, body) = status_and_json(s.app.post_enrollment(&late, section).await).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(counter(&s.app, section), 2);
+    assert_eq!(rows_in(&s.app, section), 2);
+}
