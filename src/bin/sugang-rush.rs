@@ -427,7 +427,8 @@ async fn main() -> anyhow::Result<()> {
     let enroll_stats = Arc::new(Mutex::new(EndpointStats::default()));
     let acked = Arc::new(Mutex::new(HashSet::<(i32, i32)>::new()));
     // Attempts whose answer was lost (transport error, 5xx, a claim left by a killed instance):
-    // they may or may not have taken effect. A later `already_enrolled` for one settles it.
+    // they may or may not have taken effect, so the audit holds neither answer against them (a
+    // later `already_enrolled` does not settle it: the seat may predate the burst).
     let in_doubt = Arc::new(Mutex::new(HashSet::<(i32, i32)>::new()));
     let limit = Arc::new(Semaphore::new(args.concurrency));
     let started = Instant::now();
@@ -449,7 +450,6 @@ async fn main() -> anyhow::Result<()> {
             limit.clone(),
             in_doubt.clone(),
         );
-        let doubts = in_doubt.clone();
         let doubt = move |pair: (i32, i32)| {
             if let Ok(mut d) = in_doubt.lock() {
                 d.insert(pair);
@@ -505,15 +505,6 @@ async fn main() -> anyhow::Result<()> {
                             // A proxy's 502/504 may hide a commit.
                             doubt((s.id, section));
                             tokio::time::sleep(Duration::from_millis(200)).await
-                        }
-                        _ if code.as_deref() == Some("already_enrolled")
-                            && doubts.lock().is_ok_and(|d| d.contains(&(s.id, section))) =>
-                        {
-                            // The attempt whose answer was lost went through.
-                            if let Ok(mut a) = acked.lock() {
-                                a.insert((s.id, section));
-                            }
-                            break;
                         }
                         _ if code.as_deref() == Some("idempotency_in_progress") => {
                             doubt((s.id, section));
