@@ -5,6 +5,12 @@ use diesel::{Connection, MysqlConnection};
 use sugang::config::Settings;
 use sugang::startup::Application;
 
+/// jemalloc returns freed memory to the system and keeps per-thread caches small: under glibc's
+/// allocator every blocking thread kept an arena of its own, and the server's resident memory
+/// grew with the number of threads that ever ran a query.
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 #[derive(Parser)]
 #[command(
     name = "sugang",
