@@ -81,6 +81,19 @@ struct Args {
     /// Random seed for wishlists.
     #[arg(long, default_value_t = 2027)]
     seed: u64,
+    /// Create the sessions directly in the service's Redis instead of the sign-in wave (for
+    /// tens of thousands of students; the wave is measured by itself elsewhere).
+    #[arg(long)]
+    direct_sessions: bool,
+    /// The service's Redis and key prefix, for `--direct-sessions`.
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    redis_url: String,
+    #[arg(long, default_value = "sugang:")]
+    redis_prefix: String,
+    /// Take students of every year (year 1 may be outside its window: their answers are
+    /// decisions too), not only years 2-4.
+    #[arg(long)]
+    all_years: bool,
 }
 
 #[derive(QueryableByName, Debug, Clone)]
@@ -294,10 +307,12 @@ async fn main() -> anyhow::Result<()> {
 
     // Students who may register now (years 2-4, enrolled, no hold) and the open sections.
     let ids: Vec<Participant> = diesel::sql_query(format!(
-        "SELECT u.id, u.login_id FROM users u WHERE u.role = 'student' AND u.status = 'enrolled' AND u.class_year BETWEEN 2 AND 4 \
+        "SELECT u.id, u.login_id FROM users u WHERE u.role = 'student' AND u.status = 'enrolled' AND u.class_year BETWEEN {} AND 4 \
          AND NOT EXISTS (SELECT 1 FROM holds h WHERE h.student_id = u.id AND h.released_at IS NULL) \
          ORDER BY u.id LIMIT {} OFFSET {}",
-        args.students, args.offset
+        if args.all_years { 1 } else { 2 },
+        args.students,
+        args.offset
     ))
     .load(&mut conn)?;
     let sections: Vec<Candidate> = diesel::sql_query(
@@ -340,7 +355,8 @@ async fn main() -> anyhow::Result<()> {
     let limit = Arc::new(Semaphore::new(args.sign_in_concurrency));
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for p in &ids {
+    let wave: &[Participant] = if args.direct_sessions { &[] } else { &ids };
+    for p in wave {
         let (client, base, stats, limit) = (
             client.clone(),
             base.clone(),
@@ -393,6 +409,9 @@ async fn main() -> anyhow::Result<()> {
             students.push(s);
         }
     }
+    if args.direct_sessions {
+        students = direct_sessions(&args, &ids).await?;
+    }
     let wave_secs = started.elapsed().as_secs_f64();
     println!("  {} signed in, {:.1} s", students.len(), wave_secs);
 
@@ -425,6 +444,7 @@ async fn main() -> anyhow::Result<()> {
     tokio::time::sleep(Duration::from_millis(5)).await;
     println!("burst: {} students", students.len());
     let enroll_stats = Arc::new(Mutex::new(EndpointStats::default()));
+    let queue_stats = Arc::new(Mutex::new(EndpointStats::default()));
     let acked = Arc::new(Mutex::new(HashSet::<(i32, i32)>::new()));
     // Attempts whose answer was lost (transport error, 5xx, a claim left by a killed instance):
     // they may or may not have taken effect, so the audit holds neither answer against them (a
@@ -442,13 +462,14 @@ async fn main() -> anyhow::Result<()> {
                 wishes.push(pick);
             }
         }
-        let (client, base, stats, acked, limit, in_doubt) = (
+        let (client, base, stats, acked, limit, in_doubt, queue_stats) = (
             client.clone(),
             base.clone(),
             enroll_stats.clone(),
             acked.clone(),
             limit.clone(),
             in_doubt.clone(),
+            queue_stats.clone(),
         );
         let doubt = move |pair: (i32, i32)| {
             if let Ok(mut d) = in_doubt.lock() {
@@ -497,6 +518,13 @@ async fn main() -> anyhow::Result<()> {
                             }
                             break;
                         }
+                        StatusCode::TOO_MANY_REQUESTS
+                            if code.as_deref() == Some("queue_required") =>
+                        {
+                            // In the waiting room: poll the status as the queue page does,
+                            // at the pace it suggests, until admitted.
+                            wait_for_admission(&client, &base, &s, &queue_stats).await;
+                        }
                         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
                             let wait = retry_after.unwrap_or(1).min(5);
                             tokio::time::sleep(Duration::from_millis(wait * 1000 / 2 + 50)).await;
@@ -529,8 +557,13 @@ async fn main() -> anyhow::Result<()> {
         .ok()
         .and_then(|m| m.into_inner().ok())
         .unwrap_or_default();
+    let mut queue = Arc::try_unwrap(queue_stats)
+        .ok()
+        .and_then(|m| m.into_inner().ok())
+        .unwrap_or_default();
     enroll.finish();
     sign_in.finish();
+    queue.finish();
     let decisions: u64 = enroll
         .statuses
         .iter()
@@ -570,6 +603,7 @@ async fn main() -> anyhow::Result<()> {
         endpoints: HashMap::from([
             ("POST /api/v1/session".to_string(), sign_in),
             ("POST /api/v1/enrollments".to_string(), enroll),
+            ("GET /api/v1/queue".to_string(), queue),
         ]),
         audit: a,
     };
@@ -661,4 +695,71 @@ fn print_table(r: &Report) {
         "  answers lost to faults        {} ({} took effect)",
         a.in_doubt, a.in_doubt_present
     );
+}
+
+/// Polls `GET /api/v1/queue` until the student is admitted (or the room is off), sleeping the
+/// `poll_after` seconds the service suggests; gives up after ten minutes.
+async fn wait_for_admission(
+    client: &reqwest::Client,
+    base: &str,
+    s: &Student,
+    stats: &Mutex<EndpointStats>,
+) {
+    let until = Instant::now() + Duration::from_secs(600);
+    while Instant::now() < until {
+        let t = Instant::now();
+        let res = client
+            .get(format!("{base}/api/v1/queue"))
+            .header("cookie", format!("sugang_session={}", s.cookie))
+            .send()
+            .await;
+        let elapsed = t.elapsed();
+        let Ok(res) = res else {
+            if let Ok(mut st) = stats.lock() {
+                st.record(None, None, elapsed);
+            }
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            continue;
+        };
+        let status = res.status();
+        let body: serde_json::Value = res.json().await.unwrap_or_default();
+        let state = body.get("state").and_then(|v| v.as_str()).unwrap_or("");
+        if let Ok(mut st) = stats.lock() {
+            st.record(Some(status), Some(state), elapsed);
+        }
+        if matches!(state, "admitted" | "not_required") {
+            return;
+        }
+        let after = body.get("poll_after").and_then(|v| v.as_u64()).unwrap_or(2);
+        // Jitter, as the page's script does, so pollers do not move in step.
+        let jitter = rand::random::<u64>() % 500;
+        tokio::time::sleep(Duration::from_millis(after.clamp(1, 30) * 1000 + jitter)).await;
+    }
+}
+
+/// Sessions made directly in the service's session store (no password hashing).
+async fn direct_sessions(args: &Args, ids: &[Participant]) -> anyhow::Result<Vec<Student>> {
+    let cache = sugang::cache::Cache::new(&args.redis_url, &args.redis_prefix, 64)?;
+    let store = sugang::auth::SessionStore::new(
+        cache,
+        Duration::from_secs(1800),
+        Duration::from_secs(12 * 3600),
+    );
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(256) {
+        let made =
+            futures_util::future::join_all(chunk.iter().map(|p| {
+                store.sign_in(p.id, &p.login_id, &p.login_id, sugang::auth::Role::Student)
+            }))
+            .await;
+        for (p, m) in chunk.iter().zip(made) {
+            let (cookie, session) = m.map_err(|e| anyhow::anyhow!("{e}"))?;
+            out.push(Student {
+                id: p.id,
+                cookie,
+                csrf: session.csrf_token,
+            });
+        }
+    }
+    Ok(out)
 }
