@@ -16,8 +16,8 @@ use crate::registration::idempotency;
 use crate::registration::queries;
 use crate::registration::service::{self, Attempt, Receipt};
 use crate::startup::AppState;
-use crate::timetable::grid::{self, Cell, Grid};
-use crate::timetable::routes::{BlockView, CellView, DayHead, RowView};
+use crate::timetable::grid;
+use crate::timetable::routes::{DayHead, RowView};
 use crate::waiting_room::limits::Verdict;
 use crate::web::error::{ErrorBody, ErrorDetail};
 use crate::web::flash::{self, Flash, FlashLine, FlashLines, Level};
@@ -101,46 +101,6 @@ impl BasketPage {
     }
 }
 
-fn block_view(lang: Lang, b: &grid::Block, preview: &[i32]) -> BlockView {
-    BlockView {
-        section_id: b.section_id,
-        label: b.label.clone(),
-        title: match lang {
-            Lang::Ko => b.title_ko.clone(),
-            Lang::En => b.title_en.clone(),
-        },
-        room: b.room.clone(),
-        time: format!("{}–{}", hhmm(b.start), hhmm(b.end)),
-        conflict: b.conflict,
-        preview: preview.contains(&b.section_id),
-    }
-}
-
-fn grid_rows(lang: Lang, grid: &Grid, preview: &[i32]) -> Vec<RowView> {
-    grid.table()
-        .into_iter()
-        .map(|r| RowView {
-            hour: r.hour_rows.map(|n| (hhmm(r.minute), n)),
-            cells: r
-                .cells
-                .into_iter()
-                .map(|c| match c {
-                    Cell::Block { block, rows, cols } => CellView {
-                        block: Some(block_view(lang, block, preview)),
-                        rows,
-                        cols,
-                    },
-                    Cell::Empty => CellView {
-                        block: None,
-                        rows: 1,
-                        cols: 1,
-                    },
-                })
-                .collect(),
-        })
-        .collect()
-}
-
 pub async fn page(
     app: web::Data<AppState>,
     student: Student,
@@ -201,7 +161,7 @@ pub async fn page(
                 lanes: d.lanes,
             })
             .collect(),
-        rows: grid_rows(lang, &grid, &preview),
+        rows: crate::timetable::routes::rows(lang, &grid, &preview),
         conflicts,
         results,
         view,

@@ -216,7 +216,8 @@ fn block_view(lang: Lang, b: &grid::Block, preview: &[i32]) -> BlockView {
     }
 }
 
-fn rows(lang: Lang, grid: &Grid, preview: &[i32]) -> Vec<RowView> {
+/// The grid as table rows for a template; `preview` marks sections shown but not enrolled.
+pub fn rows(lang: Lang, grid: &Grid, preview: &[i32]) -> Vec<RowView> {
     grid.table()
         .into_iter()
         .map(|r| RowView {
