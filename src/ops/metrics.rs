@@ -84,6 +84,10 @@ fn describe() {
         "Registration attempts decided, by outcome (ok or the refusal code)."
     );
     describe_counter!(
+        "sugang_basket_allocation_total",
+        "Basket allocation attempts, by outcome (ok or the refusal code)."
+    );
+    describe_counter!(
         "sugang_registration_fast_refusals_total",
         "Enroll attempts on a section the seats-left signal calls full, refused without a transaction."
     );
@@ -102,6 +106,7 @@ fn describe() {
     }
     metrics::counter!("sugang_registration_decisions_total", "outcome" => "ok").increment(0);
     metrics::counter!("sugang_registration_fast_refusals_total").increment(0);
+    metrics::counter!("sugang_basket_allocation_total", "outcome" => "ok").increment(0);
     metrics::counter!("sugang_waiting_room_admissions_total").increment(0);
     metrics::gauge!("sugang_waiting_room_depth").set(0.0);
     metrics::gauge!("sugang_password_hash_queue").set(0.0);

@@ -120,6 +120,8 @@ async fn metrics_describe_requests_by_route_pattern_and_sign_ins_by_outcome() {
         "sugang_password_hash_queue",
         "sugang_db_pool_connections",
         "sugang_redis_pool_connections",
+        "sugang_registration_fast_refusals_total",
+        "sugang_basket_allocation_total",
         "sugang_ready",
     ] {
         assert!(
