@@ -248,12 +248,29 @@ for fault in $faults; do
        AND NOT EXISTS (SELECT 1 FROM enrollments e WHERE e.student_id = u.id) ORDER BY u.id DESC LIMIT 1")
     if [ -n "$section" ] && [ -n "$login" ]; then
       jar="$work/cookies"
-      csrf=$(curl -s -c "$jar" -H 'content-type: application/json' \
-        -d "{\"login_id\":\"$login\",\"password\":\"sugang-demo\"}" "http://127.0.0.1:$lb_port/api/v1/session" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["csrf_token"])')
-      code=$(curl -s -b "$jar" -o "$work/enroll.json" -w '%{http_code}' -H 'content-type: application/json' \
-        -H "x-csrf-token: $csrf" -d "{\"section_id\":$section}" "http://127.0.0.1:$lb_port/api/v1/enrollments")
-      if [ "$code" = 201 ]; then echo "a section with seats took an enrollment after Redis came back"; else cat "$work/enroll.json"; fail "enrollment after Redis came back answered $code"; fi
+      csrf=""
+      for _ in $(seq 1 10); do
+        csrf=$(curl -s -c "$jar" -H 'content-type: application/json' \
+          -d "{\"login_id\":\"$login\",\"password\":\"sugang-demo\"}" "http://127.0.0.1:$lb_port/api/v1/session" |
+          python3 -c 'import json,sys; print(json.load(sys.stdin).get("csrf_token", ""))' 2>/dev/null || true)
+        [ -n "$csrf" ] && break
+        sleep 0.5
+      done
+      # Right after the restart an instance's first command on a connection Redis dropped fails
+      # (503, "try again"); the student retries, as the page tells them to. Never "full".
+      tries=0
+      while :; do
+        tries=$((tries + 1))
+        code=$(curl -s -b "$jar" -o "$work/enroll.json" -w '%{http_code}' -H 'content-type: application/json' \
+          -H "x-csrf-token: $csrf" -d "{\"section_id\":$section}" "http://127.0.0.1:$lb_port/api/v1/enrollments")
+        [ "$code" = 503 ] && [ $tries -lt 10 ] || break
+        sleep 0.5
+      done
+      if [ "$code" = 201 ]; then
+        echo "a section with seats took an enrollment after Redis came back (attempt $tries)"
+      else
+        cat "$work/enroll.json"; fail "enrollment after Redis came back answered $code after $tries attempts"
+      fi
     else
       fail "no section or student for the check after Redis came back"
     fi

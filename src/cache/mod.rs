@@ -48,9 +48,21 @@ pub struct Connection {
     _slot: OwnedSemaphorePermit,
 }
 
+/// Redis had dropped the connection (a restart, a failover) before the command could be written:
+/// it did not reach a live server, so it is sent once more over the connection being re-made.
+/// Without this, each shared connection would fail one request after every Redis restart.
+fn not_sent(e: &redis::RedisError) -> bool {
+    e.is_io_error() && e.to_string().to_ascii_lowercase().contains("broken pipe")
+}
+
 impl ConnectionLike for Connection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
-        self.inner.req_packed_command(cmd)
+        Box::pin(async move {
+            match self.inner.req_packed_command(cmd).await {
+                Err(e) if not_sent(&e) => self.inner.req_packed_command(cmd).await,
+                other => other,
+            }
+        })
     }
 
     fn req_packed_commands<'a>(
@@ -59,7 +71,12 @@ impl ConnectionLike for Connection {
         offset: usize,
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
-        self.inner.req_packed_commands(cmd, offset, count)
+        Box::pin(async move {
+            match self.inner.req_packed_commands(cmd, offset, count).await {
+                Err(e) if not_sent(&e) => self.inner.req_packed_commands(cmd, offset, count).await,
+                other => other,
+            }
+        })
     }
 
     fn get_db(&self) -> i64 {
