@@ -64,7 +64,7 @@ impl AppState {
                 cache.clone(),
                 settings.action_limits,
             ),
-            catalog: crate::catalog::CatalogCache::new(&settings.redis_url),
+            catalog: crate::catalog::CatalogCache::default(),
             seats: Arc::new(crate::registration::seats::SeatSignal::new(
                 cache.clone(),
                 db.clone(),

@@ -92,11 +92,6 @@ impl SeatMap {
 /// Per-instance state of the catalog cache (held in `AppState`).
 #[derive(Default)]
 pub struct CatalogCache {
-    /// Every request reads the catalog version. A pooled connection costs an extra round trip
-    /// (deadpool pings on every checkout), so the read uses one dedicated multiplexed connection,
-    /// made on first use and again after an error.
-    redis: Option<redis::Client>,
-    version_conn: std::sync::Mutex<Option<redis::aio::MultiplexedConnection>>,
     snapshot: RwLock<Option<Arc<Snapshot>>>,
     snapshot_fill: tokio::sync::Mutex<()>,
     seats: RwLock<Option<Arc<SeatMap>>>,
@@ -107,56 +102,7 @@ pub struct CatalogCache {
     recent: RwLock<Option<(Instant, Arc<Snapshot>)>>,
 }
 
-const VERSION_TIMEOUT: Duration = Duration::from_secs(1);
-
 impl CatalogCache {
-    /// `redis_url`: where the version is read (the same Redis as `Cache`).
-    pub fn new(redis_url: &str) -> CatalogCache {
-        CatalogCache {
-            redis: redis::Client::open(redis_url).ok(),
-            ..CatalogCache::default()
-        }
-    }
-
-    /// The catalog version, over the dedicated connection (the pool when there is none).
-    async fn version(&self, cache: &Cache) -> Result<u64, CacheError> {
-        let Some(client) = &self.redis else {
-            return version(cache).await;
-        };
-        let existing = self.version_conn.lock().ok().and_then(|c| c.clone());
-        let mut conn = match existing {
-            Some(conn) => conn,
-            None => {
-                let conn = tokio::time::timeout(
-                    VERSION_TIMEOUT,
-                    client.get_multiplexed_async_connection(),
-                )
-                .await
-                .map_err(|_| CacheError::Unavailable("connect timed out".into()))??;
-                if let Ok(mut slot) = self.version_conn.lock() {
-                    *slot = Some(conn.clone());
-                }
-                conn
-            }
-        };
-        let mut get = redis::cmd("GET");
-        get.arg(cache.key(VERSION_KEY));
-        let read = get.query_async::<Option<u64>>(&mut conn);
-        match tokio::time::timeout(VERSION_TIMEOUT, read).await {
-            Ok(Ok(v)) => Ok(v.unwrap_or(0)),
-            failed => {
-                // Drop the connection; the next request makes a new one.
-                if let Ok(mut slot) = self.version_conn.lock() {
-                    *slot = None;
-                }
-                Err(match failed {
-                    Ok(Err(e)) => e.into(),
-                    _ => CacheError::Unavailable("version read timed out".into()),
-                })
-            }
-        }
-    }
-
     /// How many times this instance built a snapshot from MySQL.
     pub fn snapshot_loads(&self) -> u64 {
         self.snapshot_loads.load(Ordering::SeqCst)
@@ -210,7 +156,7 @@ impl CatalogCache {
         db: &Db,
         cache: &Cache,
     ) -> Result<Option<Arc<Snapshot>>, AppError> {
-        let version = self.version(cache).await?;
+        let version = version(cache).await?;
         if let Some(s) = self.cached_snapshot(version) {
             return Ok(Some(s));
         }

@@ -268,22 +268,18 @@ async fn register_basket(
             results.push(failed(section_id, label, e, lang, &a.request_id));
             continue;
         }
-        let attempt = a.clone();
-        let now = service::now_ms();
-        let outcome = app
-            .db
-            .run(move |conn| {
-                let receipt = service::enroll(conn, &attempt, section_id, now);
-                if receipt.is_ok() {
-                    basket::settle(conn, attempt.student_id, section_id)?;
-                }
-                Ok(receipt)
-            })
-            .await
-            .map_err(AppError::from)
-            .and_then(|r| r.map_err(AppError::from));
+        // The same path as every other enroll: fast refusals, the seats-left signal, the lines.
+        let outcome = crate::registration::rush::enroll(app, a.clone(), section_id).await;
         if outcome.is_ok() {
-            app.seats.republish(vec![section_id]).await;
+            let sid = a.student_id;
+            if let Err(e) = app
+                .db
+                .run(move |conn| Ok(basket::settle(conn, sid, section_id)?))
+                .await
+            {
+                // The seat is taken; the item left in the basket is only a plan.
+                tracing::warn!(error = %e, section.id = section_id, "basket item not settled");
+            }
         }
         results.push(match outcome {
             Ok(receipt) => ItemResult {

@@ -337,14 +337,6 @@ pub fn insert_enrollment(conn: &mut MysqlConnection, e: &NewEnrollment<'_>) -> Q
         .map(|_| ())
 }
 
-/// Adds one to the counter of a section whose row the caller has locked and found a seat in.
-pub fn add_to_counter(conn: &mut MysqlConnection, section_id: i32) -> QueryResult<()> {
-    diesel::update(sections::table.find(section_id))
-        .set(sections::enrolled.eq(sections::enrolled + 1))
-        .execute(conn)
-        .map(|_| ())
-}
-
 /// Takes a seat only while one is left; returns whether it did.
 pub fn take_seat(conn: &mut MysqlConnection, section_id: i32) -> QueryResult<bool> {
     let n = diesel::update(

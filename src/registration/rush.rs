@@ -75,11 +75,9 @@ pub async fn frame(app: &AppState) -> Result<Option<Frame>, AppError> {
 pub async fn enroll(app: &AppState, a: Attempt, section_id: i32) -> Result<Receipt, AppError> {
     let now = service::now_ms();
     let Some(frame) = frame(app).await? else {
-        // No current term: the plain path gives the answer (window closed) and its line.
-        return Ok(app
-            .db
-            .run(move |conn| Ok(service::enroll(conn, &a, section_id, now)))
-            .await??);
+        // No current term: no window can be open.
+        let closed = TxError::Refused(Refusal::WindowClosed { opens_at: None });
+        return Err(refused(app, &a, section_id, closed, true).await);
     };
     if app.seats.is_full(section_id) {
         if let Some(capacity) = frame
@@ -97,7 +95,7 @@ pub async fn enroll(app: &AppState, a: Attempt, section_id: i32) -> Result<Recei
                     ))
                 })
                 .await??;
-            return Err(fast_refusal(app, &a, section_id, refusal).await);
+            return Err(refused(app, &a, section_id, TxError::Refused(refusal), true).await);
         }
     }
     let attempt = a.clone();
@@ -108,23 +106,15 @@ pub async fn enroll(app: &AppState, a: Attempt, section_id: i32) -> Result<Recei
     match decided {
         Ok((receipt, seats_left)) => {
             decision(&a, section_id, "ok", false);
-            app.seats.publish(&[(section_id, seats_left)]).await;
+            app.seats.publish(&[(section_id, seats_left)]);
             Ok(receipt)
         }
         Err(e) => {
-            let Some(line) = service::refusal_line(&a, section_id, &e) else {
-                return Err(e.into());
-            };
             if let TxError::Aborted(Refusal::SectionFull { .. }) = &e {
                 // Found full under the row lock: from now on the signal answers for it.
-                app.seats.publish(&[(section_id, 0)]).await;
+                app.seats.publish(&[(section_id, 0)]);
             }
-            let outcome = line.outcome.clone();
-            if !app.activity.record(line).await {
-                return Err(AppError::Unavailable("activity log unavailable".into()));
-            }
-            decision(&a, section_id, &outcome, false);
-            Err(e.into())
+            Err(refused(app, &a, section_id, e, false).await)
         }
     }
 }
@@ -146,13 +136,17 @@ fn decision(a: &Attempt, section_id: i32, outcome: &str, fast: bool) {
     );
 }
 
-async fn fast_refusal(app: &AppState, a: &Attempt, section_id: i32, r: Refusal) -> AppError {
-    let mut line = a.activity("enroll", r.code(), Some(section_id));
-    line.detail = Some(r.message(a.lang).chars().take(500).collect());
+/// A refused attempt: its activity line goes into the shared batch, and the answer leaves only
+/// once the line is written (without it, the student is told to retry). `fast`: decided without
+/// a transaction.
+async fn refused(app: &AppState, a: &Attempt, section_id: i32, e: TxError, fast: bool) -> AppError {
+    let Some(line) = service::refusal_line(a, section_id, &e) else {
+        return e.into();
+    };
+    let outcome = line.outcome.clone();
     if !app.activity.record(line).await {
-        // Without its line the answer may not be given: the student retries.
         return AppError::Unavailable("activity log unavailable".into());
     }
-    decision(a, section_id, r.code(), true);
-    AppError::Refused(r)
+    decision(a, section_id, &outcome, fast);
+    e.into()
 }

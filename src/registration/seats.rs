@@ -69,17 +69,29 @@ impl SeatSignal {
         self.local.read().ok()?.get(&section_id).copied()
     }
 
-    /// Records figures a commit produced: (section id, seats left after it).
-    pub async fn publish(&self, changes: &[(i32, i32)]) {
+    /// Records figures a commit produced: (section id, seats left after it). This instance's
+    /// copy changes at once; the shared hash is written in the background, so the answer that
+    /// produced the figure does not wait on Redis.
+    pub fn publish(self: &Arc<Self>, changes: &[(i32, i32)]) {
         if changes.is_empty() {
             return;
         }
+        self.remember(changes);
+        let changes = changes.to_vec();
+        let this = self.clone();
+        tokio::spawn(async move { this.write_shared(&changes).await });
+    }
+
+    fn remember(&self, changes: &[(i32, i32)]) {
         if let Ok(mut m) = self.local.write() {
             let m = Arc::make_mut(&mut m);
             for (id, left) in changes {
                 m.insert(*id, *left);
             }
         }
+    }
+
+    async fn write_shared(&self, changes: &[(i32, i32)]) {
         let written: Result<(), CacheError> = async {
             let mut conn = self.cache.conn().await?;
             let mut cmd = redis::cmd("HSET");
@@ -112,7 +124,10 @@ impl SeatSignal {
             })
             .await;
         match read {
-            Ok(rows) => self.publish(&rows).await,
+            Ok(rows) => {
+                self.remember(&rows);
+                self.write_shared(&rows).await;
+            }
             Err(e) => tracing::debug!(error = %e, "seats-left figures not read"),
         }
     }

@@ -175,7 +175,7 @@ pub fn now_ms() -> DateTime<Utc> {
 struct Context {
     term_id: i32,
     facts: StudentFacts,
-    windows: Vec<Window>,
+    windows: std::sync::Arc<Vec<Window>>,
     held: Vec<Held>,
     completed: Vec<i32>,
 }
@@ -211,7 +211,7 @@ impl Context {
     ) -> QueryResult<Context> {
         let facts = queries::student_facts(conn, user, &term)?;
         let term_id = term.id;
-        let windows = queries::windows(conn, term.id)?;
+        let windows = std::sync::Arc::new(queries::windows(conn, term.id)?);
         let held = queries::held_sections(conn, user.id, term.id, needs.meetings)?;
         let completed = if needs.completed {
             queries::completed_course_ids(conn, user.id)?
@@ -241,12 +241,16 @@ impl Context {
         now: DateTime<Utc>,
         without: Option<i32>,
     ) -> Result<(), Refusal> {
-        let held: Vec<Held> = self
-            .held
-            .iter()
-            .filter(|h| Some(h.section_id) != without)
-            .cloned()
-            .collect();
+        // Only a swap needs a copy without the section it gives up.
+        let held: std::borrow::Cow<'_, [Held]> = match without {
+            None => std::borrow::Cow::Borrowed(&self.held),
+            Some(id) => self
+                .held
+                .iter()
+                .filter(|h| h.section_id != id)
+                .cloned()
+                .collect(),
+        };
         rules::check(&rules::Snapshot {
             student: &self.facts,
             windows: &self.windows,
@@ -419,53 +423,6 @@ pub(crate) fn add_seat(
 
 // ---- enroll ----
 
-pub fn enroll(
-    conn: &mut MysqlConnection,
-    a: &Attempt,
-    section_id: i32,
-    now: DateTime<Utc>,
-) -> Result<Receipt, TxError> {
-    attempt(conn, a, "enroll", Some(section_id), |conn| {
-        enroll_tx(conn, a, section_id, now)
-    })
-}
-
-fn enroll_tx(
-    conn: &mut MysqlConnection,
-    a: &Attempt,
-    section_id: i32,
-    now: DateTime<Utc>,
-) -> Result<Receipt, TxError> {
-    let (user, term) = Context::lock(conn, a.student_id)?;
-    let mut target = queries::target(conn, section_id, term.id)?.ok_or(TxError::NotFound)?;
-    let ctx = Context::load(conn, &user, term, Needs::of(&target))?;
-    // Fast path: refusals decided on the unlocked read never queue on the section's row lock
-    // (a full hot section answers "full" without waiting). The answer is true as of that read.
-    ctx.check(&target, now, None)?;
-    // Writes that do not need the section's lock go first, to keep the time it is held (and
-    // every other student of a hot section waits) short. A refusal from here on rolls them back.
-    activity::record(conn, &a.activity("enroll", "ok", Some(section_id)))?;
-    // A student who gets the seat without waiting leaves the line for it.
-    queries::delete_waitlist(conn, section_id, a.student_id)?;
-    lock_target(conn, &mut target)?;
-    ctx.check(&target, now, None).map_err(TxError::Aborted)?;
-    add_seat(
-        conn,
-        a.student_id,
-        ctx.term_id,
-        &target,
-        "student",
-        &a.request_id,
-        now,
-    )?;
-    Ok(Receipt {
-        request_id: a.request_id.clone(),
-        enrolled_at: rfc3339(now),
-        section: SectionSummary::of(&target),
-        credits_total: ctx.credits() + target.credits,
-    })
-}
-
 /// What the hot path of registration reads without asking MySQL: the current term's catalog
 /// (static facts of every section: course, credits, meetings, prerequisites, restrictions) and
 /// the term's windows, both cached per instance (`registration::rush`). Seat counters, the
@@ -608,7 +565,7 @@ fn standing(
     let ctx = Context {
         term_id: term.id,
         facts,
-        windows: frame.windows.as_ref().clone(),
+        windows: frame.windows.clone(),
         held,
         completed,
     };
@@ -664,21 +621,15 @@ fn enroll_frame_tx(
     ctx.check(&target, now, None)?;
     lock_target(conn, &mut target)?;
     ctx.check(&target, now, None).map_err(TxError::Aborted)?;
-    queries::insert_enrollment(
+    add_seat(
         conn,
-        &NewEnrollment {
-            student_id: a.student_id,
-            section_id,
-            term_id: term.id,
-            course_id: target.course_id,
-            source: "student",
-            request_id: Some(&a.request_id),
-            created_at: now.naive_utc(),
-        },
-    )
-    .map_err(|e| unique_to_refusal(e, &target))?;
-    // The row is locked and the rules saw a free seat: the counter goes up unconditionally.
-    queries::add_to_counter(conn, section_id)?;
+        a.student_id,
+        term.id,
+        &target,
+        "student",
+        &a.request_id,
+        now,
+    )?;
     activity::record(conn, &a.activity("enroll", "ok", Some(section_id)))?;
     // A student who gets the seat without waiting leaves the line for it (a section without a
     // waitlist has no line).

@@ -360,7 +360,7 @@ async fn a_second_instance_reuses_the_snapshot_in_redis() {
     app.search_sections(&client, "").await;
     assert_eq!(app.state.catalog.snapshot_loads(), 1);
     // Another CatalogCache (another instance) with the same Redis and MySQL.
-    let other = sugang::catalog::CatalogCache::new(&crate::helpers::redis_url());
+    let other = sugang::catalog::CatalogCache::default();
     let snapshot = other
         .snapshot(&app.state.db, &app.state.cache)
         .await
