@@ -619,6 +619,30 @@ async fn resolve_section(
     Ok(found)
 }
 
+/// What an override does; both go through `run_override`.
+#[derive(Debug, Clone, Copy)]
+enum OverrideAct {
+    Enroll,
+    Drop,
+}
+
+impl OverrideAct {
+    /// The form's section and reason fields.
+    fn fields(self) -> (&'static str, &'static str) {
+        match self {
+            OverrideAct::Enroll => ("override_section", "override_reason"),
+            OverrideAct::Drop => ("drop_section", "drop_reason"),
+        }
+    }
+
+    fn action(self) -> &'static str {
+        match self {
+            OverrideAct::Enroll => "override_enroll",
+            OverrideAct::Drop => "override_drop",
+        }
+    }
+}
+
 pub async fn override_enroll(
     app: web::Data<AppState>,
     r: Registrar,
@@ -627,46 +651,17 @@ pub async fn override_enroll(
     path: web::Path<i32>,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
     let values = Values(form.into_inner());
-    let mut errors = FormErrors::new(layout.lang);
-    let Some(o) = read_override(
+    run_override(
         &app,
         &r,
+        layout,
         &meta,
-        id,
-        &values,
-        &mut errors,
-        "override_section",
-        "override_reason",
+        path.into_inner(),
+        values,
+        OverrideAct::Enroll,
     )
-    .await?
-    else {
-        return unprocessable(student_page(&app, layout, id, values, errors).await?);
-    };
-    let lang = layout.lang;
-    let result = app
-        .db
-        .run(move |conn| {
-            let now = service::now_ms();
-            let result = tx(conn, Isolation::ReadCommitted, |conn| {
-                overrides::enroll(conn, &o, now)
-            });
-            if let Err(TxFail::Refused(refusal)) = &result {
-                overrides::record_refusal(conn, &o, "override_enroll", refusal)?;
-            }
-            Ok(result)
-        })
-        .await?
-        .map(|label| lang.format("admin.override.enrolled", &[("section", label.show(lang))]));
-    let result = match result {
-        Err(TxFail::Refused(refusal)) => Err(TxFail::Field(
-            field("admin.override.refused", "override_section")
-                .arg("reason", refusal.message(lang)),
-        )),
-        other => other,
-    };
-    answer(&app, &r, layout, id, values, result).await
+    .await
 }
 
 pub async fn override_drop(
@@ -677,51 +672,76 @@ pub async fn override_drop(
     path: web::Path<i32>,
     form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
-    let id = path.into_inner();
     let values = Values(form.into_inner());
-    let mut errors = FormErrors::new(layout.lang);
-    let Some(o) = read_override(
+    run_override(
         &app,
         &r,
+        layout,
         &meta,
+        path.into_inner(),
+        values,
+        OverrideAct::Drop,
+    )
+    .await
+}
+
+/// Reads the override form, runs it in one transaction (a refusal is logged with the rule's
+/// code and shown beside the section field) and answers.
+async fn run_override(
+    app: &AppState,
+    r: &Registrar,
+    layout: Layout,
+    meta: &RequestMeta,
+    id: i32,
+    values: Values,
+    act: OverrideAct,
+) -> Result<HttpResponse, AppError> {
+    let (section_field, reason_field) = act.fields();
+    let mut errors = FormErrors::new(layout.lang);
+    let Some(o) = read_override(
+        app,
+        r,
+        meta,
         id,
         &values,
         &mut errors,
-        "drop_section",
-        "drop_reason",
+        section_field,
+        reason_field,
     )
     .await?
     else {
-        return unprocessable(student_page(&app, layout, id, values, errors).await?);
+        return unprocessable(student_page(app, layout, id, values, errors).await?);
     };
     let lang = layout.lang;
     let result = app
         .db
         .run(move |conn| {
             let now = service::now_ms();
-            let result = tx(conn, Isolation::ReadCommitted, |conn| {
-                overrides::drop(conn, &o, now)
+            let result = tx(conn, Isolation::ReadCommitted, |conn| match act {
+                OverrideAct::Enroll => overrides::enroll(conn, &o, now).map(|label| {
+                    lang.format("admin.override.enrolled", &[("section", label.show(lang))])
+                }),
+                OverrideAct::Drop => overrides::drop(conn, &o, now).map(|(label, promoted)| {
+                    lang.format(
+                        "admin.override.dropped",
+                        &[
+                            ("section", label.show(lang)),
+                            ("promoted", promoted.to_string()),
+                        ],
+                    )
+                }),
             });
             if let Err(TxFail::Refused(refusal)) = &result {
-                overrides::record_refusal(conn, &o, "override_drop", refusal)?;
+                overrides::record_refusal(conn, &o, act.action(), refusal)?;
             }
             Ok(result)
         })
-        .await?
-        .map(|(label, promoted)| {
-            lang.format(
-                "admin.override.dropped",
-                &[
-                    ("section", label.show(lang)),
-                    ("promoted", promoted.to_string()),
-                ],
-            )
-        });
+        .await?;
     let result = match result {
         Err(TxFail::Refused(refusal)) => Err(TxFail::Field(
-            field("admin.override.refused", "drop_section").arg("reason", refusal.message(lang)),
+            field("admin.override.refused", section_field).arg("reason", refusal.message(lang)),
         )),
         other => other,
     };
-    answer(&app, &r, layout, id, values, result).await
+    answer(app, r, layout, id, values, result).await
 }
