@@ -63,5 +63,7 @@ ENV SUGANG_LISTEN=0.0.0.0:8080 \
 USER 10001:10001
 EXPOSE 8080
 
+# No HEALTHCHECK: Kubernetes ignores it and probes /healthz and /readyz itself (k8s/base).
+# checkov:skip=CKV_DOCKER_2:Kubernetes probes /healthz and /readyz; a HEALTHCHECK would be ignored
 ENTRYPOINT ["sugang"]
 CMD ["serve"]

