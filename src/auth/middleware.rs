@@ -26,7 +26,7 @@ pub async fn load_session(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    if !sessionless(req.path()) {
+    if !sessionless(crate::web::request::routed_path(req.request())) {
         let state = match (
             req.cookie(SESSION_COOKIE),
             req.app_data::<web::Data<AppState>>(),
@@ -78,7 +78,7 @@ pub async fn csrf_guard(
     }
     // Sign-in has no session yet: the API requires a JSON body (which no cross-site form can
     // send), the form checks its own double-submit token.
-    let path = req.path();
+    let path = crate::web::request::routed_path(req.request());
     if path == "/api/v1/session" && req.method() == Method::POST || path == "/login" {
         return Ok(next.call(req).await?.map_into_left_body());
     }

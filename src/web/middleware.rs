@@ -113,7 +113,7 @@ pub fn render_error(req: &HttpRequest, err: &AppError) -> HttpResponse {
     if matches!(err, AppError::SessionReplaced) {
         builder.cookie(removal(SESSION_COOKIE));
     }
-    if is_api(req.path()) {
+    if is_api(crate::web::request::routed_path(req)) {
         return builder.json(err.body(lang, &meta.request_id));
     }
     if let AppError::QueueRequired { .. } = err {

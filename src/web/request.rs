@@ -46,6 +46,21 @@ impl FromRequest for RequestMeta {
     }
 }
 
+/// The path as the router matches it: percent-encoded characters decoded (except `%`, `/`, `+`),
+/// so `/api/v1/enrollment%73` reads `/api/v1/enrollments` here. Middleware that branches on a
+/// path uses this or [`matched_route`], never the raw `req.path()`, or an encoded path would be
+/// routed to a handler while walking around the check.
+pub fn routed_path(req: &HttpRequest) -> &str {
+    req.match_info().as_str()
+}
+
+/// The pattern of the route that serves this request (`/api/v1/enrollments/{section_id}`), the
+/// same decision the router makes, also before routing has run (middleware). `None` when no
+/// route matches (the answer is 404).
+pub fn matched_route(req: &HttpRequest) -> Option<String> {
+    req.resource_map().match_pattern(routed_path(req))
+}
+
 fn well_formed_id(v: &str) -> bool {
     (8..=64).contains(&v.len())
         && v.bytes()
