@@ -23,6 +23,10 @@ pub struct Settings {
     pub login_account_limit: u32,
     pub login_address_limit: u32,
     pub login_window: Duration,
+    /// The first delay an untrusted client waits after failures; doubles with each further one.
+    pub login_delay: Duration,
+    /// Signs device cookies (`auth::device`); one key shared by every instance.
+    pub device_key: crate::auth::device::DeviceKey,
     pub shutdown_delay: Duration,
     /// How old registration's cached catalog and windows may be (`registration::rush`).
     pub frame_max_age: Duration,
@@ -101,6 +105,17 @@ impl Settings {
             login_account_limit: parse(&lookup, "SUGANG_LOGIN_ACCOUNT_LIMIT", 5)?,
             login_address_limit: parse(&lookup, "SUGANG_LOGIN_ADDRESS_LIMIT", 300)?,
             login_window: Duration::from_secs(parse(&lookup, "SUGANG_LOGIN_WINDOW_SECS", 300)?),
+            login_delay: Duration::from_millis(parse(&lookup, "SUGANG_LOGIN_DELAY_MS", 1000)?),
+            device_key: match lookup("SUGANG_DEVICE_KEY") {
+                None => crate::auth::device::DeviceKey::random(),
+                Some(raw) => crate::auth::device::DeviceKey::from_hex(&raw).map_err(|reason| {
+                    SettingsError {
+                        name: "SUGANG_DEVICE_KEY",
+                        value: "(hidden)".into(),
+                        reason,
+                    }
+                })?,
+            },
             shutdown_delay: Duration::from_secs(parse(&lookup, "SUGANG_SHUTDOWN_DELAY_SECS", 0)?),
             frame_max_age: Duration::from_millis(parse(&lookup, "SUGANG_FRAME_MAX_AGE_MS", 500)?),
             shutdown_timeout: Duration::from_secs(parse(

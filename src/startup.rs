@@ -57,6 +57,7 @@ impl AppState {
                 settings.login_account_limit,
                 settings.login_address_limit,
                 settings.login_window,
+                settings.login_delay,
             ),
             hasher: Hasher::new(settings.hash_concurrency),
             waiting_room: WaitingRoom::new(cache.clone()),

@@ -230,3 +230,187 @@ async fn a_path_no_route_serves_never_becomes_a_link() {
         .expect("html");
     assert!(html.contains("href=\"/login?lang=en\""), "{html}");
 }
+
+// ---- sign-in: device cookies (finding 2) and failures-only address counting (finding 3) ----
+
+fn retry_after(res: &reqwest::Response) -> u64 {
+    res.headers()
+        .get("retry-after")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0)
+}
+
+/// A browser that remembers nothing between requests: an untrusted client.
+fn bare_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client")
+}
+
+#[tokio::test]
+async fn a_rival_cannot_lock_a_student_out_of_the_browser_they_signed_in_from() {
+    let app = TestApp::spawn_with(|s| s.login_delay = std::time::Duration::ZERO).await;
+    app.insert_student("20259101");
+    // The student signed in from this browser before: it holds a device cookie.
+    let owner = app.client();
+    app.sign_in(&owner, "20259101").await;
+    let owner2 = app.client();
+    app.sign_in(&owner2, "20259101").await;
+    // The rival guesses from elsewhere until the account is locked for untrusted clients.
+    let rival = app.client();
+    for _ in 0..5 {
+        let res = app.post_session(&rival, "20259101", "wrong guess").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let locked = app
+        .post_session(&rival, "20259101", crate::helpers::PASSWORD)
+        .await;
+    assert_eq!(locked.status(), StatusCode::TOO_MANY_REQUESTS);
+    let fresh = app
+        .post_session(&bare_client(), "20259101", crate::helpers::PASSWORD)
+        .await;
+    assert_eq!(
+        fresh.status(),
+        StatusCode::TOO_MANY_REQUESTS,
+        "an unknown browser is locked out"
+    );
+    // The owner's known browser is not.
+    let res = app
+        .post_session(&owner, "20259101", crate::helpers::PASSWORD)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    // A device cookie is bound to its account: it does not unlock another one.
+    app.insert_student("20259102");
+    for _ in 0..5 {
+        let _ = app.post_session(&rival, "20259102", "wrong guess").await;
+    }
+    let res = app
+        .post_session(&owner, "20259102", crate::helpers::PASSWORD)
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    // Guessing from a known browser locks that browser only.
+    for _ in 0..5 {
+        let res = app.post_session(&owner2, "20259101", "wrong guess").await;
+        assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    }
+    let res = app
+        .post_session(&owner2, "20259101", crate::helpers::PASSWORD)
+        .await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+    let res = app
+        .post_session(&owner, "20259101", crate::helpers::PASSWORD)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
+
+#[tokio::test]
+async fn untrusted_clients_wait_longer_after_each_failure_then_are_locked_out() {
+    let app = TestApp::spawn_with(|s| s.login_delay = std::time::Duration::from_millis(200)).await;
+    app.insert_student("20259103");
+    let client = bare_client();
+    let mut delays = 0;
+    let mut failures = 0;
+    let locked = loop {
+        let res = app.post_session(&client, "20259103", "wrong guess").await;
+        match res.status() {
+            StatusCode::UNAUTHORIZED => failures += 1,
+            StatusCode::TOO_MANY_REQUESTS if failures < 5 => {
+                // A delay: short, and the right password is refused during it too.
+                assert_eq!(retry_after(&res), 1);
+                let right = app
+                    .post_session(&client, "20259103", crate::helpers::PASSWORD)
+                    .await;
+                assert_eq!(right.status(), StatusCode::TOO_MANY_REQUESTS);
+                delays += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
+            }
+            StatusCode::TOO_MANY_REQUESTS => break res,
+            other => panic!("unexpected {other}"),
+        }
+    };
+    assert_eq!(
+        failures, 5,
+        "exactly the limit of guesses reached the password"
+    );
+    assert!(delays >= 3, "each failure after the first brought a delay");
+    assert!(retry_after(&locked) > 60, "then the lockout for the window");
+}
+
+#[tokio::test]
+async fn a_thousand_good_sign_ins_from_one_address_in_a_minute_all_succeed() {
+    use futures_util::StreamExt;
+    // The old default counted every attempt: 300 per window from one address.
+    let app = TestApp::spawn_with(|s| {
+        s.login_address_limit = 300;
+        s.login_window = std::time::Duration::from_secs(60);
+    })
+    .await;
+    let students: Vec<String> = (0..20).map(|i| format!("2025920{i:02}")).collect();
+    for s in &students {
+        app.insert_student(s);
+    }
+    let app = &app;
+    let statuses: Vec<StatusCode> = futures_util::stream::iter(0..1000)
+        .map(|i| {
+            let login = students[i % students.len()].clone();
+            async move {
+                app.post_session(&bare_client(), &login, crate::helpers::PASSWORD)
+                    .await
+                    .status()
+            }
+        })
+        .buffer_unordered(8)
+        .collect()
+        .await;
+    let ok = statuses.iter().filter(|s| **s == StatusCode::OK).count();
+    assert_eq!(
+        ok,
+        1000,
+        "{:?}",
+        statuses.iter().find(|s| **s != StatusCode::OK)
+    );
+}
+
+#[tokio::test]
+async fn a_credential_stuffing_run_from_one_address_is_slowed_then_refused() {
+    let app = TestApp::spawn_with(|s| {
+        s.login_address_limit = 20;
+        s.login_delay = std::time::Duration::from_millis(200);
+    })
+    .await;
+    app.insert_student("20259301");
+    // A student who signed in from this browser before.
+    let known = app.client();
+    app.sign_in(&known, "20259301").await;
+    let bot = bare_client();
+    let (mut failures, mut slowed) = (0, 0);
+    let refused = loop {
+        let res = app
+            .post_session(
+                &bot,
+                &format!("2026{:04}", failures + slowed),
+                "Summer2025!",
+            )
+            .await;
+        match res.status() {
+            StatusCode::UNAUTHORIZED => failures += 1,
+            StatusCode::TOO_MANY_REQUESTS if retry_after(&res) <= 1 => {
+                slowed += 1;
+                tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+            }
+            StatusCode::TOO_MANY_REQUESTS => break res,
+            other => panic!("unexpected {other}"),
+        }
+        assert!(failures + slowed < 500, "never refused");
+    };
+    assert_eq!(failures, 20, "no more guesses than the address limit");
+    assert!(slowed > 0, "slowed before it was refused");
+    assert!(retry_after(&refused) > 1);
+    // The known browser of a student behind the same address still signs in.
+    let res = app
+        .post_session(&known, "20259301", crate::helpers::PASSWORD)
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
