@@ -382,6 +382,21 @@ impl<'a> Line<'a> {
         });
     }
 
+    /// Control characters are refused in every cell, as the forms refuse them (line breaks and
+    /// tabs only where a form takes several lines: the description).
+    fn refuse_control_characters(&mut self) {
+        for col in self.table.kind.columns() {
+            let multiline = col.name == "description";
+            let bad = self
+                .get(col.name)
+                .chars()
+                .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')));
+            if bad {
+                self.err(col.name, "import.err.invalid_chars", &[]);
+            }
+        }
+    }
+
     fn required(&mut self, name: &'static str, max: usize) -> Option<String> {
         let v = self.get(name);
         if v.is_empty() {
@@ -591,6 +606,7 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
             lang,
             errors: Vec::new(),
         };
+        line.refuse_control_characters();
         let subject;
         match table.kind {
             Kind::Courses => {

@@ -439,3 +439,92 @@ async fn exports_carry_a_bom_quote_korean_and_commas_and_count_baskets() {
         .expect("request");
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
 }
+
+#[tokio::test]
+async fn exported_cells_a_spreadsheet_would_run_as_formulas_start_with_a_quote() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let course = app.reg_course(&fx, "CSE5100", 3);
+    diesel::update(courses::table.find(course))
+        .set(courses::title_ko.eq("+cmd|' /C calc'!A0"))
+        .execute(&mut app.conn())
+        .expect("title");
+    let section = app.reg_section(
+        RegSection::new(fx.term_id, course)
+            .capacity(5)
+            .meets(2, 600, 675),
+    );
+    let ids = app.reg_students(&fx, "fx", 4);
+    let names = [
+        "=HYPERLINK(\"http://evil.example\",\"click\")",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "-2+3",
+        "\t=1",
+    ];
+    for (id, name) in ids.iter().zip(names) {
+        diesel::update(users::table.find(id))
+            .set(users::name.eq(name))
+            .execute(&mut app.conn())
+            .expect("name");
+    }
+    let students = app.reg_sign_in_all(&ids).await;
+    for s in &students {
+        assert_eq!(
+            app.post_enrollment(s, section).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let registrar = staff(&app).await;
+    for path in [
+        format!("/admin/export/sections/{section}/roster.csv"),
+        "/admin/export/enrollments.csv".to_string(),
+        "/admin/export/demand.csv".to_string(),
+    ] {
+        let bytes = registrar
+            .client
+            .get(app.url(&path))
+            .send()
+            .await
+            .expect("request")
+            .bytes()
+            .await
+            .expect("body");
+        let rows = parse_csv(&bytes);
+        let mut seen = 0;
+        for cell in rows.iter().flatten() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{path}: {cell:?} would run"
+            );
+            if cell.starts_with('\'') {
+                seen += 1;
+            }
+        }
+        assert!(seen > 0, "{path} carries the neutralised cells");
+    }
+}
+
+#[tokio::test]
+async fn imported_cells_with_control_characters_are_refused_and_change_nothing() {
+    let (app, registrar) = setup().await;
+    let before = count_courses(&app);
+    let bad = "code,title_ko,title_en,credits,department,category,description\n\
+               CSE4000,시스템\u{1b}[31m,Systems Programming,3,CSE,major_required,\"두 줄\n설명\"\n\
+               CSE4100,운영체제,Operating\tSystems,3,CSE,major_elective,\n\
+               CSE4200,컴파일러,Compilers,3,CSE,major_elective,\"ok\u{7}\"\n";
+    let res = upload(&app, &registrar, "courses", bad.as_bytes(), "").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("html");
+    let l2 = line_errors(&html, 2).expect("line 2 refused");
+    assert!(l2.contains("<strong>title_ko</strong>"), "{l2}");
+    assert!(
+        !l2.contains("<strong>description</strong>"),
+        "line breaks are fine there"
+    );
+    let l4 = line_errors(&html, 4).expect("line 4 refused");
+    assert!(l4.contains("<strong>title_en</strong>"), "{l4}");
+    let l5 = line_errors(&html, 5).expect("line 5 refused");
+    assert!(l5.contains("<strong>description</strong>"), "{l5}");
+    assert!(upload_id(&html).is_none());
+    assert_eq!(count_courses(&app), before);
+}
