@@ -18,7 +18,9 @@ pub struct Settings {
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub cookie_secure: bool,
-    pub trust_proxy: bool,
+    /// Networks of the proxies whose `X-Forwarded-For` and `X-Request-Id` are believed
+    /// (`SUGANG_TRUSTED_PROXIES`, comma-separated CIDRs); empty: none, the peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub hash_concurrency: usize,
     pub login_account_limit: u32,
     pub login_address_limit: u32,
@@ -100,7 +102,7 @@ impl Settings {
                 12 * 3600,
             )?),
             cookie_secure: parse(&lookup, "SUGANG_COOKIE_SECURE", false)?,
-            trust_proxy: parse(&lookup, "SUGANG_TRUST_PROXY", false)?,
+            trusted_proxies: trusted_proxies(&lookup)?,
             hash_concurrency: parse(&lookup, "SUGANG_HASH_CONCURRENCY", cores.max(1))?,
             login_account_limit: parse(&lookup, "SUGANG_LOGIN_ACCOUNT_LIMIT", 5)?,
             login_address_limit: parse(&lookup, "SUGANG_LOGIN_ADDRESS_LIMIT", 300)?,
@@ -178,6 +180,34 @@ impl Settings {
     }
 }
 
+/// `SUGANG_TRUSTED_PROXIES`: CIDRs or single addresses. The old `SUGANG_TRUST_PROXY=true`
+/// trusted every peer; it is refused, so no deployment silently keeps trusting everyone.
+fn trusted_proxies(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<ipnet::IpNet>, SettingsError> {
+    if let Some(old) = lookup("SUGANG_TRUST_PROXY").filter(|v| v.trim() != "false") {
+        return Err(SettingsError {
+            name: "SUGANG_TRUST_PROXY",
+            value: old,
+            reason: "replaced by SUGANG_TRUSTED_PROXIES (the proxies' networks, as CIDRs)".into(),
+        });
+    }
+    let raw = lookup("SUGANG_TRUSTED_PROXIES").unwrap_or_default();
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|e| SettingsError {
+                    name: "SUGANG_TRUSTED_PROXIES",
+                    value: raw.clone(),
+                    reason: format!("{s}: {e}"),
+                })
+        })
+        .collect()
+}
+
 fn parse<T: FromStr>(
     lookup: &impl Fn(&str) -> Option<String>,
     name: &'static str,
@@ -210,6 +240,7 @@ mod tests {
         );
         assert_eq!(s.redis_url, "redis://127.0.0.1:6379");
         assert!(!s.cookie_secure);
+        assert!(s.trusted_proxies.is_empty());
     }
 
     #[test]
@@ -229,5 +260,31 @@ mod tests {
             _ => None,
         });
         assert!(short.is_err());
+    }
+}
+
+#[cfg(test)]
+mod proxy_tests {
+    use super::*;
+
+    fn with(pairs: &'static [(&'static str, &'static str)]) -> Result<Settings, SettingsError> {
+        Settings::from_lookup(|k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn trusted_proxies_are_networks_and_the_old_switch_is_refused() {
+        let s = with(&[("SUGANG_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7")]).expect("valid");
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert!(
+            s.trusted_proxies[1].contains(&"192.168.1.7".parse::<std::net::IpAddr>().expect("ip"))
+        );
+        assert!(with(&[("SUGANG_TRUSTED_PROXIES", "10.0.0.0/33")]).is_err());
+        assert!(with(&[("SUGANG_TRUST_PROXY", "true")]).is_err());
+        assert!(with(&[("SUGANG_TRUST_PROXY", "false")]).is_ok());
     }
 }

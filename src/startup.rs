@@ -100,6 +100,7 @@ impl Application {
         let workers = settings.workers;
         let blocking_threads = (settings.db_pool_size as usize).max(2);
         let shutdown_timeout = settings.shutdown_timeout.as_secs();
+        let https_only = settings.cookie_secure;
         let state = web::Data::new(AppState::new(settings)?);
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -111,7 +112,7 @@ impl Application {
                 .wrap(from_fn(crate::auth::middleware::csrf_guard))
                 .wrap(from_fn(crate::auth::middleware::load_session))
                 .wrap(from_fn(crate::web::middleware::error_pages))
-                .wrap(crate::web::middleware::security_headers())
+                .wrap(crate::web::middleware::security_headers(https_only))
                 .wrap(from_fn(crate::web::request::request_context))
                 .wrap(from_fn(crate::ops::metrics::request_metrics))
                 .configure(crate::ops::configure)

@@ -264,7 +264,7 @@ fn back_to(req: &HttpRequest) -> String {
         .and_then(|r| r.to_str().ok())
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
-        .filter(|p| p.starts_with('/') && !p.starts_with("//") && p.len() <= 512)
+        .filter(|p| crate::web::is_local_path(p))
         .unwrap_or_else(|| "/registration".to_string())
 }
 

@@ -1156,6 +1156,7 @@ struct Upload {
     file: Vec<u8>,
     text: String,
     initial_password: String,
+    csrf_token: String,
     too_large: bool,
 }
 
@@ -1186,6 +1187,7 @@ async fn read_upload(mut payload: Multipart) -> Result<Upload, AppError> {
             "initial_password" => {
                 upload.initial_password = String::from_utf8_lossy(&buf).into_owned()
             }
+            "csrf_token" => upload.csrf_token = String::from_utf8_lossy(&buf).into_owned(),
             _ => {}
         }
     }
@@ -1302,11 +1304,21 @@ pub async fn page(
 pub async fn preview(
     app: web::Data<AppState>,
     registrar: Registrar,
+    req: HttpRequest,
     layout: Layout,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let lang = layout.lang;
     let upload = read_upload(payload).await?;
+    // The CSRF guard leaves this multipart form to us: the token is in the body (or the header).
+    let header_token = req
+        .headers()
+        .get(crate::auth::middleware::CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or(&upload.csrf_token);
+    if !crate::auth::middleware::same(header_token, &registrar.0.csrf_token) {
+        return Err(AppError::Csrf);
+    }
     let mut page = ImportPage::new(layout);
     page.kind = upload.kind.clone();
     if upload.too_large {

@@ -37,14 +37,7 @@ pub struct LoginQuery {
 /// Only same-site paths: never an open redirect.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && n.len() <= 512 =>
-        {
-            n.to_string()
-        }
+        Some(n) if crate::web::is_local_path(n) => n.to_string(),
         _ => "/".to_string(),
     }
 }
@@ -305,5 +298,8 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/a\r\nSet-Cookie: x=1")), "/");
+        assert_eq!(safe_next(Some("/a\u{7f}")), "/");
+        assert_eq!(safe_next(Some("/강의")), "/");
     }
 }

@@ -17,9 +17,25 @@ async fn upload(
     file: &[u8],
     password: &str,
 ) -> reqwest::Response {
+    upload_with(app, &who.client, &who.csrf, kind, file, password).await
+}
+
+/// The same from any client, with `token` in the form body (as the page's form sends it).
+async fn upload_with(
+    app: &TestApp,
+    client: &reqwest::Client,
+    token: &str,
+    kind: &str,
+    file: &[u8],
+    password: &str,
+) -> reqwest::Response {
     let b = "----sugangtestboundary";
     let mut body = Vec::new();
-    for (name, value) in [("kind", kind), ("initial_password", password)] {
+    for (name, value) in [
+        ("csrf_token", token),
+        ("kind", kind),
+        ("initial_password", password),
+    ] {
         body.extend_from_slice(
             format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
                 .as_bytes(),
@@ -30,8 +46,8 @@ async fn upload(
     );
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
-    who.client
-        .post(app.url(&format!("/admin/import?csrf_token={}", who.csrf)))
+    client
+        .post(app.url("/admin/import"))
         .header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={b}"),
@@ -526,5 +542,60 @@ async fn imported_cells_with_control_characters_are_refused_and_change_nothing()
     let l5 = line_errors(&html, 5).expect("line 5 refused");
     assert!(l5.contains("<strong>description</strong>"), "{l5}");
     assert!(upload_id(&html).is_none());
+    assert_eq!(count_courses(&app), before);
+}
+
+#[tokio::test]
+async fn the_import_form_carries_its_csrf_token_in_the_body_never_the_query() {
+    let (app, registrar) = setup().await;
+    let before = count_courses(&app);
+    // A browser: the session cookie, no token header.
+    let browser = reqwest::Client::builder()
+        .default_headers(
+            [(
+                header::COOKIE,
+                header::HeaderValue::from_str(&format!("sugang_session={}", registrar.cookie))
+                    .expect("cookie"),
+            )]
+            .into_iter()
+            .collect(),
+        )
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let res = upload_with(&app, &browser, "", "courses", GOOD_COURSES.as_bytes(), "").await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no token");
+    let res = upload_with(
+        &app,
+        &browser,
+        "wrong",
+        "courses",
+        GOOD_COURSES.as_bytes(),
+        "",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "a wrong token");
+    let res = upload_with(
+        &app,
+        &browser,
+        &registrar.csrf,
+        "courses",
+        GOOD_COURSES.as_bytes(),
+        "",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK, "the token in the body");
+    assert!(upload_id(&res.text().await.expect("html")).is_some());
+    // The page's form sends it in the body, not in its action.
+    let html = browser
+        .get(app.url("/admin/import"))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("action=\"/admin/import\""), "{html}");
+    assert!(!html.contains("csrf_token="));
     assert_eq!(count_courses(&app), before);
 }

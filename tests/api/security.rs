@@ -414,3 +414,170 @@ async fn a_credential_stuffing_run_from_one_address_is_slowed_then_refused() {
         .await;
     assert_eq!(res.status(), StatusCode::OK);
 }
+
+// ---- finding 6: `next`, request ids, the CSRF token's place, HSTS; finding 5: proxies ----
+
+fn form_token(html: &str) -> String {
+    html.split("name=\"form_token\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .expect("form token")
+        .to_string()
+}
+
+#[tokio::test]
+async fn a_control_character_in_next_is_answered_cleanly_never_with_a_500() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let ids = app.reg_students(&fx, "nxt", 1);
+    let login_id = format!("nxt{:05}", 0);
+    // The sign-in form: the session starts and its cookie is delivered, with a safe redirect.
+    for next in ["/timetable\r\nSet-Cookie: a=b", "/x\u{1}", "/\u{7f}"] {
+        let browser = app.client();
+        let html = app
+            .get(&browser, "/login")
+            .await
+            .text()
+            .await
+            .expect("html");
+        let token = form_token(&html);
+        let res = browser
+            .post(app.url("/login"))
+            .form(&[
+                ("login_id", login_id.as_str()),
+                ("password", crate::helpers::PASSWORD),
+                ("next", next),
+                ("form_token", token.as_str()),
+            ])
+            .send()
+            .await
+            .expect("request");
+        assert_eq!(res.status(), StatusCode::SEE_OTHER, "{next:?}");
+        assert_eq!(res.headers()["location"], "/");
+        assert!(crate::helpers::session_cookie(&res).is_some(), "{next:?}");
+    }
+    // A registration form: the answer is a redirect to a local page, not an error after the fact.
+    let student = app.reg_sign_in(ids[0]).await;
+    let res = post_form(
+        &app,
+        &student,
+        "/registration",
+        &[("section_id", "987654"), ("next", "/registration\n\u{0}")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/registration");
+}
+
+#[tokio::test]
+async fn a_client_chosen_request_id_and_forwarded_address_are_not_believed() {
+    use diesel::prelude::*;
+    use sugang::db::schema::activity_log;
+
+    let app = TestApp::spawn().await;
+    let id = app.insert_student("20259401");
+    let student = app.reg_sign_in(id).await;
+    let res = student
+        .client
+        .post(app.url("/api/v1/enrollments"))
+        .header("x-request-id", "forged-line-0001")
+        .header("x-forwarded-for", "6.6.6.6")
+        .json(&json!({"section_id": 987654}))
+        .send()
+        .await
+        .expect("request");
+    let id_header = res.headers()["x-request-id"]
+        .to_str()
+        .expect("ascii")
+        .to_string();
+    assert_ne!(id_header, "forged-line-0001");
+    assert!(!res.headers().contains_key("x-upstream-request-id"));
+    let logged: Vec<(String, Option<String>)> = activity_log::table
+        .filter(activity_log::student_id.eq(id))
+        .select((activity_log::request_id, activity_log::client_ip))
+        .load(&mut app.conn())
+        .expect("log");
+    assert!(!logged.is_empty());
+    for (request_id, ip) in logged {
+        assert_ne!(request_id, "forged-line-0001");
+        assert_ne!(ip.as_deref(), Some("6.6.6.6"));
+    }
+}
+
+#[tokio::test]
+async fn a_trusted_proxy_forwards_the_address_and_its_id_beside_the_servers() {
+    let app = TestApp::spawn_with(|s| {
+        s.trusted_proxies = vec!["127.0.0.0/8".parse().expect("net")];
+        s.login_address_limit = 2;
+        s.login_delay = std::time::Duration::ZERO;
+    })
+    .await;
+    let res = app
+        .client()
+        .get(app.url("/healthz"))
+        .header("x-request-id", "lb-trace-0001")
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.headers()["x-upstream-request-id"], "lb-trace-0001");
+    assert_ne!(res.headers()["x-request-id"], "lb-trace-0001");
+    // Two clients behind the proxy are counted apart.
+    let from = |ip: &'static str| {
+        let app = &app;
+        async move {
+            app.client()
+                .post(app.url("/api/v1/session"))
+                .header("x-forwarded-for", ip)
+                .json(&json!({"login_id": "nobody1", "password": "wrong guess"}))
+                .send()
+                .await
+                .expect("request")
+                .status()
+        }
+    };
+    assert_eq!(from("203.0.113.1").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(from("203.0.113.1").await, StatusCode::UNAUTHORIZED);
+    assert_eq!(from("203.0.113.1").await, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(from("203.0.113.2").await, StatusCode::UNAUTHORIZED);
+}
+
+#[tokio::test]
+async fn the_csrf_token_is_never_taken_from_the_query_string() {
+    let app = TestApp::spawn().await;
+    let id = app.insert_student("20259402");
+    let s = app.reg_sign_in(id).await;
+    // The session cookie only: the token must come in a header or a form body.
+    let bare = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let res = bare
+        .post(app.url(&format!("/basket?csrf_token={}", s.csrf)))
+        .header("cookie", format!("sugang_session={}", s.cookie))
+        .form(&[("section_id", "987654")])
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = bare
+        .post(app.url("/basket"))
+        .header("cookie", format!("sugang_session={}", s.cookie))
+        .form(&[("section_id", "987654"), ("csrf_token", s.csrf.as_str())])
+        .send()
+        .await
+        .expect("request");
+    assert_ne!(res.status(), StatusCode::FORBIDDEN);
+}
+
+#[tokio::test]
+async fn hsts_is_sent_exactly_when_cookies_are_secure() {
+    let plain = TestApp::spawn().await;
+    let res = plain.get(&plain.client(), "/login").await;
+    assert!(!res.headers().contains_key("strict-transport-security"));
+    let secure = TestApp::spawn_with(|s| s.cookie_secure = true).await;
+    let res = secure.get(&secure.client(), "/login").await;
+    let hsts = res.headers()["strict-transport-security"]
+        .to_str()
+        .expect("ascii");
+    assert!(hsts.starts_with("max-age=31536000"), "{hsts}");
+}
