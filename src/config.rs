@@ -8,6 +8,9 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: String,
+    /// The operations listener (`/metrics`, `/healthz`) when set; `/metrics` then leaves the
+    /// main listener, which the load balancer reaches.
+    pub ops_listen: Option<String>,
     pub workers: usize,
     pub database_url: String,
     pub db_pool_size: u32,
@@ -81,6 +84,7 @@ impl Settings {
         };
         Settings {
             listen: get("SUGANG_LISTEN", "127.0.0.1:8080"),
+            ops_listen: lookup("SUGANG_OPS_LISTEN").filter(|v| !v.trim().is_empty()),
             workers: parse(&lookup, "SUGANG_WORKERS", cores)?,
             database_url: get(
                 "DATABASE_URL",

@@ -581,3 +581,38 @@ async fn hsts_is_sent_exactly_when_cookies_are_secure() {
         .expect("ascii");
     assert!(hsts.starts_with("max-age=31536000"), "{hsts}");
 }
+
+#[tokio::test]
+async fn metrics_move_to_the_operations_listener_when_one_is_configured() {
+    let ops_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("free port");
+    let app =
+        TestApp::spawn_with(move |s| s.ops_listen = Some(format!("127.0.0.1:{ops_port}"))).await;
+    let _ = app.get(&app.client(), "/healthz").await;
+    let main = app.get(&app.client(), "/metrics").await;
+    assert_eq!(
+        main.status(),
+        StatusCode::NOT_FOUND,
+        "not on the public listener"
+    );
+    let res = app
+        .client()
+        .get(format!("http://127.0.0.1:{ops_port}/metrics"))
+        .send()
+        .await
+        .expect("request");
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res
+        .text()
+        .await
+        .expect("text")
+        .contains("http_requests_total"));
+    // Without the setting (local development) the main listener keeps serving it.
+    let plain = TestApp::spawn().await;
+    assert_eq!(
+        plain.get(&plain.client(), "/metrics").await.status(),
+        StatusCode::OK
+    );
+}
