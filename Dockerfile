@@ -5,8 +5,12 @@
 # Kaniko (--cache=true) and BuildKit both reuse that layer while Cargo.toml/Cargo.lock are
 # unchanged.
 
+# Base images are pinned by digest (the tag alone moves under us; the digest is what was
+# reviewed). To move on: `docker buildx imagetools inspect rust:1-bookworm` (and
+# debian:bookworm-slim), review the new image, replace the digest. The tag stays for readers.
+
 # ---- builder ---------------------------------------------------------------------------------
-FROM rust:1-bookworm AS builder
+FROM rust:1-bookworm@sha256:93ce27a88655056a51dbdd8f5f2d7ddc071c7b0070fb288a37b5a285fc83971e AS builder
 
 # mysqlclient-sys (Diesel's MySQL backend) links libmariadb through pkg-config.
 # Versions are not pinned (DL3008): Debian stable replaces a package version at every point
@@ -41,7 +45,7 @@ RUN cargo clean --release -p sugang \
  && strip target/release/sugang
 
 # ---- runtime ---------------------------------------------------------------------------------
-FROM debian:bookworm-slim AS runtime
+FROM debian:bookworm-slim@sha256:7b140f374b289a7c2befc338f42ebe6441b7ea838a042bbd5acbfca6ec875818 AS runtime
 
 # libmariadb3: the MySQL client library the binary links; ca-certificates: TLS to RDS/Redis.
 # Not pinned (DL3008), for the same reason as in the builder.
@@ -61,7 +65,8 @@ ENV SUGANG_LISTEN=0.0.0.0:8080 \
 
 # Numeric user, so Kubernetes can enforce runAsNonRoot without guessing from a name.
 USER 10001:10001
-EXPOSE 8080
+# 8080: the application; 9090: operations (/metrics) when SUGANG_OPS_LISTEN is set.
+EXPOSE 8080 9090
 
 # No HEALTHCHECK: Kubernetes ignores it and probes /healthz and /readyz itself (k8s/base).
 # checkov:skip=CKV_DOCKER_2:Kubernetes probes /healthz and /readyz; a HEALTHCHECK would be ignored

@@ -228,9 +228,53 @@ def analyze(rendered, builtin_out, rules_out, expect_image):
     for key in ("SUGANG_LISTEN", "SUGANG_SHUTDOWN_DELAY_SECS", "SUGANG_SHUTDOWN_TIMEOUT_SECS"):
         if key not in settings:
             p.add("setting %s missing from the ConfigMap" % key)
-    for key in ("DATABASE_URL", "REDIS_URL"):
+    for key in ("DATABASE_URL", "MIGRATE_DATABASE_URL", "REDIS_URL", "SUGANG_DEVICE_KEY"):
         if key in settings:
             p.add("%s is in the ConfigMap: it is a secret and belongs in sugang-secrets" % key)
+    # The binary refuses the old switch that trusted every peer's X-Forwarded-For.
+    p.check("SUGANG_TRUST_PROXY" not in settings and bool(settings.get("SUGANG_TRUSTED_PROXIES")),
+            "forwarded addresses trusted only from SUGANG_TRUSTED_PROXIES",
+            "set SUGANG_TRUSTED_PROXIES (the ALB's subnets) and not SUGANG_TRUST_PROXY")
+
+    # Least privilege: the migration Job (DDL) uses its own database user.
+    for job in by_kind.get("Job", []):
+        for c in job["spec"]["template"]["spec"]["containers"]:
+            if c.get("args") == ["migrate"]:
+                refs = [((e.get("valueFrom") or {}).get("secretKeyRef") or {}).get("key")
+                        for e in c.get("env") or [] if e.get("name") == "DATABASE_URL"]
+                p.check(refs == ["MIGRATE_DATABASE_URL"], "migration Job uses MIGRATE_DATABASE_URL",
+                        "the migration Job must take DATABASE_URL from the Secret key MIGRATE_DATABASE_URL")
+
+    # /metrics: scraped on a port that the Service behind the Ingress does not expose.
+    services = {s["metadata"]["name"]: s for s in by_kind.get("Service", [])}
+    ingress_services = {((path.get("backend") or {}).get("service") or {}).get("name")
+                        for ing in by_kind.get("Ingress", [])
+                        for rule in ing["spec"].get("rules") or []
+                        for path in (rule.get("http") or {}).get("paths") or []}
+    for sm in by_kind.get("ServiceMonitor", []):
+        want = sm["spec"].get("selector", {}).get("matchLabels") or {}
+        scraped_ports = {e.get("port") for e in sm["spec"].get("endpoints") or []}
+        selected = [n for n, s in services.items()
+                    if want and all((s["metadata"].get("labels") or {}).get(k) == v for k, v in want.items())]
+        p.check(bool(selected) and not (set(selected) & ingress_services),
+                "ServiceMonitor scrapes a Service the Ingress does not use",
+                "the ServiceMonitor must select a Service other than the Ingress backend")
+        for name in ingress_services & set(services):
+            exposed = {pt.get("name") for pt in services[name]["spec"].get("ports") or []}
+            p.check(not (exposed & scraped_ports), "Ingress Service %s does not expose the metrics port" % name,
+                    "Service %s (behind the Ingress) exposes the scraped port %s" % (name, exposed & scraped_ports))
+
+    # NetworkPolicy: the web pods admit connections from listed sources only.
+    web_policies = [np for np in by_kind.get("NetworkPolicy", [])
+                    if (np["spec"].get("podSelector", {}).get("matchLabels") or {}).get("app.kubernetes.io/component") == "web"
+                    or np["spec"].get("podSelector") == {}]
+    p.check(any(np["spec"].get("podSelector") == {} and not np["spec"].get("ingress")
+                and "Ingress" in (np["spec"].get("policyTypes") or []) for np in web_policies),
+            "NetworkPolicy denies ingress by default", "a default-deny ingress NetworkPolicy is missing")
+    for np in web_policies:
+        for rule in np["spec"].get("ingress") or []:
+            p.check(bool(rule.get("from")), "NetworkPolicy %s rules name their sources" % np["metadata"]["name"],
+                    "NetworkPolicy %s has a rule open to every source" % np["metadata"]["name"])
 
     deployments = [d for d in by_kind.get("Deployment", []) if d["metadata"]["name"] == "sugang"]
     if not deployments:
@@ -412,10 +456,12 @@ def check_secret_example(path, kustomization):
             "%s is listed in %s: it must never be deployed from git" % (path, kustomization))
     for d in load_all(path):
         data = d.get("stringData") or {}
-        p.check(set(data) == {"DATABASE_URL", "REDIS_URL"}, "documents DATABASE_URL and REDIS_URL",
-                "must document exactly DATABASE_URL and REDIS_URL")
+        keys = {"DATABASE_URL", "MIGRATE_DATABASE_URL", "REDIS_URL", "SUGANG_DEVICE_KEY"}
+        p.check(set(data) == keys, "documents %s" % ", ".join(sorted(keys)),
+                "must document exactly %s" % ", ".join(sorted(keys)))
         for key, value in data.items():
-            p.check("CHANGE-ME" in value and ".invalid" in value, "%s is an obvious placeholder" % key,
+            url = "://" in value
+            p.check("CHANGE-ME" in value and (".invalid" in value or not url), "%s is an obvious placeholder" % key,
                     "%s does not look like a placeholder (use CHANGE-ME and an .invalid host)" % key)
     return 1 if p.items else 0
 

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Makes MariaDB and Redis available on 127.0.0.1 on any Debian machine: installs them (and the
 # MySQL client library the Rust build links) with apt-get when missing, starts them when they are
-# not running, and creates the `sugang` user and database. Safe to run any number of times.
+# not running, and creates the `sugang` user and database, and the DML-only `sugang_app` user
+# (what `sugang serve` uses in production; `sugang` has DDL rights, for migrations and the
+# per-test databases). Safe to run any number of times.
 #
 # SUGANG_SKIP_SERVICES=1 skips everything (CI pods that run MariaDB and Redis as sidecars).
 set -euo pipefail
@@ -14,6 +16,8 @@ fi
 DB_USER=${SUGANG_DB_USER:-sugang}
 DB_PASS=${SUGANG_DB_PASSWORD:-sugang}
 DB_NAME=${SUGANG_DB_NAME:-sugang}
+APP_DB_USER=${SUGANG_APP_DB_USER:-sugang_app}
+APP_DB_PASS=${SUGANG_APP_DB_PASSWORD:-sugang_app}
 
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi
@@ -75,6 +79,9 @@ CREATE USER IF NOT EXISTS '${DB_USER}'@'127.0.0.1' IDENTIFIED BY '${DB_PASS}';
 CREATE USER IF NOT EXISTS '${DB_USER}'@'localhost' IDENTIFIED BY '${DB_PASS}';
 GRANT ALL PRIVILEGES ON \`${DB_NAME}%\`.* TO '${DB_USER}'@'127.0.0.1';
 GRANT ALL PRIVILEGES ON \`${DB_NAME}%\`.* TO '${DB_USER}'@'localhost';
+-- Least privilege for serving: rows only, no DDL (see docs/SECURITY.md).
+CREATE USER IF NOT EXISTS '${APP_DB_USER}'@'127.0.0.1' IDENTIFIED BY '${APP_DB_PASS}';
+GRANT SELECT, INSERT, UPDATE, DELETE ON \`${DB_NAME}\`.* TO '${APP_DB_USER}'@'127.0.0.1';
 SQL
 if ! mariadb -h 127.0.0.1 -u "$DB_USER" -p"$DB_PASS" -e 'SELECT 1' "$DB_NAME" >/dev/null 2>&1; then
   echo "services: cannot reach MariaDB over TCP as ${DB_USER}" >&2

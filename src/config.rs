@@ -8,6 +8,9 @@ use std::time::Duration;
 #[derive(Debug, Clone)]
 pub struct Settings {
     pub listen: String,
+    /// The operations listener (`/metrics`, `/healthz`) when set; `/metrics` then leaves the
+    /// main listener, which the load balancer reaches.
+    pub ops_listen: Option<String>,
     pub workers: usize,
     pub database_url: String,
     pub db_pool_size: u32,
@@ -18,11 +21,17 @@ pub struct Settings {
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub cookie_secure: bool,
-    pub trust_proxy: bool,
+    /// Networks of the proxies whose `X-Forwarded-For` and `X-Request-Id` are believed
+    /// (`SUGANG_TRUSTED_PROXIES`, comma-separated CIDRs); empty: none, the peer is the client.
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     pub hash_concurrency: usize,
     pub login_account_limit: u32,
     pub login_address_limit: u32,
     pub login_window: Duration,
+    /// The first delay an untrusted client waits after failures; doubles with each further one.
+    pub login_delay: Duration,
+    /// Signs device cookies (`auth::device`); one key shared by every instance.
+    pub device_key: crate::auth::device::DeviceKey,
     pub shutdown_delay: Duration,
     /// How old registration's cached catalog and windows may be (`registration::rush`).
     pub frame_max_age: Duration,
@@ -75,6 +84,7 @@ impl Settings {
         };
         Settings {
             listen: get("SUGANG_LISTEN", "127.0.0.1:8080"),
+            ops_listen: lookup("SUGANG_OPS_LISTEN").filter(|v| !v.trim().is_empty()),
             workers: parse(&lookup, "SUGANG_WORKERS", cores)?,
             database_url: get(
                 "DATABASE_URL",
@@ -96,11 +106,22 @@ impl Settings {
                 12 * 3600,
             )?),
             cookie_secure: parse(&lookup, "SUGANG_COOKIE_SECURE", false)?,
-            trust_proxy: parse(&lookup, "SUGANG_TRUST_PROXY", false)?,
+            trusted_proxies: trusted_proxies(&lookup)?,
             hash_concurrency: parse(&lookup, "SUGANG_HASH_CONCURRENCY", cores.max(1))?,
             login_account_limit: parse(&lookup, "SUGANG_LOGIN_ACCOUNT_LIMIT", 5)?,
             login_address_limit: parse(&lookup, "SUGANG_LOGIN_ADDRESS_LIMIT", 300)?,
             login_window: Duration::from_secs(parse(&lookup, "SUGANG_LOGIN_WINDOW_SECS", 300)?),
+            login_delay: Duration::from_millis(parse(&lookup, "SUGANG_LOGIN_DELAY_MS", 1000)?),
+            device_key: match lookup("SUGANG_DEVICE_KEY") {
+                None => crate::auth::device::DeviceKey::random(),
+                Some(raw) => crate::auth::device::DeviceKey::from_hex(&raw).map_err(|reason| {
+                    SettingsError {
+                        name: "SUGANG_DEVICE_KEY",
+                        value: "(hidden)".into(),
+                        reason,
+                    }
+                })?,
+            },
             shutdown_delay: Duration::from_secs(parse(&lookup, "SUGANG_SHUTDOWN_DELAY_SECS", 0)?),
             frame_max_age: Duration::from_millis(parse(&lookup, "SUGANG_FRAME_MAX_AGE_MS", 500)?),
             shutdown_timeout: Duration::from_secs(parse(
@@ -163,6 +184,34 @@ impl Settings {
     }
 }
 
+/// `SUGANG_TRUSTED_PROXIES`: CIDRs or single addresses. The old `SUGANG_TRUST_PROXY=true`
+/// trusted every peer; it is refused, so no deployment silently keeps trusting everyone.
+fn trusted_proxies(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Vec<ipnet::IpNet>, SettingsError> {
+    if let Some(old) = lookup("SUGANG_TRUST_PROXY").filter(|v| v.trim() != "false") {
+        return Err(SettingsError {
+            name: "SUGANG_TRUST_PROXY",
+            value: old,
+            reason: "replaced by SUGANG_TRUSTED_PROXIES (the proxies' networks, as CIDRs)".into(),
+        });
+    }
+    let raw = lookup("SUGANG_TRUSTED_PROXIES").unwrap_or_default();
+    raw.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<ipnet::IpNet>()
+                .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                .map_err(|e| SettingsError {
+                    name: "SUGANG_TRUSTED_PROXIES",
+                    value: raw.clone(),
+                    reason: format!("{s}: {e}"),
+                })
+        })
+        .collect()
+}
+
 fn parse<T: FromStr>(
     lookup: &impl Fn(&str) -> Option<String>,
     name: &'static str,
@@ -195,6 +244,7 @@ mod tests {
         );
         assert_eq!(s.redis_url, "redis://127.0.0.1:6379");
         assert!(!s.cookie_secure);
+        assert!(s.trusted_proxies.is_empty());
     }
 
     #[test]
@@ -214,5 +264,31 @@ mod tests {
             _ => None,
         });
         assert!(short.is_err());
+    }
+}
+
+#[cfg(test)]
+mod proxy_tests {
+    use super::*;
+
+    fn with(pairs: &'static [(&'static str, &'static str)]) -> Result<Settings, SettingsError> {
+        Settings::from_lookup(|k| {
+            pairs
+                .iter()
+                .find(|(n, _)| *n == k)
+                .map(|(_, v)| v.to_string())
+        })
+    }
+
+    #[test]
+    fn trusted_proxies_are_networks_and_the_old_switch_is_refused() {
+        let s = with(&[("SUGANG_TRUSTED_PROXIES", "10.0.0.0/8, 192.168.1.7")]).expect("valid");
+        assert_eq!(s.trusted_proxies.len(), 2);
+        assert!(
+            s.trusted_proxies[1].contains(&"192.168.1.7".parse::<std::net::IpAddr>().expect("ip"))
+        );
+        assert!(with(&[("SUGANG_TRUSTED_PROXIES", "10.0.0.0/33")]).is_err());
+        assert!(with(&[("SUGANG_TRUST_PROXY", "true")]).is_err());
+        assert!(with(&[("SUGANG_TRUST_PROXY", "false")]).is_ok());
     }
 }

@@ -57,6 +57,7 @@ impl AppState {
                 settings.login_account_limit,
                 settings.login_address_limit,
                 settings.login_window,
+                settings.login_delay,
             ),
             hasher: Hasher::new(settings.hash_concurrency),
             waiting_room: WaitingRoom::new(cache.clone()),
@@ -83,6 +84,8 @@ impl AppState {
 pub struct Application {
     port: u16,
     server: Server,
+    /// The operations listener's server, when one is configured.
+    ops: Option<ServerHandle>,
     state: web::Data<AppState>,
 }
 
@@ -99,6 +102,15 @@ impl Application {
         let workers = settings.workers;
         let blocking_threads = (settings.db_pool_size as usize).max(2);
         let shutdown_timeout = settings.shutdown_timeout.as_secs();
+        let https_only = settings.cookie_secure;
+        let metrics_on_main = settings.ops_listen.is_none();
+        let ops_listener = match &settings.ops_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?,
+            ),
+            None => None,
+        };
         let state = web::Data::new(AppState::new(settings)?);
         let app_state = state.clone();
         let server = HttpServer::new(move || {
@@ -110,10 +122,10 @@ impl Application {
                 .wrap(from_fn(crate::auth::middleware::csrf_guard))
                 .wrap(from_fn(crate::auth::middleware::load_session))
                 .wrap(from_fn(crate::web::middleware::error_pages))
-                .wrap(crate::web::middleware::security_headers())
+                .wrap(crate::web::middleware::security_headers(https_only))
                 .wrap(from_fn(crate::web::request::request_context))
                 .wrap(from_fn(crate::ops::metrics::request_metrics))
-                .configure(crate::ops::configure)
+                .configure(|cfg| crate::ops::configure(cfg, metrics_on_main))
                 .configure(crate::auth::configure)
                 .configure(crate::registration::configure)
                 .configure(crate::catalog::configure)
@@ -131,6 +143,25 @@ impl Application {
         .disable_signals()
         .listen(listener)?
         .run();
+
+        let ops = match ops_listener {
+            Some(listener) => {
+                let ops_state = state.clone();
+                let ops_server = HttpServer::new(move || {
+                    App::new()
+                        .app_data(ops_state.clone())
+                        .configure(crate::ops::configure_ops_listener)
+                })
+                .workers(1)
+                .disable_signals()
+                .listen(listener)?
+                .run();
+                let handle = ops_server.handle();
+                tokio::spawn(ops_server);
+                Some(handle)
+            }
+            None => None,
+        };
 
         tokio::spawn(async move {
             let mut tick = tokio::time::interval(Duration::from_secs(5));
@@ -161,6 +192,7 @@ impl Application {
         Ok(Application {
             port,
             server,
+            ops,
             state,
         })
     }
@@ -179,7 +211,11 @@ impl Application {
 
     /// Serves until stopped through the handle.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
-        self.server.await
+        let result = self.server.await;
+        if let Some(ops) = self.ops {
+            ops.stop(true).await;
+        }
+        result
     }
 
     /// Serves until SIGTERM or Ctrl-C, then drains: readiness turns 503 at once, the listener
@@ -200,7 +236,11 @@ impl Application {
             handle.stop(true).await;
             tracing::info!("server stopped");
         });
-        self.server.await
+        let result = self.server.await;
+        if let Some(ops) = self.ops {
+            ops.stop(true).await;
+        }
+        result
     }
 }
 

@@ -201,8 +201,10 @@ fn update(
 
 // ---- the check in front of registration actions ----
 
-/// State-changing requests that freezing stops: registration actions and the basket.
-fn frozen_action(method: &Method, path: &str) -> bool {
+/// State-changing requests that freezing stops: registration actions and the basket. `route` is
+/// the matched route's pattern.
+fn frozen_action(method: &Method, route: &str) -> bool {
+    let path = route;
     crate::waiting_room::guard::is_registration_action(method, path)
         || (matches!(*method, Method::POST | Method::DELETE)
             && (path.starts_with("/api/v1/basket")
@@ -213,8 +215,8 @@ fn frozen_action(method: &Method, path: &str) -> bool {
 /// While registration is frozen, a student's registration action is answered here: 409
 /// `registration_frozen` with the reason (JSON), or the message and a redirect back (forms).
 /// Costs one in-memory read when not frozen.
-pub async fn refuse_if_frozen(req: &ServiceRequest) -> Option<HttpResponse> {
-    if !frozen_action(req.method(), req.path()) {
+pub async fn refuse_if_frozen(req: &ServiceRequest, route: &str) -> Option<HttpResponse> {
+    if !frozen_action(req.method(), route) {
         return None;
     }
     let app = req.app_data::<web::Data<AppState>>()?;
@@ -230,7 +232,7 @@ pub async fn refuse_if_frozen(req: &ServiceRequest) -> Option<HttpResponse> {
         .increment(1);
     let lang = Lang::from_request(req.request());
     let message = controls.freeze_message(lang).unwrap_or_default();
-    if crate::web::middleware::is_api(req.path()) {
+    if crate::web::middleware::is_api(route) {
         return Some(HttpResponse::Conflict().json(ErrorBody {
             error: ErrorDetail {
                 code: "registration_frozen",
@@ -262,7 +264,7 @@ fn back_to(req: &HttpRequest) -> String {
         .and_then(|r| r.to_str().ok())
         .and_then(|r| r.split_once("://").map(|(_, rest)| rest))
         .and_then(|rest| rest.find('/').map(|i| rest[i..].to_string()))
-        .filter(|p| p.starts_with('/') && !p.starts_with("//") && p.len() <= 512)
+        .filter(|p| crate::web::is_local_path(p))
         .unwrap_or_else(|| "/registration".to_string())
 }
 
@@ -650,7 +652,10 @@ mod tests {
         assert!(frozen_action(&Method::POST, "/api/v1/enrollments"));
         assert!(frozen_action(&Method::POST, "/registration"));
         assert!(frozen_action(&Method::POST, "/basket"));
-        assert!(frozen_action(&Method::DELETE, "/api/v1/basket/3"));
+        assert!(frozen_action(
+            &Method::DELETE,
+            "/api/v1/basket/{section_id}"
+        ));
         assert!(!frozen_action(&Method::GET, "/registration"));
         assert!(!frozen_action(&Method::GET, "/api/v1/basket"));
         assert!(!frozen_action(&Method::POST, "/admin/controls/unfreeze"));

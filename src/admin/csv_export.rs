@@ -23,13 +23,23 @@ use crate::web::{html, AppError, Lang, Layout};
 
 const BOM: &[u8] = b"\xEF\xBB\xBF";
 
-/// Rows into CSV bytes with the BOM in front.
+/// A cell a spreadsheet program would run as a formula (`=`, `+`, `-`, `@`, tab or carriage
+/// return first) gets a leading `'`, which makes it text (OWASP "CSV injection"). Names and
+/// titles typed by anyone reach rosters, so every cell of every export goes through this.
+pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
+    match cell.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{cell}").into(),
+        _ => cell.into(),
+    }
+}
+
+/// Rows into CSV bytes with the BOM in front; every cell neutralised (see `neutralise`).
 pub fn to_csv(header: &[&str], rows: &[Vec<String>]) -> Result<Vec<u8>, AppError> {
     let mut w = csv::Writer::from_writer(BOM.to_vec());
-    w.write_record(header)
+    w.write_record(header.iter().map(|h| neutralise(h).into_owned()))
         .map_err(|e| AppError::Internal(e.into()))?;
     for r in rows {
-        w.write_record(r)
+        w.write_record(r.iter().map(|c| neutralise(c).into_owned()))
             .map_err(|e| AppError::Internal(e.into()))?;
     }
     w.into_inner()
@@ -431,7 +441,26 @@ pub async fn page(
 
 #[cfg(test)]
 mod tests {
-    use super::to_csv;
+    use super::{neutralise, to_csv};
+
+    #[test]
+    fn cells_a_spreadsheet_would_run_are_made_text() {
+        for bad in [
+            "=HYPERLINK(\"http://x\")",
+            "+1",
+            "-2+3",
+            "@SUM(A1)",
+            "\t=1",
+            "\r=1",
+        ] {
+            assert_eq!(neutralise(bad), format!("'{bad}"));
+        }
+        for fine in ["김철수", "CSE2010", "3", "", "a=b", "'quoted"] {
+            assert_eq!(neutralise(fine), fine);
+        }
+        let bytes = to_csv(&["이름"], &[vec!["=1+1".into()]]).expect("csv");
+        assert_eq!(&bytes[3..], "이름\n'=1+1\n".as_bytes());
+    }
 
     #[test]
     fn csv_has_a_bom_and_quotes_commas_quotes_and_newlines() {

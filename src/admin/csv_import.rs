@@ -382,6 +382,21 @@ impl<'a> Line<'a> {
         });
     }
 
+    /// Control characters are refused in every cell, as the forms refuse them (line breaks and
+    /// tabs only where a form takes several lines: the description).
+    fn refuse_control_characters(&mut self) {
+        for col in self.table.kind.columns() {
+            let multiline = col.name == "description";
+            let bad = self
+                .get(col.name)
+                .chars()
+                .any(|c| c.is_control() && !(multiline && matches!(c, '\n' | '\r' | '\t')));
+            if bad {
+                self.err(col.name, "import.err.invalid_chars", &[]);
+            }
+        }
+    }
+
     fn required(&mut self, name: &'static str, max: usize) -> Option<String> {
         let v = self.get(name);
         if v.is_empty() {
@@ -591,6 +606,7 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
             lang,
             errors: Vec::new(),
         };
+        line.refuse_control_characters();
         let subject;
         match table.kind {
             Kind::Courses => {
@@ -1140,6 +1156,7 @@ struct Upload {
     file: Vec<u8>,
     text: String,
     initial_password: String,
+    csrf_token: String,
     too_large: bool,
 }
 
@@ -1170,6 +1187,7 @@ async fn read_upload(mut payload: Multipart) -> Result<Upload, AppError> {
             "initial_password" => {
                 upload.initial_password = String::from_utf8_lossy(&buf).into_owned()
             }
+            "csrf_token" => upload.csrf_token = String::from_utf8_lossy(&buf).into_owned(),
             _ => {}
         }
     }
@@ -1286,11 +1304,21 @@ pub async fn page(
 pub async fn preview(
     app: web::Data<AppState>,
     registrar: Registrar,
+    req: HttpRequest,
     layout: Layout,
     payload: Multipart,
 ) -> Result<HttpResponse, AppError> {
     let lang = layout.lang;
     let upload = read_upload(payload).await?;
+    // The CSRF guard leaves this multipart form to us: the token is in the body (or the header).
+    let header_token = req
+        .headers()
+        .get(crate::auth::middleware::CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or(&upload.csrf_token);
+    if !crate::auth::middleware::same(header_token, &registrar.0.csrf_token) {
+        return Err(AppError::Csrf);
+    }
     let mut page = ImportPage::new(layout);
     page.kind = upload.kind.clone();
     if upload.too_large {

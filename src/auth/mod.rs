@@ -1,6 +1,7 @@
 //! Accounts and access: argon2id passwords, sessions in Redis with one active session per
 //! account, sign-in throttling, CSRF, roles and the guards handlers use.
 
+pub mod device;
 pub mod domain;
 pub mod extract;
 pub mod middleware;

@@ -6,6 +6,7 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
+use crate::auth::device::{DEVICE_COOKIE, DEVICE_COOKIE_DAYS};
 use crate::auth::extract::CurrentUser;
 use crate::auth::service;
 use crate::auth::session::{Role, SESSION_COOKIE};
@@ -36,14 +37,7 @@ pub struct LoginQuery {
 /// Only same-site paths: never an open redirect.
 fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n)
-            if n.starts_with('/')
-                && !n.starts_with("//")
-                && !n.contains('\\')
-                && n.len() <= 512 =>
-        {
-            n.to_string()
-        }
+        Some(n) if crate::web::is_local_path(n) => n.to_string(),
         _ => "/".to_string(),
     }
 }
@@ -69,6 +63,21 @@ fn session_cookie(app: &AppState, value: String) -> Cookie<'static> {
         .same_site(SameSite::Lax)
         .secure(app.settings.cookie_secure)
         .finish()
+}
+
+/// The device cookie a browser gets at each successful sign-in (see `auth::device`).
+fn device_cookie(app: &AppState, login_id: &str) -> Cookie<'static> {
+    Cookie::build(DEVICE_COOKIE, app.settings.device_key.issue(login_id))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(app.settings.cookie_secure)
+        .max_age(actix_web::cookie::time::Duration::days(DEVICE_COOKIE_DAYS))
+        .finish()
+}
+
+fn device_of(req: &HttpRequest) -> Option<String> {
+    req.cookie(DEVICE_COOKIE).map(|c| c.value().to_string())
 }
 
 fn form_cookie(app: &AppState, value: &str) -> Cookie<'static> {
@@ -149,10 +158,20 @@ pub async fn login_submit(
         return Err(AppError::Csrf);
     }
     let next = safe_next(form.next.as_deref());
-    match service::sign_in(&app, &form.login_id, &form.password, &meta).await {
-        Ok((cookie, _)) => Ok(HttpResponse::SeeOther()
+    let device = device_of(&req);
+    match service::sign_in(
+        &app,
+        &form.login_id,
+        &form.password,
+        device.as_deref(),
+        &meta,
+    )
+    .await
+    {
+        Ok((cookie, session)) => Ok(HttpResponse::SeeOther()
             .insert_header((header::LOCATION, next))
             .cookie(session_cookie(&app, cookie))
+            .cookie(device_cookie(&app, &session.login_id))
             .cookie(removal_at(LOGIN_FORM_COOKIE, "/login"))
             .finish()),
         Err(
@@ -230,12 +249,22 @@ struct SessionResponse {
 
 pub async fn api_sign_in(
     app: web::Data<AppState>,
+    req: HttpRequest,
     meta: RequestMeta,
     body: web::Json<SessionRequest>,
 ) -> Result<HttpResponse, AppError> {
-    let (cookie, session) = service::sign_in(&app, &body.login_id, &body.password, &meta).await?;
+    let device = device_of(&req);
+    let (cookie, session) = service::sign_in(
+        &app,
+        &body.login_id,
+        &body.password,
+        device.as_deref(),
+        &meta,
+    )
+    .await?;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(&app, cookie))
+        .cookie(device_cookie(&app, &session.login_id))
         .json(SessionResponse {
             user: SessionUser {
                 id: session.user_id,
@@ -269,5 +298,8 @@ mod tests {
         assert_eq!(safe_next(Some("https://evil.example")), "/");
         assert_eq!(safe_next(Some("/\\evil.example")), "/");
         assert_eq!(safe_next(None), "/");
+        assert_eq!(safe_next(Some("/a\r\nSet-Cookie: x=1")), "/");
+        assert_eq!(safe_next(Some("/a\u{7f}")), "/");
+        assert_eq!(safe_next(Some("/강의")), "/");
     }
 }

@@ -3,6 +3,7 @@
 use crate::auth::domain::{LoginId, Password};
 use crate::auth::models;
 use crate::auth::session::{Role, Session};
+use crate::auth::throttle::Attempt;
 use crate::registration::activity::{self, NewActivity};
 use crate::startup::AppState;
 use crate::web::{AppError, RequestMeta};
@@ -12,11 +13,13 @@ fn count(outcome: &'static str) {
 }
 
 /// Checks the credentials and starts a session, ending the account's older sessions.
+/// `device_cookie` is the browser's device cookie, if any (see `auth::device`).
 /// Returns the session cookie value and the session.
 pub async fn sign_in(
     app: &AppState,
     raw_login_id: &str,
     raw_password: &str,
+    device_cookie: Option<&str>,
     meta: &RequestMeta,
 ) -> Result<(String, Session), AppError> {
     let (login_id, password) = match (LoginId::parse(raw_login_id), Password::parse(raw_password)) {
@@ -26,11 +29,13 @@ pub async fn sign_in(
             return Err(AppError::Validation(e));
         }
     };
-    if let Some(throttled) = app
-        .throttle
-        .check(login_id.as_str(), &meta.client_ip)
-        .await?
-    {
+    let device = device_cookie.and_then(|c| app.settings.device_key.verify(login_id.as_str(), c));
+    let attempt = Attempt {
+        login_id: login_id.as_str(),
+        address: &meta.client_ip,
+        device: device.as_deref(),
+    };
+    if let Some(throttled) = app.throttle.check(attempt).await? {
         count("throttled");
         tracing::warn!(login.id = %login_id.as_str(), ?throttled, "sign-in throttled");
         return Err(AppError::RateLimited {
@@ -54,14 +59,14 @@ pub async fn sign_in(
         (true, Some(user), Some(role)) => (user, role),
         (_, user, _) => {
             count("bad_credentials");
-            app.throttle.record_failure(login_id.as_str()).await?;
+            app.throttle.record_failure(attempt).await?;
             let mut entry = NewActivity::new("login", "bad_credentials", meta);
             entry.student_id = user.map(|u| u.id);
             log_activity(app, entry).await;
             return Err(AppError::BadCredentials);
         }
     };
-    app.throttle.record_success(login_id.as_str()).await?;
+    app.throttle.record_success(attempt).await?;
     let (cookie, session) = app
         .sessions
         .sign_in(user.id, &user.login_id, &user.name, role)

@@ -13,9 +13,19 @@ use crate::startup::AppState;
 
 const PROBE_TIMEOUT: Duration = Duration::from_millis(1000);
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
+/// The main listener's routes; `/metrics` only when no operations listener is configured.
+pub fn configure(cfg: &mut web::ServiceConfig, with_metrics: bool) {
     cfg.route("/healthz", web::get().to(healthz))
-        .route("/readyz", web::get().to(readyz))
+        .route("/readyz", web::get().to(readyz));
+    if with_metrics {
+        cfg.route("/metrics", web::get().to(metrics_text));
+    }
+}
+
+/// The operations listener (`SUGANG_OPS_LISTEN`): what Prometheus and operators read, on a
+/// port the Service for the load balancer does not expose.
+pub fn configure_ops_listener(cfg: &mut web::ServiceConfig) {
+    cfg.route("/healthz", web::get().to(healthz))
         .route("/metrics", web::get().to(metrics_text));
 }
 

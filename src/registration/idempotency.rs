@@ -108,7 +108,11 @@ where
         let (status, value) = work.await?;
         return Ok(respond(status, &value, false));
     };
-    let fp = fingerprint(req.method().as_str(), req.path(), body);
+    let fp = fingerprint(
+        req.method().as_str(),
+        crate::web::request::routed_path(req),
+        body,
+    );
     let redis_key = cache.key(&format!("idem:{student_id}:{}", key.as_str()));
     let claim = serde_json::to_string(&Stored {
         fp: fp.clone(),

@@ -151,8 +151,7 @@ async fn resolve(
 
 /// Back to the page the form was on (a local path), else the registration page.
 fn back(next: &Option<String>, req: &HttpRequest) -> String {
-    let local =
-        |p: &str| p.starts_with('/') && !p.starts_with("//") && !p.contains('\\') && p.len() <= 512;
+    let local = crate::web::is_local_path;
     if let Some(n) = next.as_deref().filter(|n| local(n)) {
         return n.to_string();
     }

@@ -16,8 +16,10 @@ use crate::waiting_room::limits::Verdict;
 use crate::waiting_room::room::Admission;
 use crate::web::{AppError, RequestMeta};
 
-/// Requests that change a student's enrollments: these need an admission pass.
-pub fn is_registration_action(method: &Method, path: &str) -> bool {
+/// Requests that change a student's enrollments: these need an admission pass. `route` is the
+/// pattern of the matched route (see `web::request::matched_route`), never the raw path.
+pub fn is_registration_action(method: &Method, route: &str) -> bool {
+    let path = route;
     let changes = matches!(
         *method,
         Method::POST | Method::PUT | Method::PATCH | Method::DELETE
@@ -37,10 +39,18 @@ pub async fn require_pass(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
-    if let Some(refusal) = crate::admin::controls::refuse_if_frozen(&req).await {
+    // Reads never change enrollments: only a change pays for the route lookup.
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return Ok(next.call(req).await?.map_into_left_body());
+    }
+    let Some(route) = crate::web::request::matched_route(req.request()) else {
+        // No route: the router answers 404 and nothing changes.
+        return Ok(next.call(req).await?.map_into_left_body());
+    };
+    if let Some(refusal) = crate::admin::controls::refuse_if_frozen(&req, &route).await {
         return Ok(req.into_response(refusal).map_into_right_body());
     }
-    if !is_registration_action(req.method(), req.path()) {
+    if !is_registration_action(req.method(), &route) {
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let session = match req.extensions().get::<SessionState>() {
@@ -154,7 +164,7 @@ mod tests {
         assert!(is_registration_action(&Method::POST, "/api/v1/enrollments"));
         assert!(is_registration_action(
             &Method::DELETE,
-            "/api/v1/enrollments/12"
+            "/api/v1/enrollments/{section_id}"
         ));
         assert!(is_registration_action(
             &Method::POST,

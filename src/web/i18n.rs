@@ -267,6 +267,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("import.meetings_help", "강의시간: 요일 시작-끝 강의실, 여러 개는 ; 로 구분 (예: 월 09:00-10:15 공학관 101; 수 09:00-10:15 공학관 101). 학년제한: 1;2. 선수과목: 과목코드를 ; 로 구분.", "Meetings: weekday start-end room, several separated by ; (e.g. Mon 09:00-10:15 ENG 101; Wed 09:00-10:15 ENG 101). Class years: 1;2. Prerequisites: course codes separated by ;."),
     ("import.applied", "{kind} {rows}건을 반영했습니다.", "Applied {rows} rows of {kind}."),
     ("import.err.not_utf8", "UTF-8 파일이 아닙니다. UTF-8로 저장해 다시 올리세요.", "The file is not UTF-8. Save it as UTF-8 and upload again."),
+    ("import.err.invalid_chars", "제어 문자(탭, 줄바꿈 등)는 쓸 수 없습니다.", "Control characters (tabs, line breaks, ...) are not allowed."),
     ("import.err.malformed", "CSV 형식 오류: {detail}", "Malformed CSV: {detail}"),
     ("import.err.empty", "파일이 비어 있습니다.", "The file is empty."),
     ("import.err.no_rows", "머리글 아래에 데이터 줄이 없습니다.", "There are no data lines below the header."),

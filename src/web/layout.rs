@@ -48,7 +48,12 @@ impl Layout {
                 is_registrar: s.role == Role::Registrar,
             }),
             csrf_token: session.map(|s| s.csrf_token).unwrap_or_default(),
-            path: req.path().to_string(),
+            // Links are built from the matched route: a path no route serves (`//evil.example`)
+            // never becomes a link; a path that matched starts with `/` and a route segment.
+            path: match crate::web::request::matched_route(req) {
+                Some(_) => req.path().to_string(),
+                None => "/".to_string(),
+            },
             now: Utc::now(),
             flash: req.extensions().get::<crate::web::flash::Flash>().cloned(),
         }

@@ -15,8 +15,18 @@ use crate::web::layout::Layout;
 use crate::web::request::RequestMeta;
 use crate::web::AppError;
 
-pub fn security_headers() -> DefaultHeaders {
-    DefaultHeaders::new()
+/// Headers on every response. With `Secure` cookies the site is served over HTTPS only, so
+/// browsers are told to never try plain HTTP (HSTS), which would expose the first request.
+pub fn security_headers(https_only: bool) -> DefaultHeaders {
+    let headers = if https_only {
+        DefaultHeaders::new().add((
+            header::STRICT_TRANSPORT_SECURITY,
+            "max-age=31536000; includeSubDomains",
+        ))
+    } else {
+        DefaultHeaders::new()
+    };
+    headers
         .add((
             header::CONTENT_SECURITY_POLICY,
             "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -113,7 +123,7 @@ pub fn render_error(req: &HttpRequest, err: &AppError) -> HttpResponse {
     if matches!(err, AppError::SessionReplaced) {
         builder.cookie(removal(SESSION_COOKIE));
     }
-    if is_api(req.path()) {
+    if is_api(crate::web::request::routed_path(req)) {
         return builder.json(err.body(lang, &meta.request_id));
     }
     if let AppError::QueueRequired { .. } = err {

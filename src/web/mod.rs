@@ -16,6 +16,16 @@ pub use request::RequestMeta;
 
 use actix_web::{web, HttpRequest, HttpResponse};
 
+/// A same-site path that is safe to send back in `Location` (a `next` field, a Referer): one
+/// leading `/`, no backslash, printable ASCII only (a control character would make the header
+/// invalid: a 500 after the action had already happened), at most 512 bytes.
+pub fn is_local_path(p: &str) -> bool {
+    p.starts_with('/')
+        && !p.starts_with("//")
+        && p.len() <= 512
+        && p.bytes().all(|b| b.is_ascii_graphic() && b != b'\\')
+}
+
 /// Renders an Askama page as an HTML response.
 pub fn html(page: impl askama::Template) -> Result<HttpResponse, AppError> {
     Ok(HttpResponse::Ok()

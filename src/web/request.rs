@@ -1,5 +1,6 @@
-//! Per-request context: a request id (honoured from `X-Request-Id` when well-formed, else new),
-//! the client address (from the proxy header only when the proxy is trusted), and a tracing span.
+//! Per-request context: a request id made here (a trusted proxy's `X-Request-Id` kept beside
+//! it), the client address (from `X-Forwarded-For` only when the peer is in
+//! `SUGANG_TRUSTED_PROXIES`), and a tracing span.
 
 use std::future::{ready, Ready};
 use std::net::IpAddr;
@@ -9,12 +10,15 @@ use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use ipnet::IpNet;
 use tracing::Instrument;
 
 use crate::startup::AppState;
 use crate::web::AppError;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
+/// Echoes a trusted proxy's own request id beside the server's.
+pub const UPSTREAM_ID_HEADER: &str = "x-upstream-request-id";
 
 #[derive(Debug, Clone)]
 pub struct RequestMeta {
@@ -46,51 +50,87 @@ impl FromRequest for RequestMeta {
     }
 }
 
+/// The path as the router matches it: percent-encoded characters decoded (except `%`, `/`, `+`),
+/// so `/api/v1/enrollment%73` reads `/api/v1/enrollments` here. Middleware that branches on a
+/// path uses this or [`matched_route`], never the raw `req.path()`, or an encoded path would be
+/// routed to a handler while walking around the check.
+pub fn routed_path(req: &HttpRequest) -> &str {
+    req.match_info().as_str()
+}
+
+/// The pattern of the route that serves this request (`/api/v1/enrollments/{section_id}`), the
+/// same decision the router makes, also before routing has run (middleware). `None` when no
+/// route matches (the answer is 404).
+pub fn matched_route(req: &HttpRequest) -> Option<String> {
+    req.resource_map().match_pattern(routed_path(req))
+}
+
 fn well_formed_id(v: &str) -> bool {
     (8..=64).contains(&v.len())
         && v.bytes()
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-fn client_ip(req: &ServiceRequest, trust_proxy: bool) -> String {
-    if trust_proxy {
-        // The load balancer appends the address it saw; the last entry is the one it vouches for.
-        let forwarded = req
-            .headers()
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.rsplit(',').next())
-            .and_then(|v| v.trim().parse::<IpAddr>().ok());
-        if let Some(ip) = forwarded {
-            return ip.to_string();
+fn trusted(proxies: &[IpNet], ip: &IpAddr) -> bool {
+    proxies.iter().any(|net| net.contains(ip))
+}
+
+/// The client's address: the peer's, unless the peer is a trusted proxy; then the right-most
+/// `X-Forwarded-For` entry that is not itself a trusted proxy (each proxy appends the address it
+/// saw, so entries to the left of the first untrusted one are the client's own claims).
+fn client_ip(peer: Option<IpAddr>, forwarded_for: Option<&str>, proxies: &[IpNet]) -> String {
+    let Some(peer) = peer else {
+        return "unknown".into();
+    };
+    if !trusted(proxies, &peer) {
+        return peer.to_string();
+    }
+    let mut client = peer;
+    for entry in forwarded_for.unwrap_or("").rsplit(',') {
+        match entry.trim().parse::<IpAddr>() {
+            Ok(ip) => {
+                client = ip;
+                if !trusted(proxies, &ip) {
+                    break;
+                }
+            }
+            Err(_) => break,
         }
     }
-    req.peer_addr()
-        .map(|a| a.ip().to_string())
-        .unwrap_or_else(|| "unknown".into())
+    client.to_string()
 }
 
 pub async fn request_context(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let trust_proxy = req
+    let proxies: &[IpNet] = req
         .app_data::<web::Data<AppState>>()
-        .is_some_and(|s| s.settings.trust_proxy);
-    let request_id = req
+        .map(|s| s.settings.trusted_proxies.as_slice())
+        .unwrap_or(&[]);
+    let peer = req.peer_addr().map(|a| a.ip());
+    let from_proxy = peer.is_some_and(|p| trusted(proxies, &p));
+    // The id in logs and the activity log is always made here; a trusted proxy's own id is kept
+    // beside it for correlation, a client's is ignored (it could forge log lines).
+    let request_id = uuid::Uuid::new_v4().simple().to_string();
+    let upstream_id = req
         .headers()
         .get(REQUEST_ID_HEADER)
         .and_then(|v| v.to_str().ok())
-        .filter(|v| well_formed_id(v))
-        .map(str::to_string)
-        .unwrap_or_else(|| uuid::Uuid::new_v4().simple().to_string());
+        .filter(|v| from_proxy && well_formed_id(v))
+        .map(str::to_string);
+    let forwarded_for = req
+        .headers()
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok());
     let meta = RequestMeta {
         request_id: request_id.clone(),
-        client_ip: client_ip(&req, trust_proxy),
+        client_ip: client_ip(peer, forwarded_for, proxies),
     };
     let span = tracing::info_span!(
         "request",
         request.id = %meta.request_id,
+        request.upstream_id = upstream_id.as_deref().unwrap_or("-"),
         client.ip = %meta.client_ip,
         http.method = %req.method(),
         http.path = %req.path(),
@@ -100,6 +140,10 @@ pub async fn request_context(
     if let Ok(value) = HeaderValue::from_str(&request_id) {
         res.headers_mut()
             .insert(HeaderName::from_static(REQUEST_ID_HEADER), value);
+    }
+    if let Some(value) = upstream_id.and_then(|v| HeaderValue::from_str(&v).ok()) {
+        res.headers_mut()
+            .insert(HeaderName::from_static(UPSTREAM_ID_HEADER), value);
     }
     let status = res.status().as_u16();
     span.in_scope(|| {
@@ -114,7 +158,37 @@ pub async fn request_context(
 
 #[cfg(test)]
 mod tests {
-    use super::well_formed_id;
+    use super::{client_ip, well_formed_id};
+
+    #[test]
+    fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
+        let proxies = vec!["10.0.0.0/8".parse().expect("net")];
+        let peer = |s: &str| Some(s.parse().expect("ip"));
+        // A pod in the cluster but not a proxy: its header is ignored.
+        assert_eq!(
+            client_ip(peer("172.16.0.9"), Some("1.2.3.4"), &proxies),
+            "172.16.0.9"
+        );
+        // Through the load balancer: the address it saw, not the client's own claim.
+        assert_eq!(
+            client_ip(peer("10.0.3.4"), Some("6.6.6.6, 203.0.113.5"), &proxies),
+            "203.0.113.5"
+        );
+        // Two proxies in a row.
+        assert_eq!(
+            client_ip(peer("10.0.3.4"), Some("203.0.113.5, 10.0.9.9"), &proxies),
+            "203.0.113.5"
+        );
+        assert_eq!(
+            client_ip(peer("10.0.3.4"), Some("junk"), &proxies),
+            "10.0.3.4"
+        );
+        assert_eq!(client_ip(peer("10.0.3.4"), None, &proxies), "10.0.3.4");
+        assert_eq!(
+            client_ip(peer("10.0.3.4"), Some("1.2.3.4"), &[]),
+            "10.0.3.4"
+        );
+    }
 
     #[test]
     fn request_ids_from_clients_are_bounded() {

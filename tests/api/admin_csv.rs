@@ -17,9 +17,25 @@ async fn upload(
     file: &[u8],
     password: &str,
 ) -> reqwest::Response {
+    upload_with(app, &who.client, &who.csrf, kind, file, password).await
+}
+
+/// The same from any client, with `token` in the form body (as the page's form sends it).
+async fn upload_with(
+    app: &TestApp,
+    client: &reqwest::Client,
+    token: &str,
+    kind: &str,
+    file: &[u8],
+    password: &str,
+) -> reqwest::Response {
     let b = "----sugangtestboundary";
     let mut body = Vec::new();
-    for (name, value) in [("kind", kind), ("initial_password", password)] {
+    for (name, value) in [
+        ("csrf_token", token),
+        ("kind", kind),
+        ("initial_password", password),
+    ] {
         body.extend_from_slice(
             format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
                 .as_bytes(),
@@ -30,8 +46,8 @@ async fn upload(
     );
     body.extend_from_slice(file);
     body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
-    who.client
-        .post(app.url(&format!("/admin/import?csrf_token={}", who.csrf)))
+    client
+        .post(app.url("/admin/import"))
         .header(
             header::CONTENT_TYPE,
             format!("multipart/form-data; boundary={b}"),
@@ -438,4 +454,148 @@ async fn exports_carry_a_bom_quote_korean_and_commas_and_count_baskets() {
         .await
         .expect("request");
     assert_eq!(res.status(), StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn exported_cells_a_spreadsheet_would_run_as_formulas_start_with_a_quote() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let course = app.reg_course(&fx, "CSE5100", 3);
+    diesel::update(courses::table.find(course))
+        .set(courses::title_ko.eq("+cmd|' /C calc'!A0"))
+        .execute(&mut app.conn())
+        .expect("title");
+    let section = app.reg_section(
+        RegSection::new(fx.term_id, course)
+            .capacity(5)
+            .meets(2, 600, 675),
+    );
+    let ids = app.reg_students(&fx, "fx", 4);
+    let names = [
+        "=HYPERLINK(\"http://evil.example\",\"click\")",
+        "@SUM(1+1)*cmd|' /C calc'!A0",
+        "-2+3",
+        "\t=1",
+    ];
+    for (id, name) in ids.iter().zip(names) {
+        diesel::update(users::table.find(id))
+            .set(users::name.eq(name))
+            .execute(&mut app.conn())
+            .expect("name");
+    }
+    let students = app.reg_sign_in_all(&ids).await;
+    for s in &students {
+        assert_eq!(
+            app.post_enrollment(s, section).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    let registrar = staff(&app).await;
+    for path in [
+        format!("/admin/export/sections/{section}/roster.csv"),
+        "/admin/export/enrollments.csv".to_string(),
+        "/admin/export/demand.csv".to_string(),
+    ] {
+        let bytes = registrar
+            .client
+            .get(app.url(&path))
+            .send()
+            .await
+            .expect("request")
+            .bytes()
+            .await
+            .expect("body");
+        let rows = parse_csv(&bytes);
+        let mut seen = 0;
+        for cell in rows.iter().flatten() {
+            assert!(
+                !cell.starts_with(['=', '+', '-', '@', '\t', '\r']),
+                "{path}: {cell:?} would run"
+            );
+            if cell.starts_with('\'') {
+                seen += 1;
+            }
+        }
+        assert!(seen > 0, "{path} carries the neutralised cells");
+    }
+}
+
+#[tokio::test]
+async fn imported_cells_with_control_characters_are_refused_and_change_nothing() {
+    let (app, registrar) = setup().await;
+    let before = count_courses(&app);
+    let bad = "code,title_ko,title_en,credits,department,category,description\n\
+               CSE4000,시스템\u{1b}[31m,Systems Programming,3,CSE,major_required,\"두 줄\n설명\"\n\
+               CSE4100,운영체제,Operating\tSystems,3,CSE,major_elective,\n\
+               CSE4200,컴파일러,Compilers,3,CSE,major_elective,\"ok\u{7}\"\n";
+    let res = upload(&app, &registrar, "courses", bad.as_bytes(), "").await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("html");
+    let l2 = line_errors(&html, 2).expect("line 2 refused");
+    assert!(l2.contains("<strong>title_ko</strong>"), "{l2}");
+    assert!(
+        !l2.contains("<strong>description</strong>"),
+        "line breaks are fine there"
+    );
+    let l4 = line_errors(&html, 4).expect("line 4 refused");
+    assert!(l4.contains("<strong>title_en</strong>"), "{l4}");
+    let l5 = line_errors(&html, 5).expect("line 5 refused");
+    assert!(l5.contains("<strong>description</strong>"), "{l5}");
+    assert!(upload_id(&html).is_none());
+    assert_eq!(count_courses(&app), before);
+}
+
+#[tokio::test]
+async fn the_import_form_carries_its_csrf_token_in_the_body_never_the_query() {
+    let (app, registrar) = setup().await;
+    let before = count_courses(&app);
+    // A browser: the session cookie, no token header.
+    let browser = reqwest::Client::builder()
+        .default_headers(
+            [(
+                header::COOKIE,
+                header::HeaderValue::from_str(&format!("sugang_session={}", registrar.cookie))
+                    .expect("cookie"),
+            )]
+            .into_iter()
+            .collect(),
+        )
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    let res = upload_with(&app, &browser, "", "courses", GOOD_COURSES.as_bytes(), "").await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "no token");
+    let res = upload_with(
+        &app,
+        &browser,
+        "wrong",
+        "courses",
+        GOOD_COURSES.as_bytes(),
+        "",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN, "a wrong token");
+    let res = upload_with(
+        &app,
+        &browser,
+        &registrar.csrf,
+        "courses",
+        GOOD_COURSES.as_bytes(),
+        "",
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK, "the token in the body");
+    assert!(upload_id(&res.text().await.expect("html")).is_some());
+    // The page's form sends it in the body, not in its action.
+    let html = browser
+        .get(app.url("/admin/import"))
+        .send()
+        .await
+        .expect("request")
+        .text()
+        .await
+        .expect("html");
+    assert!(html.contains("action=\"/admin/import\""), "{html}");
+    assert!(!html.contains("csrf_token="));
+    assert_eq!(count_courses(&app), before);
 }

@@ -137,7 +137,11 @@ async fn empty_oversized_and_malformed_sign_ins_get_clear_4xx_errors() {
 
 #[tokio::test]
 async fn repeated_failures_throttle_the_account_even_for_the_right_password() {
-    let app = TestApp::spawn_with(|s| s.login_account_limit = 3).await;
+    let app = TestApp::spawn_with(|s| {
+        s.login_account_limit = 3;
+        s.login_delay = std::time::Duration::ZERO;
+    })
+    .await;
     app.insert_student("20250004");
     let client = app.client();
     for _ in 0..3 {
@@ -169,7 +173,11 @@ async fn repeated_failures_throttle_the_account_even_for_the_right_password() {
 
 #[tokio::test]
 async fn one_address_is_throttled_across_accounts() {
-    let app = TestApp::spawn_with(|s| s.login_address_limit = 4).await;
+    let app = TestApp::spawn_with(|s| {
+        s.login_address_limit = 4;
+        s.login_delay = std::time::Duration::ZERO;
+    })
+    .await;
     let client = app.client();
     for i in 0..4 {
         let res = app

@@ -55,7 +55,7 @@ async fn start_cluster(app: &TestApp, n: usize) -> Cluster {
         ("SUGANG_ACTION_LIMIT", "1000000"),
         ("SUGANG_ACTION_ADDRESS_LIMIT", "1000000"),
         ("SUGANG_LOGIN_ADDRESS_LIMIT", "1000000"),
-        ("SUGANG_TRUST_PROXY", "true"),
+        ("SUGANG_TRUSTED_PROXIES", "127.0.0.1/32"),
     ];
     // Before any instance starts: a missing nginx must not leave servers behind.
     let nginx_bin = nginx_binary();

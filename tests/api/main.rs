@@ -16,5 +16,6 @@ mod migrations;
 mod ops;
 mod registration;
 mod registration_pages;
+mod security;
 mod timetable;
 mod waiting_room;
