@@ -115,6 +115,7 @@ impl Application {
                 .wrap(from_fn(crate::ops::metrics::request_metrics))
                 .configure(crate::ops::configure)
                 .configure(crate::auth::configure)
+                .configure(crate::accounts::configure)
                 .configure(crate::registration::configure)
                 .configure(crate::catalog::configure)
                 .configure(crate::timetable::configure)

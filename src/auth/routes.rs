@@ -62,7 +62,7 @@ fn random_token() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }
 
-fn session_cookie(app: &AppState, value: String) -> Cookie<'static> {
+pub(crate) fn session_cookie(app: &AppState, value: String) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, value)
         .path("/")
         .http_only(true)

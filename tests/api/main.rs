@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod accounts;
 mod admin_catalog;
 mod admin_controls;
 mod admin_csv;
