@@ -107,6 +107,7 @@ impl Application {
                 .configure(crate::web::configure_extractors)
                 .wrap(from_fn(crate::web::flash::load_flash))
                 .wrap(from_fn(crate::waiting_room::guard::require_pass))
+                .wrap(from_fn(crate::accounts::forced_change::guard))
                 .wrap(from_fn(crate::auth::middleware::csrf_guard))
                 .wrap(from_fn(crate::auth::middleware::load_session))
                 .wrap(from_fn(crate::web::middleware::error_pages))

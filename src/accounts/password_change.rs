@@ -99,6 +99,7 @@ pub async fn change_password(
                 .set(users::password_hash.eq(&hash))
                 .execute(conn)?;
                 if n == 1 {
+                    crate::accounts::one_time::clear(conn, user_id)?;
                     activity::record(conn, &entry)?;
                 }
                 QueryResult::Ok(n == 1)

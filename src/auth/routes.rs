@@ -158,6 +158,7 @@ pub async fn login_submit(
         Err(
             err @ (AppError::Validation(_)
             | AppError::BadCredentials
+            | AppError::Account(_)
             | AppError::RateLimited { .. }),
         ) => {
             let lang = layout.lang;

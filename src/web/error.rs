@@ -196,9 +196,8 @@ impl ResponseError for AppError {
             AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Refused(_) | AppError::IdempotencyInProgress => StatusCode::CONFLICT,
-            AppError::IdempotencyMismatch | AppError::Account(_) => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
+            AppError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Account(e) => e.status(),
         }
     }
 

@@ -13,6 +13,7 @@ mod basket;
 mod catalog;
 mod cluster;
 mod errors;
+mod golive;
 mod migrations;
 mod ops;
 mod registration;
