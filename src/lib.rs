@@ -2,6 +2,7 @@
 //!
 //! One folder per capability; `startup` wires them into one actix-web application.
 
+pub mod accounts;
 pub mod admin;
 pub mod auth;
 pub mod cache;

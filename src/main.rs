@@ -44,10 +44,35 @@ enum Command {
         #[arg(long)]
         term: Option<String>,
     },
+    /// Manage accounts (`user create` makes the first registrar of an empty database).
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
     /// Benchmarks only: start a session for each login id read from stdin (one a line) without
     /// a password, and print `cookie<TAB>csrf_token` lines for a load generator.
     #[command(hide = true)]
     BenchSessions,
+}
+
+#[derive(Subcommand)]
+enum UserCommand {
+    /// Create an account. The password is the first line of standard input; with
+    /// --generate-password (or when standard input is a terminal) one is generated and printed once.
+    Create {
+        /// registrar or student
+        #[arg(long, value_parser = ["registrar", "student"])]
+        role: String,
+        /// The login id (staff or student number).
+        #[arg(long)]
+        login: String,
+        /// Display name (the login id when omitted).
+        #[arg(long)]
+        name: Option<String>,
+        /// Generate a random password and print it once instead of reading one.
+        #[arg(long)]
+        generate_password: bool,
+    },
 }
 
 fn connect(settings: &Settings) -> anyhow::Result<MysqlConnection> {
@@ -79,6 +104,15 @@ fn main() -> anyhow::Result<()> {
         }
         Command::AllocateBaskets { term } => allocate_baskets(&settings, term.as_deref()),
         Command::BenchSessions => bench_sessions(settings),
+        Command::User {
+            command:
+                UserCommand::Create {
+                    role,
+                    login,
+                    name,
+                    generate_password,
+                },
+        } => user_create(&settings, &role, &login, name.as_deref(), generate_password),
     }
 }
 
@@ -101,6 +135,43 @@ fn allocate_baskets(settings: &Settings, term: Option<&str>) -> anyhow::Result<(
     let report = allocation::allocate_baskets(&mut conn, term.id, None, &request_id)?;
     println!("{}", term.name_en);
     println!("{report}");
+    Ok(())
+}
+
+fn user_create(
+    settings: &Settings,
+    role: &str,
+    login: &str,
+    name: Option<&str>,
+    generate: bool,
+) -> anyhow::Result<()> {
+    use std::io::IsTerminal;
+    use sugang::accounts::create::{create_account, CreateAccount, PasswordSource};
+    let role = sugang::auth::Role::parse(role).context("--role is registrar or student")?;
+    let mut conn = connect(settings)?;
+    let stdin = std::io::stdin();
+    let mut input = stdin.lock();
+    let password = if generate || std::io::stdin().is_terminal() {
+        PasswordSource::Generate
+    } else {
+        PasswordSource::Read(&mut input)
+    };
+    let created = create_account(
+        &mut conn,
+        CreateAccount {
+            role,
+            login_id: login,
+            name,
+            password,
+        },
+    )?;
+    println!(
+        "created {role:?} account {} (id {})",
+        created.login_id, created.id
+    );
+    if let Some(p) = created.generated_password {
+        println!("password (shown once, not stored in clear): {p}");
+    }
     Ok(())
 }
 

@@ -56,7 +56,7 @@ fn random_token() -> String {
     hex::encode(rand::random::<[u8; 16]>())
 }
 
-fn session_cookie(app: &AppState, value: String) -> Cookie<'static> {
+pub(crate) fn session_cookie(app: &AppState, value: String) -> Cookie<'static> {
     Cookie::build(SESSION_COOKIE, value)
         .path("/")
         .http_only(true)
@@ -177,6 +177,7 @@ pub async fn login_submit(
         Err(
             err @ (AppError::Validation(_)
             | AppError::BadCredentials
+            | AppError::Account(_)
             | AppError::RateLimited { .. }),
         ) => {
             let lang = layout.lang;

@@ -66,10 +66,12 @@ pub async fn sign_in(
             return Err(AppError::BadCredentials);
         }
     };
+    // A one-time password signs in once, within 72 h, and only to change the password.
+    let must_change = crate::accounts::one_time::at_sign_in(app, &user, meta).await?;
     app.throttle.record_success(attempt).await?;
     let (cookie, session) = app
         .sessions
-        .sign_in(user.id, &user.login_id, &user.name, role)
+        .start(user.id, &user.login_id, &user.name, role, must_change)
         .await?;
     count("ok");
     tracing::info!(user.id = user.id, role = ?role, "signed in");

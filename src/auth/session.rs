@@ -42,6 +42,9 @@ pub struct Session {
     pub csrf_token: String,
     /// Unix seconds at sign-in, for the absolute timeout.
     pub created: i64,
+    /// Signed in with a one-time password: only the password change is open until it is done.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub must_change_password: bool,
     #[serde(skip)]
     pub digest: String,
 }
@@ -110,6 +113,18 @@ return 1
     )
 });
 
+static END_ALL: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+-- KEYS[1] the account's current-session pointer; ARGV[1] key prefix
+local d = redis.call('GET', KEYS[1])
+if d then redis.call('DEL', ARGV[1] .. 'session:' .. d) end
+redis.call('DEL', KEYS[1])
+return 1
+"#,
+    )
+});
+
 #[derive(Clone)]
 pub struct SessionStore {
     cache: Cache,
@@ -143,6 +158,18 @@ impl SessionStore {
         name: &str,
         role: Role,
     ) -> Result<(String, Session), CacheError> {
+        self.start(user_id, login_id, name, role, false).await
+    }
+
+    /// Like `sign_in`; `must_change_password` restricts the session to the password change.
+    pub async fn start(
+        &self,
+        user_id: i32,
+        login_id: &str,
+        name: &str,
+        role: Role,
+        must_change_password: bool,
+    ) -> Result<(String, Session), CacheError> {
         let id = random_hex();
         let session = Session {
             user_id,
@@ -151,6 +178,7 @@ impl SessionStore {
             role,
             csrf_token: random_hex(),
             created: Utc::now().timestamp(),
+            must_change_password,
             digest: digest(&id),
         };
         let json =
@@ -209,6 +237,18 @@ impl SessionStore {
             2 => Ok(SessionState::Replaced),
             _ => Ok(SessionState::Anonymous),
         }
+    }
+
+    /// Ends the account's session, whichever it is (an account has at most one): for a disabled
+    /// account or a password reset. Its holder's next request is told to sign in.
+    pub async fn end_all(&self, user_id: i32) -> Result<(), CacheError> {
+        let mut conn = self.cache.conn().await?;
+        let _: i64 = END_ALL
+            .key(self.cache.key(&format!("user_session:{user_id}")))
+            .arg(self.cache.prefix())
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(())
     }
 
     pub async fn sign_out(&self, session: &Session) -> Result<(), CacheError> {

@@ -135,6 +135,18 @@ diesel::table! {
 }
 
 diesel::table! {
+    one_time_passwords (user_id) {
+        user_id -> Integer,
+        #[max_length = 255]
+        password_hash -> Varchar,
+        expires_at -> Datetime,
+        used_at -> Nullable<Datetime>,
+        issued_by -> Nullable<Integer>,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
     registration_windows (id) {
         id -> Integer,
         term_id -> Integer,
@@ -238,6 +250,7 @@ diesel::joinable!(enrollments -> terms (term_id));
 diesel::joinable!(enrollments -> users (student_id));
 diesel::joinable!(meetings -> sections (section_id));
 diesel::joinable!(notices -> users (user_id));
+diesel::joinable!(one_time_passwords -> users (user_id));
 diesel::joinable!(registration_windows -> terms (term_id));
 diesel::joinable!(sections -> courses (course_id));
 diesel::joinable!(sections -> departments (restrict_department_id));
@@ -257,6 +270,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     holds,
     meetings,
     notices,
+    one_time_passwords,
     registration_windows,
     sections,
     site_settings,

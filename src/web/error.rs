@@ -53,6 +53,9 @@ pub enum AppError {
     IdempotencyMismatch,
     #[error("a request with this idempotency key is still running")]
     IdempotencyInProgress,
+    /// An account request was refused (wrong current password, a weak new password, ...).
+    #[error("account: {}", .0.code())]
+    Account(crate::accounts::AccountError),
 }
 
 /// A validation failure: which field and what is wrong, as catalog keys with arguments.
@@ -120,6 +123,7 @@ impl AppError {
             AppError::Refused(r) => r.code(),
             AppError::IdempotencyMismatch => "idempotency_mismatch",
             AppError::IdempotencyInProgress => "idempotency_in_progress",
+            AppError::Account(e) => e.code(),
         }
     }
 
@@ -140,6 +144,7 @@ impl AppError {
                 lang.format("error.internal", &[("request_id", request_id.to_string())])
             }
             AppError::Refused(r) => r.message(lang),
+            AppError::Account(e) => e.message(lang).to_string(),
             AppError::QueueRequired { position, .. } => lang.format(
                 "error.queue_required",
                 &[(
@@ -160,6 +165,7 @@ impl AppError {
                 message: self.message(lang, request_id),
                 field: match self {
                     AppError::Validation(i) => Some(i.field),
+                    AppError::Account(e) => Some(e.field()),
                     _ => None,
                 },
                 retry_after: match self {
@@ -191,6 +197,7 @@ impl ResponseError for AppError {
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Refused(_) | AppError::IdempotencyInProgress => StatusCode::CONFLICT,
             AppError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Account(e) => e.status(),
         }
     }
 

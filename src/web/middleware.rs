@@ -103,6 +103,7 @@ fn clone_for_render(e: &AppError) -> AppError {
         AppError::Refused(r) => AppError::Refused(r.clone()),
         AppError::IdempotencyMismatch => AppError::IdempotencyMismatch,
         AppError::IdempotencyInProgress => AppError::IdempotencyInProgress,
+        AppError::Account(e) => AppError::Account(*e),
     }
 }
 

@@ -10,7 +10,7 @@ use sugang::db::schema::{
 };
 
 /// Posts the import form as multipart (the way a browser uploads a file).
-async fn upload(
+pub(crate) async fn upload(
     app: &TestApp,
     who: &RegStudent,
     kind: &str,
@@ -59,7 +59,7 @@ async fn upload_with(
 }
 
 /// The upload id of the apply button on a clean preview.
-fn upload_id(html: &str) -> Option<String> {
+pub(crate) fn upload_id(html: &str) -> Option<String> {
     html.split("name=\"upload\" value=\"")
         .nth(1)
         .and_then(|r| r.split('"').next())

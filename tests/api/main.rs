@@ -3,6 +3,7 @@
 
 mod helpers;
 
+mod accounts;
 mod admin_catalog;
 mod admin_controls;
 mod admin_csv;
@@ -12,6 +13,7 @@ mod basket;
 mod catalog;
 mod cluster;
 mod errors;
+mod golive;
 mod migrations;
 mod ops;
 mod registration;
