@@ -113,6 +113,7 @@ impl Application {
                 .wrap(crate::web::middleware::security_headers())
                 .wrap(from_fn(crate::web::request::request_context))
                 .wrap(from_fn(crate::ops::metrics::request_metrics))
+                .wrap(from_fn(crate::cache::request_budget))
                 .configure(crate::ops::configure)
                 .configure(crate::auth::configure)
                 .configure(crate::registration::configure)
