@@ -12,6 +12,15 @@
 #            rebuilt from MySQL and a section with seats takes an enrollment (no lasting "full")
 #   mariadb  SIGSTOP MariaDB for 20 s: requests answer 503 fast instead of hanging; after SIGCONT
 #            both instances are ready again within 10 s
+#   redis-drop       the proxy in front of Redis accepts connections and closes them at once for
+#                    20 s, then heals: no request takes over 2 s, recovery within 2 s of healing
+#   redis-blackhole  the proxy accepts and never answers for 20 s: the same bounds
+#   mariadb-kill9    kill -9 MariaDB, restart it after 1 s: in-doubt answers are settled by
+#                    retrying with the same Idempotency-Key, readiness within 10 s of the database
+#   mariadb-stop     MariaDB shut down for 30 s and started again on the same port: fast 503s
+#                    (none over 2 s), readiness within 10 s, no leaked connections afterwards
+#
+# Redis is reached through scripts/faultproxy.py (a pass-through until a fault switches it).
 #
 # Every rush audits its own burst (acknowledged enrollments present, none unacknowledged except
 # answers lost to the fault, no section over capacity, counters equal rows, no duplicate course)
@@ -30,14 +39,14 @@ profile=${PROFILE:-debug}
 flag=$([ "$profile" = release ] && echo --release || true)
 [ -n "${SKIP_BUILD:-}" ] || cargo build $flag --quiet --bins
 bin=target/$profile
-faults=${FAULTS:-sigterm kill9 redis mariadb}
+faults=${FAULTS:-sigterm kill9 redis mariadb redis-drop redis-blackhole mariadb-kill9 mariadb-stop}
 students=${FAULT_STUDENTS:-$([ "$profile" = release ] && echo 400 || echo 150)}
 
 work=$(mktemp -d /tmp/sugang-faults.XXXXXX)
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-db_port=$(free_port); redis_port=$(free_port); lb_port=$(free_port); a_port=$(free_port); b_port=$(free_port)
+db_port=$(free_port); redis_port=$(free_port); proxy_port=$(free_port); lb_port=$(free_port); a_port=$(free_port); b_port=$(free_port)
 url="mysql://sugang:sugang@127.0.0.1:$db_port/sugang_faults"
-redis_url="redis://127.0.0.1:$redis_port"
+redis_url="redis://127.0.0.1:$proxy_port"
 prefix="faults:"
 failures=0
 pids=()
@@ -77,7 +86,7 @@ start_redis() {
 start_instance() {
   DATABASE_URL=$url REDIS_URL=$redis_url SUGANG_REDIS_PREFIX=$prefix SUGANG_LISTEN=127.0.0.1:$2 \
     SUGANG_TRUSTED_PROXIES=127.0.0.1/32 SUGANG_SHUTDOWN_DELAY_SECS=3 SUGANG_SHUTDOWN_TIMEOUT_SECS=20 \
-    SUGANG_LOGIN_ADDRESS_LIMIT=100000000 SUGANG_ACTION_ADDRESS_LIMIT=100000000 \
+    SUGANG_LOGIN_ADDRESS_LIMIT=100000000 SUGANG_LOGIN_ACCOUNT_LIMIT=100000000 SUGANG_ACTION_ADDRESS_LIMIT=100000000 \
     SUGANG_ACTION_LIMIT=100000 SUGANG_DB_POOL_SIZE=16 RUST_LOG=warn \
     "$bin/sugang" serve >>"$work/$1.log" 2>&1 &
   echo $! >"$work/$1.pid"
@@ -139,6 +148,57 @@ audit() {
   fi
 }
 
+# timed_sign_in [LOGIN PASSWORD]: "CODE SECONDS" of one sign-in through the balancer.
+timed_sign_in() {
+  curl -s -o /dev/null -m 15 -w '%{http_code} %{time_total}\n' -H 'content-type: application/json' \
+    -d "{\"login_id\":\"${1:-2999$RANDOM}\",\"password\":\"${2:-wrong-password}\"}" \
+    "http://127.0.0.1:$lb_port/api/v1/session"
+}
+
+# during_fault NAME SECONDS: sign-ins (which need Redis and MySQL) every 0.25 s for SECONDS;
+# each must be answered (a fast 503, or its ordinary answer) within 2 s. Sets $longest.
+during_fault() {
+  local until=$((SECONDS + $2)) n=0 over=0 code secs
+  longest=0
+  while [ $SECONDS -lt $until ]; do
+    read -r code secs < <(timed_sign_in)
+    n=$((n + 1))
+    longest=$(python3 -c "print(max($longest, $secs))")
+    if [ "$code" = 000 ] || python3 -c "import sys; sys.exit(0 if $secs > 2.0 else 1)"; then
+      over=$((over + 1)); echo "  a sign-in during $1 answered $code in ${secs}s"
+    fi
+    sleep 0.25
+  done
+  echo "  $n sign-ins during $1, longest ${longest}s"
+  [ $over -eq 0 ] || fail "$over requests during $1 took over 2 s"
+}
+
+# recovered NAME BOUND_SECONDS: time from now until a real student signs in and both instances
+# are ready; fails when over the bound.
+recovered() {
+  local t0 until code secs
+  t0=$(date +%s.%N)
+  until=$((SECONDS + 30))
+  while [ $SECONDS -lt $until ]; do
+    read -r code secs < <(timed_sign_in "$good_login" sugang-demo)
+    if [ "$code" = 200 ] || [ "$code" = 201 ]; then
+      if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$a_port/readyz")" = 200 ] &&
+        [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$b_port/readyz")" = 200 ]; then
+        break
+      fi
+    fi
+    sleep 0.1
+  done
+  recovery=$(python3 -c "print(round($(date +%s.%N) - $t0, 2))")
+  echo "  recovered ${recovery}s after $1 ended (sign-in answered and both instances ready)"
+  python3 -c "import sys; sys.exit(0 if $recovery <= $2 else 1)" || fail "recovery after $1 took ${recovery}s (bound $2 s)"
+}
+
+# rush_longest NAME: the longest enrollment request of that rush, in ms.
+rush_longest() {
+  python3 -c "import json,sys; print(json.load(open(sys.argv[1]))['endpoints']['POST /api/v1/enrollments']['max_ms'])" "$work/rush-$1.json"
+}
+
 group=0
 # rush NAME: starts sugang-rush in the background for the next group of students; returns when
 # its burst has begun. Its exit status is collected by `finish_rush`.
@@ -179,6 +239,9 @@ mariadb-install-db --no-defaults --user=root --datadir="$work/db" \
   --auth-root-authentication-method=normal --skip-test-db >"$work/install.log" 2>&1
 start_db
 start_redis
+python3 scripts/faultproxy.py "$proxy_port" "$redis_port" --pid-file "$work/proxy.pid" &
+pids+=($!)
+sleep 0.5
 mariadb -h 127.0.0.1 -P "$db_port" -u sugang -psugang \
   -e "CREATE DATABASE sugang_faults CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
 DATABASE_URL=$url "$bin/sugang" migrate >/dev/null
@@ -186,6 +249,8 @@ DATABASE_URL=$url "$bin/sugang" seed >/dev/null
 start_instance a "$a_port"
 start_instance b "$b_port"
 start_nginx
+good_login=$(mariadb -h 127.0.0.1 -P "$db_port" -u sugang -psugang -N sugang_faults -e \
+  "SELECT login_id FROM users WHERE role = 'student' ORDER BY id DESC LIMIT 1")
 
 for fault in $faults; do
   case $fault in
@@ -300,6 +365,53 @@ for fault in $faults; do
     fi
     finish_rush mariadb
     audit mariadb
+    ;;
+  redis-drop | redis-blackhole)
+    sig=$([ "$fault" = redis-drop ] && echo USR1 || echo USR2)
+    what=$([ "$fault" = redis-drop ] && echo "accepts and closes every connection" || echo "accepts and never answers")
+    log "fault: the path to Redis $what for 20 s in the middle of the burst"
+    rush "$fault"
+    kill -"$sig" "$(cat "$work/proxy.pid")"
+    during_fault "$fault" 20
+    kill -HUP "$(cat "$work/proxy.pid")"
+    recovered "$fault" 2
+    finish_rush "$fault"
+    echo "  longest enrollment request of the rush: $(rush_longest "$fault") ms"
+    audit "$fault"
+    ;;
+  mariadb-kill9)
+    log "fault: MariaDB killed with -9 in the middle of the burst, restarted after 1 s"
+    rush mariadb-kill9
+    kill -9 "$(cat "$work/db.pid")"
+    sleep 1
+    start_db
+    back=$SECONDS
+    if wait_ready "$a_port" 10 && wait_ready "$b_port" 10; then
+      echo "  both instances ready $((SECONDS - back)) s after MariaDB answered again"
+    else
+      fail "instances not ready within 10 s after MariaDB restarted"
+    fi
+    finish_rush mariadb-kill9
+    python3 -c "import json,sys; a=json.load(open(sys.argv[1]))['audit']; print('  in doubt:', a['in_doubt'], 'of which committed:', a['in_doubt_present'])" "$work/rush-mariadb-kill9.json" || true
+    echo "  longest enrollment request of the rush: $(rush_longest mariadb-kill9) ms"
+    audit mariadb-kill9
+    ;;
+  mariadb-stop)
+    log "fault: MariaDB shut down for 30 s in the middle of the burst, started again on the same port"
+    rush mariadb-stop
+    dbpid=$(cat "$work/db.pid")
+    kill -TERM "$dbpid"
+    while kill -0 "$dbpid" 2>/dev/null; do sleep 0.1; done
+    during_fault mariadb-stop 30
+    start_db
+    recovered mariadb-stop 10
+    finish_rush mariadb-stop
+    echo "  longest enrollment request of the rush: $(rush_longest mariadb-stop) ms"
+    sleep 3
+    conns=$(mariadb -h 127.0.0.1 -P "$db_port" -u sugang -psugang -N -e "SELECT COUNT(*) FROM information_schema.processlist WHERE user = 'sugang'")
+    # Two instances: a pool of 16 each, a probe each, and this query.
+    if [ "$conns" -le 35 ]; then echo "  $conns connections to MariaDB afterwards (bound 35)"; else fail "$conns connections to MariaDB afterwards"; fi
+    audit mariadb-stop
     ;;
   *) fail "unknown fault $fault" ;;
   esac

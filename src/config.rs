@@ -18,6 +18,10 @@ pub struct Settings {
     pub redis_url: String,
     pub redis_prefix: String,
     pub redis_pool_size: usize,
+    /// One request's time for all its Redis work (`SUGANG_REDIS_BUDGET_MS`).
+    pub redis_budget: Duration,
+    /// Consecutive Redis failures that open the breaker (`SUGANG_REDIS_BREAKER_FAILURES`).
+    pub redis_breaker_failures: u32,
     pub session_idle: Duration,
     pub session_absolute: Duration,
     pub cookie_secure: bool,
@@ -99,6 +103,8 @@ impl Settings {
             redis_url: get("REDIS_URL", "redis://127.0.0.1:6379"),
             redis_prefix: get("SUGANG_REDIS_PREFIX", "sugang:"),
             redis_pool_size: parse(&lookup, "SUGANG_REDIS_POOL_SIZE", 32)?,
+            redis_budget: Duration::from_millis(parse(&lookup, "SUGANG_REDIS_BUDGET_MS", 1000)?),
+            redis_breaker_failures: parse(&lookup, "SUGANG_REDIS_BREAKER_FAILURES", 3)?,
             session_idle: Duration::from_secs(parse(&lookup, "SUGANG_SESSION_IDLE_SECS", 30 * 60)?),
             session_absolute: Duration::from_secs(parse(
                 &lookup,
@@ -152,6 +158,14 @@ impl Settings {
             ("SUGANG_WORKERS", self.workers as u64),
             ("SUGANG_DB_POOL_SIZE", self.db_pool_size as u64),
             ("SUGANG_REDIS_POOL_SIZE", self.redis_pool_size as u64),
+            (
+                "SUGANG_REDIS_BUDGET_MS",
+                self.redis_budget.as_millis() as u64,
+            ),
+            (
+                "SUGANG_REDIS_BREAKER_FAILURES",
+                self.redis_breaker_failures as u64,
+            ),
             ("SUGANG_HASH_CONCURRENCY", self.hash_concurrency as u64),
             (
                 "SUGANG_LOGIN_ACCOUNT_LIMIT",

@@ -126,6 +126,7 @@ impl Application {
                 .wrap(crate::web::middleware::security_headers(https_only))
                 .wrap(from_fn(crate::web::request::request_context))
                 .wrap(from_fn(crate::ops::metrics::request_metrics))
+                .wrap(from_fn(crate::cache::request_budget))
                 .configure(|cfg| crate::ops::configure(cfg, metrics_on_main))
                 .configure(crate::auth::configure)
                 .configure(crate::accounts::configure)

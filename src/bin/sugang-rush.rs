@@ -583,6 +583,10 @@ async fn main() -> anyhow::Result<()> {
         .collect();
 
     // 4. The audit.
+    // A new connection for the audit: a database fault during the burst may have dropped the
+    // one made before it.
+    let mut conn =
+        MysqlConnection::establish(&args.database_url).context("reconnect for the audit")?;
     let a = audit(&mut conn, &acked, &in_doubt, &student_ids, Some(&since))?;
     let report = Report {
         students: ids.len(),

@@ -1,14 +1,32 @@
-//! Redis: shared multiplexed connections and the key namespace every instance shares (sessions,
-//! throttles, the waiting room, the seats-left signal, caches). All keys go through `Cache::key`
-//! so tests and deployments can share one Redis under different prefixes.
+//! Redis: shared multiplexed connections, the Redis breaker and the per-request budget, and the
+//! key namespace every instance shares (sessions, throttles, the waiting room, the seats-left
+//! signal, caches). All keys go through `Cache::key` so tests and deployments can share one Redis
+//! under different prefixes.
+//!
+//! Three rules bound what a Redis fault costs a request (see docs/FAULTS.md):
+//! - **One budget per request** (`SUGANG_REDIS_BUDGET_MS`): every command a request sends, and the
+//!   wait for a connection, come out of the same deadline, set by `request_budget` around the
+//!   request; work outside a request (background tasks) gets a fresh budget per command.
+//! - **Long-lived multiplexed connections**, made once and shared by every request, replaced only
+//!   when one fails with a connection error or a time-out (no ping on checkout, no retry loop with
+//!   back-off inside a request).
+//! - **A breaker**: `SUGANG_REDIS_BREAKER_FAILURES` consecutive failures (connect, reset, EOF,
+//!   time-out) open it; while open, every command fails at once (the request answers 503 with
+//!   `Retry-After`) and a background probe PINGs Redis over a fresh connection every 200 ms; its
+//!   first answer closes the breaker and the next command makes new connections.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU32, AtomicU64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::{ConnectionLike, ConnectionManager, ConnectionManagerConfig};
-use redis::{Cmd, Pipeline, RedisFuture, Value};
-use tokio::sync::{OnceCell, OwnedSemaphorePermit, Semaphore};
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
+use actix_web::middleware::Next;
+use redis::aio::{ConnectionLike, MultiplexedConnection};
+use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisFuture, Value};
+use std::cell::Cell;
+use tokio::sync::{Mutex, OwnedSemaphorePermit, Semaphore};
+use tokio::time::Instant;
 
 use crate::config::Settings;
 
@@ -26,42 +44,105 @@ impl From<redis::RedisError> for CacheError {
 
 /// Multiplexed connections every request shares; each pipelines many requests at once.
 const CONNECTIONS: usize = 2;
-/// How long a command waits for a connection, for a slot, or for Redis's answer.
-const TIMEOUT: Duration = Duration::from_secs(1);
+/// How often the probe asks Redis while the breaker is open.
+const PROBE_EVERY: Duration = Duration::from_millis(200);
 
-/// The shared Redis. Commands go over a few multiplexed connections that reconnect by
-/// themselves (a connection pool would ping Redis on every checkout: a round trip per command);
-/// `SUGANG_REDIS_POOL_SIZE` bounds how many commands may be in flight at once, like a pool's size.
+/// The budget requests get when the settings were not read (tests building a `Cache` by hand).
+static REQUEST_BUDGET_MS: AtomicU64 = AtomicU64::new(1000);
+
+tokio::task_local! {
+    /// What is left of the current request's Redis time: every wait on Redis (a slot, a
+    /// connection, an answer) is taken from it; time spent on other work (hashing a password,
+    /// MySQL) is not.
+    static BUDGET: Cell<Duration>;
+}
+
+/// Middleware: one Redis budget for the whole request, shared by every command it sends.
+pub async fn request_budget(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let budget = Duration::from_millis(REQUEST_BUDGET_MS.load(Ordering::Relaxed));
+    BUDGET.scope(Cell::new(budget), next.call(req)).await
+}
+
+/// Takes the time since `started` from the current request's budget.
+fn spend(started: Instant) {
+    let spent = started.elapsed();
+    let _ = BUDGET.try_with(|b| b.set(b.get().saturating_sub(spent)));
+}
+
+/// The breaker's state, shared by every clone of the `Cache`.
+struct Breaker {
+    consecutive: AtomicU32,
+    open: AtomicBool,
+    probing: AtomicBool,
+    threshold: u32,
+    opened: AtomicU64,
+}
+
+/// The shared Redis. `SUGANG_REDIS_POOL_SIZE` bounds how many commands may be in flight at once.
 #[derive(Clone)]
 pub struct Cache {
     client: redis::Client,
-    conns: Arc<Vec<OnceCell<ConnectionManager>>>,
+    conns: Arc<Vec<Mutex<Option<MultiplexedConnection>>>>,
     next: Arc<AtomicUsize>,
     slots: Arc<Semaphore>,
     size: usize,
     prefix: String,
+    budget: Duration,
+    breaker: Arc<Breaker>,
 }
 
 /// One command's use of the shared connections; holds an in-flight slot until dropped.
 pub struct Connection {
-    inner: ConnectionManager,
+    inner: MultiplexedConnection,
+    cache: Cache,
+    index: usize,
     _slot: OwnedSemaphorePermit,
 }
 
-/// Redis had dropped the connection (a restart, a failover) before the command could be written:
-/// it did not reach a live server, so it is sent once more over the connection being re-made.
-/// Without this, each shared connection would fail one request after every Redis restart.
-fn not_sent(e: &redis::RedisError) -> bool {
-    e.is_io_error() && e.to_string().to_ascii_lowercase().contains("broken pipe")
+/// Whether an error means the connection (or Redis) failed, as opposed to a command Redis
+/// refused (a wrong type, a script error): only the former count toward the breaker.
+fn is_connection_failure(e: &redis::RedisError) -> bool {
+    e.is_io_error()
+        || e.is_timeout()
+        || e.is_connection_dropped()
+        || e.is_connection_refusal()
+        || e.is_unrecoverable_error()
+}
+
+impl Connection {
+    async fn within<T>(
+        &mut self,
+        work: impl std::future::Future<Output = redis::RedisResult<T>>,
+    ) -> redis::RedisResult<T> {
+        let left = self.cache.time_left();
+        let started = Instant::now();
+        let outcome = tokio::time::timeout(left, work).await;
+        spend(started);
+        let outcome = match outcome {
+            Ok(r) => r,
+            Err(_) => Err(redis::RedisError::from(std::io::Error::new(
+                std::io::ErrorKind::TimedOut,
+                "redis did not answer within the request's budget",
+            ))),
+        };
+        match &outcome {
+            Ok(_) => self.cache.succeeded(),
+            Err(e) if is_connection_failure(e) => self.cache.failed(self.index).await,
+            Err(_) => self.cache.succeeded(),
+        }
+        outcome
+    }
 }
 
 impl ConnectionLike for Connection {
     fn req_packed_command<'a>(&'a mut self, cmd: &'a Cmd) -> RedisFuture<'a, Value> {
         Box::pin(async move {
-            match self.inner.req_packed_command(cmd).await {
-                Err(e) if not_sent(&e) => self.inner.req_packed_command(cmd).await,
-                other => other,
-            }
+            let mut inner = self.inner.clone();
+            self.within(async move { inner.req_packed_command(cmd).await })
+                .await
         })
     }
 
@@ -72,10 +153,9 @@ impl ConnectionLike for Connection {
         count: usize,
     ) -> RedisFuture<'a, Vec<Value>> {
         Box::pin(async move {
-            match self.inner.req_packed_commands(cmd, offset, count).await {
-                Err(e) if not_sent(&e) => self.inner.req_packed_commands(cmd, offset, count).await,
-                other => other,
-            }
+            let mut inner = self.inner.clone();
+            self.within(async move { inner.req_packed_commands(cmd, offset, count).await })
+                .await
         })
     }
 
@@ -89,15 +169,21 @@ impl ConnectionLike for Connection {
 pub struct CacheStatus {
     pub active: usize,
     pub max_size: usize,
+    pub breaker_open: bool,
 }
 
 impl Cache {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
-        Self::new(
+        REQUEST_BUDGET_MS.store(
+            settings.redis_budget.as_millis().max(1) as u64,
+            Ordering::Relaxed,
+        );
+        Ok(Self::new(
             &settings.redis_url,
             &settings.redis_prefix,
             settings.redis_pool_size,
-        )
+        )?
+        .with_limits(settings.redis_budget, settings.redis_breaker_failures))
     }
 
     /// Connects lazily: the service starts (and reports not-ready) while Redis is down.
@@ -106,12 +192,33 @@ impl Cache {
         let size = size.max(1);
         Ok(Cache {
             client,
-            conns: Arc::new((0..CONNECTIONS).map(|_| OnceCell::new()).collect()),
+            conns: Arc::new((0..CONNECTIONS).map(|_| Mutex::new(None)).collect()),
             next: Arc::new(AtomicUsize::new(0)),
             slots: Arc::new(Semaphore::new(size)),
             size,
             prefix: prefix.to_string(),
+            budget: Duration::from_millis(1000),
+            breaker: Arc::new(Breaker {
+                consecutive: AtomicU32::new(0),
+                open: AtomicBool::new(false),
+                probing: AtomicBool::new(false),
+                threshold: 3,
+                opened: AtomicU64::new(0),
+            }),
         })
+    }
+
+    /// The budget of work outside a request and the breaker's threshold.
+    pub fn with_limits(mut self, budget: Duration, failures: u32) -> Self {
+        self.budget = budget.max(Duration::from_millis(1));
+        self.breaker = Arc::new(Breaker {
+            consecutive: AtomicU32::new(0),
+            open: AtomicBool::new(false),
+            probing: AtomicBool::new(false),
+            threshold: failures.max(1),
+            opened: AtomicU64::new(0),
+        });
+        self
     }
 
     pub fn key(&self, suffix: &str) -> String {
@@ -126,35 +233,170 @@ impl Cache {
         CacheStatus {
             active: self.size - self.slots.available_permits(),
             max_size: self.size,
+            breaker_open: self.is_open(),
         }
     }
 
-    pub async fn conn(&self) -> Result<Connection, CacheError> {
-        let slot = tokio::time::timeout(TIMEOUT, self.slots.clone().acquire_owned())
-            .await
-            .map_err(|_| CacheError::Unavailable("no free redis slot".into()))?
-            .map_err(|_| CacheError::Unavailable("redis closed".into()))?;
-        let cell = &self.conns[self.next.fetch_add(1, Ordering::Relaxed) % self.conns.len()];
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(TIMEOUT)
-            .set_response_timeout(TIMEOUT)
-            .set_number_of_retries(2);
-        let inner = cell
-            .get_or_try_init(|| ConnectionManager::new_with_config(self.client.clone(), config))
-            .await?
-            .clone();
-        Ok(Connection { inner, _slot: slot })
+    /// True while the breaker is open: Redis failed repeatedly and has not answered the probe.
+    pub fn is_open(&self) -> bool {
+        self.breaker.open.load(Ordering::Relaxed)
     }
 
-    /// PING with a deadline, for readiness.
-    pub async fn ping(&self, timeout: Duration) -> Result<(), CacheError> {
+    /// How many times the breaker has opened since start (for metrics).
+    pub fn times_opened(&self) -> u64 {
+        self.breaker.opened.load(Ordering::Relaxed)
+    }
+
+    /// What is left of the current request's budget, or a whole budget outside a request.
+    fn time_left(&self) -> Duration {
+        BUDGET.try_with(|b| b.get()).unwrap_or(self.budget)
+    }
+
+    fn succeeded(&self) {
+        self.breaker.consecutive.store(0, Ordering::Relaxed);
+    }
+
+    /// A connection failure on connection `index`: the connection is dropped (the next command
+    /// makes a new one) and the failure counts toward opening the breaker.
+    async fn failed(&self, index: usize) {
+        if let Some(slot) = self.conns.get(index) {
+            if let Ok(mut held) = slot.try_lock() {
+                *held = None;
+            }
+        }
+        self.count_failure();
+    }
+
+    fn count_failure(&self) {
+        let n = self.breaker.consecutive.fetch_add(1, Ordering::Relaxed) + 1;
+        if n >= self.breaker.threshold && !self.breaker.open.swap(true, Ordering::SeqCst) {
+            self.breaker.opened.fetch_add(1, Ordering::Relaxed);
+            ::metrics::counter!("sugang_redis_breaker_opened_total").increment(1);
+            tracing::warn!(
+                failures = n,
+                "redis unreachable: breaker open, answering 503 until the probe gets an answer"
+            );
+            self.spawn_probe();
+        }
+    }
+
+    fn spawn_probe(&self) {
+        if self.breaker.probing.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let cache = self.clone();
+        let spawned = tokio::runtime::Handle::try_current().map(|h| {
+            h.spawn(async move {
+                loop {
+                    tokio::time::sleep(PROBE_EVERY).await;
+                    if cache.probe_once(cache.budget).await.is_ok() {
+                        for slot in cache.conns.iter() {
+                            *slot.lock().await = None;
+                        }
+                        cache.breaker.consecutive.store(0, Ordering::Relaxed);
+                        cache.breaker.open.store(false, Ordering::SeqCst);
+                        tracing::info!("redis reachable again: breaker closed");
+                        break;
+                    }
+                }
+                cache.breaker.probing.store(false, Ordering::SeqCst);
+            })
+        });
+        if spawned.is_err() {
+            // No runtime to probe from: close at once so the next command tries for itself.
+            self.breaker.probing.store(false, Ordering::SeqCst);
+            self.breaker.open.store(false, Ordering::SeqCst);
+        }
+    }
+
+    /// PING over a fresh connection of its own, within `timeout`.
+    async fn probe_once(&self, timeout: Duration) -> Result<(), CacheError> {
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(timeout)
+            .set_response_timeout(timeout);
         let attempt = async {
-            let mut conn = self.conn().await?;
+            let mut conn = self
+                .client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await?;
             let _: String = redis::cmd("PING").query_async(&mut conn).await?;
             Ok::<_, CacheError>(())
         };
         tokio::time::timeout(timeout, attempt)
             .await
             .map_err(|_| CacheError::Unavailable("ping timed out".into()))?
+    }
+
+    pub async fn conn(&self) -> Result<Connection, CacheError> {
+        if self.is_open() {
+            return Err(CacheError::Unavailable(
+                "redis unreachable (breaker open)".into(),
+            ));
+        }
+        let left = self.time_left();
+        if left.is_zero() {
+            return Err(CacheError::Unavailable(
+                "the request's redis budget is spent".into(),
+            ));
+        }
+        let started = Instant::now();
+        let deadline = started + left;
+        let slot = tokio::time::timeout_at(deadline, self.slots.clone().acquire_owned())
+            .await
+            .map_err(|_| CacheError::Unavailable("no free redis slot".into()))?
+            .map_err(|_| CacheError::Unavailable("redis closed".into()))?;
+        let index = self.next.fetch_add(1, Ordering::Relaxed) % self.conns.len();
+        let made = tokio::time::timeout_at(deadline, async {
+            let mut held = self.conns[index].lock().await;
+            if let Some(c) = held.as_ref() {
+                return Ok(c.clone());
+            }
+            let left = deadline.saturating_duration_since(Instant::now());
+            let config = AsyncConnectionConfig::new()
+                .set_connection_timeout(left)
+                .set_response_timeout(self.budget);
+            let c = self
+                .client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await?;
+            *held = Some(c.clone());
+            Ok::<_, redis::RedisError>(c)
+        })
+        .await;
+        spend(started);
+        match made {
+            Ok(Ok(inner)) => Ok(Connection {
+                inner,
+                cache: self.clone(),
+                index,
+                _slot: slot,
+            }),
+            Ok(Err(e)) => {
+                self.count_failure();
+                Err(e.into())
+            }
+            Err(_) => {
+                self.count_failure();
+                Err(CacheError::Unavailable(
+                    "no redis connection within the request's budget".into(),
+                ))
+            }
+        }
+    }
+
+    /// PING with a deadline, for readiness: fails at once while the breaker is open.
+    pub async fn ping(&self, timeout: Duration) -> Result<(), CacheError> {
+        let attempt = async {
+            let mut conn = self.conn().await?;
+            let _: String = redis::cmd("PING").query_async(&mut conn).await?;
+            Ok::<_, CacheError>(())
+        };
+        BUDGET
+            .scope(Cell::new(timeout), async {
+                tokio::time::timeout(timeout, attempt)
+                    .await
+                    .map_err(|_| CacheError::Unavailable("ping timed out".into()))?
+            })
+            .await
     }
 }

@@ -128,7 +128,12 @@ impl Db {
             return Err(DbError::Unavailable("the database is unreachable".into()));
         }
         let pool = self.pool.clone();
+        let db = self.clone();
         web::block(move || {
+            // The breaker may have opened while this call waited for a blocking thread.
+            if db.is_down() {
+                return Err(DbError::Unavailable("the database is unreachable".into()));
+            }
             let mut conn = pool
                 .get()
                 .map_err(|e| DbError::Unavailable(e.to_string()))?;
@@ -178,8 +183,15 @@ impl Db {
                 let mut was_down = false;
                 loop {
                     std::thread::sleep(every);
-                    if probe_once(&mut conn, &url) {
-                        last_ok.store(now_ms(), Ordering::Relaxed);
+                    match probe_once(&mut conn, &url) {
+                        Probe::Answered => last_ok.store(now_ms(), Ordering::Relaxed),
+                        // MySQL refused the connection at once (stopped, restarting): no need
+                        // to wait for `down_after`, requests would only wait on the pool.
+                        Probe::Refused => last_ok.store(
+                            now_ms() - down_after.as_millis() as i64 - 1,
+                            Ordering::Relaxed,
+                        ),
+                        Probe::Failed => {}
                     }
                     let down =
                         now_ms() - last_ok.load(Ordering::Relaxed) > down_after.as_millis() as i64;
@@ -203,18 +215,32 @@ fn now_ms() -> i64 {
     chrono::Utc::now().timestamp_millis()
 }
 
-fn probe_once(conn: &mut Option<MysqlConnection>, url: &str) -> bool {
+enum Probe {
+    Answered,
+    Refused,
+    Failed,
+}
+
+fn probe_once(conn: &mut Option<MysqlConnection>, url: &str) -> Probe {
     use diesel::Connection;
     if conn.is_none() {
-        *conn = MysqlConnection::establish(url).ok();
+        let started = std::time::Instant::now();
+        match MysqlConnection::establish(url) {
+            Ok(c) => *conn = Some(c),
+            // A connection refused fails at once; a stalled server takes the connect time-out.
+            Err(_) if started.elapsed() < Duration::from_millis(200) => return Probe::Refused,
+            Err(_) => return Probe::Failed,
+        }
     }
     let ok = conn
         .as_mut()
         .is_some_and(|c| c.batch_execute("SELECT 1").is_ok());
-    if !ok {
+    if ok {
+        Probe::Answered
+    } else {
         *conn = None;
+        Probe::Failed
     }
-    ok
 }
 
 /// Applies every pending migration.

@@ -68,6 +68,14 @@ fn describe() {
     );
     describe_gauge!("sugang_db_pool_max", "Largest size of the MySQL pool.");
     describe_gauge!(
+        "sugang_redis_breaker_open",
+        "1 while the Redis breaker is open (requests needing Redis answer 503 at once)."
+    );
+    describe_counter!(
+        "sugang_redis_breaker_opened_total",
+        "Times the Redis breaker opened after consecutive connection failures."
+    );
+    describe_gauge!(
         "sugang_redis_pool_connections",
         "Redis command slots by state (active: a command in flight; idle: free)."
     );

@@ -42,6 +42,9 @@ async fn readyz(app: web::Data<AppState>) -> HttpResponse {
         app.cache.ping(PROBE_TIMEOUT)
     );
     let db_ok = matches!(db, Ok(Ok(())));
+    if let Err(e) = &cache {
+        tracing::warn!(error = %e, "readiness: redis check failed");
+    }
     let cache_ok = cache.is_ok();
     let ready = !draining && db_ok && cache_ok;
     ::metrics::gauge!("sugang_ready").set(if ready { 1.0 } else { 0.0 });
@@ -49,7 +52,7 @@ async fn readyz(app: web::Data<AppState>) -> HttpResponse {
         "status": if ready { "ready" } else { "unavailable" },
         "draining": draining,
         "mysql": if db_ok { "ok" } else { "unreachable" },
-        "redis": if cache_ok { "ok" } else { "unreachable" },
+        "redis": if cache_ok { "ok" } else if app.cache.is_open() { "breaker_open" } else { "unreachable" },
     });
     if ready {
         HttpResponse::Ok().json(body)
@@ -71,6 +74,7 @@ async fn metrics_text(app: web::Data<AppState>) -> HttpResponse {
     ::metrics::gauge!("sugang_redis_pool_connections", "state" => "active")
         .set(redis.active as f64);
     ::metrics::gauge!("sugang_redis_pool_max").set(redis.max_size as f64);
+    ::metrics::gauge!("sugang_redis_breaker_open").set(if redis.breaker_open { 1.0 } else { 0.0 });
     HttpResponse::Ok()
         .content_type("text/plain; version=0.0.4; charset=utf-8")
         .body(metrics::handle().render())
