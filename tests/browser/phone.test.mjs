@@ -137,7 +137,7 @@ test("a clash is shown before the click, on a phone and on a desktop", async () 
       assert.ok(await page.isDisabled("button[data-action=register]"));
       assert.equal(await page.getAttribute("#reason-register", "data-reason"), "time_conflict");
       await insideWidth(page, "#actions button, #section-state");
-      await page.screenshot({ path: `${SHOTS}/phone-section-clash-${size.name}.png` });
+      await page.locator("#actions").screenshot({ path: `${SHOTS}/before-click-section-${size.name}.png` });
 
       // A section without a clash still offers an enabled button.
       await page.goto(`${BASE}/courses/${c.id}`);
@@ -149,6 +149,10 @@ test("a clash is shown before the click, on a phone and on a desktop", async () 
       const bRow = `#results tr[data-section-id="${b.id}"] td.row-action`;
       assert.equal(await page.getAttribute(bRow, "data-refusal"), "time_conflict");
       assert.equal(await page.$(`${bRow} button[data-action=register]`), null);
+      // On a phone the row is a card: every cell, the refusal included, fits the width.
+      await insideWidth(page, `#results tr[data-section-id="${b.id}"] td`);
+      await page.locator(`#results tr[data-section-id="${b.id}"]`).screenshot({
+        path: `${SHOTS}/before-click-search-${size.name}.png` });
       await page.goto(`${BASE}/courses?q=${encodeURIComponent(a.course_code)}`);
       assert.equal(
         await page.getAttribute(`#results tr[data-section-id="${a.id}"] td.row-action`, "data-verdict"),
