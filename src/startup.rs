@@ -113,6 +113,8 @@ impl Application {
                 .wrap(crate::web::middleware::security_headers())
                 .wrap(from_fn(crate::web::request::request_context))
                 .wrap(from_fn(crate::ops::metrics::request_metrics))
+                // Outermost: HTML, CSS, JS and JSON travel gzip-compressed to clients that ask.
+                .wrap(actix_web::middleware::Compress::default())
                 .configure(crate::ops::configure)
                 .configure(crate::auth::configure)
                 .configure(crate::registration::configure)
