@@ -127,6 +127,8 @@ impl Application {
                 .wrap(from_fn(crate::web::request::request_context))
                 .wrap(from_fn(crate::ops::metrics::request_metrics))
                 .wrap(from_fn(crate::cache::request_budget))
+                // Outermost: HTML, CSS, JS and JSON travel gzip-compressed to clients that ask.
+                .wrap(actix_web::middleware::Compress::default())
                 .configure(|cfg| crate::ops::configure(cfg, metrics_on_main))
                 .configure(crate::auth::configure)
                 .configure(crate::accounts::configure)

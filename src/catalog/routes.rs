@@ -15,6 +15,7 @@ use crate::catalog::detail::{self, Demand, ViewerFacts};
 use crate::catalog::json::{self, DepartmentJson, ItemJson};
 use crate::catalog::search::{self, Hit, SearchParams, Sort, TimeOfDay, CATEGORIES};
 use crate::catalog::snapshot::{MeetingItem, Seats, SectionItem, Snapshot};
+use crate::registration::preview;
 use crate::startup::AppState;
 use crate::web::layout::seoul;
 use crate::web::{html, AppError, Lang, Layout};
@@ -100,6 +101,35 @@ struct SectionView {
     standing: Standing,
     waitlist_position: Option<u64>,
     facts: ViewerFacts,
+    /// The first refusal the registration would give now (read-only preview), if any.
+    refusal: Option<Refusal>,
+}
+
+/// Why registering (or joining the waitlist) would be refused now, before the click.
+#[derive(Debug, Clone)]
+enum Refusal {
+    Frozen,
+    Rule(crate::registration::rules::Refusal),
+}
+
+impl Refusal {
+    fn code(&self) -> &'static str {
+        match self {
+            Refusal::Frozen => "registration_frozen",
+            Refusal::Rule(r) => r.code(),
+        }
+    }
+
+    fn message(&self, app: &AppState, lang: Lang) -> String {
+        match self {
+            Refusal::Frozen => app
+                .controls
+                .current()
+                .freeze_message(lang)
+                .unwrap_or_default(),
+            Refusal::Rule(r) => r.message(lang),
+        }
+    }
 }
 
 impl SectionView {
@@ -122,7 +152,9 @@ async fn section_view(
     let user_id = user.0.user_id;
     let is_student = user.0.role == Role::Student;
     let term_id = snapshot.term.id;
-    let (demand, viewer, facts) = app
+    let target = preview::target_of(&section, seats.enrolled, seats.capacity);
+    let catalog_for_preview = snapshot.clone();
+    let (demand, viewer, facts, preview) = app
         .db
         .run(move |conn| {
             let demand = detail::demand(conn, section.id)?;
@@ -131,10 +163,15 @@ async fn section_view(
             } else {
                 Default::default()
             };
-            Ok((demand, viewer, facts))
+            let preview = if is_student {
+                preview::load(conn, user_id, &catalog_for_preview)?
+            } else {
+                None
+            };
+            Ok((demand, viewer, facts, preview))
         })
         .await?;
-    let standing = actions::standing(
+    let mut standing = actions::standing(
         actions::SectionFacts {
             cancelled: snapshot
                 .section(section_id)
@@ -147,6 +184,28 @@ async fn section_view(
         },
         &viewer,
     );
+    // The same ordered rules the registration runs, read-only: the first refusal replaces an
+    // enabled button that could only fail.
+    let mut refusal = None;
+    if let Some(p) = preview {
+        let now = Utc::now();
+        let frozen = app.controls.current().frozen;
+        for a in standing.actions.iter_mut().filter(|a| a.enabled) {
+            let refused = match a.code {
+                _ if frozen && matches!(a.code, "register" | "waitlist_join" | "drop") => {
+                    Some(Refusal::Frozen)
+                }
+                "register" => p.check(&target, now).err().map(Refusal::Rule),
+                "waitlist_join" => p.check_waitlist(&target, now).err().map(Refusal::Rule),
+                _ => None,
+            };
+            if let Some(r) = refused {
+                a.enabled = false;
+                a.reason = Some(r.code());
+                refusal.get_or_insert(r);
+            }
+        }
+    }
     Ok(SectionView {
         snapshot,
         section_id,
@@ -155,6 +214,7 @@ async fn section_view(
         standing,
         waitlist_position: viewer.waitlist_position,
         facts,
+        refusal,
     })
 }
 
@@ -238,6 +298,57 @@ pub struct Row {
     pub enrolled: i32,
     pub seats_left: i32,
     pub cancelled: bool,
+    /// What the signed-in student can do with the section now (students only).
+    pub verdict: Option<RowVerdict>,
+}
+
+/// A result row's action, from the read-only preview of the registration rules.
+pub struct RowVerdict {
+    /// `register`, `waitlist`, `enrolled` or `refused`
+    pub kind: &'static str,
+    /// The refusal's code when `refused`.
+    pub code: &'static str,
+    /// The refusal in words when `refused`.
+    pub message: String,
+    /// A held section meeting at the same time (the clash marker).
+    pub clash: Option<String>,
+}
+
+/// The verdict of each row for one student (`registration::preview`).
+fn verdicts(
+    app: &AppState,
+    preview: &preview::Preview,
+    snapshot: &Snapshot,
+    rows: &mut [Row],
+    lang: Lang,
+) {
+    let now = Utc::now();
+    let controls = app.controls.current();
+    let frozen = controls
+        .frozen
+        .then(|| controls.freeze_message(lang).unwrap_or_default());
+    for r in rows.iter_mut() {
+        let Some(item) = snapshot.section(r.id) else {
+            continue;
+        };
+        let target = preview::target_of(item, r.enrolled, r.capacity);
+        let clash = preview.clash(&target).map(|l| l.show(lang));
+        let (kind, code, message) = if preview.is_enrolled(r.id) {
+            ("enrolled", "already_enrolled", String::new())
+        } else {
+            match preview.verdict(&target, now, lang, frozen.clone()) {
+                preview::Verdict::Register => ("register", "", String::new()),
+                preview::Verdict::Waitlist => ("waitlist", "", String::new()),
+                preview::Verdict::Refused { code, message } => ("refused", code, message),
+            }
+        };
+        r.verdict = Some(RowVerdict {
+            kind,
+            code,
+            message,
+            clash,
+        });
+    }
 }
 
 pub fn category_key(category: &str) -> String {
@@ -268,6 +379,7 @@ fn row(lang: Lang, hit: &Hit<'_>) -> Row {
         meetings: s.meetings.iter().map(|m| meeting_text(lang, m)).collect(),
         capacity: hit.seats.capacity,
         enrolled: hit.seats.enrolled,
+        verdict: None,
         seats_left: hit.seats.left(),
         cancelled: s.is_cancelled(),
     }
@@ -299,6 +411,10 @@ struct SearchPage {
 }
 
 impl SearchPage {
+    fn has_verdicts(&self) -> bool {
+        self.rows.iter().any(|r| r.verdict.is_some())
+    }
+
     fn q(&self) -> &str {
         self.params.q.as_deref().unwrap_or("")
     }
@@ -347,7 +463,7 @@ fn choices<T: Copy + PartialEq>(
 
 pub async fn search_page(
     app: web::Data<AppState>,
-    _user: CurrentUser,
+    user: CurrentUser,
     layout: Layout,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
@@ -376,6 +492,19 @@ pub async fn search_page(
         }
         None => (Vec::new(), 0, 0, None, Vec::new()),
     };
+    let mut rows: Vec<Row> = rows;
+    let is_student = user.0.role == Role::Student;
+    if let (true, Some((snapshot, _)), false) = (is_student, &loaded, rows.is_empty()) {
+        let user_id = user.0.user_id;
+        let catalog = snapshot.clone();
+        let preview = app
+            .db
+            .run(move |conn| Ok(preview::load(conn, user_id, &catalog)?))
+            .await?;
+        if let Some(preview) = preview {
+            verdicts(&app, &preview, snapshot, &mut rows, lang);
+        }
+    }
     let p = &params;
     html(SearchPage {
         categories: choices(
@@ -459,6 +588,8 @@ struct SectionPage {
     standing: Standing,
     is_student: bool,
     registration_opens_at: Option<chrono::DateTime<Utc>>,
+    /// The first refusal (its code and message) the registration would give now.
+    refusal: Option<(&'static str, String)>,
 }
 
 impl SectionPage {
@@ -466,8 +597,16 @@ impl SectionPage {
         actions::action_key(code)
     }
 
-    fn reason_key(code: &str) -> String {
-        actions::reason_key(code)
+    /// A disabled action's reason in words: the refusal's own message, or the catalog's.
+    fn reason_text(&self, code: &str) -> String {
+        match &self.refusal {
+            Some((c, message)) if *c == code => message.clone(),
+            _ => self
+                .layout
+                .lang
+                .text(&actions::reason_key(code))
+                .to_string(),
+        }
     }
 
     fn opens_display(&self) -> Option<String> {
@@ -551,6 +690,10 @@ pub async fn section_page(
         standing: view.standing.clone(),
         is_student: user.0.role == Role::Student,
         registration_opens_at: view.facts.registration_opens_at,
+        refusal: view
+            .refusal
+            .as_ref()
+            .map(|r| (r.code(), r.message(&app, lang))),
         section: s,
         layout,
     })

@@ -34,9 +34,24 @@ struct BasketPage {
     rows: Vec<RowView>,
     conflicts: Vec<String>,
     results: Vec<FlashLine>,
+    /// The read-only preview of the registration rules for each row not yet registered.
+    verdicts: Vec<(i32, crate::registration::preview::Verdict)>,
 }
 
 impl BasketPage {
+    /// The first refusal (code, words) the registration would give `section_id` now.
+    fn refused(&self, section_id: &i32) -> Option<(&'static str, String)> {
+        self.verdicts
+            .iter()
+            .find(|(id, _)| id == section_id)
+            .and_then(|(_, v)| match v {
+                crate::registration::preview::Verdict::Refused { code, message } => {
+                    Some((*code, message.clone()))
+                }
+                _ => None,
+            })
+    }
+
     fn title(&self, ko: &str, en: &str) -> String {
         match self.layout.lang {
             Lang::Ko => ko.to_string(),
@@ -108,8 +123,22 @@ pub async fn page(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let sid = student.0.user_id;
-    let view = app.db.run(move |conn| Ok(basket::view(conn, sid)?)).await?;
+    let catalog = app.catalog.snapshot(&app.db, &app.cache).await?;
+    let (view, preview) = app
+        .db
+        .run(move |conn| {
+            let view = basket::view(conn, sid)?;
+            let preview = match &catalog {
+                Some(c) => {
+                    crate::registration::preview::load(conn, sid, c)?.map(|p| (p, c.clone()))
+                }
+                None => None,
+            };
+            Ok((view, preview))
+        })
+        .await?;
     let lang = layout.lang;
+    let verdicts = preview_rows(&app, &view, preview, lang);
     let sections = view.timetable();
     let preview: Vec<i32> = view
         .items
@@ -164,9 +193,42 @@ pub async fn page(
         rows: crate::timetable::routes::rows(lang, &grid, &preview),
         conflicts,
         results,
+        verdicts,
         view,
         layout,
     })
+}
+
+/// What the registration would answer for each basket row not yet registered, read-only.
+fn preview_rows(
+    app: &AppState,
+    view: &BasketView,
+    preview: Option<(
+        crate::registration::preview::Preview,
+        std::sync::Arc<crate::catalog::snapshot::Snapshot>,
+    )>,
+    lang: Lang,
+) -> Vec<(i32, crate::registration::preview::Verdict)> {
+    let Some((preview, catalog)) = preview else {
+        return Vec::new();
+    };
+    let now = chrono::Utc::now();
+    let controls = app.controls.current();
+    let frozen = controls
+        .frozen
+        .then(|| controls.freeze_message(lang).unwrap_or_default());
+    view.items
+        .iter()
+        .filter(|i| !i.registered)
+        .filter_map(|i| {
+            let item = catalog.section(i.section.id)?;
+            let capacity = i.capacity;
+            let target =
+                crate::registration::preview::target_of(item, capacity - i.seats_left, capacity);
+            let verdict = preview.verdict(&target, now, lang, frozen.clone());
+            Some((i.section.id, verdict))
+        })
+        .collect()
 }
 
 // ---- register my basket ----

@@ -9,6 +9,7 @@ pub mod basket_page;
 pub mod idempotency;
 pub mod notices;
 pub mod pages;
+pub mod preview;
 pub mod queries;
 pub mod routes;
 pub mod rules;
