@@ -13,6 +13,7 @@ mod catalog;
 mod cluster;
 mod errors;
 mod migrations;
+mod opening;
 mod ops;
 mod registration;
 mod registration_pages;
