@@ -39,6 +39,10 @@ pub struct Settings {
     pub shutdown_delay: Duration,
     /// How old registration's cached catalog and windows may be (`registration::rush`).
     pub frame_max_age: Duration,
+    /// Requests in this span after a `register` window opens are decided in a drawn order.
+    pub opening_draw_span: Duration,
+    /// Fixed seed of the opening draw (tests, replays); a fresh random seed per draw otherwise.
+    pub opening_draw_seed: Option<u64>,
     pub shutdown_timeout: Duration,
     pub log_format: LogFormat,
     pub run_migrations: bool,
@@ -130,6 +134,17 @@ impl Settings {
             },
             shutdown_delay: Duration::from_secs(parse(&lookup, "SUGANG_SHUTDOWN_DELAY_SECS", 0)?),
             frame_max_age: Duration::from_millis(parse(&lookup, "SUGANG_FRAME_MAX_AGE_MS", 500)?),
+            opening_draw_span: Duration::from_millis(parse(
+                &lookup,
+                "SUGANG_OPENING_DRAW_SPAN_MS",
+                3000,
+            )?),
+            opening_draw_seed: match lookup("SUGANG_OPENING_DRAW_SEED") {
+                Some(raw) if !raw.trim().is_empty() => {
+                    Some(parse(&lookup, "SUGANG_OPENING_DRAW_SEED", 0u64)?)
+                }
+                _ => None,
+            },
             shutdown_timeout: Duration::from_secs(parse(
                 &lookup,
                 "SUGANG_SHUTDOWN_TIMEOUT_SECS",

@@ -40,6 +40,8 @@ pub struct AppState {
     pub draining: Arc<AtomicBool>,
     /// Registration freeze and incident banner, this instance's copy (see `admin::controls`).
     pub controls: crate::admin::controls::Controls,
+    /// Requests collected in the opening span of a `register` window (see `registration::opening`).
+    pub opening: crate::registration::opening::Draws,
 }
 
 impl AppState {
@@ -74,6 +76,7 @@ impl AppState {
             windows: Default::default(),
             draining: Arc::new(AtomicBool::new(false)),
             controls: crate::admin::controls::Controls::new(),
+            opening: Default::default(),
             db,
             cache,
             settings,

@@ -11,7 +11,7 @@ use serde_json::Value;
 use crate::auth::Student;
 use crate::registration::queries::{self, ActivityRow};
 use crate::registration::service::{self, Attempt, TxError};
-use crate::registration::{idempotency, rush};
+use crate::registration::{idempotency, opening};
 use crate::startup::AppState;
 use crate::web::{AppError, Invalid, Lang, RequestMeta};
 
@@ -72,7 +72,7 @@ pub async fn enroll(
     let a = attempt(&student, &req);
     idempotency::run(&app.cache, &req, a.student_id, &body, async {
         let section_id = id_field(&body, "section_id")?;
-        let receipt = rush::enroll(&app, a, section_id).await?;
+        let receipt = opening::enroll(&app, a, section_id).await?;
         json(StatusCode::CREATED, &receipt)
     })
     .await

@@ -8,6 +8,7 @@ pub mod basket;
 pub mod basket_page;
 pub mod idempotency;
 pub mod notices;
+pub mod opening;
 pub mod pages;
 pub mod preview;
 pub mod queries;

@@ -1,0 +1,209 @@
+//! The opening draw: enroll requests that arrive in the first `SUGANG_OPENING_DRAW_SPAN_MS`
+//! after a `register` window opens are not decided in arrival order. They are collected, and at
+//! the end of the span decided one after the other in a random order drawn once from a seed; the
+//! seed and the drawn order go into the activity log (action `opening_draw`) and onto the
+//! registrar dashboard. Before the window opens a request is refused `window_closed` with the
+//! opening time by the hot path itself and earns no position; after the span, first come first
+//! served (`rush::enroll`) as before.
+//!
+//! Each instance collects its own arrivals and releases them at the same instant (the window's
+//! opening plus the span, on clocks the deployment keeps in sync), each in an independent random
+//! order: whichever instance a request lands on, its place among the requests of the span does
+//! not depend on when inside the span it arrived, so firing early inside the span buys nothing.
+//!
+//! The draw sits in front of the enroll entry point: when decisions are batched, the drawn order
+//! is simply the first batch.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use actix_web::web;
+
+use chrono::{DateTime, Utc};
+use rand::seq::SliceRandom;
+use rand::{RngCore, SeedableRng};
+use tokio::sync::oneshot;
+
+use crate::registration::activity::NewActivity;
+use crate::registration::rush;
+use crate::registration::service::{self, Attempt, Receipt};
+use crate::startup::AppState;
+use crate::web::AppError;
+
+type Answer = oneshot::Sender<Result<Receipt, AppError>>;
+
+/// One waiting request of a draw.
+struct Entry {
+    attempt: Attempt,
+    section_id: i32,
+    answer: Answer,
+}
+
+/// A draw that has been made: shown on the registrar dashboard.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct DrawRecord {
+    pub opens_at: DateTime<Utc>,
+    pub seed: u64,
+    /// Student ids in the order they were decided.
+    pub order: Vec<i32>,
+}
+
+/// The draws of this instance: the requests collected per opening instant, and the last draw made.
+#[derive(Default)]
+pub struct Draws {
+    pending: Mutex<HashMap<i64, Vec<Entry>>>,
+    last: Mutex<Option<DrawRecord>>,
+}
+
+impl Draws {
+    pub fn last(&self) -> Option<DrawRecord> {
+        self.last.lock().ok().and_then(|l| l.clone())
+    }
+}
+
+/// The order of `n` requests drawn from `seed`: a permutation of `0..n`.
+pub fn drawn_order(seed: u64, n: usize) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(seed));
+    order
+}
+
+/// The opening instant of a `register` window whose draw span contains `now`, if any.
+fn in_span(windows: &[crate::catalog::Window], span_ms: i64, now: DateTime<Utc>) -> Option<i64> {
+    windows
+        .iter()
+        .filter(|w| w.phase == "register")
+        .map(|w| w.opens().timestamp_millis())
+        .find(|opens| {
+            let t = now.timestamp_millis();
+            *opens <= t && t < opens + span_ms
+        })
+}
+
+/// One enroll attempt: through the draw inside the span, straight to the hot path otherwise.
+pub async fn enroll(
+    app: &web::Data<AppState>,
+    a: Attempt,
+    section_id: i32,
+) -> Result<Receipt, AppError> {
+    let span_ms = app.settings.opening_draw_span.as_millis() as i64;
+    if span_ms == 0 {
+        return rush::enroll(app, a, section_id).await;
+    }
+    let now = service::now_ms();
+    let opens = match rush::frame(app).await? {
+        Some(frame) => in_span(&frame.windows, span_ms, now),
+        None => None,
+    };
+    let Some(opens) = opens else {
+        return rush::enroll(app, a, section_id).await;
+    };
+    let (answer, wait) = oneshot::channel();
+    let first = {
+        let Ok(mut pending) = app.opening.pending.lock() else {
+            return Err(AppError::Unavailable("opening draw unavailable".into()));
+        };
+        let entries = pending.entry(opens).or_default();
+        entries.push(Entry {
+            attempt: a,
+            section_id,
+            answer,
+        });
+        entries.len() == 1
+    };
+    if first {
+        // The draw runs on its own, so it survives this request being dropped.
+        let app = app.clone();
+        tokio::task::spawn_local(async move { release(app, opens, span_ms).await });
+    }
+    wait.await
+        .unwrap_or_else(|_| Err(AppError::Unavailable("opening draw interrupted".into())))
+}
+
+/// At the end of the span: draw the order once, record it, decide every request in that order.
+async fn release(app: web::Data<AppState>, opens: i64, span_ms: i64) {
+    let app: &AppState = &app;
+    let end = opens + span_ms;
+    let wait_ms = end - Utc::now().timestamp_millis();
+    if wait_ms > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(wait_ms as u64)).await;
+    }
+    let entries = match app.opening.pending.lock() {
+        Ok(mut pending) => pending.remove(&opens).unwrap_or_default(),
+        Err(_) => return,
+    };
+    let seed = app
+        .settings
+        .opening_draw_seed
+        .unwrap_or_else(|| rand::rngs::OsRng.next_u64());
+    let order = drawn_order(seed, entries.len());
+    let mut slots: Vec<Option<Entry>> = entries.into_iter().map(Some).collect();
+    let drawn: Vec<Entry> = order.iter().filter_map(|i| slots[*i].take()).collect();
+    let record = DrawRecord {
+        opens_at: DateTime::from_timestamp_millis(opens).unwrap_or_default(),
+        seed,
+        order: drawn.iter().map(|e| e.attempt.student_id).collect(),
+    };
+    tracing::info!(seed, requests = record.order.len(), "opening draw");
+    // The drawn order, in activity lines short enough for the log's detail column.
+    let ids: Vec<String> = record.order.iter().map(|id| id.to_string()).collect();
+    let mut parts: Vec<String> = vec![String::new()];
+    for id in ids {
+        let last = parts.last_mut().expect("one part at least");
+        if last.len() + id.len() + 1 > 400 {
+            parts.push(String::new());
+        }
+        let last = parts.last_mut().expect("one part at least");
+        if !last.is_empty() {
+            last.push(',');
+        }
+        last.push_str(&id);
+    }
+    let total = parts.len();
+    for (i, part) in parts.into_iter().enumerate() {
+        let line = NewActivity {
+            actor_id: None,
+            student_id: None,
+            action: "opening_draw",
+            section_id: None,
+            outcome: "drawn".into(),
+            detail: Some(format!(
+                "opens_at={} seed={} part={}/{} order={}",
+                record.opens_at.format("%Y-%m-%dT%H:%M:%S%.3fZ"),
+                seed,
+                i + 1,
+                total,
+                part
+            )),
+            request_id: format!("opening-draw-{opens}-{}", i + 1),
+            session_ref: None,
+            client_ip: None,
+        };
+        if !app.activity.record(line).await {
+            tracing::warn!(seed, "opening draw: activity line not written");
+        }
+    }
+    if let Ok(mut last) = app.opening.last.lock() {
+        *last = Some(record);
+    }
+    for e in drawn {
+        let outcome = rush::enroll(app, e.attempt, e.section_id).await;
+        let _ = e.answer.send(outcome);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_drawn_order_is_a_permutation_fixed_by_the_seed() {
+        let a = drawn_order(7, 50);
+        assert_eq!(a, drawn_order(7, 50));
+        let mut sorted = a.clone();
+        sorted.sort();
+        assert_eq!(sorted, (0..50).collect::<Vec<_>>());
+        assert_ne!(a, (0..50).collect::<Vec<_>>());
+        assert_ne!(a, drawn_order(8, 50));
+    }
+}
