@@ -331,7 +331,7 @@ async fn register_basket(
             continue;
         }
         // The same path as every other enroll: fast refusals, the seats-left signal, the lines.
-        let outcome = crate::registration::rush::enroll(app, a.clone(), section_id).await;
+        let outcome = crate::registration::opening::enroll(app, a.clone(), section_id).await;
         if outcome.is_ok() {
             let sid = a.student_id;
             if let Err(e) = app

@@ -136,13 +136,20 @@ async fn release(app: web::Data<AppState>, opens: i64, span_ms: i64) {
         .settings
         .opening_draw_seed
         .unwrap_or_else(|| rand::rngs::OsRng.next_u64());
-    let order = drawn_order(seed, entries.len());
-    let mut slots: Vec<Option<Entry>> = entries.into_iter().map(Some).collect();
-    let drawn: Vec<Entry> = order.iter().filter_map(|i| slots[*i].take()).collect();
+    // One place in the draw per student, however many requests they sent: a macro firing many
+    // times gains no extra chances. A student's requests keep their arrival order at that place.
+    let by_student = group_by_student(entries);
+    let order = drawn_order(seed, by_student.len());
+    let mut slots: Vec<Option<Vec<Entry>>> = by_student.into_iter().map(Some).collect();
+    let drawn: Vec<Vec<Entry>> = order.iter().filter_map(|i| slots[*i].take()).collect();
     let record = DrawRecord {
         opens_at: DateTime::from_timestamp_millis(opens).unwrap_or_default(),
         seed,
-        order: drawn.iter().map(|e| e.attempt.student_id).collect(),
+        order: drawn
+            .iter()
+            .filter_map(|e| e.first())
+            .map(|e| e.attempt.student_id)
+            .collect(),
     };
     tracing::info!(seed, requests = record.order.len(), "opening draw");
     // The drawn order, in activity lines short enough for the log's detail column.
@@ -186,15 +193,55 @@ async fn release(app: web::Data<AppState>, opens: i64, span_ms: i64) {
     if let Ok(mut last) = app.opening.last.lock() {
         *last = Some(record);
     }
-    for e in drawn {
+    for e in drawn.into_iter().flatten() {
         let outcome = rush::enroll(app, e.attempt, e.section_id).await;
         let _ = e.answer.send(outcome);
     }
 }
 
+/// Entries grouped by student, students in order of their first request.
+fn group_by_student(entries: Vec<Entry>) -> Vec<Vec<Entry>> {
+    let mut groups: Vec<Vec<Entry>> = Vec::new();
+    let mut index: HashMap<i32, usize> = HashMap::new();
+    for e in entries {
+        match index.get(&e.attempt.student_id) {
+            Some(&i) => groups[i].push(e),
+            None => {
+                index.insert(e.attempt.student_id, groups.len());
+                groups.push(vec![e]);
+            }
+        }
+    }
+    groups
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn entry(student_id: i32) -> Entry {
+        let (answer, _) = oneshot::channel();
+        Entry {
+            attempt: Attempt {
+                student_id,
+                session_ref: None,
+                request_id: String::new(),
+                client_ip: String::new(),
+                lang: crate::web::i18n::Lang::Ko,
+            },
+            section_id: 1,
+            answer,
+        }
+    }
+
+    #[test]
+    fn a_student_holds_one_place_in_the_draw_however_many_requests_they_sent() {
+        let groups = group_by_student(vec![entry(7), entry(3), entry(7), entry(7), entry(5)]);
+        let students: Vec<i32> = groups.iter().map(|g| g[0].attempt.student_id).collect();
+        assert_eq!(students, vec![7, 3, 5]);
+        assert_eq!(groups[0].len(), 3);
+        assert_eq!(drawn_order(1, groups.len()).len(), 3);
+    }
 
     #[test]
     fn the_drawn_order_is_a_permutation_fixed_by_the_seed() {

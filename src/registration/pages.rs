@@ -258,7 +258,7 @@ pub async fn enroll(
                 "section_id",
             )
             .await?;
-            let receipt = rush::enroll(app, a, section_id).await?;
+            let receipt = crate::registration::opening::enroll(app, a, section_id).await?;
             Ok(lang.format(
                 "registration.enrolled",
                 &[
