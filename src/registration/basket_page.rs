@@ -284,7 +284,7 @@ fn failed(
 /// more, so registering a basket costs what clicking each item would — once the limit is
 /// reached, the remaining items are answered `rate_limited` without being tried.
 async fn register_basket(
-    app: &AppState,
+    app: &web::Data<AppState>,
     student: &Student,
     req: &HttpRequest,
 ) -> Result<BasketRegistration, AppError> {
