@@ -287,9 +287,14 @@ async fn basket_page_and_api_show_items_credits_demand_and_conflicts() {
         "one remove button per item"
     );
     assert_eq!(
+        html.matches("data-refusal=\"time_conflict\"").count(),
+        1,
+        "the item that clashes with an enrollment shows the refusal before the click"
+    );
+    assert_eq!(
         html.matches("data-action=\"register\"").count(),
-        3,
-        "one register button per item"
+        2,
+        "a register button on every item the rules allow"
     );
     assert!(html.contains("<td class=\"basket-count\">2</td>"));
 }
