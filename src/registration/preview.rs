@@ -14,7 +14,7 @@ use crate::catalog::snapshot::{SectionItem, Snapshot};
 use crate::catalog::Window;
 use crate::db::schema::{completed_courses, enrollments, holds, users};
 use crate::registration::rules::{
-    self, Held, Meeting, Refusal, SectionLabel, StudentFacts, Target, CHANGE_PHASES,
+    self, Held, Refusal, SectionLabel, StudentFacts, Target, CHANGE_PHASES,
 };
 
 /// One student's standing for the snapshot's term, read once per page.
@@ -28,37 +28,12 @@ pub struct Preview {
 
 /// The section as the rules see it, its counters as the page shows them.
 pub fn target_of(item: &SectionItem, enrolled: i32, capacity: i32) -> Target {
-    Target {
-        id: item.id,
-        course_id: item.course_id,
-        credits: i32::from(item.credits),
-        label: SectionLabel {
-            course_code: item.course_code.clone(),
-            section_no: item.section_no,
-            title_ko: item.title_ko.clone(),
-            title_en: item.title_en.clone(),
-        },
-        meetings: item
-            .meetings
-            .iter()
-            .map(|m| Meeting {
-                weekday: m.weekday as i8,
-                starts: m.starts_at_min as i16,
-                ends: m.ends_at_min as i16,
-            })
-            .collect(),
-        prerequisites: item
-            .prerequisites
-            .iter()
-            .map(|c| (c.id, c.code.clone()))
-            .collect(),
-        restrict_department_id: item.restrict_department.as_ref().map(|d| d.id),
-        restrict_class_years: item.restrict_class_years as i8,
+    let seats = crate::registration::queries::Seats {
         capacity,
         enrolled,
         waitlist_capacity: item.waitlist_capacity,
-        status: item.status.clone(),
-    }
+    };
+    crate::registration::service::target_of(item, seats, item.status.clone())
 }
 
 /// (status, department, class year, personal credit limit) of a student.
@@ -217,6 +192,7 @@ impl Preview {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::registration::rules::Meeting;
     use chrono::{Duration, TimeZone};
 
     fn label(code: &str) -> SectionLabel {

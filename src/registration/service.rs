@@ -433,41 +433,51 @@ pub struct Frame {
     pub windows: std::sync::Arc<Vec<Window>>,
 }
 
+/// A section of the catalog snapshot as the rules see it, with the given counters and status:
+/// the one translation the enroll path and the read-only preview share.
+pub fn target_of(
+    item: &crate::catalog::snapshot::SectionItem,
+    seats: queries::Seats,
+    status: String,
+) -> Target {
+    Target {
+        id: item.id,
+        course_id: item.course_id,
+        credits: i32::from(item.credits),
+        label: rules::SectionLabel {
+            course_code: item.course_code.clone(),
+            section_no: item.section_no,
+            title_ko: item.title_ko.clone(),
+            title_en: item.title_en.clone(),
+        },
+        meetings: item
+            .meetings
+            .iter()
+            .map(|m| rules::Meeting {
+                weekday: m.weekday as i8,
+                starts: m.starts_at_min as i16,
+                ends: m.ends_at_min as i16,
+            })
+            .collect(),
+        prerequisites: item
+            .prerequisites
+            .iter()
+            .map(|c| (c.id, c.code.clone()))
+            .collect(),
+        restrict_department_id: item.restrict_department.as_ref().map(|d| d.id),
+        restrict_class_years: item.restrict_class_years as i8,
+        capacity: seats.capacity,
+        enrolled: seats.enrolled,
+        waitlist_capacity: seats.waitlist_capacity,
+        status,
+    }
+}
+
 impl Frame {
     /// The section as the rules see it, its counters as `seats` says.
     fn target(&self, section_id: i32, seats: queries::Seats, status: String) -> Option<Target> {
         let item = self.catalog.section(section_id)?;
-        Some(Target {
-            id: item.id,
-            course_id: item.course_id,
-            credits: i32::from(item.credits),
-            label: rules::SectionLabel {
-                course_code: item.course_code.clone(),
-                section_no: item.section_no,
-                title_ko: item.title_ko.clone(),
-                title_en: item.title_en.clone(),
-            },
-            meetings: item
-                .meetings
-                .iter()
-                .map(|m| rules::Meeting {
-                    weekday: m.weekday as i8,
-                    starts: m.starts_at_min as i16,
-                    ends: m.ends_at_min as i16,
-                })
-                .collect(),
-            prerequisites: item
-                .prerequisites
-                .iter()
-                .map(|c| (c.id, c.code.clone()))
-                .collect(),
-            restrict_department_id: item.restrict_department.as_ref().map(|d| d.id),
-            restrict_class_years: item.restrict_class_years as i8,
-            capacity: seats.capacity,
-            enrolled: seats.enrolled,
-            waitlist_capacity: seats.waitlist_capacity,
-            status,
-        })
+        Some(target_of(item, seats, status))
     }
 
     /// The student's sections in the frame's term, from their ids; `None` when one is missing
