@@ -381,8 +381,9 @@ def analyze(rendered, builtin_out, rules_out, expect_image):
     for es in ess:
         spec = es["spec"]
         tmpl = ((spec.get("target") or {}).get("template") or {}).get("data") or {}
-        p.check(set(tmpl) == {"DATABASE_URL", "REDIS_URL"}, "ExternalSecret renders DATABASE_URL and REDIS_URL",
-                "ExternalSecret template must render exactly DATABASE_URL and REDIS_URL")
+        keys = {"DATABASE_URL", "MIGRATE_DATABASE_URL", "REDIS_URL", "SUGANG_DEVICE_KEY"}
+        p.check(set(tmpl) == keys, "ExternalSecret renders " + ", ".join(sorted(keys)),
+                "ExternalSecret template must render exactly " + ", ".join(sorted(keys)))
         p.check("ssl_mode=required" in tmpl.get("DATABASE_URL", "") and tmpl.get("REDIS_URL", "").startswith("rediss://"),
                 "TLS to MySQL (ssl_mode=required) and Redis (rediss://)",
                 "DATABASE_URL must carry ssl_mode=required and REDIS_URL must be rediss://")
