@@ -60,6 +60,30 @@ echo "==> browser journeys ($base, student $student)"
 browser_rc=0
 scripts/browser-test.sh "$base" "$student" 2>&1 | tee "$logs/browser.log" || browser_rc=$?
 
+# The JSON API against its OpenAPI document, on a second instance over the same database whose
+# action limits are out of the way (so fuzzed requests reach the handlers, not the limiter).
+echo "==> API fuzzing (schemathesis)"
+api_rc=0
+fuzz_student=$(mariadb "${mysql_args[@]}" -N -e "SELECT login_id FROM users WHERE role='student' AND class_year=2 AND status='enrolled' AND id NOT IN (SELECT student_id FROM holds) ORDER BY id LIMIT 1 OFFSET 1" "$db")
+DATABASE_URL=$e2e_url SUGANG_LISTEN=127.0.0.1:0 SUGANG_REDIS_PREFIX="e2e-api:$$:" RUST_LOG=warn \
+  SUGANG_ACTION_LIMIT=1000000 SUGANG_ACTION_ADDRESS_LIMIT=1000000 \
+  target/debug/sugang serve > "$server/api-out" 2> "$logs/api-server.err" &
+api_pid=$!
+for _ in $(seq 1 100); do
+  grep -q "listening on port" "$server/api-out" 2>/dev/null && break
+  sleep 0.1
+done
+api_port=$(awk '/listening on port/ {print $NF}' "$server/api-out")
+if [ -n "$api_port" ]; then
+  scripts/check-api.sh "http://127.0.0.1:$api_port" "$fuzz_student" registrar2 2>&1 | tee "$logs/api.log" || api_rc=$?
+else
+  echo "FAIL: the fuzzing instance did not start"; api_rc=1
+fi
+kill "$api_pid" 2>/dev/null; wait "$api_pid" 2>/dev/null || true
+if grep -qE "panicked|internal error" "$logs/api-server.err"; then
+  echo "FAIL: the fuzzing instance logged a panic or an internal error"; grep -E "panicked|internal error" "$logs/api-server.err" | head -5; api_rc=1
+fi
+
 echo "==> delivery checks"
 deploy_rc=0
 scripts/check-deploy.sh "$base" 2>&1 | tee "$logs/deploy.log" || deploy_rc=$?
@@ -78,6 +102,8 @@ deploy_failed=0
 faults_failed=0
 [ "$faults_rc" = 0 ] || faults_failed=1
 echo
-echo "rust: $passed passed, $failed failed; browser: $bpass passed, $bfail failed; delivery checks: rc=$deploy_rc; faults: rc=$faults_rc"
-echo "$((passed + bpass)) passed, $((failed + bfail + deploy_failed + faults_failed)) failed"
-[ "$browser_rc" = 0 ] && [ "$deploy_rc" = 0 ] && [ "$bfail" = 0 ] && [ "$faults_rc" = 0 ]
+api_failed=0
+[ "$api_rc" = 0 ] || api_failed=1
+echo "rust: $passed passed, $failed failed; browser: $bpass passed, $bfail failed; API fuzzing: rc=$api_rc ($(grep -Eo '[0-9]+ generated cases in all' "$logs/api.log" 2>/dev/null | head -1)); delivery checks: rc=$deploy_rc; faults: rc=$faults_rc"
+echo "$((passed + bpass)) passed, $((failed + bfail + deploy_failed + faults_failed + api_failed)) failed"
+[ "$browser_rc" = 0 ] && [ "$api_rc" = 0 ] && [ "$deploy_rc" = 0 ] && [ "$bfail" = 0 ] && [ "$faults_rc" = 0 ]

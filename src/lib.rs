@@ -9,6 +9,7 @@ pub mod cache;
 pub mod catalog;
 pub mod config;
 pub mod db;
+pub mod openapi;
 pub mod ops;
 pub mod registration;
 pub mod seed;

@@ -140,6 +140,7 @@ impl Application {
                 .configure(crate::timetable::configure)
                 .configure(crate::admin::configure)
                 .configure(crate::waiting_room::configure)
+                .configure(crate::openapi::configure)
                 .route("/static/{name}", web::get().to(crate::web::assets::asset))
                 .default_service(web::to(not_found))
         })

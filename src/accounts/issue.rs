@@ -160,7 +160,7 @@ fn csv_answer(issued: &[Issued], remaining: usize) -> Result<HttpResponse, AppEr
         .body(csv_of(issued)?))
 }
 
-#[derive(Deserialize, Default)]
+#[derive(Deserialize, Default, utoipa::ToSchema)]
 pub struct IssueRequest {
     #[serde(default)]
     login_ids: Option<Vec<String>>,

@@ -22,7 +22,7 @@ use crate::startup::AppState;
 use crate::web::flash::{self, Flash, Level};
 use crate::web::{AppError, Layout, RequestMeta};
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct PasswordChange {
     #[serde(default)]
     current_password: String,
@@ -146,8 +146,8 @@ async fn refuse(app: &AppState, session: &Session, meta: &RequestMeta, err: Acco
     }
 }
 
-#[derive(Serialize)]
-struct Changed {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Changed {
     csrf_token: String,
 }
 

@@ -31,13 +31,13 @@ const REGISTRATION_ACTIONS: &[&str] = &[
     "rate_limit",
 ];
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MinuteCount {
     pub minute: DateTime<Utc>,
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ReasonCount {
     pub reason: String,
     /// The reason in the reader's words (the code itself when the catalog has no label).
@@ -45,7 +45,7 @@ pub struct ReasonCount {
     pub count: i64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct RoomFigures {
     pub enabled: bool,
     pub waiting: u64,
@@ -54,7 +54,7 @@ pub struct RoomFigures {
     pub concurrency: u32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ErrorFigures {
     /// Always "instance": these are this process's own request counters.
     pub scope: &'static str,
@@ -66,7 +66,7 @@ pub struct ErrorFigures {
     pub percent: f64,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Summary {
     pub generated_at: DateTime<Utc>,
     pub term_id: Option<i32>,

@@ -4,7 +4,7 @@ mod allocation;
 pub mod controls;
 mod csv_export;
 mod csv_import;
-mod dashboard;
+pub mod dashboard;
 mod routes;
 
 // Terms and windows, catalog editing, students, overrides and the audit view.

@@ -226,7 +226,7 @@ pub async fn logout(
         .finish())
 }
 
-#[derive(Deserialize)]
+#[derive(Deserialize, utoipa::ToSchema)]
 pub struct SessionRequest {
     #[serde(default)]
     login_id: String,
@@ -234,7 +234,7 @@ pub struct SessionRequest {
     password: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct SessionUser {
     pub id: i32,
     pub login_id: String,
@@ -242,8 +242,8 @@ pub struct SessionUser {
     pub role: Role,
 }
 
-#[derive(Serialize)]
-struct SessionResponse {
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SessionResponse {
     user: SessionUser,
     csrf_token: String,
 }

@@ -16,7 +16,7 @@ use crate::cache::{Cache, CacheError};
 
 pub const SESSION_COOKIE: &str = "sugang_session";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     Student,

@@ -31,7 +31,7 @@ pub struct SectionFacts {
     pub waitlist_length: u64,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Action {
     /// `register`, `drop`, `basket_add`, `basket_remove`, `waitlist_join`
     pub code: &'static str,
@@ -42,7 +42,8 @@ pub struct Action {
     pub reason: Option<&'static str>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
+#[schema(as = SectionStanding)]
 pub struct Standing {
     /// `available`, `full`, `cancelled`, `already_enrolled`, `duplicate_course`, `not_eligible`,
     /// `staff`

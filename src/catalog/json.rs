@@ -12,7 +12,8 @@ use serde::Serialize;
 use crate::catalog::snapshot::{DepartmentRef, MeetingItem, Seats, SectionItem};
 
 /// `HH:MM`, serialized without an intermediate `String`.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, utoipa::ToSchema)]
+#[schema(value_type = String, example = "09:00")]
 pub struct Hhmm(pub u16);
 
 impl std::fmt::Display for Hhmm {
@@ -27,7 +28,8 @@ impl Serialize for Hhmm {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
+#[schema(as = SectionMeeting)]
 pub struct MeetingJson<'a> {
     pub weekday: u8,
     pub starts_at: Hhmm,
@@ -50,7 +52,7 @@ impl<'a> From<&'a MeetingItem> for MeetingJson<'a> {
     }
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct DepartmentJson<'a> {
     pub code: &'a str,
     pub name_ko: &'a str,
@@ -68,7 +70,7 @@ impl<'a> From<&'a DepartmentRef> for DepartmentJson<'a> {
 }
 
 /// Everything about a section except the seat numbers.
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct StaticJson<'a> {
     pub id: i32,
     pub course_id: i32,
@@ -104,7 +106,7 @@ impl<'a> StaticJson<'a> {
 }
 
 /// A section with live seats (the detail endpoint serializes this directly).
-#[derive(Serialize)]
+#[derive(Serialize, utoipa::ToSchema)]
 pub struct ItemJson<'a> {
     pub capacity: i32,
     pub enrolled: i32,

@@ -218,6 +218,41 @@ async fn section_view(
     })
 }
 
+/// A prerequisite course and whether the viewer completed it.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Prereq<'a> {
+    pub course_id: i32,
+    pub course_code: &'a str,
+    pub title_ko: &'a str,
+    pub title_en: &'a str,
+    pub completed: bool,
+}
+
+/// Who may take the section.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct Restrictions<'a> {
+    pub department: Option<DepartmentJson<'a>>,
+    pub class_years: Vec<u8>,
+}
+
+/// `GET /api/v1/sections/{id}`: the section with live seats, its rules and the viewer's standing.
+#[derive(Serialize, utoipa::ToSchema)]
+pub struct SectionDetail<'a> {
+    #[serde(flatten)]
+    pub item: ItemJson<'a>,
+    pub description: &'a str,
+    pub cancel_reason: Option<&'a str>,
+    pub waitlist_capacity: i32,
+    pub prerequisites: Vec<Prereq<'a>>,
+    pub restrictions: Restrictions<'a>,
+    pub basket_count: i64,
+    pub waitlist_length: i64,
+    /// The viewer's standing and the actions open to them now.
+    pub standing: &'a Standing,
+    pub waitlist_position: Option<u64>,
+    pub registration_opens_at: Option<chrono::DateTime<Utc>>,
+}
+
 pub async fn api_section(
     app: web::Data<AppState>,
     user: CurrentUser,
@@ -225,36 +260,7 @@ pub async fn api_section(
 ) -> Result<HttpResponse, AppError> {
     let view = section_view(&app, &user, path.into_inner()).await?;
     let s = view.section().ok_or(AppError::NotFound)?;
-    #[derive(Serialize)]
-    struct Prereq<'a> {
-        course_id: i32,
-        course_code: &'a str,
-        title_ko: &'a str,
-        title_en: &'a str,
-        completed: bool,
-    }
-    #[derive(Serialize)]
-    struct Restrictions<'a> {
-        department: Option<DepartmentJson<'a>>,
-        class_years: Vec<u8>,
-    }
-    #[derive(Serialize)]
-    struct Body<'a> {
-        #[serde(flatten)]
-        item: ItemJson<'a>,
-        description: &'a str,
-        cancel_reason: Option<&'a str>,
-        waitlist_capacity: i32,
-        prerequisites: Vec<Prereq<'a>>,
-        restrictions: Restrictions<'a>,
-        basket_count: i64,
-        waitlist_length: i64,
-        /// The viewer's standing and the actions open to them now.
-        standing: &'a Standing,
-        waitlist_position: Option<u64>,
-        registration_opens_at: Option<chrono::DateTime<Utc>>,
-    }
-    Ok(HttpResponse::Ok().json(Body {
+    Ok(HttpResponse::Ok().json(SectionDetail {
         item: ItemJson::new(s, view.seats),
         description: &s.description,
         cancel_reason: s.cancel_reason.as_deref(),

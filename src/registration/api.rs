@@ -207,14 +207,15 @@ impl PageQuery {
     }
 }
 
-#[derive(Debug, Serialize)]
-struct ActivityJson {
-    at: String,
-    action: String,
-    section_id: Option<i32>,
-    outcome: String,
-    detail: Option<String>,
-    request_id: String,
+/// One line of the student's activity log.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ActivityJson {
+    pub at: String,
+    pub action: String,
+    pub section_id: Option<i32>,
+    pub outcome: String,
+    pub detail: Option<String>,
+    pub request_id: String,
 }
 
 impl From<ActivityRow> for ActivityJson {

@@ -164,7 +164,7 @@ pub fn remove(conn: &mut MysqlConnection, a: &Attempt, section_id: i32) -> Resul
 // ---- the basket as the page and the API show it ----
 
 /// A meeting of a basket or enrolled section.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MeetingView {
     #[serde(skip)]
     pub id: i32,
@@ -175,7 +175,7 @@ pub struct MeetingView {
 }
 
 /// Another section a basket item overlaps with.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Clash {
     pub section_id: i32,
     pub label: String,
@@ -183,7 +183,7 @@ pub struct Clash {
     pub enrolled: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BasketItem {
     pub section: SectionSummary,
     #[serde(skip)]
@@ -215,7 +215,7 @@ impl BasketItem {
 }
 
 /// An enrolled section, for the timetable preview beside the basket.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EnrolledSection {
     pub section: SectionSummary,
     #[serde(skip)]
@@ -224,7 +224,7 @@ pub struct EnrolledSection {
     pub meetings: Vec<MeetingView>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BasketView {
     pub term_id: Option<i32>,
     pub items: Vec<BasketItem>,

@@ -233,14 +233,14 @@ fn preview_rows(
 
 // ---- register my basket ----
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ItemError {
     pub code: &'static str,
     pub message: String,
 }
 
 /// What became of one basket item.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct ItemResult {
     pub section_id: i32,
     /// `CSE2010-01 자료구조`, in the requester's language.
@@ -252,7 +252,7 @@ pub struct ItemResult {
     pub error: Option<ItemError>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct BasketRegistration {
     pub request_id: String,
     pub enrolled: usize,

@@ -95,7 +95,7 @@ impl From<Refusal> for TxError {
     }
 }
 
-#[derive(Debug, Clone, Serialize, PartialEq, Eq)]
+#[derive(Debug, Clone, Serialize, PartialEq, Eq, utoipa::ToSchema)]
 pub struct SectionSummary {
     pub id: i32,
     pub course_code: String,
@@ -129,7 +129,7 @@ impl SectionSummary {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Receipt {
     pub request_id: String,
     pub enrolled_at: String,
@@ -137,7 +137,7 @@ pub struct Receipt {
     pub credits_total: i32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DropReceipt {
     pub request_id: String,
     pub dropped_at: String,
@@ -145,7 +145,7 @@ pub struct DropReceipt {
     pub credits_total: i32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct SwapReceipt {
     pub request_id: String,
     pub swapped_at: String,
@@ -154,7 +154,7 @@ pub struct SwapReceipt {
     pub credits_total: i32,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WaitlistReceipt {
     pub request_id: String,
     pub joined_at: String,
@@ -967,20 +967,21 @@ fn promoted_notice(
 
 // ---- reads ----
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct EnrollmentItem {
     pub section: SectionSummary,
     pub meetings: Vec<MeetingJson>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+#[schema(as = EnrolledMeeting)]
 pub struct MeetingJson {
     pub weekday: i8,
     pub starts_at_min: i16,
     pub ends_at_min: i16,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct MyEnrollments {
     pub term_id: Option<i32>,
     pub credits_total: i32,
@@ -1021,7 +1022,7 @@ pub fn my_enrollments(conn: &mut MysqlConnection, student_id: i32) -> QueryResul
     })
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WaitlistItem {
     pub section: SectionSummary,
     pub position: i64,

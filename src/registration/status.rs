@@ -16,7 +16,7 @@ use crate::registration::notices::{self, Notice};
 use crate::startup::AppState;
 use crate::web::{AppError, Lang};
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct TermInfo {
     pub id: i32,
     pub year: i16,
@@ -26,7 +26,7 @@ pub struct TermInfo {
     pub registration_frozen: bool,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct WindowInfo {
     pub phase: String,
     pub cohort: String,
@@ -35,14 +35,14 @@ pub struct WindowInfo {
     pub state: WindowState,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct DepartmentInfo {
     pub code: String,
     pub name_ko: String,
     pub name_en: String,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct Standing {
     pub id: i32,
     pub login_id: String,
@@ -60,7 +60,7 @@ pub struct Standing {
     pub notices: Vec<NoticeInfo>,
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
 pub struct NoticeInfo {
     pub id: i64,
     pub kind: String,

@@ -11,7 +11,7 @@ pub const DAYS: [u8; 6] = [1, 2, 3, 4, 5, 6];
 const DEFAULT_START: u16 = 9 * 60;
 const DEFAULT_END: u16 = 18 * 60;
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Slot {
     pub meeting_id: i32,
     /// Mon=1 .. Sat=6.
@@ -27,7 +27,7 @@ impl Slot {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct TimetableSection {
     pub section_id: i32,
     pub course_code: String,
@@ -46,7 +46,7 @@ impl TimetableSection {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Block {
     pub section_id: i32,
     pub meeting_id: i32,
@@ -65,7 +65,7 @@ pub struct Block {
     pub conflict: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Day {
     pub weekday: u8,
     /// Columns the day needs: the most meetings that overlap at one time.
@@ -74,7 +74,7 @@ pub struct Day {
     pub blocks: Vec<Block>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Conflict {
     pub section_a: i32,
     pub section_b: i32,
@@ -84,7 +84,7 @@ pub struct Conflict {
     pub end: u16,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 pub struct Grid {
     /// First and last minute shown (whole hours).
     pub start: u16,

@@ -40,7 +40,7 @@ impl Default for RoomConfig {
 }
 
 /// Where a student stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum Admission {
     /// Admission control is off: go ahead.

@@ -11,7 +11,7 @@ use crate::startup::AppState;
 use crate::waiting_room::room::{eta_seconds, Admission};
 use crate::web::{html, AppError, Layout};
 
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct QueueStatus {
     #[serde(flatten)]
     pub admission: Admission,

@@ -16,6 +16,7 @@ mod cluster;
 mod errors;
 mod golive;
 mod migrations;
+mod openapi;
 mod opening;
 mod ops;
 mod registration;
