@@ -88,6 +88,10 @@ echo "==> delivery checks"
 deploy_rc=0
 scripts/check-deploy.sh "$base" 2>&1 | tee "$logs/deploy.log" || deploy_rc=$?
 
+echo "==> TLS to MySQL and Redis"
+tls_rc=0
+scripts/check-tls.sh 2>&1 | tee "$logs/tls.log" || tls_rc=$?
+
 echo "==> faults during a rush"
 faults_rc=0
 SKIP_BUILD=1 scripts/faults.sh 2>&1 | tee "$logs/faults.log" || faults_rc=$?
@@ -101,9 +105,10 @@ deploy_failed=0
 [ "$deploy_rc" = 0 ] || deploy_failed=1
 faults_failed=0
 [ "$faults_rc" = 0 ] || faults_failed=1
+[ "$tls_rc" = 0 ] || faults_failed=$((faults_failed + 1))
 echo
 api_failed=0
 [ "$api_rc" = 0 ] || api_failed=1
-echo "rust: $passed passed, $failed failed; browser: $bpass passed, $bfail failed; API fuzzing: rc=$api_rc ($(grep -Eo '[0-9]+ generated cases in all' "$logs/api.log" 2>/dev/null | head -1)); delivery checks: rc=$deploy_rc; faults: rc=$faults_rc"
+echo "rust: $passed passed, $failed failed; browser: $bpass passed, $bfail failed; API fuzzing: rc=$api_rc ($(grep -Eo '[0-9]+ generated cases in all' "$logs/api.log" 2>/dev/null | head -1)); delivery checks: rc=$deploy_rc; TLS: rc=$tls_rc; faults: rc=$faults_rc"
 echo "$((passed + bpass)) passed, $((failed + bfail + deploy_failed + faults_failed + api_failed)) failed"
-[ "$browser_rc" = 0 ] && [ "$api_rc" = 0 ] && [ "$deploy_rc" = 0 ] && [ "$bfail" = 0 ] && [ "$faults_rc" = 0 ]
+[ "$browser_rc" = 0 ] && [ "$api_rc" = 0 ] && [ "$tls_rc" = 0 ] && [ "$deploy_rc" = 0 ] && [ "$bfail" = 0 ] && [ "$faults_rc" = 0 ]

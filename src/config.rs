@@ -18,6 +18,9 @@ pub struct Settings {
     pub redis_url: String,
     pub redis_prefix: String,
     pub redis_pool_size: usize,
+    /// PEM bundle of the CAs a `rediss://` server certificate must chain to
+    /// (`SUGANG_REDIS_CA_FILE`); unset: the system's trusted roots.
+    pub redis_ca_file: Option<String>,
     /// One request's time for all its Redis work (`SUGANG_REDIS_BUDGET_MS`).
     pub redis_budget: Duration,
     /// Consecutive Redis failures that open the breaker (`SUGANG_REDIS_BREAKER_FAILURES`).
@@ -107,6 +110,7 @@ impl Settings {
             redis_url: get("REDIS_URL", "redis://127.0.0.1:6379"),
             redis_prefix: get("SUGANG_REDIS_PREFIX", "sugang:"),
             redis_pool_size: parse(&lookup, "SUGANG_REDIS_POOL_SIZE", 32)?,
+            redis_ca_file: lookup("SUGANG_REDIS_CA_FILE").filter(|v| !v.trim().is_empty()),
             redis_budget: Duration::from_millis(parse(&lookup, "SUGANG_REDIS_BUDGET_MS", 1000)?),
             redis_breaker_failures: parse(&lookup, "SUGANG_REDIS_BREAKER_FAILURES", 3)?,
             session_idle: Duration::from_secs(parse(&lookup, "SUGANG_SESSION_IDLE_SECS", 30 * 60)?),

@@ -172,25 +172,55 @@ pub struct CacheStatus {
     pub breaker_open: bool,
 }
 
+/// A connection error that comes from the TLS layer (handshake, certificate, CA).
+pub fn is_tls_failure(error: &str) -> bool {
+    let e = error.to_ascii_lowercase();
+    ["certificate", "tls", "ssl", "handshake", "unknownissuer"]
+        .iter()
+        .any(|w| e.contains(w))
+}
+
+/// A Redis client for `url`: `redis://` in clear, `rediss://` over TLS (rustls) verified
+/// against `ca_file` (a PEM bundle, for private CAs) or, without one, the system's roots.
+pub fn client(url: &str, ca_file: Option<&str>) -> anyhow::Result<redis::Client> {
+    let Some(path) = ca_file else {
+        return Ok(redis::Client::open(url)?);
+    };
+    if !url.starts_with("rediss://") {
+        anyhow::bail!("SUGANG_REDIS_CA_FILE is set but REDIS_URL is not a rediss:// (TLS) address");
+    }
+    let pem =
+        std::fs::read(path).map_err(|e| anyhow::anyhow!("SUGANG_REDIS_CA_FILE {path}: {e}"))?;
+    Ok(redis::Client::build_with_tls(
+        url,
+        redis::TlsCertificates {
+            client_tls: None,
+            root_cert: Some(pem),
+        },
+    )?)
+}
+
 impl Cache {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         REQUEST_BUDGET_MS.store(
             settings.redis_budget.as_millis().max(1) as u64,
             Ordering::Relaxed,
         );
-        Ok(Self::new(
-            &settings.redis_url,
-            &settings.redis_prefix,
-            settings.redis_pool_size,
-        )?
-        .with_limits(settings.redis_budget, settings.redis_breaker_failures))
+        let client = client(&settings.redis_url, settings.redis_ca_file.as_deref())?;
+        Ok(
+            Self::with_client(client, &settings.redis_prefix, settings.redis_pool_size)
+                .with_limits(settings.redis_budget, settings.redis_breaker_failures),
+        )
     }
 
     /// Connects lazily: the service starts (and reports not-ready) while Redis is down.
     pub fn new(url: &str, prefix: &str, size: usize) -> anyhow::Result<Self> {
-        let client = redis::Client::open(url)?;
+        Ok(Self::with_client(client(url, None)?, prefix, size))
+    }
+
+    fn with_client(client: redis::Client, prefix: &str, size: usize) -> Self {
         let size = size.max(1);
-        Ok(Cache {
+        Cache {
             client,
             conns: Arc::new((0..CONNECTIONS).map(|_| Mutex::new(None)).collect()),
             next: Arc::new(AtomicUsize::new(0)),
@@ -205,7 +235,7 @@ impl Cache {
                 threshold: 3,
                 opened: AtomicU64::new(0),
             }),
-        })
+        }
     }
 
     /// The budget of work outside a request and the breaker's threshold.
@@ -372,6 +402,9 @@ impl Cache {
                 _slot: slot,
             }),
             Ok(Err(e)) => {
+                if is_tls_failure(&e.to_string()) {
+                    tracing::error!(error = %e, "Redis TLS failed: check REDIS_URL (rediss://) and SUGANG_REDIS_CA_FILE (the CA bundle must sign the server's certificate)");
+                }
                 self.count_failure();
                 Err(e.into())
             }
@@ -398,5 +431,18 @@ impl Cache {
                     .map_err(|_| CacheError::Unavailable("ping timed out".into()))?
             })
             .await
+    }
+}
+
+#[cfg(test)]
+mod tls_tests {
+    use super::client;
+
+    #[test]
+    fn a_ca_bundle_needs_a_tls_address_and_a_readable_file() {
+        assert!(client("redis://127.0.0.1:6379", Some("/nonexistent.pem")).is_err());
+        assert!(client("rediss://127.0.0.1:6379", Some("/nonexistent.pem")).is_err());
+        assert!(client("rediss://127.0.0.1:6379", None).is_ok());
+        assert!(client("redis://127.0.0.1:6379", None).is_ok());
     }
 }

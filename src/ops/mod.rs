@@ -42,8 +42,21 @@ async fn readyz(app: web::Data<AppState>) -> HttpResponse {
         app.cache.ping(PROBE_TIMEOUT)
     );
     let db_ok = matches!(db, Ok(Ok(())));
+    if let Ok(Err(e)) = &db {
+        let e = e.to_string();
+        if crate::cache::is_tls_failure(&e) {
+            tracing::error!(error = %e, "readiness: MySQL TLS failed: check ssl_mode and ssl_ca in DATABASE_URL (the CA bundle must sign the server's certificate)");
+        } else {
+            tracing::warn!(error = %e, "readiness: MySQL check failed");
+        }
+    }
     if let Err(e) = &cache {
-        tracing::warn!(error = %e, "readiness: redis check failed");
+        let e = e.to_string();
+        if crate::cache::is_tls_failure(&e) {
+            tracing::error!(error = %e, "readiness: Redis TLS failed: check REDIS_URL (rediss://) and SUGANG_REDIS_CA_FILE");
+        } else {
+            tracing::warn!(error = %e, "readiness: redis check failed");
+        }
     }
     let cache_ok = cache.is_ok();
     let ready = !draining && db_ok && cache_ok;
