@@ -195,6 +195,11 @@ impl Application {
             }
             room.spawn_ticker(Duration::from_millis(100));
         });
+        crate::waiting_room::opening::spawn_follower(
+            state.waiting_room.clone(),
+            state.db.clone(),
+            Duration::from_secs(1),
+        );
         state
             .controls
             .spawn_refresher(state.db.clone(), state.cache.clone());

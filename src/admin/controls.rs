@@ -14,6 +14,7 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::admin::forms;
 use crate::auth::{Registrar, Role, SessionState};
 use crate::cache::{Cache, CacheError};
 use crate::db::schema::{site_settings, terms};
@@ -334,6 +335,9 @@ pub struct RoomForm {
     pub concurrency: String,
     #[serde(default)]
     pub pass_ttl_secs: String,
+    /// The registrar's opening instant (`datetime-local`, Seoul time); empty: follow the calendar.
+    #[serde(default)]
+    pub opens_at: String,
 }
 
 #[derive(Template)]
@@ -349,12 +353,28 @@ struct ControlsPage {
     rate: String,
     concurrency: String,
     pass_ttl: String,
+    /// The opening-instant input as typed (Seoul time), empty when the calendar is followed.
+    opens_at: String,
+    /// The opening instant in force (Unix ms, 0 = none), the registrar's or the calendar's.
+    opening_in_force: i64,
     errors: FieldErrors,
 }
 
 impl ControlsPage {
-    fn new(layout: Layout, controls: SiteControls, room: RoomConfig) -> Self {
+    fn new(
+        layout: Layout,
+        controls: SiteControls,
+        (room, opening_in_force): (RoomConfig, i64),
+    ) -> Self {
         ControlsPage {
+            opens_at: if room.opens_at_ms > 0 {
+                chrono::DateTime::from_timestamp_millis(room.opens_at_ms)
+                    .map(|at| forms::datetime_input(&at.naive_utc()))
+                    .unwrap_or_default()
+            } else {
+                String::new()
+            },
+            opening_in_force,
             layout,
             reason: controls.freeze_reason.clone(),
             banner_ko: controls.banner_ko.clone(),
@@ -368,6 +388,21 @@ impl ControlsPage {
         }
     }
 
+    /// "set by the registrar" / "from the calendar" / "none", with the instant in Seoul time.
+    fn opening_text(&self) -> String {
+        let lang = self.layout.lang;
+        let when = chrono::DateTime::from_timestamp_millis(self.opening_in_force)
+            .map(|at| forms::seoul_display(&at.naive_utc()))
+            .unwrap_or_default();
+        if self.opening_in_force <= 0 {
+            lang.text("controls.room.opening_none").to_string()
+        } else if self.room.opens_at_ms > 0 {
+            lang.format("controls.room.opening_registrar", &[("at", when)])
+        } else {
+            lang.format("controls.room.opening_calendar", &[("at", when)])
+        }
+    }
+
     fn invalid(self) -> Result<HttpResponse, AppError> {
         let body = self.render()?;
         Ok(HttpResponse::UnprocessableEntity()
@@ -376,10 +411,17 @@ impl ControlsPage {
     }
 }
 
-async fn page_state(app: &AppState) -> Result<(SiteControls, RoomConfig), AppError> {
+async fn page_state(app: &AppState) -> Result<(SiteControls, (RoomConfig, i64)), AppError> {
     let controls = app.db.run(|conn| Ok(load(conn)?)).await?;
-    let room = app.waiting_room.config().await?;
-    Ok((controls, room))
+    Ok((controls, room_state(app).await?))
+}
+
+/// The room's live settings and the opening instant in force.
+async fn room_state(app: &AppState) -> Result<(RoomConfig, i64), AppError> {
+    Ok((
+        app.waiting_room.config().await?,
+        app.waiting_room.opening().await?,
+    ))
 }
 
 pub async fn page(
@@ -597,13 +639,27 @@ pub async fn waiting_room(
     let rate = field("rate", &form.rate, RATE_RANGE);
     let concurrency = field("concurrency", &form.concurrency, CONCURRENCY_RANGE);
     let pass_ttl = field("pass_ttl_secs", &form.pass_ttl_secs, PASS_TTL_RANGE);
-    let current = app.waiting_room.config().await?;
-    let (Some(rate), Some(concurrency), Some(pass_ttl_secs)) = (rate, concurrency, pass_ttl) else {
+    let opens_at = match form.opens_at.trim() {
+        "" => Some(0),
+        raw => {
+            let mut scratch = forms::FormErrors::default();
+            let at = forms::seoul_datetime(&mut scratch, "opens_at", raw);
+            if at.is_none() {
+                errors.add("opens_at", lang.text("admin.error.datetime").to_string());
+            }
+            at.map(|at| at.and_utc().timestamp_millis())
+        }
+    };
+    let current = room_state(&app).await?;
+    let (Some(rate), Some(concurrency), Some(pass_ttl_secs), Some(opens_at_ms)) =
+        (rate, concurrency, pass_ttl, opens_at)
+    else {
         let controls = app.db.run(|conn| Ok(load(conn)?)).await?;
         let mut page = ControlsPage::new(layout, controls, current);
         page.rate = form.rate.clone();
         page.concurrency = form.concurrency.clone();
         page.pass_ttl = form.pass_ttl_secs.clone();
+        page.opens_at = form.opens_at.clone();
         page.errors = errors;
         return page.invalid();
     };
@@ -612,7 +668,7 @@ pub async fn waiting_room(
         rate,
         concurrency,
         pass_ttl_secs,
-        opens_at_ms: current.opens_at_ms,
+        opens_at_ms,
     };
     app.waiting_room.set_config(next).await?;
     tracing::warn!(
@@ -621,13 +677,14 @@ pub async fn waiting_room(
         rate,
         concurrency,
         pass_ttl_secs,
+        opens_at_ms,
         "waiting room settings changed"
     );
     let log = entry(
         &registrar,
         "control_waiting_room",
         format!(
-            "enabled={} rate={rate} concurrency={concurrency} pass_ttl={pass_ttl_secs}",
+            "enabled={} rate={rate} concurrency={concurrency} pass_ttl={pass_ttl_secs} opens_at_ms={opens_at_ms}",
             next.enabled
         ),
         &req,

@@ -6,6 +6,7 @@
 
 pub mod guard;
 pub mod limits;
+pub mod opening;
 pub mod room;
 pub mod routes;
 

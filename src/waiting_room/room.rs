@@ -1,5 +1,7 @@
 //! Redis state and the atomic steps over it. Keys (under the deployment's prefix):
-//! `wr:cfg` (hash: enabled, rate, concurrency, pass_ttl, opens_at_ms), `wr:seq` (ticket counter),
+//! `wr:cfg` (hash: enabled, rate, concurrency, pass_ttl, opens_at_ms — the registrar's opening
+//! instant, 0 = follow the calendar —, calendar_opens_at_ms — the next `register` window's
+//! opening, written by every instance from the calendar), `wr:seq` (ticket counter),
 //! `wr:queue` (zset student → ticket), `wr:early` (set of students who arrived before opening),
 //! `wr:active` (zset student → pass expiry, ms), `wr:bucket` (hash: tokens, last_ms).
 
@@ -22,8 +24,9 @@ pub struct RoomConfig {
     pub concurrency: u32,
     /// Seconds of inactivity after which a pass lapses.
     pub pass_ttl_secs: u32,
-    /// Unix ms of opening: who arrives earlier waits unordered and is shuffled at this instant.
-    /// 0 = no opening instant (arrivals are queued in arrival order).
+    /// Unix ms of opening set by the registrar: who arrives earlier waits unordered and is
+    /// shuffled at this instant. 0 = follow the calendar (the next `register` window's opening,
+    /// see `opening.rs`; none while a window is open: arrivals queue in arrival order).
     pub opens_at_ms: i64,
 }
 
@@ -57,7 +60,7 @@ static ENTER: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
 -- KEYS: cfg, queue, early, active, seq; ARGV: student, now_ms
-local cfg = redis.call('HMGET', KEYS[1], 'enabled', 'pass_ttl', 'opens_at_ms')
+local cfg = redis.call('HMGET', KEYS[1], 'enabled', 'pass_ttl', 'opens_at_ms', 'calendar_opens_at_ms')
 if cfg[1] ~= '1' then return {0, 0} end
 local now = tonumber(ARGV[2])
 local exp = redis.call('ZSCORE', KEYS[4], ARGV[1])
@@ -70,7 +73,9 @@ if exp then
 end
 local rank = redis.call('ZRANK', KEYS[2], ARGV[1])
 if rank then return {2, rank + 1} end
+-- The registrar's instant wins; else the calendar's (the next register window's opening).
 local opens = tonumber(cfg[3] or '0') or 0
+if opens == 0 then opens = tonumber(cfg[4] or '0') or 0 end
 if redis.call('SISMEMBER', KEYS[3], ARGV[1]) == 1 or now < opens then
   redis.call('SADD', KEYS[3], ARGV[1])
   return {3, redis.call('SCARD', KEYS[3])}
@@ -228,14 +233,42 @@ impl WaitingRoom {
         })
     }
 
+    /// Writes the calendar's opening instant (0: none); every instance writes the same value.
+    pub async fn set_calendar_opening(&self, at_ms: i64) -> Result<(), CacheError> {
+        let mut conn = self.cache.conn().await?;
+        let _: i64 = redis::cmd("HSET")
+            .arg(self.k("cfg"))
+            .arg("calendar_opens_at_ms")
+            .arg(at_ms)
+            .query_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// The opening instant in force (Unix ms, 0 = none): the registrar's, else the calendar's.
+    pub async fn opening(&self) -> Result<i64, CacheError> {
+        let config = self.config().await?;
+        if config.opens_at_ms > 0 {
+            return Ok(config.opens_at_ms);
+        }
+        let mut conn = self.cache.conn().await?;
+        let calendar: Option<i64> = redis::cmd("HGET")
+            .arg(self.k("cfg"))
+            .arg("calendar_opens_at_ms")
+            .query_async(&mut conn)
+            .await?;
+        Ok(calendar.unwrap_or(0))
+    }
+
     /// One admission step: draws the early arrivals once opening has passed, lets passes lapse,
     /// admits from the head of the line within the rate and the concurrency. Safe to run from
     /// every instance at once: the rate is a token bucket shared in Redis.
     pub async fn tick(&self, now_ms: i64) -> Result<Tick, CacheError> {
         let config = self.config().await?;
+        let opens_at_ms = self.opening().await?;
         let mut conn = self.cache.conn().await?;
         let mut drawn = 0;
-        if config.enabled && now_ms >= config.opens_at_ms {
+        if config.enabled && now_ms >= opens_at_ms {
             let early: Vec<String> = redis::cmd("SMEMBERS")
                 .arg(self.k("early"))
                 .query_async(&mut conn)

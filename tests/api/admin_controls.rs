@@ -401,6 +401,88 @@ async fn waiting_room_settings_are_validated_then_applied_live() {
         .expect("json");
     assert_eq!(summary["waiting_room"]["enabled"], true);
     assert_eq!(summary["waiting_room"]["rate"], 25);
+
+    // The opening instant: a bad value is refused beside the field and changes nothing; a
+    // Seoul wall-clock time is stored as its instant and shown as in force; empty clears it.
+    let before = app.state.waiting_room.config().await.expect("config");
+    let fields = |opens_at: &'static str| {
+        vec![
+            ("enabled", "on"),
+            ("rate", "25"),
+            ("concurrency", "400"),
+            ("pass_ttl_secs", "120"),
+            ("opens_at", opens_at),
+        ]
+    };
+    for bad in ["tomorrow", "2027-02-30T10:00", "1999-01-01T10:00"] {
+        let res = post_form(
+            &app,
+            &registrar,
+            "/admin/controls/waiting-room",
+            &fields(bad),
+        )
+        .await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let html = res.text().await.expect("html");
+        assert!(
+            html.contains("opens_at-error") && html.contains(bad),
+            "{bad}"
+        );
+        assert_eq!(
+            app.state.waiting_room.config().await.expect("config"),
+            before
+        );
+    }
+    let res = post_form(
+        &app,
+        &registrar,
+        "/admin/controls/waiting-room",
+        &fields("2027-02-10T10:00"),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let at = chrono::DateTime::parse_from_rfc3339("2027-02-10T10:00:00+09:00").expect("at");
+    assert_eq!(
+        app.state
+            .waiting_room
+            .config()
+            .await
+            .expect("config")
+            .opens_at_ms,
+        at.timestamp_millis()
+    );
+    assert_eq!(
+        app.state.waiting_room.opening().await.expect("opening"),
+        at.timestamp_millis()
+    );
+    let page = registrar
+        .client
+        .get(app.url("/admin/controls"))
+        .send()
+        .await
+        .expect("page")
+        .text()
+        .await
+        .expect("html");
+    assert!(page.contains("value=\"2027-02-10T10:00\""));
+    assert!(page.contains("2027-02-10 10:00"));
+    let res = post_form(
+        &app,
+        &registrar,
+        "/admin/controls/waiting-room",
+        &fields(""),
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.state
+            .waiting_room
+            .config()
+            .await
+            .expect("config")
+            .opens_at_ms,
+        0
+    );
 }
 
 #[tokio::test]

@@ -389,3 +389,121 @@ async fn a_macro_is_rate_limited_logged_and_then_blocked() {
         .expect("secs");
     assert!(retry > 1);
 }
+
+/// Arrivals before the opening instant the calendar gives (the next register window) are put in
+/// a drawn order at that instant, whatever their arrival order; arrivals after it queue in
+/// arrival order.
+#[tokio::test]
+async fn arrivals_before_the_calendar_opening_are_drawn_and_later_ones_queue_in_order() {
+    let (room, _p) = room();
+    room.set_config(open(1, 1000, 300)).await.expect("config");
+    let opens = T0 + 600_000;
+    room.set_calendar_opening(opens).await.expect("calendar");
+    assert_eq!(room.opening().await.expect("opening"), opens);
+
+    // 40 students arrive one after the other in the ten minutes before opening.
+    let early: Vec<i32> = (1..=40).collect();
+    for (i, student) in early.iter().enumerate() {
+        let at = T0 + i as i64 * 10_000;
+        assert!(
+            matches!(
+                room.enter(*student, at).await.expect("enter"),
+                Admission::Early { .. }
+            ),
+            "student {student} before opening is not queued"
+        );
+        // Before the instant nobody is drawn and nobody is admitted.
+        let t = room.tick(at).await.expect("tick");
+        assert_eq!((t.drawn, t.admitted), (0, 0));
+    }
+    let t = room.tick(opens).await.expect("tick");
+    assert_eq!(t.drawn, 40);
+
+    // Ten more arrive after opening, one after the other.
+    let late: Vec<i32> = (101..=110).collect();
+    for (i, student) in late.iter().enumerate() {
+        room.enter(*student, opens + 1_000 + i as i64)
+            .await
+            .expect("enter");
+    }
+
+    // The tick at opening may already have admitted the head of the drawn line (rate 1/s).
+    let mut places = Vec::new();
+    for student in early.iter().chain(late.iter()) {
+        match room.enter(*student, opens + 2_000).await.expect("enter") {
+            Admission::Waiting { position } => places.push((position, *student)),
+            Admission::Admitted => places.push((0, *student)),
+            other => panic!("student {student}: {other:?}"),
+        }
+    }
+    assert!(places.iter().filter(|(p, _)| *p == 0).count() <= 1);
+    places.sort();
+    let order: Vec<i32> = places.iter().map(|(_, s)| *s).collect();
+    let (drawn, after) = order.split_at(40);
+    let mut sorted = drawn.to_vec();
+    sorted.sort();
+    assert_eq!(
+        sorted, early,
+        "every early arrival holds one place ahead of later ones"
+    );
+    assert_ne!(
+        drawn,
+        early.as_slice(),
+        "the drawn order follows arrival order"
+    );
+    assert_eq!(
+        after,
+        late.as_slice(),
+        "arrivals after opening queue in arrival order"
+    );
+}
+
+/// The registrar's instant wins over the calendar's; clearing it follows the calendar again.
+#[tokio::test]
+async fn the_registrars_opening_instant_wins_over_the_calendar() {
+    let (room, _p) = room();
+    room.set_calendar_opening(T0 + 60_000)
+        .await
+        .expect("calendar");
+    let mut config = open(10, 100, 60);
+    config.opens_at_ms = T0 + 120_000;
+    room.set_config(config).await.expect("config");
+    assert_eq!(room.opening().await.expect("opening"), T0 + 120_000);
+    // After the calendar's instant, before the registrar's: still early.
+    assert!(matches!(
+        room.enter(7, T0 + 90_000).await.expect("enter"),
+        Admission::Early { .. }
+    ));
+    assert_eq!(room.tick(T0 + 90_000).await.expect("tick").drawn, 0);
+    assert_eq!(room.tick(T0 + 120_000).await.expect("tick").drawn, 1);
+    config.opens_at_ms = 0;
+    room.set_config(config).await.expect("config");
+    assert_eq!(room.opening().await.expect("opening"), T0 + 60_000);
+}
+
+/// The calendar instant read from MySQL: the next register window's opening while none is open,
+/// none while one is.
+#[tokio::test]
+async fn the_calendar_opening_is_the_next_register_window_while_none_is_open() {
+    let app = TestApp::spawn().await;
+    let now = chrono::Utc::now();
+    let opens = (now + chrono::Duration::minutes(30)).naive_utc();
+    app.insert_term_with_windows(&[
+        (
+            "basket",
+            (now - chrono::Duration::days(1)).naive_utc(),
+            (now + chrono::Duration::days(1)).naive_utc(),
+        ),
+        ("register", opens, opens + chrono::Duration::days(2)),
+    ]);
+    let mut conn = app.conn();
+    assert_eq!(
+        sugang::waiting_room::opening::from_calendar(&mut conn, now).expect("read"),
+        opens.and_utc().timestamp_millis()
+    );
+    let inside = now + chrono::Duration::hours(1);
+    assert_eq!(
+        sugang::waiting_room::opening::from_calendar(&mut conn, inside).expect("read"),
+        0
+    );
+}
