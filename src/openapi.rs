@@ -261,7 +261,7 @@ enum Errors {
     #[response(status = 401)]
     Unauthenticated(ErrorBody),
     /// `forbidden` (wrong role), `csrf` (missing or wrong `X-CSRF-Token`),
-    /// `password_change_required` (signed in with a one-time password).
+    /// `password_change_required` (signed in with a one-time password), `account_disabled`.
     #[response(status = 403)]
     Forbidden(ErrorBody),
     /// `not_found`: no such section, notice or account.
