@@ -198,7 +198,8 @@ impl Application {
         crate::waiting_room::opening::spawn_follower(
             state.waiting_room.clone(),
             state.db.clone(),
-            Duration::from_secs(1),
+            Duration::from_millis(500),
+            state.settings.opening_draw_span,
         );
         state
             .controls

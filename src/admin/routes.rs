@@ -39,6 +39,51 @@ async fn summary(app: &AppState, lang: Lang) -> Result<Summary, AppError> {
 struct DashboardPage {
     layout: Layout,
     summary: Summary,
+    /// The latest opening draws from the activity log (every instance writes its own).
+    draws: Vec<DrawLine>,
+}
+
+/// One opening draw as the dashboard lists it.
+pub struct DrawLine {
+    pub at: String,
+    pub opens_at: String,
+    pub seed: String,
+    pub parts: String,
+}
+
+/// The newest opening draws (first part of each), newest first.
+fn recent_draws(conn: &mut diesel::MysqlConnection) -> diesel::QueryResult<Vec<DrawLine>> {
+    use crate::db::schema::activity_log;
+    use diesel::prelude::*;
+    let rows: Vec<(chrono::NaiveDateTime, Option<String>)> = activity_log::table
+        .filter(activity_log::action.eq("opening_draw"))
+        .filter(activity_log::detail.like("% part=1/%"))
+        .order(activity_log::id.desc())
+        .limit(5)
+        .select((activity_log::at, activity_log::detail))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(at, detail)| {
+            let detail = detail.unwrap_or_default();
+            let field = |name: &str| {
+                detail
+                    .split(' ')
+                    .find_map(|w| w.strip_prefix(name))
+                    .unwrap_or("")
+                    .to_string()
+            };
+            let opens_at = chrono::DateTime::parse_from_rfc3339(&field("opens_at="))
+                .map(|t| seoul(&t.with_timezone(&Utc)))
+                .unwrap_or_else(|_| field("opens_at="));
+            DrawLine {
+                at: seoul(&at.and_utc()),
+                opens_at,
+                seed: field("seed="),
+                parts: field("part=").rsplit('/').next().unwrap_or("").to_string(),
+            }
+        })
+        .collect())
 }
 
 impl DashboardPage {
@@ -86,7 +131,12 @@ pub async fn dashboard(
     layout: Layout,
 ) -> Result<HttpResponse, AppError> {
     let summary = summary(&app, layout.lang).await?;
-    html(DashboardPage { layout, summary })
+    let draws = app.db.run(|conn| Ok(recent_draws(conn)?)).await?;
+    html(DashboardPage {
+        layout,
+        summary,
+        draws,
+    })
 }
 
 pub async fn api_summary(

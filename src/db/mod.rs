@@ -78,7 +78,13 @@ pub struct Db {
     last_ok: Arc<AtomicI64>,
     /// How old that answer may be before the breaker opens; 0 until the probe runs (no breaker).
     down_after_ms: Arc<AtomicI64>,
+    /// How long a call may wait for a pooled connection.
+    checkout: Duration,
 }
+
+/// A call waiting for a connection looks at the breaker this often: when MySQL goes away, the
+/// calls already waiting answer 503 as soon as the breaker opens, not at the end of the wait.
+const CHECKOUT_SLICE: Duration = Duration::from_millis(100);
 
 impl Db {
     /// Builds the pool without connecting: the service starts (and reports not-ready) while
@@ -105,6 +111,7 @@ impl Db {
             pool,
             last_ok: Arc::new(AtomicI64::new(now_ms())),
             down_after_ms: Arc::new(AtomicI64::new(0)),
+            checkout: timeout,
         }
     }
 
@@ -134,9 +141,17 @@ impl Db {
             if db.is_down() {
                 return Err(DbError::Unavailable("the database is unreachable".into()));
             }
-            let mut conn = pool
-                .get()
-                .map_err(|e| DbError::Unavailable(e.to_string()))?;
+            let started = std::time::Instant::now();
+            let mut conn = loop {
+                let left = db.checkout.saturating_sub(started.elapsed());
+                match pool.get_timeout(left.min(CHECKOUT_SLICE).max(Duration::from_millis(1))) {
+                    Ok(conn) => break conn,
+                    Err(e) if db.is_down() || started.elapsed() >= db.checkout => {
+                        return Err(DbError::Unavailable(e.to_string()));
+                    }
+                    Err(_) => {}
+                }
+            };
             let result = f(&mut conn.conn);
             if let Err(DbError::Query(e)) = &result {
                 if is_connection_error(e) {
@@ -258,8 +273,19 @@ pub fn is_connection_error(e: &diesel::result::Error) -> bool {
     match e {
         Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
         Error::DatabaseError(_, info) => {
+            // Also what a server shutting down (a failover) answers to the queries in flight.
             let m = info.message();
-            m.contains("gone away") || m.contains("Lost connection") || m.contains("Can't connect")
+            [
+                "gone away",
+                "Lost connection",
+                "Can't connect",
+                "shutdown in progress",
+                "Connection was killed",
+                "Query execution was interrupted",
+                "Too many connections",
+            ]
+            .iter()
+            .any(|p| m.contains(p))
         }
         _ => false,
     }

@@ -70,8 +70,7 @@ pub async fn require_pass(
     // a ticket while rate limited is harmless: a ticket is the student's, whatever they send.)
     let (verdict, admission) = tokio::join!(
         app.action_limiter.check(student, &meta.client_ip),
-        app.waiting_room
-            .enter(student, Utc::now().timestamp_millis())
+        app.waiting_room.act(student, Utc::now().timestamp_millis())
     );
     let limited = match verdict {
         Ok(verdict) => rate_limited(&app, verdict, student, session_ref, &meta).await,
@@ -81,19 +80,37 @@ pub async fn require_pass(
         return Ok(req.error_response(err).map_into_right_body());
     }
     let refusal = match admission {
-        Ok(Admission::NotRequired | Admission::Admitted) => None,
+        Ok(Admission::NotRequired) => None,
+        Ok(Admission::Admitted) => {
+            // The action counts toward the concurrency cap until it is answered.
+            let res = next.call(req).await;
+            if let Err(e) = app.waiting_room.finish(student).await {
+                tracing::debug!(error = %e, "in-flight action not cleared (it lapses in 30 s)");
+            }
+            return Ok(res?.map_into_left_body());
+        }
         Ok(Admission::Waiting { position }) => {
             let rate = app.waiting_room.config().await.map(|c| c.rate).unwrap_or(1);
-            let retry_after = crate::waiting_room::room::eta_seconds(position, rate).clamp(1, 60);
+            let measured = app.waiting_room.measured_rate().await.unwrap_or(0.0);
+            let retry_after = crate::waiting_room::room::eta_at(
+                position,
+                crate::waiting_room::room::expected_rate(rate, measured),
+            )
+            .clamp(1, 60);
             Some(AppError::QueueRequired {
                 position: Some(position),
                 retry_after,
             })
         }
-        Ok(Admission::Early { .. }) => Some(AppError::QueueRequired {
-            position: None,
-            retry_after: 5,
-        }),
+        Ok(Admission::Early { .. }) => {
+            // Come back when the line is drawn: nothing is gained by asking sooner.
+            let opening = app.waiting_room.opening().await.unwrap_or(0);
+            let wait_ms = opening - Utc::now().timestamp_millis();
+            Some(AppError::QueueRequired {
+                position: None,
+                retry_after: (wait_ms.max(0) as u64).div_ceil(1000).clamp(1, 60),
+            })
+        }
         Err(e) => Some(AppError::from(e)),
     };
     match refusal {

@@ -1,6 +1,6 @@
 //! The waiting room's opening instant, followed from the calendar: when no `register` window of
-//! the current term is open, the instant is the next one's opening; while one is open, there is
-//! none (arrivals queue in arrival order). Arrivals before the instant wait unordered and are
+//! the current term is open, the instant is the next one's opening plus the opening draw's span;
+//! while one is open, there is none (arrivals queue in arrival order). Arrivals before the instant wait unordered and are
 //! drawn once at it (`room.rs`). A registrar may set the instant by hand in the controls
 //! (`RoomConfig::opens_at_ms`), which wins over the calendar.
 
@@ -42,9 +42,11 @@ pub fn from_calendar(conn: &mut MysqlConnection, now: DateTime<Utc>) -> QueryRes
     Ok(instant_of(&windows, now))
 }
 
-/// Every `every`, writes the calendar's opening instant to the room's live settings. Every
-/// instance computes the same value from the same calendar, so all of them may run it.
-pub fn spawn_follower(room: WaitingRoom, db: Db, every: Duration) {
+/// Every `every`, writes the calendar's opening instant plus `span` (the opening draw's span,
+/// the human reaction time) to the room's live settings: everyone who arrives before the window
+/// opens or within the first seconds after it is drawn together, so being early buys nothing.
+/// Every instance computes the same value from the same calendar, so all of them may run it.
+pub fn spawn_follower(room: WaitingRoom, db: Db, every: Duration, span: Duration) {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(every);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
@@ -53,6 +55,11 @@ pub fn spawn_follower(room: WaitingRoom, db: Db, every: Duration) {
             let instant = db.run(|conn| Ok(from_calendar(conn, Utc::now())?)).await;
             match instant {
                 Ok(ms) => {
+                    let ms = if ms > 0 {
+                        ms + span.as_millis() as i64
+                    } else {
+                        0
+                    };
                     if let Err(e) = room.set_calendar_opening(ms).await {
                         tracing::debug!(error = %e, "waiting room opening not written");
                     }

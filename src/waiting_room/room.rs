@@ -3,7 +3,9 @@
 //! instant, 0 = follow the calendar —, calendar_opens_at_ms — the next `register` window's
 //! opening, written by every instance from the calendar), `wr:seq` (ticket counter),
 //! `wr:queue` (zset student → ticket), `wr:early` (set of students who arrived before opening),
-//! `wr:active` (zset student → pass expiry, ms), `wr:bucket` (hash: tokens, last_ms).
+//! `wr:active` (zset student → pass expiry, ms), `wr:inflight` (zset student → deadline of the
+//! action under way, ms: the concurrency cap counts these), `wr:bucket` (hash: tokens, last_ms,
+//! measured — the admission rate reached while students waited).
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -59,7 +61,8 @@ pub enum Admission {
 static ENTER: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
--- KEYS: cfg, queue, early, active, seq; ARGV: student, now_ms
+-- KEYS: cfg, queue, early, active, seq, inflight; ARGV: student, now_ms, acting (1: an action
+-- starts now and counts in flight until `finish`; 0: a look at the queue)
 local cfg = redis.call('HMGET', KEYS[1], 'enabled', 'pass_ttl', 'opens_at_ms', 'calendar_opens_at_ms')
 if cfg[1] ~= '1' then return {0, 0} end
 local now = tonumber(ARGV[2])
@@ -67,6 +70,7 @@ local exp = redis.call('ZSCORE', KEYS[4], ARGV[1])
 if exp then
   if tonumber(exp) > now then
     redis.call('ZADD', KEYS[4], now + tonumber(cfg[2]) * 1000, ARGV[1])
+    if ARGV[3] == '1' then redis.call('ZADD', KEYS[6], now + 30000, ARGV[1]) end
     return {1, 0}
   end
   redis.call('ZREM', KEYS[4], ARGV[1])
@@ -90,18 +94,29 @@ return {2, redis.call('ZRANK', KEYS[2], ARGV[1]) + 1}
 static ADMIT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
         r#"
--- KEYS: cfg, queue, active, bucket; ARGV: now_ms
+-- KEYS: cfg, queue, active, bucket, inflight; ARGV: now_ms, opening_ms (0: none)
 -- Returns {admitted now, queue length, active passes}.
 local cfg = redis.call('HMGET', KEYS[1], 'enabled', 'rate', 'concurrency', 'pass_ttl')
 local now = tonumber(ARGV[1])
 redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now)
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
 if cfg[1] ~= '1' then return {0, redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])} end
+-- Before the opening instant nobody is admitted and no token is saved up: the line starts
+-- moving at opening, at the rate, not with a burst.
+if now < (tonumber(ARGV[2]) or 0) then
+  redis.call('HSET', KEYS[4], 'tokens', '0', 'last_ms', ARGV[2])
+  return {0, redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])}
+end
 local rate = tonumber(cfg[2]) or 0
-local b = redis.call('HMGET', KEYS[4], 'tokens', 'last_ms')
+local b = redis.call('HMGET', KEYS[4], 'tokens', 'last_ms', 'measured')
 local tokens = tonumber(b[1]) or 0
 local last = tonumber(b[2]) or now
+local measured = tonumber(b[3]) or 0
 if now > last then tokens = math.min(math.max(rate, 1), tokens + (now - last) * rate / 1000) end
-local room = (tonumber(cfg[3]) or 0) - redis.call('ZCARD', KEYS[3])
+-- The cap counts actions in flight (a pass's action counts from its start to its answer), not
+-- students holding a pass.
+local room = (tonumber(cfg[3]) or 0) - redis.call('ZCARD', KEYS[5])
+local waiting = redis.call('ZCARD', KEYS[2])
 local n = math.min(math.floor(tokens), room)
 local admitted = 0
 if n > 0 then
@@ -113,7 +128,12 @@ if n > 0 then
   end
   tokens = tokens - admitted
 end
-redis.call('HSET', KEYS[4], 'tokens', tostring(tokens), 'last_ms', tostring(math.max(now, last)))
+-- The admission rate actually reached while people waited (smoothed), for honest ETAs.
+if waiting > 0 and now > last then
+  measured = 0.8 * measured + 0.2 * (admitted * 1000 / (now - last))
+end
+redis.call('HSET', KEYS[4], 'tokens', tostring(tokens), 'last_ms', tostring(math.max(now, last)),
+  'measured', tostring(measured))
 return {admitted, redis.call('ZCARD', KEYS[2]), redis.call('ZCARD', KEYS[3])}
 "#,
     )
@@ -214,6 +234,43 @@ impl WaitingRoom {
     /// The student asks to act: admitted (pass refreshed), or their place in the line (a ticket
     /// is taken on the first call and kept).
     pub async fn enter(&self, student_id: i32, now_ms: i64) -> Result<Admission, CacheError> {
+        self.enter_as(student_id, now_ms, false).await
+    }
+
+    /// Like `enter`, for an action about to run: an admitted student's action counts toward the
+    /// concurrency cap until `finish` (or 30 s, should the instance die first).
+    pub async fn act(&self, student_id: i32, now_ms: i64) -> Result<Admission, CacheError> {
+        self.enter_as(student_id, now_ms, true).await
+    }
+
+    /// The action `act` admitted was answered: it no longer counts in flight.
+    pub async fn finish(&self, student_id: i32) -> Result<(), CacheError> {
+        let mut conn = self.cache.conn().await?;
+        let _: i64 = redis::cmd("ZREM")
+            .arg(self.k("inflight"))
+            .arg(student_id)
+            .query_async(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Admissions per second reached recently while students waited (0 before any).
+    pub async fn measured_rate(&self) -> Result<f64, CacheError> {
+        let mut conn = self.cache.conn().await?;
+        let v: Option<String> = redis::cmd("HGET")
+            .arg(self.k("bucket"))
+            .arg("measured")
+            .query_async(&mut conn)
+            .await?;
+        Ok(v.and_then(|v| v.parse().ok()).unwrap_or(0.0))
+    }
+
+    async fn enter_as(
+        &self,
+        student_id: i32,
+        now_ms: i64,
+        acting: bool,
+    ) -> Result<Admission, CacheError> {
         let mut conn = self.cache.conn().await?;
         let (state, n): (i64, u64) = ENTER
             .key(self.k("cfg"))
@@ -221,8 +278,10 @@ impl WaitingRoom {
             .key(self.k("early"))
             .key(self.k("active"))
             .key(self.k("seq"))
+            .key(self.k("inflight"))
             .arg(student_id)
             .arg(now_ms)
+            .arg(if acting { "1" } else { "0" })
             .invoke_async(&mut conn)
             .await?;
         Ok(match state {
@@ -290,7 +349,9 @@ impl WaitingRoom {
             .key(self.k("queue"))
             .key(self.k("active"))
             .key(self.k("bucket"))
+            .key(self.k("inflight"))
             .arg(now_ms)
+            .arg(opens_at_ms)
             .invoke_async(&mut conn)
             .await?;
         let early: u64 = redis::cmd("SCARD")
@@ -343,9 +404,39 @@ pub fn eta_seconds(position: u64, rate: u32) -> u64 {
     position.div_ceil(u64::from(rate))
 }
 
+/// The rate an ETA should assume: the configured one, or the one actually reached while people
+/// waited when that is lower (the concurrency cap holds admissions back), at least 0.1/s.
+pub fn expected_rate(configured: u32, measured: f64) -> f64 {
+    let configured = f64::from(configured);
+    if measured > 0.0 {
+        measured.min(configured).max(0.1)
+    } else {
+        configured
+    }
+}
+
+/// Seconds until a student at `position` is admitted at `rate` (fractional) per second.
+pub fn eta_at(position: u64, rate: f64) -> u64 {
+    if rate <= 0.0 {
+        return u64::MAX;
+    }
+    (position as f64 / rate).ceil() as u64
+}
+
 #[cfg(test)]
 mod tests {
-    use super::eta_seconds;
+    use super::{eta_at, eta_seconds, expected_rate};
+
+    #[test]
+    fn the_eta_assumes_the_rate_actually_reached_when_the_cap_holds_it_back() {
+        assert_eq!(expected_rate(100, 0.0), 100.0);
+        assert_eq!(expected_rate(100, 12.5), 12.5);
+        assert_eq!(expected_rate(100, 400.0), 100.0);
+        assert_eq!(expected_rate(100, 0.01), 0.1);
+        assert_eq!(eta_at(300, expected_rate(100, 10.0)), 30);
+        assert_eq!(eta_at(300, expected_rate(100, 0.0)), 3);
+        assert_eq!(eta_at(5, 0.0), u64::MAX);
+    }
 
     #[test]
     fn eta_rounds_up_and_survives_a_stopped_room() {

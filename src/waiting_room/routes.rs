@@ -8,14 +8,15 @@ use serde::Serialize;
 
 use crate::auth::Student;
 use crate::startup::AppState;
-use crate::waiting_room::room::{eta_seconds, Admission};
+use crate::waiting_room::room::{eta_at, expected_rate, Admission};
 use crate::web::{html, AppError, Layout};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct QueueStatus {
     #[serde(flatten)]
     pub admission: Admission,
-    /// Seconds until admission at the current rate (waiting only).
+    /// Seconds until admission at the rate the line actually moves (waiting only): the configured
+    /// rate, or the lower one reached while the concurrency cap held admissions back.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub eta_seconds: Option<u64>,
     /// Admissions per second, so clients can pace their polling.
@@ -31,13 +32,21 @@ pub async fn status(app: &AppState, student_id: i32) -> Result<QueueStatus, AppE
         .await?;
     let config = app.waiting_room.config().await?;
     let eta = match admission {
-        Admission::Waiting { position } => Some(eta_seconds(position, config.rate).min(24 * 3600)),
+        Admission::Waiting { position } => {
+            let measured = app.waiting_room.measured_rate().await.unwrap_or(0.0);
+            Some(eta_at(position, expected_rate(config.rate, measured)).min(24 * 3600))
+        }
         _ => None,
     };
     // Far back in the line, poll rarely; near the front, often. Never more than every 2 s.
+    // Before the draw, come back when it is made.
     let poll_after = match (admission, eta) {
         (Admission::Waiting { .. }, Some(eta)) => (eta / 4).clamp(2, 30),
-        (Admission::Early { .. }, _) => 5,
+        (Admission::Early { .. }, _) => {
+            let opening = app.waiting_room.opening().await.unwrap_or(0);
+            let wait_ms = (opening - Utc::now().timestamp_millis()).max(0) as u64;
+            wait_ms.div_ceil(1000).clamp(1, 30)
+        }
         _ => 10,
     };
     Ok(QueueStatus {

@@ -104,6 +104,22 @@ async fn inside_the_opening_span_decisions_follow_the_drawn_order_not_arrival() 
         "the drawn order is not the arrival order"
     );
 
+    // The registrar dashboard lists the draw with its seed.
+    let registrar = crate::admin_controls::staff(&app).await;
+    let page = registrar
+        .client
+        .get(app.url("/admin"))
+        .send()
+        .await
+        .expect("dashboard")
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains(&format!("data-seed=\"{SEED}\"")),
+        "the dashboard shows the draw"
+    );
+
     // The seats went to the first five of the drawn order, and to nobody else.
     let granted: Vec<i32> = answers
         .iter()

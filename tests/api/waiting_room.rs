@@ -103,7 +103,7 @@ async fn admission_goes_in_ticket_order_at_the_configured_rate() {
 }
 
 #[tokio::test]
-async fn concurrency_caps_the_passes_and_idle_passes_lapse() {
+async fn the_cap_counts_actions_in_flight_and_an_answer_frees_its_place() {
     let (room, _p) = room();
     room.set_config(open(100, 2, 1)).await.expect("config");
     for student in 1..=4 {
@@ -111,31 +111,56 @@ async fn concurrency_caps_the_passes_and_idle_passes_lapse() {
     }
     room.tick(T0).await.expect("tick");
     let t = room.tick(T0 + 1000).await.expect("tick");
+    assert_eq!((t.admitted, t.active, t.waiting), (2, 2, 2));
+    // Both admitted students act at once: two actions in flight fill the cap.
+    for student in [1, 2] {
+        assert_eq!(
+            room.act(student, T0 + 1100).await.expect("act"),
+            Admission::Admitted
+        );
+    }
+    assert_eq!(room.tick(T0 + 1200).await.expect("tick").admitted, 0);
+    // Student 1's action is answered: its place goes to the next in line at once.
+    room.finish(1).await.expect("finish");
+    assert_eq!(room.tick(T0 + 1300).await.expect("tick").admitted, 1);
+    // Student 3 acts at once: two actions in flight again, the line waits.
     assert_eq!(
-        (t.admitted, t.active, t.waiting),
-        (2, 2, 2),
-        "never more passes than the concurrency"
-    );
-    // Student 1 keeps acting (refreshing the pass); student 2 goes idle.
-    assert_eq!(
-        room.enter(1, T0 + 1800).await.expect("enter"),
+        room.act(3, T0 + 1300).await.expect("act"),
         Admission::Admitted
     );
-    let t = room.tick(T0 + 2500).await.expect("tick");
-    assert_eq!(t.admitted, 1, "the idle pass lapsed and freed a place");
+    assert_eq!(room.tick(T0 + 1400).await.expect("tick").admitted, 0);
+    // An action never answered (its instance died) stops counting after 30 s.
     assert_eq!(
-        room.enter(1, T0 + 2500).await.expect("enter"),
-        Admission::Admitted
+        room.tick(T0 + 1100 + 30_001).await.expect("tick").admitted,
+        1
     );
-    assert_eq!(
-        room.enter(3, T0 + 2500).await.expect("enter"),
-        Admission::Admitted
-    );
-    // The lapsed student starts again at the back.
-    assert_eq!(
-        room.enter(2, T0 + 2600).await.expect("enter"),
-        Admission::Waiting { position: 2 }
-    );
+    // Passes lapse after their idle time: the student starts again at the back of the line.
+    assert!(matches!(
+        room.enter(1, T0 + 31_200).await.expect("enter"),
+        Admission::Waiting { .. }
+    ));
+}
+
+/// Before the opening instant nobody is admitted and no token is saved up for opening.
+#[tokio::test]
+async fn no_admission_before_opening_and_no_burst_at_it() {
+    let (room, _p) = room();
+    let opening = T0 + 10_000;
+    room.set_config(RoomConfig {
+        opens_at_ms: opening,
+        ..open(5, 1000, 60)
+    })
+    .await
+    .expect("config");
+    for student in 1..=20 {
+        room.enter(student, T0).await.expect("enter");
+    }
+    for at in (T0..opening).step_by(1000) {
+        assert_eq!(room.tick(at).await.expect("tick").admitted, 0);
+    }
+    assert_eq!(room.tick(opening).await.expect("tick").admitted, 0);
+    // One second after opening: the rate's worth, not ten seconds' worth saved up.
+    assert_eq!(room.tick(opening + 1000).await.expect("tick").admitted, 5);
 }
 
 #[tokio::test]
