@@ -41,7 +41,7 @@ for mode in $modes; do
   for run in $(seq 1 "$runs"); do
     echo "==> $mode, round $run of $runs"
     mariadb "${m[@]}" -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"
-    DATABASE_URL=$url target/release/sugang seed --students $((students * 3)) > /dev/null
+    DATABASE_URL=$url target/release/sugang seed --students $((students * 6)) > /dev/null
     DATABASE_URL=$url target/release/sugang-fairness prepare --students "$students" --seats "$seats" \
       --opens-in-ms 6000 --round "$round"
     prefix="fair:$$:$mode:$run:"

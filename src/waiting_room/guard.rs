@@ -92,11 +92,14 @@ pub async fn require_pass(
         Ok(Admission::Waiting { position }) => {
             let rate = app.waiting_room.config().await.map(|c| c.rate).unwrap_or(1);
             let measured = app.waiting_room.measured_rate().await.unwrap_or(0.0);
+            // Half the expected wait: a client that obeys comes back a little early rather
+            // than late, and each return halves the remaining wait again.
             let retry_after = crate::waiting_room::room::eta_at(
                 position,
                 crate::waiting_room::room::expected_rate(rate, measured),
             )
-            .clamp(1, 60);
+            .div_ceil(2)
+            .clamp(1, 30);
             Some(AppError::QueueRequired {
                 position: Some(position),
                 retry_after,

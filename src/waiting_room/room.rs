@@ -130,7 +130,8 @@ if n > 0 then
 end
 -- The admission rate actually reached while people waited (smoothed), for honest ETAs.
 if waiting > 0 and now > last then
-  measured = 0.8 * measured + 0.2 * (admitted * 1000 / (now - last))
+  local inst = admitted * 1000 / (now - last)
+  if measured <= 0 then measured = inst else measured = 0.8 * measured + 0.2 * inst end
 end
 redis.call('HSET', KEYS[4], 'tokens', tostring(tokens), 'last_ms', tostring(math.max(now, last)),
   'measured', tostring(measured))
