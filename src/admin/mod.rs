@@ -13,7 +13,6 @@ mod courses;
 mod departments;
 mod forms;
 mod overrides;
-mod registrars;
 mod sections;
 mod students;
 mod terms;
@@ -114,20 +113,6 @@ fn configure_console(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/sections/{id}/cancel",
             web::post().to(sections::cancel),
-        )
-        .route("/admin/registrars", web::get().to(registrars::page))
-        .route("/admin/registrars", web::post().to(registrars::create))
-        .route(
-            "/admin/registrars/{id}/disable",
-            web::post().to(registrars::disable),
-        )
-        .route(
-            "/admin/registrars/{id}/enable",
-            web::post().to(registrars::enable),
-        )
-        .route(
-            "/admin/registrars/{id}/one-time-password",
-            web::post().to(registrars::one_time_password),
         )
         .route("/admin/students", web::get().to(students::search))
         .route("/admin/students/{id}", web::get().to(students::show))

@@ -18,8 +18,6 @@ pub struct User {
     pub status: String,
     pub max_credits: Option<i8>,
     pub created_at: NaiveDateTime,
-    /// Set when a registrar disabled the account: it cannot sign in.
-    pub disabled_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable)]

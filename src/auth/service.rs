@@ -66,17 +66,6 @@ pub async fn sign_in(
             return Err(AppError::BadCredentials);
         }
     };
-    // Checked once the password is known to be right: a guesser learns nothing from it.
-    if user.disabled_at.is_some() {
-        count("account_disabled");
-        let mut entry = NewActivity::new("login", "account_disabled", meta);
-        entry.actor_id = Some(user.id);
-        entry.student_id = (role == Role::Student).then_some(user.id);
-        log_activity(app, entry).await;
-        return Err(AppError::Account(
-            crate::accounts::AccountError::AccountDisabled,
-        ));
-    }
     // A one-time password signs in once, within 72 h, and only to change the password.
     let must_change = crate::accounts::one_time::at_sign_in(app, &user, meta).await?;
     app.throttle.record_success(attempt).await?;
@@ -84,18 +73,6 @@ pub async fn sign_in(
         .sessions
         .start(user.id, &user.login_id, &user.name, role, must_change)
         .await?;
-    // Disabled while the password was being checked: the new session ends at once.
-    let id = user.id;
-    let disabled = app
-        .db
-        .run(move |conn| Ok(models::find(conn, id)?.disabled_at.is_some()))
-        .await?;
-    if disabled {
-        app.sessions.end_all(id).await?;
-        return Err(AppError::Account(
-            crate::accounts::AccountError::AccountDisabled,
-        ));
-    }
     count("ok");
     tracing::info!(user.id = user.id, role = ?role, "signed in");
     let mut entry = NewActivity::new("login", "ok", meta);
