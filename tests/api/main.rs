@@ -18,6 +18,7 @@ mod golive;
 mod migrations;
 mod opening;
 mod ops;
+mod registrars;
 mod registration;
 mod registration_pages;
 mod security;
