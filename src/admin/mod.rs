@@ -151,5 +151,13 @@ fn configure_console(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/registrars/{id}/one-time-password",
             web::post().to(registrars::one_time_password),
+        )
+        .route(
+            "/admin/students/{id}/disable",
+            web::post().to(registrars::disable_student),
+        )
+        .route(
+            "/admin/students/{id}/enable",
+            web::post().to(registrars::enable_student),
         );
 }

@@ -296,6 +296,8 @@ fn check_disable(conn: &mut MysqlConnection, actor: i32, id: i32) -> Result<(), 
     Ok(())
 }
 
+/// Disables or enables the account `id` of `role` (registrars on this page, students from the
+/// student's page); a disabled account's session ends once the change is committed.
 async fn set_disabled(
     app: web::Data<AppState>,
     r: Registrar,
@@ -303,9 +305,10 @@ async fn set_disabled(
     meta: RequestMeta,
     id: i32,
     disable: bool,
+    role: &'static str,
 ) -> Result<HttpResponse, AppError> {
     let actor = r.0.user_id;
-    let entry = line(
+    let mut entry = line(
         if disable {
             "account_disable"
         } else {
@@ -315,16 +318,19 @@ async fn set_disabled(
         &meta,
         String::new(),
     );
+    if role == "student" {
+        entry.student_id = Some(id);
+    }
     let result = app
         .db
         .run(move |conn| {
             Ok(tx(conn, Isolation::RepeatableRead, |conn| {
-                if disable {
+                if disable && role == ROLE {
                     check_disable(conn, actor, id)?;
                 }
                 let login: String = users::table
                     .filter(users::id.eq(id))
-                    .filter(users::role.eq(ROLE))
+                    .filter(users::role.eq(role))
                     .select(users::login_id)
                     .first(conn)?;
                 let at = disable.then(|| Utc::now().naive_utc());
@@ -333,7 +339,7 @@ async fn set_disabled(
                     .execute(conn)?;
                 let mut entry = entry.clone();
                 entry.detail = Some(format!(
-                    "registrar {login} {}",
+                    "{role} {login} {}",
                     if disable { "disabled" } else { "enabled" }
                 ));
                 activity::record(conn, &entry)?;
@@ -354,22 +360,19 @@ async fn set_disabled(
     let key = if disable {
         // Committed first, then the session goes: a sign-in racing with this sees one or the other.
         app.sessions.end_disabled(id).await?;
-        tracing::info!(
-            registrar.id = actor,
-            user.id = id,
-            "registrar account disabled"
-        );
+        tracing::info!(registrar.id = actor, user.id = id, role, "account disabled");
         "admin.registrars.disabled"
     } else {
-        tracing::info!(
-            registrar.id = actor,
-            user.id = id,
-            "registrar account enabled"
-        );
+        tracing::info!(registrar.id = actor, user.id = id, role, "account enabled");
         "admin.registrars.enabled"
     };
     let msg = layout.lang.format(key, &[("login", login)]);
-    redirect(&app, &r, "/admin/registrars", Level::Ok, msg).await
+    let back = if role == ROLE {
+        "/admin/registrars".to_string()
+    } else {
+        format!("/admin/students/{id}")
+    };
+    redirect(&app, &r, &back, Level::Ok, msg).await
 }
 
 pub async fn disable(
@@ -379,7 +382,7 @@ pub async fn disable(
     meta: RequestMeta,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    set_disabled(app, r, layout, meta, path.into_inner(), true).await
+    set_disabled(app, r, layout, meta, path.into_inner(), true, ROLE).await
 }
 
 pub async fn enable(
@@ -389,7 +392,28 @@ pub async fn enable(
     meta: RequestMeta,
     path: web::Path<i32>,
 ) -> Result<HttpResponse, AppError> {
-    set_disabled(app, r, layout, meta, path.into_inner(), false).await
+    set_disabled(app, r, layout, meta, path.into_inner(), false, ROLE).await
+}
+
+/// The student's console page: disable the student's account (the session ends at once).
+pub async fn disable_student(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    set_disabled(app, r, layout, meta, path.into_inner(), true, "student").await
+}
+
+pub async fn enable_student(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    set_disabled(app, r, layout, meta, path.into_inner(), false, "student").await
 }
 
 /// A new one-time password for a registrar account: shown once, its hash replaces the password,

@@ -407,3 +407,74 @@ async fn a_one_time_password_for_a_registrar_ends_the_session_and_forces_a_chang
     assert_eq!(lines[0].1, "one_time_password");
     assert!(lines[0].2.as_deref().unwrap_or("").contains("reg-han"));
 }
+
+#[tokio::test]
+async fn a_student_disabled_from_the_student_page_is_signed_out_and_refused() {
+    let app = TestApp::spawn().await;
+    let boss = staff(&app).await;
+    let student = app.insert_student("20250501");
+    let (client, status, _) = api_sign_in(&app, "20250501", crate::helpers::PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(app.get_me(&client).await.status(), StatusCode::OK);
+
+    let res = post_form(
+        &app,
+        &boss,
+        &format!("/admin/students/{student}/disable"),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        res.headers()[header::LOCATION],
+        format!("/admin/students/{student}").as_str()
+    );
+    let res = app.get_me(&client).await;
+    assert_eq!(res.status(), StatusCode::UNAUTHORIZED);
+    assert_eq!(error_code(res).await, "account_disabled");
+    let (_, status, body) = api_sign_in(&app, "20250501", crate::helpers::PASSWORD).await;
+    assert_eq!(status, StatusCode::UNAUTHORIZED);
+    assert_eq!(body["error"]["code"], "account_disabled");
+    let (_, page) =
+        crate::admin_controls::get_text(&app, &boss, &format!("/admin/students/{student}")).await;
+    assert!(page.contains("data-status=\"disabled\""), "{page}");
+
+    let res = post_form(
+        &app,
+        &boss,
+        &format!("/admin/students/{student}/enable"),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let (_, status, _) = api_sign_in(&app, "20250501", crate::helpers::PASSWORD).await;
+    assert_eq!(status, StatusCode::OK);
+
+    let lines: Vec<(Option<i32>, Option<i32>, String)> = activity_log::table
+        .filter(activity_log::action.eq_any(["account_disable", "account_enable"]))
+        .order(activity_log::id.asc())
+        .select((
+            activity_log::actor_id,
+            activity_log::student_id,
+            activity_log::action,
+        ))
+        .load(&mut app.conn())
+        .expect("lines");
+    assert_eq!(
+        lines,
+        [
+            (Some(boss.id), Some(student), "account_disable".to_string()),
+            (Some(boss.id), Some(student), "account_enable".to_string()),
+        ]
+    );
+    // A registrar is not a student: the student route does not touch registrar accounts.
+    let res = post_form(
+        &app,
+        &boss,
+        &format!("/admin/students/{}/disable", boss.id),
+        &[],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    assert!(!disabled(&app, boss.id));
+}
