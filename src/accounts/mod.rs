@@ -51,6 +51,8 @@ pub enum AccountError {
     OneTimePasswordUsed,
     /// A registrar named a login id that no student account has.
     NoSuchUser,
+    /// A registrar disabled the account: no sign-in, and its session has ended.
+    AccountDisabled,
 }
 
 impl AccountError {
@@ -62,6 +64,7 @@ impl AccountError {
             AccountError::OneTimePasswordExpired => "one_time_password_expired",
             AccountError::OneTimePasswordUsed => "one_time_password_used",
             AccountError::NoSuchUser => "no_such_user",
+            AccountError::AccountDisabled => "account_disabled",
         }
     }
 
@@ -71,7 +74,7 @@ impl AccountError {
             AccountError::NewPassword(p) => p.field(),
             AccountError::PasswordChangeRequired => "new_password",
             AccountError::OneTimePasswordExpired | AccountError::OneTimePasswordUsed => "password",
-            AccountError::NoSuchUser => "login_id",
+            AccountError::NoSuchUser | AccountError::AccountDisabled => "login_id",
         }
     }
 
@@ -100,6 +103,12 @@ impl AccountError {
             }
             (AccountError::NoSuchUser, Lang::Ko) => "그런 학번의 학생이 없습니다",
             (AccountError::NoSuchUser, Lang::En) => "no student has this login id",
+            (AccountError::AccountDisabled, Lang::Ko) => {
+                "사용이 중지된 계정입니다. 학사 담당자에게 문의하세요"
+            }
+            (AccountError::AccountDisabled, Lang::En) => {
+                "this account is disabled; ask the registrar's office"
+            }
         }
     }
 
@@ -114,6 +123,7 @@ impl AccountError {
                 StatusCode::UNAUTHORIZED
             }
             AccountError::NoSuchUser => StatusCode::NOT_FOUND,
+            AccountError::AccountDisabled => StatusCode::UNAUTHORIZED,
         }
     }
 }

@@ -13,6 +13,7 @@ mod courses;
 mod departments;
 mod forms;
 mod overrides;
+mod registrars;
 mod sections;
 mod students;
 mod terms;
@@ -136,5 +137,27 @@ fn configure_console(cfg: &mut web::ServiceConfig) {
             "/admin/students/{id}/drop",
             web::post().to(students::override_drop),
         )
-        .route("/admin/audit", web::get().to(audit::page));
+        .route("/admin/audit", web::get().to(audit::page))
+        .route("/admin/registrars", web::get().to(registrars::list_page))
+        .route("/admin/registrars", web::post().to(registrars::create))
+        .route(
+            "/admin/registrars/{id}/disable",
+            web::post().to(registrars::disable),
+        )
+        .route(
+            "/admin/registrars/{id}/enable",
+            web::post().to(registrars::enable),
+        )
+        .route(
+            "/admin/registrars/{id}/one-time-password",
+            web::post().to(registrars::one_time_password),
+        )
+        .route(
+            "/admin/students/{id}/disable",
+            web::post().to(registrars::disable_student),
+        )
+        .route(
+            "/admin/students/{id}/enable",
+            web::post().to(registrars::enable_student),
+        );
 }

@@ -13,6 +13,9 @@ fn session_of(req: &HttpRequest) -> Result<Session, AppError> {
     match req.extensions().get::<SessionState>() {
         Some(SessionState::Active(s)) => Ok((**s).clone()),
         Some(SessionState::Replaced) => Err(AppError::SessionReplaced),
+        Some(SessionState::Disabled) => Err(AppError::Account(
+            crate::accounts::AccountError::AccountDisabled,
+        )),
         Some(SessionState::Unavailable) => Err(AppError::Unavailable("session store".into())),
         _ => Err(AppError::Unauthenticated),
     }

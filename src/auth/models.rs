@@ -18,6 +18,8 @@ pub struct User {
     pub status: String,
     pub max_credits: Option<i8>,
     pub created_at: NaiveDateTime,
+    /// Set while the account is disabled: no sign-in, no session.
+    pub disabled_at: Option<NaiveDateTime>,
 }
 
 #[derive(Debug, Clone, Insertable)]
@@ -52,6 +54,16 @@ pub fn find_by_login_id(conn: &mut MysqlConnection, login_id: &str) -> QueryResu
 
 pub fn find(conn: &mut MysqlConnection, id: i32) -> QueryResult<User> {
     users::table.find(id).select(User::as_select()).first(conn)
+}
+
+/// Whether the account is disabled now (a missing account reads as disabled).
+pub fn is_disabled(conn: &mut MysqlConnection, id: i32) -> QueryResult<bool> {
+    let row: Option<Option<NaiveDateTime>> = users::table
+        .find(id)
+        .select(users::disabled_at)
+        .first(conn)
+        .optional()?;
+    Ok(row.is_none_or(|d| d.is_some()))
 }
 
 pub fn department(conn: &mut MysqlConnection, id: i32) -> QueryResult<Department> {

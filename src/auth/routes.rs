@@ -48,6 +48,7 @@ fn notice_key(notice: Option<&str>) -> Option<&'static str> {
         "expired" => Some("login.notice.expired"),
         "signed_out" => Some("login.notice.signed_out"),
         "required" => Some("login.notice.required"),
+        "disabled" => Some("login.notice.disabled"),
         _ => None,
     }
 }

@@ -66,6 +66,12 @@ pub async fn sign_in(
             return Err(AppError::BadCredentials);
         }
     };
+    // Disabled is told only after the password verified (the same argon2id work as any other
+    // attempt): a guesser learns nothing about an account it does not hold the password of. A
+    // pending one-time password is left unused.
+    if user.disabled_at.is_some() {
+        return Err(refuse_disabled(app, &user, role, meta).await);
+    }
     // A one-time password signs in once, within 72 h, and only to change the password.
     let must_change = crate::accounts::one_time::at_sign_in(app, &user, meta).await?;
     app.throttle.record_success(attempt).await?;
@@ -73,6 +79,17 @@ pub async fn sign_in(
         .sessions
         .start(user.id, &user.login_id, &user.name, role, must_change)
         .await?;
+    // A registrar may have disabled the account between the read above and the session's start;
+    // disabling commits before it ends sessions, so one of the two sides sees the other.
+    let id = user.id;
+    let disabled_now = app
+        .db
+        .run(move |conn| Ok(models::is_disabled(conn, id)?))
+        .await?;
+    if disabled_now {
+        app.sessions.end_disabled(user.id).await?;
+        return Err(refuse_disabled(app, &user, role, meta).await);
+    }
     count("ok");
     tracing::info!(user.id = user.id, role = ?role, "signed in");
     let mut entry = NewActivity::new("login", "ok", meta);
@@ -81,6 +98,21 @@ pub async fn sign_in(
     entry.session_ref = Some(session.reference());
     log_activity(app, entry).await;
     Ok((cookie, session))
+}
+
+async fn refuse_disabled(
+    app: &AppState,
+    user: &models::User,
+    role: Role,
+    meta: &RequestMeta,
+) -> AppError {
+    count("disabled");
+    tracing::info!(user.id = user.id, "sign-in of a disabled account refused");
+    let mut entry = NewActivity::new("login", "account_disabled", meta);
+    entry.actor_id = Some(user.id);
+    entry.student_id = (role == Role::Student).then_some(user.id);
+    log_activity(app, entry).await;
+    AppError::Account(crate::accounts::AccountError::AccountDisabled)
 }
 
 pub async fn sign_out(

@@ -67,6 +67,8 @@ pub enum SessionState {
     Expired,
     /// Redis did not answer; the session cannot be checked.
     Unavailable,
+    /// A registrar disabled the account; its session was ended at that moment.
+    Disabled,
 }
 
 static SIGN_IN: LazyLock<Script> = LazyLock::new(|| {
@@ -96,7 +98,8 @@ if v then
   redis.call('EXPIRE', KEYS[1], ARGV[1])
   return {1, v}
 end
-if redis.call('EXISTS', KEYS[2]) == 1 then return {2, ''} end
+local m = redis.call('GET', KEYS[2])
+if m then return {2, m} end
 return {0, ''}
 "#,
     )
@@ -124,6 +127,24 @@ return 1
 "#,
     )
 });
+
+static END_DISABLED: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+-- KEYS[1] the account's current-session pointer; ARGV[1] key prefix, ARGV[2] marker ttl
+local d = redis.call('GET', KEYS[1])
+if d then
+  redis.call('DEL', ARGV[1] .. 'session:' .. d)
+  redis.call('SET', ARGV[1] .. 'replaced:' .. d, 'disabled', 'EX', ARGV[2])
+end
+redis.call('DEL', KEYS[1])
+return d and 1 or 0
+"#,
+    )
+});
+
+/// The marker a disabled account's ended session leaves (see `end_disabled`).
+const DISABLED_MARKER: &str = "disabled";
 
 #[derive(Clone)]
 pub struct SessionStore {
@@ -234,6 +255,7 @@ impl SessionStore {
                 }
                 Ok(SessionState::Active(Box::new(session)))
             }
+            2 if json == DISABLED_MARKER => Ok(SessionState::Disabled),
             2 => Ok(SessionState::Replaced),
             _ => Ok(SessionState::Anonymous),
         }
@@ -249,6 +271,21 @@ impl SessionStore {
             .invoke_async(&mut conn)
             .await?;
         Ok(())
+    }
+
+    /// Ends the session of an account just disabled, on every instance at once (they all read
+    /// the same Redis): the session key goes, and a marker in its place tells the holder's next
+    /// request `account_disabled` instead of a bare "please sign in". Returns whether a session
+    /// was live.
+    pub async fn end_disabled(&self, user_id: i32) -> Result<bool, CacheError> {
+        let mut conn = self.cache.conn().await?;
+        let ended: i64 = END_DISABLED
+            .key(self.cache.key(&format!("user_session:{user_id}")))
+            .arg(self.cache.prefix())
+            .arg(self.absolute.as_secs())
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(ended == 1)
     }
 
     pub async fn sign_out(&self, session: &Session) -> Result<(), CacheError> {

@@ -227,6 +227,7 @@ diesel::table! {
         status -> Varchar,
         max_credits -> Nullable<Tinyint>,
         created_at -> Datetime,
+        disabled_at -> Nullable<Datetime>,
     }
 }
 

@@ -121,7 +121,11 @@ pub fn render_error(req: &HttpRequest, err: &AppError) -> HttpResponse {
         }
         _ => {}
     }
-    if matches!(err, AppError::SessionReplaced) {
+    let disabled = matches!(
+        err,
+        AppError::Account(crate::accounts::AccountError::AccountDisabled)
+    );
+    if matches!(err, AppError::SessionReplaced) || disabled {
         builder.cookie(removal(SESSION_COOKIE));
     }
     if is_api(crate::web::request::routed_path(req)) {
@@ -133,10 +137,12 @@ pub fn render_error(req: &HttpRequest, err: &AppError) -> HttpResponse {
             .insert_header((header::LOCATION, "/queue"))
             .finish();
     }
-    if let AppError::Unauthenticated | AppError::SessionReplaced = err {
+    if matches!(err, AppError::Unauthenticated | AppError::SessionReplaced) || disabled {
         // Pages send the visitor to sign in, with the reason and a way back.
         let notice = if matches!(err, AppError::SessionReplaced) {
             "replaced"
+        } else if disabled {
+            "disabled"
         } else {
             "required"
         };
@@ -151,7 +157,7 @@ pub fn render_error(req: &HttpRequest, err: &AppError) -> HttpResponse {
         );
         let mut redirect = HttpResponse::SeeOther();
         redirect.insert_header((header::LOCATION, location));
-        if matches!(err, AppError::SessionReplaced) {
+        if matches!(err, AppError::SessionReplaced) || disabled {
             redirect.cookie(removal(SESSION_COOKIE));
         }
         return redirect.finish();

@@ -19,6 +19,7 @@ mod migrations;
 mod openapi;
 mod opening;
 mod ops;
+mod registrars;
 mod registration;
 mod registration_pages;
 mod security;

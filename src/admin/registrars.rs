@@ -1,0 +1,467 @@
+//! Registrar accounts: the list, creating one (with a one-time password shown once), disabling
+//! and enabling, and issuing a one-time password. A disabled account's session ends at once (see
+//! `SessionStore::end_disabled`); a registrar cannot disable their own account, and the last
+//! active registrar cannot be disabled. Every change writes an activity line with its actor.
+
+use std::collections::HashMap;
+
+use actix_web::http::header;
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use chrono::{NaiveDateTime, TimeZone, Utc};
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::accounts::one_time;
+use crate::admin::forms::{
+    self, field, redirect, tx, unprocessable, FormErrors, Isolation, TxFail,
+};
+use crate::admin::terms::fail;
+use crate::auth::domain::LoginId;
+use crate::auth::models::{self, NewUser};
+use crate::auth::Registrar;
+use crate::db::schema::{activity_log, users};
+use crate::registration::activity::{self, NewActivity};
+use crate::startup::AppState;
+use crate::web::flash::Level;
+use crate::web::layout::seoul;
+use crate::web::{html, AppError, Layout, RequestMeta};
+
+const ROLE: &str = "registrar";
+
+pub struct Row {
+    pub id: i32,
+    pub login_id: String,
+    pub name: String,
+    pub disabled_at: Option<String>,
+    pub last_sign_in: Option<String>,
+    pub created_at: String,
+    pub is_self: bool,
+}
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct CreateForm {
+    #[serde(default)]
+    login_id: String,
+    #[serde(default)]
+    name: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/registrars.html")]
+struct RegistrarsPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    new_form: CreateForm,
+    /// Which form the errors belong to: "new" or "row-{id}".
+    error_form: String,
+    errors: FormErrors,
+}
+
+impl RegistrarsPage {
+    fn err(&self, form: &str, name: &str) -> Option<String> {
+        if self.error_form == form {
+            self.errors.get(name)
+        } else {
+            None
+        }
+    }
+
+    fn row_err(&self, id: &i32) -> Option<String> {
+        self.err(&format!("row-{id}"), "account")
+    }
+}
+
+#[derive(Template)]
+#[template(path = "admin/registrar_password.html")]
+struct PasswordPage {
+    layout: Layout,
+    created: bool,
+    login_id: String,
+    password: String,
+    expires_at: String,
+}
+
+type Listed = (i32, String, String, Option<NaiveDateTime>, NaiveDateTime);
+
+fn list(conn: &mut MysqlConnection) -> QueryResult<(Vec<Listed>, HashMap<i32, NaiveDateTime>)> {
+    let rows: Vec<Listed> = users::table
+        .filter(users::role.eq(ROLE))
+        .order(users::login_id.asc())
+        .select((
+            users::id,
+            users::login_id,
+            users::name,
+            users::disabled_at,
+            users::created_at,
+        ))
+        .load(conn)?;
+    let ids: Vec<i32> = rows.iter().map(|r| r.0).collect();
+    // Last successful sign-in from the activity log (ix_activity_actor_at).
+    let last: Vec<(Option<i32>, Option<NaiveDateTime>)> = activity_log::table
+        .filter(activity_log::actor_id.eq_any(&ids))
+        .filter(activity_log::action.eq("login"))
+        .filter(activity_log::outcome.eq_any(["ok", "one_time_password"]))
+        .group_by(activity_log::actor_id)
+        .select((activity_log::actor_id, diesel::dsl::max(activity_log::at)))
+        .load(conn)?;
+    let last = last
+        .into_iter()
+        .filter_map(|(id, at)| Some((id?, at?)))
+        .collect();
+    Ok((rows, last))
+}
+
+fn shown(at: &NaiveDateTime) -> String {
+    seoul(&Utc.from_utc_datetime(at))
+}
+
+async fn page(
+    app: &AppState,
+    r: &Registrar,
+    layout: Layout,
+    failed: Option<(String, CreateForm)>,
+    errors: FormErrors,
+) -> Result<RegistrarsPage, AppError> {
+    let (listed, last) = app.db.run(|conn| Ok(list(conn)?)).await?;
+    let me = r.0.user_id;
+    let rows = listed
+        .into_iter()
+        .map(|(id, login_id, name, disabled_at, created_at)| Row {
+            id,
+            login_id,
+            name,
+            disabled_at: disabled_at.as_ref().map(shown),
+            last_sign_in: last.get(&id).map(shown),
+            created_at: shown(&created_at),
+            is_self: id == me,
+        })
+        .collect();
+    let (error_form, posted) = failed.unwrap_or_default();
+    let new_form = if error_form == "new" {
+        posted
+    } else {
+        CreateForm::default()
+    };
+    Ok(RegistrarsPage {
+        layout,
+        rows,
+        new_form,
+        error_form,
+        errors,
+    })
+}
+
+pub async fn list_page(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+) -> Result<HttpResponse, AppError> {
+    let errors = FormErrors::new(layout.lang);
+    html(page(&app, &r, layout, None, errors).await?)
+}
+
+fn line(action: &'static str, r: &Registrar, meta: &RequestMeta, detail: String) -> NewActivity {
+    let mut e = NewActivity::new(action, "ok", meta);
+    e.actor_id = Some(r.0.user_id);
+    e.session_ref = Some(r.0.reference());
+    e.detail = Some(detail);
+    e
+}
+
+fn password_answer(page: PasswordPage) -> Result<HttpResponse, AppError> {
+    Ok(HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CACHE_CONTROL, "no-store"))
+        .body(page.render()?))
+}
+
+/// Creates a registrar account whose password is a one-time password: shown once on the answer,
+/// only its hash stored, to be changed at the first sign-in.
+pub async fn create(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    form: web::Form<CreateForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let mut errors = FormErrors::new(layout.lang);
+    let login = match LoginId::parse(&form.login_id) {
+        Ok(l) => Some(l.as_str().to_string()),
+        Err(e) => {
+            errors.put(admin_key(e.key), "login_id");
+            None
+        }
+    };
+    let name = forms::text(
+        &mut errors,
+        "name",
+        &form.name,
+        crate::accounts::create::NAME_MAX,
+    );
+    let (Some(login), Some(name)) = (login, name) else {
+        return unprocessable(page(&app, &r, layout, Some(("new".into(), form)), errors).await?);
+    };
+    let password = one_time::generate();
+    let hash = app.hasher.hash(password.clone()).await?;
+    let actor = r.0.user_id;
+    let entry = line(
+        "account_create",
+        &r,
+        &meta,
+        format!("registrar {login} created in the console"),
+    );
+    let l = login.clone();
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                if models::find_by_login_id(conn, &l)?.is_some() {
+                    return Err(field("admin.registrars.login_taken", "login_id").into());
+                }
+                let id = models::insert(
+                    conn,
+                    &NewUser {
+                        login_id: &l,
+                        name: &name,
+                        password_hash: &hash,
+                        role: ROLE,
+                        department_id: None,
+                        class_year: None,
+                        status: "enrolled",
+                        max_credits: None,
+                    },
+                )?;
+                let expires = one_time::issue(conn, id, &hash, actor)?;
+                activity::record(conn, &entry)?;
+                Ok(expires)
+            }))
+        })
+        .await?;
+    let expires_at = match result {
+        Ok(at) => at,
+        Err(TxFail::Field(f)) => {
+            errors.push(f);
+            return unprocessable(
+                page(&app, &r, layout, Some(("new".into(), form)), errors).await?,
+            );
+        }
+        Err(e) if forms::is_unique_violation(&e) => {
+            errors.put("admin.registrars.login_taken", "login_id");
+            return unprocessable(
+                page(&app, &r, layout, Some(("new".into(), form)), errors).await?,
+            );
+        }
+        Err(e) => return Err(fail(e)),
+    };
+    tracing::info!(registrar.id = actor, "registrar account created");
+    password_answer(PasswordPage {
+        layout,
+        created: true,
+        login_id: login,
+        password,
+        expires_at: shown(&expires_at),
+    })
+}
+
+/// The sign-in form's login id messages, as the console's field messages.
+fn admin_key(key: &str) -> &'static str {
+    match key {
+        "field.required" => "admin.error.required",
+        "field.too_long" => "admin.registrars.login_too_long",
+        _ => "admin.registrars.login_invalid",
+    }
+}
+
+/// Locks the registrar rows and checks that `id` is a registrar that may be disabled.
+fn check_disable(conn: &mut MysqlConnection, actor: i32, id: i32) -> Result<(), TxFail> {
+    let active: Vec<i32> = users::table
+        .filter(users::role.eq(ROLE))
+        .filter(users::disabled_at.is_null())
+        .select(users::id)
+        .for_update()
+        .load(conn)?;
+    users::table
+        .filter(users::id.eq(id))
+        .filter(users::role.eq(ROLE))
+        .select(users::id)
+        .first::<i32>(conn)?;
+    if id == actor {
+        return Err(field("admin.registrars.not_self", "account").into());
+    }
+    if active == [id] {
+        return Err(field("admin.registrars.last_active", "account").into());
+    }
+    Ok(())
+}
+
+/// Disables or enables the account `id` of `role` (registrars on this page, students from the
+/// student's page); a disabled account's session ends once the change is committed.
+async fn set_disabled(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    id: i32,
+    disable: bool,
+    role: &'static str,
+) -> Result<HttpResponse, AppError> {
+    let actor = r.0.user_id;
+    let mut entry = line(
+        if disable {
+            "account_disable"
+        } else {
+            "account_enable"
+        },
+        &r,
+        &meta,
+        String::new(),
+    );
+    if role == "student" {
+        entry.student_id = Some(id);
+    }
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::RepeatableRead, |conn| {
+                if disable && role == ROLE {
+                    check_disable(conn, actor, id)?;
+                }
+                let login: String = users::table
+                    .filter(users::id.eq(id))
+                    .filter(users::role.eq(role))
+                    .select(users::login_id)
+                    .first(conn)?;
+                let at = disable.then(|| Utc::now().naive_utc());
+                diesel::update(users::table.find(id))
+                    .set(users::disabled_at.eq(at))
+                    .execute(conn)?;
+                let mut entry = entry.clone();
+                entry.detail = Some(format!(
+                    "{role} {login} {}",
+                    if disable { "disabled" } else { "enabled" }
+                ));
+                activity::record(conn, &entry)?;
+                Ok(login)
+            }))
+        })
+        .await?;
+    let login = match result {
+        Ok(login) => login,
+        Err(TxFail::Field(f)) => {
+            let mut errors = FormErrors::new(layout.lang);
+            errors.push(f);
+            let failed = Some((format!("row-{id}"), CreateForm::default()));
+            return unprocessable(page(&app, &r, layout, failed, errors).await?);
+        }
+        Err(e) => return Err(fail(e)),
+    };
+    let key = if disable {
+        // Committed first, then the session goes: a sign-in racing with this sees one or the other.
+        app.sessions.end_disabled(id).await?;
+        tracing::info!(registrar.id = actor, user.id = id, role, "account disabled");
+        "admin.registrars.disabled"
+    } else {
+        tracing::info!(registrar.id = actor, user.id = id, role, "account enabled");
+        "admin.registrars.enabled"
+    };
+    let msg = layout.lang.format(key, &[("login", login)]);
+    let back = if role == ROLE {
+        "/admin/registrars".to_string()
+    } else {
+        format!("/admin/students/{id}")
+    };
+    redirect(&app, &r, &back, Level::Ok, msg).await
+}
+
+pub async fn disable(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    set_disabled(app, r, layout, meta, path.into_inner(), true, ROLE).await
+}
+
+pub async fn enable(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    set_disabled(app, r, layout, meta, path.into_inner(), false, ROLE).await
+}
+
+/// The student's console page: disable the student's account (the session ends at once).
+pub async fn disable_student(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    set_disabled(app, r, layout, meta, path.into_inner(), true, "student").await
+}
+
+pub async fn enable_student(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    set_disabled(app, r, layout, meta, path.into_inner(), false, "student").await
+}
+
+/// A new one-time password for a registrar account: shown once, its hash replaces the password,
+/// and the account's session ends.
+pub async fn one_time_password(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let password = one_time::generate();
+    let hash = app.hasher.hash(password.clone()).await?;
+    let actor = r.0.user_id;
+    let entry = line("one_time_password", &r, &meta, String::new());
+    let (login, expires_at) = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                let login: String = users::table
+                    .filter(users::id.eq(id))
+                    .filter(users::role.eq(ROLE))
+                    .select(users::login_id)
+                    .first(conn)?;
+                let expires = one_time::issue(conn, id, &hash, actor)?;
+                let mut entry = entry.clone();
+                entry.detail = Some(format!(
+                    "one-time password issued for registrar {login}, valid {} h",
+                    one_time::VALID_FOR_HOURS
+                ));
+                activity::record(conn, &entry)?;
+                Ok((login, expires))
+            }))
+        })
+        .await?
+        .map_err(fail)?;
+    app.sessions.end_all(id).await?;
+    tracing::info!(
+        registrar.id = actor,
+        user.id = id,
+        "registrar one-time password issued"
+    );
+    password_answer(PasswordPage {
+        layout,
+        created: false,
+        login_id: login,
+        password,
+        expires_at: shown(&expires_at),
+    })
+}
