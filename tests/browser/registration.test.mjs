@@ -147,11 +147,10 @@ test("basket, allocation, register, timetable, swap, drop and waitlist", async (
   assert.equal(await page.locator(`#my-enrollments tr[data-section="${s1.id}"]`).count(), 1,
     "allocated from the basket");
 
-  // 3. Register S2 by course code and section number.
-  await page.fill("#quick-add input[name=course_code]", s2.course_code);
-  await page.fill("#quick-add input[name=section_no]", String(s2.section_no));
+  // 3. Register S2 by its code as the site shows it.
+  await page.fill("#quick-add textarea[name=codes]", `${s2.course_code}-${String(s2.section_no).padStart(2, "0")}`);
   await submit(page, "#quick-add button[type=submit]");
-  assert.match(await flash(page), /수강신청이 완료되었습니다/);
+  assert.match(await page.textContent("#quick-results"), /수강신청이 완료되었습니다/);
 
   // 4. The timetable shows it.
   await page.goto(`${BASE}/timetable`);
