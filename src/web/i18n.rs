@@ -113,6 +113,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("nav.logout", "로그아웃", "Sign out"),
     ("nav.language", "English", "한국어"),
     ("nav.skip", "본문으로 건너뛰기", "Skip to content"),
+    ("a11y.table_region", "표 (좁은 화면에서는 옆으로 넘겨 보기)", "Table (scroll sideways on a narrow screen)"),
     ("clock.server_time", "서버 시각", "Server time"),
     ("login.title", "로그인", "Sign in"),
     ("account.password.title", "비밀번호 변경", "Change password"),

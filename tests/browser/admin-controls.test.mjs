@@ -80,7 +80,7 @@ test("a freeze shows its reason to a student on their pages and when registering
     assert.match(await s.textContent("#freeze-banner"), new RegExp(reason));
     await s.fill("#quick-add textarea[name=codes]", "CSE2010-01");
     await Promise.all([s.waitForNavigation(), s.click("#quick-add button[type=submit]")]);
-    assert.match(await s.textContent("#quick-results"), new RegExp(reason));
+    assert.match(await s.textContent("#flash"), new RegExp(reason));
     await s.screenshot({ path: `${SHOTS}/admin-freeze-student.png`, fullPage: true });
   } finally {
     await page.goto(`${BASE}/admin/controls`);

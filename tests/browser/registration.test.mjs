@@ -167,8 +167,10 @@ test("basket, allocation, register, timetable, swap, drop and waitlist", async (
   assert.equal(await page.locator(`#my-enrollments tr[data-section="${s3.id}"]`).count(), 1);
   assert.equal(await page.locator(`#my-enrollments tr[data-section="${s2.id}"]`).count(), 0);
 
-  // 6. Drop S1.
-  await submit(page, `#my-enrollments tr[data-section="${s1.id}"] button[data-action=drop]`);
+  // 6. Drop S1: the dialog asks once, naming it.
+  await page.click(`#my-enrollments tr[data-section="${s1.id}"] button[data-action=drop]`);
+  assert.match(await page.textContent("dialog#confirm-dialog"), new RegExp(s1.course_code));
+  await submit(page, "dialog#confirm-dialog button[data-action=confirm-yes]");
   assert.match(await flash(page), /수강을 취소했습니다/);
   assert.equal(await page.locator(`#my-enrollments tr[data-section="${s1.id}"]`).count(), 0);
 
