@@ -667,6 +667,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("catalog.full", "마감", "Full"),
     ("catalog.col.action", "신청", "Action"),
     ("catalog.marker.enrolled", "신청함", "Enrolled"),
+    ("catalog.marker.in_basket", "장바구니에 담김", "In basket"),
     ("catalog.marker.clash", "시간 겹침", "Clash"),
     ("catalog.prev", "이전", "Previous"),
     ("catalog.next", "다음", "Next"),

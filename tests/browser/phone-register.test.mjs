@@ -260,6 +260,11 @@ test("a phone registers from the basket and from search without sideways scrolli
       const cRow = `#results tr[data-section-id="${c.id}"]`;
       assert.equal(await page.evaluate(() => document.documentElement.scrollWidth), size.width);
       await insideWidth(page, `${cRow} td, ${cRow} button`);
+      // 담기 from the row, then the row says it is in the basket and still offers 수강신청.
+      await Promise.all([page.waitForNavigation(), page.click(`${cRow} button[data-action=basket_add]`)]);
+      assert.equal(await page.locator(`${cRow} [data-marker=in-basket]`).count(), 1);
+      assert.equal(await page.locator(`${cRow} button[data-action=basket_add]`).count(), 0);
+      await page.locator(cRow).screenshot({ path: `${SHOTS}/search-row-${size.name}.png` });
       await Promise.all([page.waitForNavigation(), page.click(`${cRow} button[data-action=register]`)]);
       assert.ok((await enrolledIds(page)).includes(c.id));
       await context.close();
