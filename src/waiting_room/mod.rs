@@ -6,6 +6,7 @@
 
 pub mod guard;
 pub mod limits;
+pub mod resume;
 pub mod room;
 pub mod routes;
 

@@ -18,6 +18,7 @@ mod golive;
 mod migrations;
 mod opening;
 mod ops;
+mod queue_resume;
 mod quick_add_drop;
 mod registration;
 mod registration_pages;
