@@ -18,7 +18,7 @@ if ! command -v node >/dev/null 2>&1; then
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm >/dev/null
 fi
 cd tests/browser
-if [ ! -d node_modules/playwright-core ]; then
+if [ ! -d node_modules/playwright-core ] || [ ! -d node_modules/axe-core ]; then
   npm install --no-audit --no-fund --silent
 fi
 SUGANG_BASE_URL="$base" SUGANG_BROWSER_STUDENT="$student" CHROMIUM="$(command -v chromium)" \

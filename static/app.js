@@ -37,6 +37,32 @@
     var now = Date.now() + offsetMs;
     var clock = document.getElementById("server-clock");
     if (clock) { clock.textContent = seoulString(now); }
+    var mirrors = document.querySelectorAll("[data-clock-mirror] time");
+    for (var k = 0; k < mirrors.length; k++) { mirrors[k].textContent = seoulString(now); }
+    // The opening moment by the server's clock: the register button enables itself; the click
+    // is still decided by the server, so an early clock can only earn a refusal.
+    var waiting = document.querySelectorAll("[data-enable-at]");
+    for (var j = 0; j < waiting.length; j++) {
+      var b = waiting[j];
+      if (Date.parse(b.dataset.enableAt) - now <= 0) {
+        b.disabled = false;
+        b.removeAttribute("data-enable-at");
+        b.removeAttribute("aria-describedby");
+        b.dataset.enabledBy = "countdown";
+        var reason = document.getElementById("reason-" + b.dataset.action);
+        if (reason) { reason.hidden = true; }
+      }
+    }
+    var states = document.querySelectorAll("[data-clear-at]");
+    for (var q = 0; q < states.length; q++) {
+      var st = states[q];
+      if (Date.parse(st.dataset.clearAt) - now <= 0) {
+        st.textContent = st.dataset.clearText;
+        st.classList.remove("state-refused");
+        st.removeAttribute("data-clear-at");
+        st.removeAttribute("data-refusal");
+      }
+    }
     var targets = document.querySelectorAll("[data-countdown-to]");
     for (var i = 0; i < targets.length; i++) {
       var el = targets[i];
@@ -54,9 +80,63 @@
     }
   }
 
+  // A form with data-confirm asks once in a dialog; without this script the server asks on a
+  // page of its own. Confirming sends confirm=1, so the server does not ask again.
+  function askFirst(form, ev) {
+    if (form.dataset.confirmed === "1" || typeof HTMLDialogElement === "undefined") { return; }
+    ev.preventDefault();
+    var dialog = document.createElement("dialog");
+    dialog.id = "confirm-dialog";
+    dialog.setAttribute("aria-labelledby", "confirm-question");
+    var q = document.createElement("p");
+    q.id = "confirm-question";
+    var strong = document.createElement("strong");
+    strong.textContent = form.dataset.confirm;
+    q.appendChild(strong);
+    var w = document.createElement("p");
+    w.className = "warn";
+    w.textContent = form.dataset.confirmWarning || "";
+    var row = document.createElement("div");
+    row.className = "actions";
+    var yes = document.createElement("button");
+    yes.type = "button";
+    yes.className = "danger";
+    yes.dataset.action = "confirm-yes";
+    yes.textContent = form.dataset.confirmYes;
+    var no = document.createElement("button");
+    no.type = "button";
+    no.dataset.action = "confirm-no";
+    no.textContent = form.dataset.confirmNo;
+    row.appendChild(yes);
+    row.appendChild(no);
+    dialog.appendChild(q);
+    dialog.appendChild(w);
+    dialog.appendChild(row);
+    document.body.appendChild(dialog);
+    no.addEventListener("click", function () { dialog.close(); });
+    dialog.addEventListener("close", function () { dialog.remove(); });
+    yes.addEventListener("click", function () {
+      var c = document.createElement("input");
+      c.type = "hidden"; c.name = "confirm"; c.value = "1";
+      form.appendChild(c);
+      form.dataset.confirmed = "1";
+      dialog.close();
+      form.submit();
+    });
+    dialog.showModal();
+    no.focus();
+  }
+
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    if (form && form.dataset && form.dataset.confirm) { askFirst(form, ev); }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     measureOffset().then(tick);
     setInterval(tick, 1000);
     setInterval(measureOffset, 60000);
+    // A phone back from the background may have drifted: measure again before trusting it.
+    window.addEventListener("focus", function () { measureOffset().then(tick); });
   });
 })();

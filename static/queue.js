@@ -25,7 +25,7 @@
           window.location.reload();
           return;
         }
-        if (s.state === "waiting") { set("queue-position", String(s.position)); }
+        if (s.state === "waiting") { set("queue-position", String(s.position)); set("queue-ahead", String(Math.max(0, s.position - 1))); }
         if (s.state === "early") { set("queue-early", String(s.waiting)); }
         if (s.state !== box.dataset.state) { window.location.reload(); return; }
         schedule(s.poll_after);

@@ -318,12 +318,15 @@ pub struct RowVerdict {
     pub message: String,
     /// A held section meeting at the same time (the clash marker).
     pub clash: Option<String>,
+    /// The section is in the student's basket (the marker, instead of 담기).
+    pub in_basket: bool,
 }
 
 /// The verdict of each row for one student (`registration::preview`).
 fn verdicts(
     app: &AppState,
     preview: &preview::Preview,
+    basket: &[i32],
     snapshot: &Snapshot,
     rows: &mut [Row],
     lang: Lang,
@@ -353,6 +356,7 @@ fn verdicts(
             code,
             message,
             clash,
+            in_basket: basket.contains(&r.id),
         });
     }
 }
@@ -503,12 +507,17 @@ pub async fn search_page(
     if let (true, Some((snapshot, _)), false) = (is_student, &loaded, rows.is_empty()) {
         let user_id = user.0.user_id;
         let catalog = snapshot.clone();
-        let preview = app
+        let (preview, basket) = app
             .db
-            .run(move |conn| Ok(preview::load(conn, user_id, &catalog)?))
+            .run(move |conn| {
+                Ok((
+                    preview::load(conn, user_id, &catalog)?,
+                    crate::registration::basket::section_ids(conn, user_id)?,
+                ))
+            })
             .await?;
         if let Some(preview) = preview {
-            verdicts(&app, &preview, snapshot, &mut rows, lang);
+            verdicts(&app, &preview, &basket, snapshot, &mut rows, lang);
         }
     }
     let p = &params;

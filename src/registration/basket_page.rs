@@ -32,6 +32,8 @@ struct BasketPage {
     view: BasketView,
     heads: Vec<DayHead>,
     rows: Vec<RowView>,
+    /// Minutes per timetable row (the CSS scales row heights by it).
+    slot: u16,
     conflicts: Vec<String>,
     results: Vec<FlashLine>,
     /// The read-only preview of the registration rules for each row not yet registered.
@@ -191,6 +193,7 @@ pub async fn page(
             })
             .collect(),
         rows: crate::timetable::routes::rows(lang, &grid, &preview),
+        slot: grid.slot,
         conflicts,
         results,
         verdicts,

@@ -12,6 +12,7 @@ pub mod opening;
 pub mod pages;
 pub mod preview;
 pub mod queries;
+pub mod quick_add;
 pub mod routes;
 pub mod rules;
 pub mod rush;
@@ -44,6 +45,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/activity", web::get().to(api::my_activity))
         .route("/registration", web::get().to(pages::page))
         .route("/registration", web::post().to(pages::enroll))
+        .route("/registration/quick", web::post().to(pages::quick_add))
         .route("/registration/drop", web::post().to(pages::drop_section))
         .route("/registration/swap", web::post().to(pages::swap))
         .route("/waitlist", web::post().to(pages::join_waitlist))

@@ -3,7 +3,7 @@
 //! for the JSON API, and the answer comes back as a one-time message after a redirect.
 
 use actix_web::http::header;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
@@ -11,10 +11,10 @@ use serde::Deserialize;
 use crate::auth::Student;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{courses, sections};
-use crate::registration::basket;
 use crate::registration::service::{self, Attempt, MyEnrollments, WaitlistItem};
+use crate::registration::{basket, quick_add};
 use crate::startup::AppState;
-use crate::web::flash::{self, Flash, Level};
+use crate::web::flash::{self, Flash, FlashLine, FlashLines, Level};
 use crate::web::{html, AppError, Invalid, Lang, Layout, RequestMeta};
 
 #[derive(Template)]
@@ -23,9 +23,22 @@ struct RegistrationPage {
     layout: Layout,
     mine: MyEnrollments,
     waitlist: Vec<WaitlistItem>,
+    /// Basket items not yet registered, each with its own register button.
+    basket: Vec<basket::BasketItem>,
+    /// What was typed into quick add, kept when it is sent back with an error.
+    quick_codes: String,
+    /// Why quick add took nothing, shown beside the field.
+    quick_error: Option<String>,
+    /// One line per code of the last quick add.
+    results: Vec<FlashLine>,
 }
 
 impl RegistrationPage {
+    /// The question the drop dialog asks, naming the section.
+    fn drop_question(&self, s: &service::SectionSummary) -> String {
+        drop_question(s, self.layout.lang)
+    }
+
     fn title(&self, ko: &str, en: &str) -> String {
         match self.layout.lang {
             Lang::Ko => ko.to_string(),
@@ -45,22 +58,188 @@ pub async fn page(
     app: web::Data<AppState>,
     student: Student,
     layout: Layout,
+    req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
+    let results = req
+        .extensions()
+        .get::<FlashLines>()
+        .map(|l| l.0.clone())
+        .unwrap_or_default();
+    let page = registration_page(&app, &student, layout, String::new(), None, results).await?;
+    html(page)
+}
+
+async fn registration_page(
+    app: &AppState,
+    student: &Student,
+    layout: Layout,
+    quick_codes: String,
+    quick_error: Option<String>,
+    results: Vec<FlashLine>,
+) -> Result<RegistrationPage, AppError> {
     let sid = student.0.user_id;
-    let (mine, waitlist) = app
+    let (mine, waitlist, basket) = app
         .db
         .run(move |conn| {
             Ok((
                 service::my_enrollments(conn, sid)?,
                 service::my_waitlist(conn, sid)?,
+                basket::view(conn, sid)?.items,
             ))
         })
         .await?;
-    html(RegistrationPage {
+    Ok(RegistrationPage {
         layout,
         mine,
         waitlist,
+        basket: basket.into_iter().filter(|i| !i.registered).collect(),
+        quick_codes,
+        quick_error,
+        results,
     })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct QuickAddForm {
+    #[serde(default)]
+    codes: String,
+}
+
+/// `POST /registration/quick`: up to ten codes, one submit, one result per line. Nothing is
+/// enrolled unless every code names a section of the current term; otherwise the page comes back
+/// with the input kept and the unknown codes named beside the field.
+pub async fn quick_add(
+    app: web::Data<AppState>,
+    student: Student,
+    req: HttpRequest,
+    layout: Layout,
+    form: web::Form<QuickAddForm>,
+) -> Result<HttpResponse, AppError> {
+    let lang = layout.lang;
+    let typed = form.codes.chars().take(1000).collect::<String>();
+    let refuse = |layout: Layout, message: String| {
+        let (app, student, typed) = (&app, &student, typed.clone());
+        async move {
+            let page =
+                registration_page(app, student, layout, typed, Some(message), Vec::new()).await?;
+            let body = page.render()?;
+            Ok::<_, AppError>(
+                HttpResponse::UnprocessableEntity()
+                    .content_type("text/html; charset=utf-8")
+                    .body(body),
+            )
+        }
+    };
+    let codes = match quick_add::parse_all(&typed) {
+        Ok(codes) if codes.is_empty() => {
+            return refuse(layout, lang.text("quick_add.empty").to_string()).await
+        }
+        Ok(codes) => codes,
+        Err(errors) => {
+            let message = match errors.first() {
+                Some(quick_add::EntryError::TooMany(n)) => lang.format(
+                    "quick_add.too_many",
+                    &[
+                        ("count", n.to_string()),
+                        ("max", quick_add::MAX_CODES.to_string()),
+                    ],
+                ),
+                _ => lang.format("quick_add.malformed", &[("codes", malformed_list(&errors))]),
+            };
+            return refuse(layout, message).await;
+        }
+    };
+    let wanted = codes.clone();
+    let found: Vec<(String, i16, i32)> = app
+        .db
+        .run(move |conn| {
+            let Some(term) = current_term(conn)? else {
+                return Ok(Vec::new());
+            };
+            let courses: Vec<&str> = wanted.iter().map(|c| c.course()).collect();
+            Ok(sections::table
+                .inner_join(courses::table)
+                .filter(sections::term_id.eq(term.id))
+                .filter(courses::code.eq_any(courses))
+                .select((courses::code, sections::section_no, sections::id))
+                .load(conn)?)
+        })
+        .await?;
+    let id_of = |c: &quick_add::SectionCode| {
+        found
+            .iter()
+            .find(|(code, no, _)| code == c.course() && *no == c.section_no())
+            .map(|(_, _, id)| *id)
+    };
+    let unknown: Vec<String> = codes
+        .iter()
+        .filter(|c| id_of(c).is_none())
+        .map(ToString::to_string)
+        .collect();
+    if !unknown.is_empty() {
+        let message = lang.format("quick_add.unknown", &[("codes", unknown.join(", "))]);
+        return refuse(layout, message).await;
+    }
+    let meta = RequestMeta::of(&req);
+    let mut lines = Vec::new();
+    let mut refused = 0;
+    for code in &codes {
+        let Some(section_id) = id_of(code) else {
+            continue;
+        };
+        let a = Attempt::new(&student.0, &meta, lang);
+        let request_id = a.request_id.clone();
+        match crate::registration::opening::enroll(&app, a, section_id).await {
+            Ok(receipt) => lines.push(FlashLine {
+                ok: true,
+                text: lang.format(
+                    "registration.enrolled",
+                    &[
+                        ("section", label(&receipt.section, lang)),
+                        ("credits", receipt.credits_total.to_string()),
+                    ],
+                ),
+            }),
+            Err(e @ (AppError::Refused(_) | AppError::Validation(_) | AppError::NotFound)) => {
+                refused += 1;
+                lines.push(FlashLine {
+                    ok: false,
+                    text: format!("{code}: {}", e.message(lang, &request_id)),
+                });
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    let flash = Flash {
+        level: if refused == 0 {
+            Level::Ok
+        } else {
+            Level::Error
+        },
+        message: lang.format(
+            "quick_add.summary",
+            &[
+                ("enrolled", (codes.len() - refused).to_string()),
+                ("refused", refused.to_string()),
+            ],
+        ),
+    };
+    let cookie = flash::set_with_lines(&app.cache, &student.0, &flash, &lines).await?;
+    Ok(HttpResponse::SeeOther()
+        .insert_header((header::LOCATION, "/registration"))
+        .cookie(cookie)
+        .finish())
+}
+
+fn malformed_list(errors: &[quick_add::EntryError]) -> String {
+    errors
+        .iter()
+        .filter_map(|e| match e {
+            quick_add::EntryError::Malformed(raw) => Some(raw.as_str()),
+            quick_add::EntryError::TooMany(_) => None,
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// The section a form names: an id, or a course code with a section number in the current term.
@@ -74,6 +253,9 @@ pub struct SectionForm {
     section_no: Option<String>,
     #[serde(default)]
     next: Option<String>,
+    /// `1` once the student has confirmed a drop (on the confirm page or in the dialog).
+    #[serde(default)]
+    confirm: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -271,12 +453,49 @@ pub async fn enroll(
     .await
 }
 
+fn drop_question(s: &service::SectionSummary, lang: Lang) -> String {
+    lang.format("drop.question", &[("section", label(s, lang))])
+}
+
+/// The one question before a drop, for browsers without the dialog.
+#[derive(Template)]
+#[template(path = "registration/drop_confirm.html")]
+struct DropConfirmPage {
+    layout: Layout,
+    section: service::SectionSummary,
+    question: String,
+    next: String,
+}
+
 pub async fn drop_section(
     app: web::Data<AppState>,
     student: Student,
     req: HttpRequest,
+    layout: Layout,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
+    if form.confirm.as_deref() != Some("1") {
+        let section_id = parse_id(&form.section_id, "section_id")?;
+        let sid = student.0.user_id;
+        let mine = app
+            .db
+            .run(move |conn| Ok(service::my_enrollments(conn, sid)?))
+            .await?;
+        // A section the student is not enrolled in goes straight on to the drop's own refusal.
+        if let Some(e) = mine
+            .enrollments
+            .into_iter()
+            .find(|e| e.section.id == section_id)
+        {
+            let next = back(&form.next, &req);
+            return html(DropConfirmPage {
+                question: drop_question(&e.section, layout.lang),
+                section: e.section,
+                next,
+                layout,
+            });
+        }
+    }
     run_form(&app, &student, &req, &form.next, |a, lang| {
         let (app, form) = (&app, &form);
         async move {

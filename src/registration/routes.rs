@@ -144,11 +144,12 @@ impl ActivityPage {
         }
     }
 
+    /// The outcome in the page's language; a code without words (none today) shows as itself.
     fn outcome(&self, row: &crate::registration::queries::ActivityRow) -> String {
-        if row.outcome == "ok" {
-            self.layout.t("outcome.ok").to_string()
-        } else {
-            row.outcome.clone()
+        let key = format!("outcome.{}", row.outcome);
+        match crate::web::i18n::has_key(&key) {
+            true => self.layout.t(&key).to_string(),
+            false => row.outcome.clone(),
         }
     }
 

@@ -146,6 +146,8 @@ pub struct BlockView {
     pub time: String,
     pub conflict: bool,
     pub preview: bool,
+    /// One of eight colours, the same for every meeting of a section (`c0`..`c7` in the CSS).
+    pub colour: usize,
 }
 
 pub struct CellView {
@@ -185,6 +187,8 @@ struct WeekPage {
     term_name: Option<String>,
     heads: Vec<DayHead>,
     rows: Vec<RowView>,
+    /// Minutes per grid row; the CSS gives each row a height in proportion (`slot15`).
+    slot: u16,
     list: Vec<ListDay>,
     sections: Vec<SectionRow>,
     total_credits: i32,
@@ -213,11 +217,26 @@ fn block_view(lang: Lang, b: &grid::Block, preview: &[i32]) -> BlockView {
         time: format!("{}–{}", hhmm(b.start), hhmm(b.end)),
         conflict: b.conflict,
         preview: preview.contains(&b.section_id),
+        colour: 0,
     }
+}
+
+/// Colour index of each section on the grid: sections in id order take the eight colours in
+/// turn, so neighbours on a week rarely share one and a reload keeps them.
+fn colours(grid: &Grid) -> Vec<i32> {
+    let mut ids: Vec<i32> = grid
+        .days
+        .iter()
+        .flat_map(|d| d.blocks.iter().map(|b| b.section_id))
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
 }
 
 /// The grid as table rows for a template; `preview` marks sections shown but not enrolled.
 pub fn rows(lang: Lang, grid: &Grid, preview: &[i32]) -> Vec<RowView> {
+    let ids = colours(grid);
     grid.table()
         .into_iter()
         .map(|r| RowView {
@@ -227,7 +246,10 @@ pub fn rows(lang: Lang, grid: &Grid, preview: &[i32]) -> Vec<RowView> {
                 .into_iter()
                 .map(|c| match c {
                     Cell::Block { block, rows, cols } => CellView {
-                        block: Some(block_view(lang, block, preview)),
+                        block: Some(BlockView {
+                            colour: ids.binary_search(&block.section_id).unwrap_or(0) % 8,
+                            ..block_view(lang, block, preview)
+                        }),
                         rows,
                         cols,
                     },
@@ -299,6 +321,7 @@ pub async fn page(
             })
             .collect(),
         rows: rows(lang, &grid, preview),
+        slot: grid.slot,
         list: grid
             .days
             .iter()

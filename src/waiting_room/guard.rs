@@ -36,7 +36,7 @@ pub fn is_registration_action(method: &Method, route: &str) -> bool {
 }
 
 pub async fn require_pass(
-    req: ServiceRequest,
+    mut req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
     // Reads never change enrollments: only a change pays for the route lookup.
@@ -118,6 +118,14 @@ pub async fn require_pass(
     };
     match refusal {
         None => Ok(next.call(req).await?.map_into_left_body()),
+        // A page's form goes to the waiting room, which offers the same action on admission.
+        Some(AppError::QueueRequired { .. }) if !crate::web::middleware::is_api(&route) => {
+            let to = crate::waiting_room::resume::queue_url_for(&mut req, &route).await;
+            let res = actix_web::HttpResponse::SeeOther()
+                .insert_header((actix_web::http::header::LOCATION, to))
+                .finish();
+            Ok(req.into_response(res).map_into_right_body())
+        }
         Some(err) => Ok(req.error_response(err).map_into_right_body()),
     }
 }

@@ -7,6 +7,7 @@
 pub mod guard;
 pub mod limits;
 pub mod opening;
+pub mod resume;
 pub mod room;
 pub mod routes;
 

@@ -69,6 +69,14 @@ pub async fn api_queue(
 struct QueuePage {
     layout: Layout,
     status: QueueStatus,
+    /// The action the student clicked when the waiting room stopped them.
+    resume: Option<crate::waiting_room::resume::Resume>,
+    /// That action's section, as the site shows it (`CSE2010-01 자료구조`).
+    resume_section: Option<String>,
+    /// The queue page's own address with the remembered action (for the refresh).
+    refresh_url: String,
+    /// Minutes of inactivity after which an admitted student's pass lapses.
+    pass_minutes: u32,
 }
 
 impl QueuePage {
@@ -93,6 +101,16 @@ impl QueuePage {
         )
     }
 
+    fn ahead(&self) -> u64 {
+        self.position().unwrap_or(1).saturating_sub(1)
+    }
+
+    fn lapse_text(&self) -> String {
+        self.layout
+            .lang
+            .format("queue.lapse", &[("min", self.pass_minutes.to_string())])
+    }
+
     fn eta_text(&self) -> String {
         let secs = self.status.eta_seconds.unwrap_or(0);
         self.layout.lang.format(
@@ -113,7 +131,38 @@ pub async fn queue_page(
     app: web::Data<AppState>,
     student: Student,
     layout: Layout,
+    req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let status = status(&app, student.0.user_id).await?;
-    html(QueuePage { layout, status })
+    let resume = crate::waiting_room::resume::Resume::from_query(req.query_string());
+    let lang = layout.lang;
+    let resume_section = match resume.as_ref().and_then(|r| r.section_id()) {
+        Some(id) => app
+            .catalog
+            .snapshot(&app.db, &app.cache)
+            .await?
+            .and_then(|c| {
+                c.section(id).map(|s| {
+                    let title = match lang {
+                        crate::web::Lang::Ko => &s.title_ko,
+                        crate::web::Lang::En => &s.title_en,
+                    };
+                    format!("{}-{:02} {}", s.course_code, s.section_no, title)
+                })
+            }),
+        None => None,
+    };
+    let refresh_url = resume
+        .as_ref()
+        .map(|r| r.queue_url())
+        .unwrap_or_else(|| "/queue".to_string());
+    let pass_minutes = app.waiting_room.config().await?.pass_ttl_secs.div_ceil(60);
+    html(QueuePage {
+        pass_minutes,
+        layout,
+        status,
+        resume,
+        resume_section,
+        refresh_url,
+    })
 }

@@ -63,6 +63,20 @@ impl Layout {
         self.lang.text(key)
     }
 
+    /// Whether the navigation link `href` leads to this page or a page under it (`aria-current`).
+    pub fn is_current(&self, href: &str) -> bool {
+        match href {
+            "/" => self.path == "/",
+            _ => {
+                self.path == href
+                    || self
+                        .path
+                        .strip_prefix(href)
+                        .is_some_and(|rest| rest.starts_with('/'))
+            }
+        }
+    }
+
     pub fn lang_code(&self) -> &'static str {
         self.lang.code()
     }

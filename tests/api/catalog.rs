@@ -488,11 +488,20 @@ async fn section_detail_shows_meetings_requirements_demand_and_standing() {
         "CSE2010 자료구조",
         "이수함",
         "3학년, 4학년",
-        "data-action=\"waitlist_join\" disabled",
+        "data-action=\"waitlist_join\"",
         "/timetable?add=",
     ] {
         assert!(html.contains(needle), "page lacks {needle}");
     }
+    let waitlist_button = html
+        .split("data-action=\"waitlist_join\"")
+        .nth(1)
+        .and_then(|rest| rest.split('>').next())
+        .unwrap_or_default();
+    assert!(
+        waitlist_button.contains(" disabled"),
+        "the waitlist button is disabled: {waitlist_button}"
+    );
 
     // The student enrolled in it sees "already enrolled"; another department is not eligible.
     let client3 = app.client();

@@ -19,6 +19,8 @@ mod migrations;
 mod openapi;
 mod opening;
 mod ops;
+mod queue_resume;
+mod quick_add_drop;
 mod registrars;
 mod registration;
 mod registration_pages;

@@ -835,6 +835,10 @@ async fn the_activity_log_shows_own_attempts_newest_first_with_request_ids() {
         .await
         .expect("html");
     assert!(en.contains(&refused_id) && en.contains("section_full"));
+    assert!(
+        en.contains(">Section full</td>"),
+        "the outcome in words, not its code"
+    );
     // Not signed in: the page sends to sign-in.
     let anon = s.app.get(&s.app.client(), "/activity").await;
     assert_eq!(anon.status(), 303);

@@ -153,7 +153,7 @@ async fn forms_register_drop_and_swap_with_a_message_after_the_redirect() {
         &app,
         &s,
         "/registration/drop",
-        &[("section_id", &algo_2.to_string())],
+        &[("section_id", &algo_2.to_string()), ("confirm", "1")],
     )
     .await;
     let (html, flash) = follow(&app, &s, &location).await;

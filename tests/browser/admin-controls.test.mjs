@@ -70,7 +70,10 @@ test("a freeze shows its reason to a student on their pages and when registering
   try {
     await page.goto(`${BASE}/admin/controls`);
     await page.fill("#reason", reason);
-    await Promise.all([page.waitForNavigation(), page.click("#freeze-form button[type=submit]")]);
+    // Freezing asks first, naming the effect.
+    await page.click("#freeze-form button[type=submit]");
+    assert.match(await page.textContent("dialog#confirm-dialog"), /모든 학생의 수강신청이 즉시 중지됩니다/);
+    await Promise.all([page.waitForNavigation(), page.click("dialog#confirm-dialog button[data-action=confirm-yes]")]);
     assert.equal(await page.getAttribute("#freeze-state", "data-frozen"), "true");
 
     const s = await student.newPage();
@@ -78,7 +81,7 @@ test("a freeze shows its reason to a student on their pages and when registering
     assert.match(await s.textContent("#freeze-banner"), new RegExp(reason));
     await s.goto(`${BASE}/registration`);
     assert.match(await s.textContent("#freeze-banner"), new RegExp(reason));
-    await s.fill("#quick-add input[name=course_code]", "CSE2010");
+    await s.fill("#quick-add textarea[name=codes]", "CSE2010-01");
     await Promise.all([s.waitForNavigation(), s.click("#quick-add button[type=submit]")]);
     assert.match(await s.textContent("#flash"), new RegExp(reason));
     await s.screenshot({ path: `${SHOTS}/admin-freeze-student.png`, fullPage: true });

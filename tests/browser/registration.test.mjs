@@ -147,11 +147,10 @@ test("basket, allocation, register, timetable, swap, drop and waitlist", async (
   assert.equal(await page.locator(`#my-enrollments tr[data-section="${s1.id}"]`).count(), 1,
     "allocated from the basket");
 
-  // 3. Register S2 by course code and section number.
-  await page.fill("#quick-add input[name=course_code]", s2.course_code);
-  await page.fill("#quick-add input[name=section_no]", String(s2.section_no));
+  // 3. Register S2 by its code as the site shows it.
+  await page.fill("#quick-add textarea[name=codes]", `${s2.course_code}-${String(s2.section_no).padStart(2, "0")}`);
   await submit(page, "#quick-add button[type=submit]");
-  assert.match(await flash(page), /수강신청이 완료되었습니다/);
+  assert.match(await page.textContent("#quick-results"), /수강신청이 완료되었습니다/);
 
   // 4. The timetable shows it.
   await page.goto(`${BASE}/timetable`);
@@ -168,8 +167,10 @@ test("basket, allocation, register, timetable, swap, drop and waitlist", async (
   assert.equal(await page.locator(`#my-enrollments tr[data-section="${s3.id}"]`).count(), 1);
   assert.equal(await page.locator(`#my-enrollments tr[data-section="${s2.id}"]`).count(), 0);
 
-  // 6. Drop S1.
-  await submit(page, `#my-enrollments tr[data-section="${s1.id}"] button[data-action=drop]`);
+  // 6. Drop S1: the dialog asks once, naming it.
+  await page.click(`#my-enrollments tr[data-section="${s1.id}"] button[data-action=drop]`);
+  assert.match(await page.textContent("dialog#confirm-dialog"), new RegExp(s1.course_code));
+  await submit(page, "dialog#confirm-dialog button[data-action=confirm-yes]");
   assert.match(await flash(page), /수강을 취소했습니다/);
   assert.equal(await page.locator(`#my-enrollments tr[data-section="${s1.id}"]`).count(), 0);
 
