@@ -121,6 +121,10 @@ http {
   upstream sugang { server 127.0.0.1:$a_port max_fails=1 fail_timeout=2s ${1:-}; server 127.0.0.1:$b_port max_fails=1 fail_timeout=2s; }
   server {
     listen 127.0.0.1:$lb_port;
+    # No client keep-alive either: a reload (how the script takes an instance out) closes the old
+    # worker's idle keep-alive connections, and a request sent on one at that moment is lost to
+    # the client as a transport error that no instance ever saw.
+    keepalive_timeout 0;
     location / {
       proxy_pass http://sugang;
       proxy_set_header Host \$host;
