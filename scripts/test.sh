@@ -43,15 +43,25 @@ echo "==> seeding $db"
 DATABASE_URL=$e2e_url target/debug/sugang seed --students 400 > "$logs/seed.log"
 student=$(mariadb "${mysql_args[@]}" -N -e "SELECT login_id FROM users WHERE role='student' AND class_year=2 AND status='enrolled' AND id NOT IN (SELECT student_id FROM holds) ORDER BY id LIMIT 1" "$db")
 
-DATABASE_URL=$e2e_url SUGANG_LISTEN=127.0.0.1:0 SUGANG_REDIS_PREFIX="e2e:$$:" RUST_LOG=warn \
-  target/debug/sugang serve > "$server/out" 2> "$logs/server.err" &
-server_pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on port" "$server/out" 2>/dev/null && break
-  sleep 0.1
-done
-port=$(awk '/listening on port/ {print $NF}' "$server/out")
-[ -n "$port" ] || { echo "server did not start"; cat "$logs/server.err"; exit 1; }
+# serve NAME [VAR=VALUE ...]: one `sugang serve` on the e2e database with a Redis prefix of its
+# own and the extra settings, waited for until it listens; its pid in $last_pid, and
+# `port_of NAME` prints its port (nothing when it did not start).
+serve() {
+  local name=$1; shift
+  env DATABASE_URL="$e2e_url" SUGANG_LISTEN=127.0.0.1:0 SUGANG_REDIS_PREFIX="e2e-$name:$$:" \
+    RUST_LOG=warn "$@" target/debug/sugang serve > "$server/$name.out" 2> "$logs/$name-server.err" &
+  last_pid=$!
+  for _ in $(seq 1 100); do
+    grep -q "listening on port" "$server/$name.out" 2>/dev/null && break
+    sleep 0.1
+  done
+}
+port_of() { awk '/listening on port/ {print $NF}' "$server/$1.out"; }
+
+serve main
+server_pid=$last_pid
+port=$(port_of main)
+[ -n "$port" ] || { echo "server did not start"; cat "$logs/main-server.err"; exit 1; }
 base="http://127.0.0.1:$port"
 curl -fsS "$base/healthz" > /dev/null
 curl -fsS "$base/readyz" > /dev/null
@@ -65,15 +75,9 @@ scripts/browser-test.sh "$base" "$student" 2>&1 | tee "$logs/browser.log" || bro
 echo "==> API fuzzing (schemathesis)"
 api_rc=0
 fuzz_student=$(mariadb "${mysql_args[@]}" -N -e "SELECT login_id FROM users WHERE role='student' AND class_year=2 AND status='enrolled' AND id NOT IN (SELECT student_id FROM holds) ORDER BY id LIMIT 1 OFFSET 1" "$db")
-DATABASE_URL=$e2e_url SUGANG_LISTEN=127.0.0.1:0 SUGANG_REDIS_PREFIX="e2e-api:$$:" RUST_LOG=warn \
-  SUGANG_ACTION_LIMIT=1000000 SUGANG_ACTION_ADDRESS_LIMIT=1000000 \
-  target/debug/sugang serve > "$server/api-out" 2> "$logs/api-server.err" &
-api_pid=$!
-for _ in $(seq 1 100); do
-  grep -q "listening on port" "$server/api-out" 2>/dev/null && break
-  sleep 0.1
-done
-api_port=$(awk '/listening on port/ {print $NF}' "$server/api-out")
+serve api SUGANG_ACTION_LIMIT=1000000 SUGANG_ACTION_ADDRESS_LIMIT=1000000
+api_pid=$last_pid
+api_port=$(port_of api)
 if [ -n "$api_port" ]; then
   scripts/check-api.sh "http://127.0.0.1:$api_port" "$fuzz_student" registrar2 2>&1 | tee "$logs/api.log" || api_rc=$?
 else
