@@ -22,7 +22,11 @@ trap 'rm -rf "$work"' EXIT
 
 if [ ! -x "$venv/bin/schemathesis" ] || ! "$venv/bin/schemathesis" --version 2>/dev/null | grep -q "$version"; then
   echo "installing schemathesis $version into $venv"
-  python3 -m venv "$venv" || { echo "FAIL: cannot create $venv"; exit 1; }
+  if ! python3 -m venv "$venv" >/dev/null 2>&1; then
+    SUDO=""; [ "$(id -u)" != "0" ] && SUDO="sudo"
+    $SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv "$venv" || { echo "FAIL: cannot create $venv"; exit 1; }
+  fi
   "$venv/bin/pip" install -q --disable-pip-version-check "schemathesis==$version" \
     || { echo "FAIL: pip install schemathesis"; exit 1; }
 fi
