@@ -113,6 +113,18 @@ impl CatalogCache {
         self.seat_loads.load(Ordering::SeqCst)
     }
 
+    /// The last snapshot this instance held, whatever its version. Search serves it, marked
+    /// possibly stale, when the current version cannot be read (Redis or MySQL unreachable).
+    pub fn last_snapshot(&self) -> Option<Arc<Snapshot>> {
+        self.snapshot.read().ok()?.clone()
+    }
+
+    /// The last seat map this instance read for the term, however old.
+    pub fn last_seats(&self, term_id: i32) -> Option<Arc<SeatMap>> {
+        let guard = self.seats.read().ok()?;
+        guard.as_ref().filter(|m| m.term_id == term_id).cloned()
+    }
+
     fn cached_snapshot(&self, version: u64) -> Option<Arc<Snapshot>> {
         let guard = self.snapshot.read().ok()?;
         guard.as_ref().filter(|s| s.version == version).cloned()

@@ -28,6 +28,44 @@ async fn catalog(app: &AppState) -> Result<Option<(Arc<Snapshot>, Arc<SeatMap>)>
     Ok(Some((snapshot, seats)))
 }
 
+/// The catalog as `catalog` reads it, or — when Redis or MySQL is unavailable (a breaker open,
+/// the request's budget spent) — the last snapshot and seat numbers this instance holds, with
+/// `true` for "possibly stale". Only search uses this: it shows public catalog facts to a user
+/// whose session was already checked, and nothing is decided from it (registration reads its
+/// seats and the student's records from MySQL).
+async fn catalog_or_last(
+    app: &AppState,
+) -> Result<Option<(Arc<Snapshot>, Arc<SeatMap>, bool)>, AppError> {
+    let (snapshot, mut stale) = match app.catalog.snapshot(&app.db, &app.cache).await {
+        Ok(Some(s)) => (s, false),
+        Ok(None) => return Ok(None),
+        Err(AppError::Unavailable(why)) => match app.catalog.last_snapshot() {
+            Some(s) => {
+                tracing::warn!(error = %why, "catalog version unreadable: serving the last snapshot");
+                (s, true)
+            }
+            None => return Err(AppError::Unavailable(why)),
+        },
+        Err(e) => return Err(e),
+    };
+    let seats = match app.catalog.seats(&app.db, snapshot.term.id).await {
+        Ok(m) => m,
+        Err(AppError::Unavailable(why)) => match app.catalog.last_seats(snapshot.term.id) {
+            Some(m) => {
+                tracing::warn!(error = %why, "seat numbers unreadable: serving the last ones");
+                stale = true;
+                m
+            }
+            None => return Err(AppError::Unavailable(why)),
+        },
+        Err(e) => return Err(e),
+    };
+    Ok(Some((snapshot, seats, stale)))
+}
+
+/// The header marking an answer served from the instance's last catalog copy.
+pub const STALE_HEADER: &str = "x-catalog-stale";
+
 /// The search through the per-second memo of the seat map.
 fn run_search<'a>(
     snapshot: &'a Snapshot,
@@ -55,7 +93,7 @@ pub async fn api_sections(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let params = SearchParams::parse(req.query_string())?;
-    let Some((snapshot, seats)) = catalog(&app).await? else {
+    let Some((snapshot, seats, stale)) = catalog_or_last(&app).await? else {
         return Ok(HttpResponse::Ok().json(serde_json::json!({
             "term": null, "total": 0, "page": params.page, "per_page": params.per_page,
             "pages": 0, "items": [],
@@ -66,6 +104,8 @@ pub async fn api_sections(
     struct Head<'a> {
         term: TermJson<'a>,
         catalog_version: u64,
+        /// True when served from this instance's last copy while Redis or MySQL is unreachable.
+        stale: bool,
         total: u64,
         page: u32,
         per_page: u32,
@@ -78,6 +118,7 @@ pub async fn api_sections(
             name_en: &snapshot.term.name_en,
         },
         catalog_version: snapshot.version,
+        stale,
         total: page.total,
         page: page.page,
         per_page: page.per_page,
@@ -88,9 +129,12 @@ pub async fn api_sections(
         (fragment, h.seats)
     });
     let out = json::search_body(&head, items).map_err(|e| AppError::Internal(e.into()))?;
-    Ok(HttpResponse::Ok()
-        .content_type(actix_web::http::header::ContentType::json())
-        .body(out))
+    let mut res = HttpResponse::Ok();
+    res.content_type(actix_web::http::header::ContentType::json());
+    if stale {
+        res.insert_header((STALE_HEADER, "1"));
+    }
+    Ok(res.body(out))
 }
 
 struct SectionView {
@@ -418,6 +462,8 @@ struct SearchPage {
     credit_choices: Vec<Choice>,
     years: Vec<Choice>,
     sorts: Vec<Choice>,
+    /// Served from this instance's last catalog copy (Redis or MySQL unreachable).
+    stale: bool,
 }
 
 impl SearchPage {
@@ -479,9 +525,10 @@ pub async fn search_page(
 ) -> Result<HttpResponse, AppError> {
     let params = SearchParams::parse(req.query_string())?;
     let lang = layout.lang;
-    let loaded = catalog(&app).await?;
+    let loaded = catalog_or_last(&app).await?;
+    let stale = matches!(loaded, Some((_, _, true)));
     let (rows, total, pages, term_name, departments) = match &loaded {
-        Some((snapshot, seats)) => {
+        Some((snapshot, seats, _)) => {
             let page = run_search(snapshot, seats, &params);
             let departments = snapshot
                 .departments
@@ -504,7 +551,8 @@ pub async fn search_page(
     };
     let mut rows: Vec<Row> = rows;
     let is_student = user.0.role == Role::Student;
-    if let (true, Some((snapshot, _)), false) = (is_student, &loaded, rows.is_empty()) {
+    // The verdicts read the student's records from MySQL: not while serving a stale copy.
+    if let (true, Some((snapshot, _, false)), false) = (is_student, &loaded, rows.is_empty()) {
         let user_id = user.0.user_id;
         let catalog = snapshot.clone();
         let (preview, basket) = app
@@ -521,7 +569,8 @@ pub async fn search_page(
         }
     }
     let p = &params;
-    html(SearchPage {
+    let mut res = html(SearchPage {
+        stale,
         categories: choices(
             CATEGORIES,
             |c| p.category.as_deref() == Some(c),
@@ -575,7 +624,14 @@ pub async fn search_page(
         page: params.page,
         pages,
         params,
-    })
+    })?;
+    if stale {
+        res.headers_mut().insert(
+            actix_web::http::header::HeaderName::from_static(STALE_HEADER),
+            actix_web::http::header::HeaderValue::from_static("1"),
+        );
+    }
+    Ok(res)
 }
 
 pub struct PrereqRow {

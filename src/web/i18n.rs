@@ -733,6 +733,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("catalog.sort.seats_left", "여석 많은 순", "Most seats left"),
     ("catalog.open_only", "여석 있는 분반만", "Seats left only"),
     ("catalog.summary", "검색 결과 {total}건 · {page}/{pages}쪽", "{total} results · page {page} of {pages}"),
+    ("catalog.stale", "일시적으로 최신 정보를 확인할 수 없어 마지막으로 받은 강의 목록과 좌석 수를 보여 줍니다. 실제와 다를 수 있습니다.", "The latest catalog can't be checked right now: this is the last copy this server holds, and seat numbers may be out of date."),
     ("catalog.no_results", "조건에 맞는 분반이 없습니다.", "No sections match."),
     ("catalog.col.section", "분반", "Section"),
     ("catalog.col.title", "과목명", "Title"),

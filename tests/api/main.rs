@@ -12,6 +12,7 @@ mod auth;
 mod basket;
 mod cache_breaker;
 mod catalog;
+mod catalog_stale;
 mod cluster;
 mod errors;
 mod golive;
