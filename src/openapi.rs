@@ -119,6 +119,9 @@ pub struct SearchAnswer {
     pub pages: u32,
     #[schema(value_type = Vec<crate::catalog::json::ItemJson>)]
     pub items: Vec<serde_json::Value>,
+    /// True when the instance answered from its last catalog copy because the current one could
+    /// not be read (also the `X-Catalog-Stale: 1` header).
+    pub stale: bool,
 }
 
 /// A section of the timetable; `preview` marks one shown only because `add` asked for it.
