@@ -96,7 +96,7 @@ pub async fn api_sections(
     let Some((snapshot, seats, stale)) = catalog_or_last(&app).await? else {
         return Ok(HttpResponse::Ok().json(serde_json::json!({
             "term": null, "total": 0, "page": params.page, "per_page": params.per_page,
-            "pages": 0, "items": [],
+            "pages": 0, "items": [], "stale": false,
         })));
     };
     let page = run_search(&snapshot, &seats, &params);
