@@ -44,6 +44,10 @@ pub struct Settings {
     pub frame_max_age: Duration,
     /// Requests in this span after a `register` window opens are decided in a drawn order.
     pub opening_draw_span: Duration,
+    /// Decision workers of the enroll batcher (`SUGANG_DECISION_WORKERS`, default: the cores).
+    pub decision_workers: usize,
+    /// Most attempts one batch transaction decides (`SUGANG_DECISION_BATCH`).
+    pub decision_batch: usize,
     /// Fixed seed of the opening draw (tests, replays); a fresh random seed per draw otherwise.
     pub opening_draw_seed: Option<u64>,
     pub shutdown_timeout: Duration,
@@ -143,6 +147,8 @@ impl Settings {
                 "SUGANG_OPENING_DRAW_SPAN_MS",
                 3000,
             )?),
+            decision_workers: parse(&lookup, "SUGANG_DECISION_WORKERS", cores.max(1))?,
+            decision_batch: parse(&lookup, "SUGANG_DECISION_BATCH", 128)?,
             opening_draw_seed: match lookup("SUGANG_OPENING_DRAW_SEED") {
                 Some(raw) if !raw.trim().is_empty() => {
                     Some(parse(&lookup, "SUGANG_OPENING_DRAW_SEED", 0u64)?)
@@ -186,6 +192,8 @@ impl Settings {
                 self.redis_breaker_failures as u64,
             ),
             ("SUGANG_HASH_CONCURRENCY", self.hash_concurrency as u64),
+            ("SUGANG_DECISION_WORKERS", self.decision_workers as u64),
+            ("SUGANG_DECISION_BATCH", self.decision_batch as u64),
             (
                 "SUGANG_LOGIN_ACCOUNT_LIMIT",
                 self.login_account_limit as u64,

@@ -34,6 +34,8 @@ pub struct AppState {
     pub seats: Arc<crate::registration::seats::SeatSignal>,
     /// Activity lines of answers given without a transaction, written in batches.
     pub activity: crate::registration::activity::Batcher,
+    /// The queue of enroll attempts and its decision workers (see `registration::batch`).
+    pub decider: crate::registration::batch::Decider,
     /// The current term's windows as registration's hot path reads them.
     pub windows: crate::registration::rush::WindowCache,
     /// Set on SIGTERM: readiness turns 503 while in-flight requests finish.
@@ -48,6 +50,10 @@ impl AppState {
     pub fn new(settings: Settings) -> anyhow::Result<Self> {
         let db = Db::from_settings(&settings);
         let cache = Cache::from_settings(&settings)?;
+        let seats = Arc::new(crate::registration::seats::SeatSignal::new(
+            cache.clone(),
+            db.clone(),
+        ));
         Ok(AppState {
             sessions: SessionStore::new(
                 cache.clone(),
@@ -68,11 +74,16 @@ impl AppState {
                 settings.action_limits,
             ),
             catalog: crate::catalog::CatalogCache::default(),
-            seats: Arc::new(crate::registration::seats::SeatSignal::new(
-                cache.clone(),
-                db.clone(),
-            )),
+            seats: seats.clone(),
             activity: crate::registration::activity::Batcher::spawn(db.clone()),
+            decider: crate::registration::batch::Decider::spawn(
+                db.clone(),
+                seats.clone(),
+                crate::registration::batch::Sizing {
+                    workers: settings.decision_workers,
+                    batch: settings.decision_batch,
+                },
+            ),
             windows: Default::default(),
             draining: Arc::new(AtomicBool::new(false)),
             controls: crate::admin::controls::Controls::new(),

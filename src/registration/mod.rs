@@ -6,6 +6,7 @@ pub mod allocation;
 pub mod api;
 pub mod basket;
 pub mod basket_page;
+pub mod batch;
 pub mod idempotency;
 pub mod notices;
 pub mod opening;

@@ -11,8 +11,8 @@
 //! order: whichever instance a request lands on, its place among the requests of the span does
 //! not depend on when inside the span it arrived, so firing early inside the span buys nothing.
 //!
-//! The draw sits in front of the enroll entry point: when decisions are batched, the drawn order
-//! is simply the first batch.
+//! The draw sits in front of the enroll entry point: the drawn order is handed to the decision
+//! queue (`registration::batch`) in batches of `SUGANG_DECISION_BATCH`, each decided in that order.
 
 use std::collections::HashMap;
 use std::sync::Mutex;
@@ -193,9 +193,23 @@ async fn release(app: web::Data<AppState>, opens: i64, span_ms: i64) {
     if let Ok(mut last) = app.opening.last.lock() {
         *last = Some(record);
     }
-    for e in drawn.into_iter().flatten() {
-        let outcome = rush::enroll(app, e.attempt, e.section_id).await;
-        let _ = e.answer.send(outcome);
+    // The drawn order is decided as batches of the decision queue, one after the other: each
+    // batch decides its attempts in the drawn order, and the next starts once it has committed.
+    let entries: Vec<Entry> = drawn.into_iter().flatten().collect();
+    let mut entries = entries.into_iter().peekable();
+    while entries.peek().is_some() {
+        let chunk: Vec<Entry> = entries
+            .by_ref()
+            .take(app.settings.decision_batch.max(1))
+            .collect();
+        let (attempts, answers): (Vec<_>, Vec<_>) = chunk
+            .into_iter()
+            .map(|e| ((e.attempt, e.section_id), e.answer))
+            .unzip();
+        let outcomes = rush::enroll_all(app, attempts).await;
+        for (answer, outcome) in answers.into_iter().zip(outcomes) {
+            let _ = answer.send(outcome);
+        }
     }
 }
 

@@ -2,15 +2,11 @@
 //!
 //! 1. the frame — the current term's catalog and windows — comes from this instance's memory
 //!    (checked against the catalog version at most every `SUGANG_FRAME_MAX_AGE_MS`);
-//! 2. a section the seats-left signal says is full is refused without a transaction or a row
-//!    lock: the rules run in their order over plain reads of the student's standing with the
-//!    section counted full; the activity line is written in a shared batch before the answer
-//!    leaves;
-//! 3. everything else runs the enroll transaction (`service::enroll_in`), whose locked counter
-//!    alone grants seats, and the new seats-left figure is published after the commit.
-//!
-//! Refusals found inside the transaction (a rule, or the section found full under its lock)
-//! roll back and are logged through the same batch.
+//! 2. the attempt joins the decision queue (`registration::batch`), marked when the seats-left
+//!    signal says its section is full (decided without locking the section);
+//! 3. a decision worker decides it with the other attempts of its batch in one transaction,
+//!    whose locked counters alone grant seats; the activity line of every attempt is written in
+//!    that transaction, and the seats-left figures are published after the commit.
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -73,50 +69,54 @@ pub async fn frame(app: &AppState) -> Result<Option<Frame>, AppError> {
 
 /// One enroll attempt of `a` for `section_id`, as described above.
 pub async fn enroll(app: &AppState, a: Attempt, section_id: i32) -> Result<Receipt, AppError> {
+    let mut answers = enroll_all(app, vec![(a, section_id)]).await;
+    answers
+        .pop()
+        .unwrap_or_else(|| Err(AppError::Unavailable("registration busy".into())))
+}
+
+/// Enroll attempts decided in the order given (one unit of the decision queue): the opening
+/// draw's drawn order, or one student's basket. Answers in the same order.
+pub async fn enroll_all(
+    app: &AppState,
+    attempts: Vec<(Attempt, i32)>,
+) -> Vec<Result<Receipt, AppError>> {
     let now = service::now_ms();
-    let Some(frame) = frame(app).await? else {
-        // No current term: no window can be open.
-        let closed = TxError::Refused(Refusal::WindowClosed { opens_at: None });
-        return Err(refused(app, &a, section_id, closed, true).await);
-    };
-    if app.seats.is_full(section_id) {
-        if let Some(capacity) = frame
-            .catalog
-            .section(section_id)
-            .filter(|s| s.status == "open")
-            .map(|s| s.capacity)
-        {
-            let (attempt, frame) = (a.clone(), frame.clone());
-            let refusal = app
-                .db
-                .run(move |conn| {
-                    Ok(service::refuse_full(
-                        conn, &attempt, &frame, section_id, capacity, now,
-                    ))
-                })
-                .await??;
-            return Err(refused(app, &a, section_id, TxError::Refused(refusal), true).await);
-        }
-    }
-    let attempt = a.clone();
-    let decided = app
-        .db
-        .run(move |conn| Ok(service::enroll_in(conn, &attempt, &frame, section_id, now)))
-        .await?;
-    match decided {
-        Ok((receipt, seats_left)) => {
-            decision(&a, section_id, "ok", false);
-            app.seats.publish(&[(section_id, seats_left)]);
-            Ok(receipt)
-        }
+    let frame = match frame(app).await {
+        Ok(frame) => frame,
         Err(e) => {
-            if let TxError::Aborted(Refusal::SectionFull { .. }) = &e {
-                // Found full under the row lock: from now on the signal answers for it.
-                app.seats.publish(&[(section_id, 0)]);
-            }
-            Err(refused(app, &a, section_id, e, false).await)
+            let message = e.to_string();
+            return attempts
+                .iter()
+                .map(|_| Err(AppError::Unavailable(message.clone())))
+                .collect();
         }
-    }
+    };
+    let Some(frame) = frame else {
+        // No current term: no window can be open.
+        let mut out = Vec::with_capacity(attempts.len());
+        for (a, section_id) in attempts {
+            let closed = TxError::Refused(Refusal::WindowClosed { opens_at: None });
+            out.push(Err(refused(app, &a, section_id, closed, true).await));
+        }
+        return out;
+    };
+    let jobs: Vec<_> = attempts
+        .into_iter()
+        .map(|(a, section_id)| {
+            let assume_full = app.seats.is_full(section_id)
+                && frame
+                    .catalog
+                    .section(section_id)
+                    .is_some_and(|s| s.status == "open");
+            (a, section_id, now, assume_full, frame.clone())
+        })
+        .collect();
+    let decided = app.decider.decide_all(jobs).await;
+    decided
+        .into_iter()
+        .map(|outcome| outcome.map(|(receipt, _)| receipt).map_err(AppError::from))
+        .collect()
 }
 
 /// Counts and logs one decision of the hot path.

@@ -106,7 +106,7 @@ pub struct SectionSummary {
 }
 
 impl SectionSummary {
-    fn of(t: &Target) -> Self {
+    pub(crate) fn of(t: &Target) -> Self {
         SectionSummary {
             id: t.id,
             course_code: t.label.course_code.clone(),
@@ -482,7 +482,7 @@ impl Frame {
 
     /// The student's sections in the frame's term, from their ids; `None` when one is missing
     /// from the catalog (the caller then reads them from MySQL).
-    fn held(&self, ids: &[i32]) -> Option<Vec<Held>> {
+    pub(crate) fn held(&self, ids: &[i32]) -> Option<Vec<Held>> {
         let none = queries::Seats {
             capacity: 0,
             enrolled: 0,

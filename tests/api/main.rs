@@ -10,6 +10,7 @@ mod admin_csv;
 mod admin_students;
 mod auth;
 mod basket;
+mod batch;
 mod cache_breaker;
 mod catalog;
 mod catalog_stale;
