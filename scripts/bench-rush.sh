@@ -6,6 +6,7 @@
 # passes, default 1000) and the students' sessions are made directly in Redis, so tens of
 # thousands can queue, poll `GET /api/v1/queue` and register once admitted:
 #   WAITING_ROOM=1 scripts/bench-rush.sh --students 20000 --concurrency 256
+# DIRECT_SESSIONS=1 skips the sign-in wave (sessions made in Redis) to measure the burst alone.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 scripts/services.sh >/dev/null
@@ -34,6 +35,7 @@ trap cleanup EXIT
 for _ in $(seq 1 100); do grep -q "listening on port" "$out" && break; sleep 0.1; done
 port=$(awk '/listening on port/ {print $NF}' "$out")
 room_args=()
+[ -z "${DIRECT_SESSIONS:-}" ] || room_args=(--direct-sessions --redis-prefix "$prefix")
 [ -z "${WAITING_ROOM:-}" ] || room_args=(--direct-sessions --redis-prefix "$prefix" --all-years)
 target/release/sugang-rush --base "http://127.0.0.1:$port" --database-url "$url" --server-pid "$pid" \
   "${room_args[@]}" "$@"

@@ -196,7 +196,74 @@ struct Report {
     enrollments: u64,
     endpoints: HashMap<String, EndpointStats>,
     peak_server_memory_mib: Vec<(u32, u64)>,
+    /// Share of one core each process used during the burst (this generator included).
+    cpu_percent: Vec<(String, f64)>,
+    /// The decision batcher as the answering instance's `/metrics` tell it.
+    batches: Batches,
     audit: Audit,
+}
+
+#[derive(Debug, Serialize, Default)]
+struct Batches {
+    count: f64,
+    mean_size: f64,
+    mean_transaction_ms: f64,
+    retries: f64,
+    splits: f64,
+}
+
+/// CPU seconds a process has used so far (user + system), from /proc.
+fn cpu_secs(pid: u32) -> Option<f64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the command name (which may hold spaces) start at field 3.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let utime: f64 = fields.get(11)?.parse().ok()?;
+    let stime: f64 = fields.get(12)?.parse().ok()?;
+    Some((utime + stime) / 100.0)
+}
+
+/// The processes whose CPU the report shows: the servers, MariaDB, Redis and this generator.
+fn watched(servers: &[u32]) -> Vec<(String, u32)> {
+    let mut out: Vec<(String, u32)> = servers
+        .iter()
+        .map(|p| (format!("server {p}"), *p))
+        .collect();
+    if let Ok(dir) = std::fs::read_dir("/proc") {
+        for entry in dir.flatten() {
+            let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+            match comm.trim() {
+                "mariadbd" | "mysqld" => out.push(("mariadb".into(), pid)),
+                "redis-server" => out.push(("redis".into(), pid)),
+                _ => {}
+            }
+        }
+    }
+    out.push(("load generator".into(), std::process::id()));
+    out
+}
+
+/// The batcher's figures from a Prometheus text page.
+fn batches_from(metrics: &str) -> Batches {
+    let value = |name: &str| -> f64 {
+        metrics
+            .lines()
+            .filter(|l| l.starts_with(name))
+            .filter_map(|l| l.rsplit_once(' ')?.1.parse::<f64>().ok())
+            .sum()
+    };
+    let count = value("sugang_decision_batch_size_count");
+    let per = |sum: f64| if count > 0.0 { sum / count } else { 0.0 };
+    Batches {
+        count,
+        mean_size: per(value("sugang_decision_batch_size_sum")),
+        mean_transaction_ms: per(value("sugang_decision_batch_duration_seconds_sum")) * 1000.0,
+        retries: value("sugang_decision_batch_retries_total{kind=\"retry\"}"),
+        splits: value("sugang_decision_batch_retries_total{kind=\"split\"}"),
+    }
 }
 
 struct Student {
@@ -451,6 +518,12 @@ async fn main() -> anyhow::Result<()> {
     // later `already_enrolled` does not settle it: the seat may predate the burst).
     let in_doubt = Arc::new(Mutex::new(HashSet::<(i32, i32)>::new()));
     let limit = Arc::new(Semaphore::new(args.concurrency));
+    let cpu_watch = watched(&args.server_pid);
+    let cpu_before: Vec<Option<f64>> = cpu_watch.iter().map(|(_, p)| cpu_secs(*p)).collect();
+    let batches_before = match client.get(format!("{base}/metrics")).send().await {
+        Ok(res) => batches_from(&res.text().await.unwrap_or_default()),
+        Err(_) => Batches::default(),
+    };
     let started = Instant::now();
     let mut tasks = Vec::new();
     let student_ids: Vec<i32> = students.iter().map(|s| s.id).collect();
@@ -548,6 +621,38 @@ async fn main() -> anyhow::Result<()> {
         let _ = t.await;
     }
     let burst_secs = started.elapsed().as_secs_f64();
+    let cpu_percent: Vec<(String, f64)> = cpu_watch
+        .iter()
+        .zip(cpu_before)
+        .filter_map(|((name, pid), before)| {
+            let used = cpu_secs(*pid)? - before?;
+            Some((name.clone(), 100.0 * used / burst_secs.max(0.001)))
+        })
+        .collect();
+    let batches = match client.get(format!("{base}/metrics")).send().await {
+        Ok(res) => {
+            let after = batches_from(&res.text().await.unwrap_or_default());
+            let count = after.count - batches_before.count;
+            let per = |a: f64, b: f64| {
+                if count > 0.0 {
+                    (a * after.count - b * batches_before.count) / count
+                } else {
+                    0.0
+                }
+            };
+            Batches {
+                count,
+                mean_size: per(after.mean_size, batches_before.mean_size),
+                mean_transaction_ms: per(
+                    after.mean_transaction_ms,
+                    batches_before.mean_transaction_ms,
+                ),
+                retries: after.retries - batches_before.retries,
+                splits: after.splits - batches_before.splits,
+            }
+        }
+        Err(_) => Batches::default(),
+    };
 
     let mut enroll = Arc::try_unwrap(enroll_stats)
         .ok()
@@ -604,6 +709,8 @@ async fn main() -> anyhow::Result<()> {
             .iter()
             .filter_map(|p| vm_hwm_kib(*p).map(|k| (*p, k / 1024)))
             .collect(),
+        cpu_percent,
+        batches,
         endpoints: HashMap::from([
             ("POST /api/v1/session".to_string(), sign_in),
             ("POST /api/v1/enrollments".to_string(), enroll),
@@ -650,6 +757,22 @@ fn print_table(r: &Report) {
             "{:<34} {:>12}",
             format!("peak memory of pid {pid} (MiB)"),
             mib
+        );
+    }
+    for (name, pct) in &r.cpu_percent {
+        println!("{:<34} {:>12.0}", format!("CPU % of a core: {name}"), pct);
+    }
+    if r.batches.count > 0.0 {
+        println!("{:<34} {:>12.0}", "decision batches", r.batches.count);
+        println!("{:<34} {:>12.1}", "mean batch size", r.batches.mean_size);
+        println!(
+            "{:<34} {:>12.2}",
+            "mean batch transaction (ms)", r.batches.mean_transaction_ms
+        );
+        println!(
+            "{:<34} {:>12}",
+            "batch retries / splits",
+            format!("{:.0} / {:.0}", r.batches.retries, r.batches.splits)
         );
     }
     println!();

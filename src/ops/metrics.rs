@@ -15,6 +15,10 @@ static HANDLE: OnceLock<PrometheusHandle> = OnceLock::new();
 const LATENCY_BUCKETS: &[f64] = &[
     0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
 ];
+const BATCH_SIZE_BUCKETS: &[f64] = &[1.0, 2.0, 4.0, 8.0, 16.0, 32.0, 64.0, 128.0, 256.0, 512.0];
+const BATCH_SECONDS_BUCKETS: &[f64] = &[
+    0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 0.5, 1.0,
+];
 const HASH_BUCKETS: &[f64] = &[0.005, 0.01, 0.02, 0.03, 0.05, 0.075, 0.1, 0.25, 0.5, 1.0];
 
 /// Installs the recorder on first use and returns its handle.
@@ -25,6 +29,18 @@ pub fn handle() -> &'static PrometheusHandle {
                 Matcher::Full("http_request_duration_seconds".into()),
                 LATENCY_BUCKETS,
             )
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full("sugang_decision_batch_size".into()),
+                    BATCH_SIZE_BUCKETS,
+                )
+            })
+            .and_then(|b| {
+                b.set_buckets_for_metric(
+                    Matcher::Full("sugang_decision_batch_duration_seconds".into()),
+                    BATCH_SECONDS_BUCKETS,
+                )
+            })
             .and_then(|b| {
                 b.set_buckets_for_metric(Matcher::Suffix("_duration_seconds".into()), HASH_BUCKETS)
             })
@@ -99,6 +115,23 @@ fn describe() {
         "sugang_registration_fast_refusals_total",
         "Enroll attempts on a section the seats-left signal calls full, refused without a transaction."
     );
+    describe_histogram!(
+        "sugang_decision_batch_size",
+        "Enroll attempts decided together in one batch transaction."
+    );
+    describe_histogram!(
+        "sugang_decision_batch_duration_seconds",
+        Unit::Seconds,
+        "Time a decision batch took on its connection: the transaction, retries and splits."
+    );
+    describe_counter!(
+        "sugang_decision_batch_retries_total",
+        "Decision batches tried again after a deadlock or lock time-out (kind=retry) or split in halves (kind=split)."
+    );
+    describe_gauge!(
+        "sugang_decision_queue_depth",
+        "Enroll attempts queued for a decision worker."
+    );
     describe_gauge!(
         "sugang_waiting_room_depth",
         "Students waiting in the waiting room."
@@ -117,6 +150,10 @@ fn describe() {
     metrics::counter!("sugang_basket_allocation_total", "outcome" => "ok").increment(0);
     metrics::counter!("sugang_waiting_room_admissions_total").increment(0);
     metrics::gauge!("sugang_waiting_room_depth").set(0.0);
+    metrics::gauge!("sugang_decision_queue_depth").set(0.0);
+    for kind in ["retry", "split"] {
+        metrics::counter!("sugang_decision_batch_retries_total", "kind" => kind).increment(0);
+    }
     metrics::gauge!("sugang_password_hash_queue").set(0.0);
     metrics::gauge!("sugang_ready").set(0.0);
 }

@@ -218,7 +218,7 @@ async fn decide(db: &Db, seats: &Arc<SeatSignal>, batch: Vec<Job>) {
         let started = Instant::now();
         let decided = db.run(move |conn| Ok(decide_split(conn, &jobs))).await;
         metrics::histogram!("sugang_decision_batch_size").record(n as f64);
-        metrics::histogram!("sugang_decision_batch_seconds")
+        metrics::histogram!("sugang_decision_batch_duration_seconds")
             .record(started.elapsed().as_secs_f64());
         match decided {
             Ok(outcomes) => {
