@@ -7,7 +7,8 @@
 # while the burst runs:
 #
 #   sigterm  SIGTERM one instance: it drains; no request may fail (0 5xx, 0 transport errors)
-#   kill9    kill -9 one instance, restart it after 1 s
+#   kill9    kill -9 one instance while it is deciding batches of enroll attempts, restart it
+#            after 1 s: nothing acknowledged is lost, nothing unacknowledged is present
 #   redis    kill Redis, start it again empty after 1 s: no overbooking; the seats-left signal is
 #            rebuilt from MySQL and a section with seats takes an enrollment (no lasting "full")
 #   mariadb  SIGSTOP MariaDB for 20 s: requests answer 503 fast instead of hanging; after SIGCONT
@@ -231,6 +232,12 @@ finish_rush() {
   [ $rc -eq 0 ] || fail "rush during $1 (audit of its burst)"
 }
 
+# batches PORT: decision batches the instance on PORT has decided so far.
+batches() {
+  curl -s --max-time 1 "http://127.0.0.1:$1/metrics" |
+    awk '/^sugang_decision_batch_size_count/ {n += $NF} END {print n + 0}'
+}
+
 # server_errors NAME: 5xx answers plus transport errors the burst saw.
 server_errors() {
   python3 - "$work/rush-$1.json" <<'EOF'
@@ -286,7 +293,13 @@ for fault in $faults; do
   kill9)
     log "fault: kill -9 instance a in the middle of the burst, restart it after 1 s"
     rush kill9
+    # Kill it while it decides: wait until its batch counter moves, so batches are in flight.
+    first=$(batches "$a_port")
+    for _ in $(seq 1 100); do [ "$(batches "$a_port")" -gt "$first" ] && break; sleep 0.05; done
+    decided=$(batches "$a_port")
+    [ "$decided" -gt "$first" ] || fail "instance a decided no batch during the burst"
     kill -9 "$(cat "$work/a.pid")"
+    echo "instance a killed after $decided decision batches, with the burst running"
     sleep 1
     start_instance a "$a_port"
     finish_rush kill9
