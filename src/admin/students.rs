@@ -436,24 +436,41 @@ pub async fn add_hold(
 }
 
 pub async fn release_hold(
+/// The longest reason a registrar may give for releasing a hold (it goes to the audit line).
+const RELEASE_REASON_MAX: usize = 200;
+
     app: web::Data<AppState>,
     r: Registrar,
     layout: Layout,
     meta: RequestMeta,
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
+    form: web::Form<HashMap<String, String>>,
     let (id, hold_id) = path.into_inner();
     let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
+    let mut values = Values(form.into_inner());
+    // The page shows a refusal beside the reason field of the hold it was about.
+    values.set("release_hold", hold_id);
+    let mut errors = FormErrors::new(layout.lang);
+    let Some(release_reason) = forms::text(
+        &mut errors,
+        "release_reason",
+        values.v("release_reason"),
+        RELEASE_REASON_MAX,
+    ) else {
+        return unprocessable(student_page(&app, layout, id, values, errors).await?);
+    };
     let result = app
         .db
         .run(move |conn| {
             Ok(tx(conn, Isolation::ReadCommitted, |conn| {
                 lock(conn, id)?;
-                let reason: String = holds::table
+                // The hold must be this student's: a wrong pair is a 404, not a release.
+                holds::table
                     .filter(holds::id.eq(hold_id))
                     .filter(holds::student_id.eq(id))
-                    .select(holds::reason)
-                    .first(conn)?;
+                    .select(holds::id)
+                    .first::<i32>(conn)?;
                 let n = diesel::update(
                     holds::table
                         .filter(holds::id.eq(hold_id))
@@ -469,13 +486,13 @@ pub async fn release_hold(
                     return Ok(lang.text("admin.hold.already_released").to_string());
                 }
                 let mut l = line(&meta, actor, id, "hold_release", &request_id);
-                l.detail = Some(reason);
+                l.detail = Some(release_reason.clone());
                 activity::record(conn, &l)?;
                 Ok(lang.text("admin.hold.released").to_string())
             }))
         })
         .await?;
-    answer(&app, &r, layout, id, Values::default(), result).await
+    answer(&app, &r, layout, id, values, result).await
 }
 
 pub async fn credit_limit(

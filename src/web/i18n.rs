@@ -550,6 +550,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("admin.hold.since", "등록 시각", "Since"),
     ("admin.hold.released_at", "해제됨", "Released"),
     ("admin.hold.release", "해제", "Release"),
+    ("admin.hold.release_reason", "해제 사유", "Reason for releasing"),
     ("admin.hold.reason", "제한 사유", "Reason for the hold"),
     ("admin.hold.add", "수강신청 제한 추가", "Add hold"),
     ("admin.hold.added", "수강신청 제한을 추가했습니다.", "Hold added."),

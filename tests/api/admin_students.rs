@@ -92,14 +92,43 @@ async fn a_hold_blocks_registration_until_it_is_released() {
         .select(holds::id)
         .first(&mut app.conn())
         .expect("hold");
+    // Releasing asks for a reason: none, blank or too long is refused beside the field of
+    // that hold, and the hold stays.
+    let release = format!("/admin/students/{}/holds/{hold}/release", student.id);
+    let long = "가".repeat(201);
+    for bad in ["", "   ", long.as_str()] {
+        let html = refused(
+            r.post(&app, &release, &[("release_reason", bad)]).await,
+            "release_reason",
+        )
+        .await;
+        assert!(html.contains(&format!("id=\"release_reason-{hold}-error\"")));
+    }
+    let still: Option<chrono::NaiveDateTime> = holds::table
+        .find(hold)
+        .select(holds::released_at)
+        .first(&mut app.conn())
+        .expect("hold");
+    assert!(still.is_none(), "a refused release changes nothing");
+    assert_eq!(
+        error_code(app.post_enrollment(&student, section).await).await,
+        "hold"
+    );
     location(
         &r.post(
             &app,
-            &format!("/admin/students/{}/holds/{hold}/release", student.id),
-            &[],
+            &release,
+            &[("release_reason", "  등록금 납부 확인 (영수증)  ")],
         )
         .await,
     );
+    let detail: Option<String> = activity_log::table
+        .filter(activity_log::action.eq("hold_release"))
+        .filter(activity_log::student_id.eq(student.id))
+        .select(activity_log::detail)
+        .first(&mut app.conn())
+        .expect("the release is on file");
+    assert_eq!(detail.as_deref(), Some("등록금 납부 확인 (영수증)"));
     let released: (Option<chrono::NaiveDateTime>, Option<i32>) = holds::table
         .find(hold)
         .select((holds::released_at, holds::released_by))
