@@ -12,9 +12,10 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::forms::{
-    self, field, redirect, tx, unprocessable, Choice, FormErrors, Isolation, TxFail, Values,
+    self, field, redirect, tx, unprocessable, Choice, FieldError, FormErrors, Isolation, TxFail,
+    Values,
 };
-use crate::admin::overrides::{self, Override, WAIVABLE};
+use crate::admin::overrides::{self, Override, Remedy, WAIVABLE};
 use crate::admin::terms::fail;
 use crate::auth::models::User;
 use crate::auth::Registrar;
@@ -22,7 +23,7 @@ use crate::catalog::queries::current_term;
 use crate::db::schema::{basket_items, courses, departments, holds, sections, users};
 use crate::registration::activity::{self, NewActivity};
 use crate::registration::queries::{self as reg, ActivityRow};
-use crate::registration::rules::{Held, SectionLabel};
+use crate::registration::rules::{Held, Refusal, SectionLabel};
 use crate::registration::service::{self, WaitlistItem};
 use crate::startup::AppState;
 use crate::web::flash::Level;
@@ -435,19 +436,18 @@ pub async fn add_hold(
     answer(&app, &r, layout, id, values, result).await
 }
 
-pub async fn release_hold(
 /// The longest reason a registrar may give for releasing a hold (it goes to the audit line).
 const RELEASE_REASON_MAX: usize = 200;
 
+pub async fn release_hold(
     app: web::Data<AppState>,
     r: Registrar,
     layout: Layout,
     meta: RequestMeta,
     path: web::Path<(i32, i32)>,
-) -> Result<HttpResponse, AppError> {
     form: web::Form<HashMap<String, String>>,
+) -> Result<HttpResponse, AppError> {
     let (id, hold_id) = path.into_inner();
-    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
     let mut values = Values(form.into_inner());
     // The page shows a refusal beside the reason field of the hold it was about.
     values.set("release_hold", hold_id);
@@ -460,6 +460,7 @@ const RELEASE_REASON_MAX: usize = 200;
     ) else {
         return unprocessable(student_page(&app, layout, id, values, errors).await?);
     };
+    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
     let result = app
         .db
         .run(move |conn| {
@@ -755,10 +756,44 @@ async fn run_override(
         })
         .await?;
     let result = match result {
-        Err(TxFail::Refused(refusal)) => Err(TxFail::Field(
-            field("admin.override.refused", section_field).arg("reason", refusal.message(lang)),
-        )),
+        Err(TxFail::Refused(refusal)) => Err(TxFail::Field(refused_field(
+            lang,
+            section_field,
+            &refusal,
+            values.v("waive").trim(),
+        ))),
         other => other,
     };
     answer(app, r, layout, id, values, result).await
+}
+
+/// A refused override, shown beside the section field: the rule's reason and, when a choice on
+/// the form would lift it, that choice by its label on the form.
+fn refused_field(
+    lang: Lang,
+    section_field: &'static str,
+    refusal: &Refusal,
+    waiving: &str,
+) -> FieldError {
+    let reason = refusal.message(lang);
+    match overrides::remedy(refusal) {
+        Some(Remedy::Waive(rule)) => {
+            let key = if waiving.is_empty() {
+                "admin.override.refused_waive"
+            } else {
+                // Only one rule is waived at a time; the one picked did not cover this one.
+                "admin.override.refused_waive_one"
+            };
+            field(key, section_field)
+                .arg("reason", reason)
+                .arg("waiver", lang.text(&format!("admin.override.waive.{rule}")))
+                .arg("list", lang.text("admin.override.waive"))
+        }
+        Some(Remedy::BeyondCapacity) if section_field == "override_section" => {
+            field("admin.override.refused_full", section_field)
+                .arg("reason", reason)
+                .arg("choice", lang.text("admin.override.beyond_capacity"))
+        }
+        _ => field("admin.override.refused", section_field).arg("reason", reason),
+    }
 }

@@ -263,6 +263,10 @@ async fn an_override_beyond_capacity_is_recorded_and_shown_in_the_audit_view() {
     )
     .await;
     assert!(html.contains("정원"), "the rule's reason is shown");
+    assert!(
+        html.contains("‘정원 초과 허용’을 고르세요"),
+        "the refusal names the choice that lifts it"
+    );
     assert_eq!(counter_and_rows(&app, section), (1, 1));
 
     location(
@@ -381,6 +385,27 @@ async fn an_override_waives_only_the_rule_it_names() {
     )
     .await;
     assert!(html.contains("서류 미제출"), "the hold still applies");
+    assert!(
+        html.contains("‘수강신청 제한’ 항목입니다") && html.contains("한 번에 규칙 하나만"),
+        "the refusal names the waiver that lifts it"
+    );
+    let html = refused(
+        r.post(
+            &app,
+            &path,
+            &[
+                ("override_section", section_s.as_str()),
+                ("override_reason", "확인 완료"),
+            ],
+        )
+        .await,
+        "override_section",
+    )
+    .await;
+    assert!(
+        html.contains("‘예외로 할 규칙’에서 ‘수강신청 제한’ 항목을 고르세요"),
+        "the refusal names the waiver by its label on the form"
+    );
     assert_eq!(counter_and_rows(&app, section), (0, 0));
     location(
         &r.post(
