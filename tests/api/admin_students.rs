@@ -527,3 +527,87 @@ async fn audit_filters_are_checked_and_shown_beside_their_fields() {
         StatusCode::OK
     );
 }
+
+#[tokio::test]
+async fn the_audit_view_filters_by_named_choices_shows_words_and_hides_sign_ins_in_one_click() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let course = app.reg_course(&fx, "CSE5070", 3);
+    let section = app.reg_section(
+        RegSection::new(fx.term_id, course)
+            .capacity(41)
+            .meets(2, 780, 855),
+    );
+    let r = staff(&app, "staff01").await;
+    location(
+        &r.post(
+            &app,
+            &format!("/admin/sections/{section}/capacity"),
+            &[("capacity", "40")],
+        )
+        .await,
+    );
+    // A real sign-in, so its line is in the log.
+    app.insert_student("20370001");
+    app.sign_in(&app.client(), "20370001").await;
+
+    let html = r
+        .get(&app, "/admin/audit")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("<select name=\"action\""),
+        "actions are a list"
+    );
+    assert!(html.contains("<option value=\"capacity_change\">정원 변경</option>"));
+    assert!(
+        html.contains("<select name=\"outcome\""),
+        "outcomes are a list"
+    );
+    assert!(html.contains("<option value=\"section_full\">정원 마감</option>"));
+    assert!(
+        html.contains("정원 41 → 40 (신청 0명)"),
+        "the detail in words"
+    );
+    assert!(!html.contains("capacity 41 -&gt; 40") && !html.contains("capacity 41 -> 40"));
+    assert!(
+        html.contains("data-action=\"login\""),
+        "sign-ins shown by default"
+    );
+    assert!(html.contains(">로그인</td>"), "by name");
+    assert!(
+        html.contains("href=\"/admin/audit?student=&#38;section=&#38;actor=&#38;action=&#38;outcome=&#38;from=&#38;to=&#38;quiet=1&#38;page=1\""),
+        "one link hides them"
+    );
+
+    let quiet = r
+        .get(&app, "/admin/audit?quiet=1")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(!quiet.contains("data-action=\"login\""), "sign-ins hidden");
+    assert!(quiet.contains("data-action=\"capacity_change\""));
+    assert!(quiet.contains("name=\"quiet\" value=\"1\" checked"));
+
+    let en = r
+        .get(&app, "/admin/audit?action=capacity_change&lang=en")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(en.contains("capacity 41 → 40 (0 enrolled)"));
+    assert!(en.contains("<option value=\"capacity_change\" selected>Capacity changed</option>"));
+    assert_eq!(en.matches("data-entry=").count(), 1);
+
+    // Only the listed choices are accepted.
+    for query in ["action=capacity", "outcome=OK", "action=login%3B"] {
+        refused(
+            r.get(&app, &format!("/admin/audit?{query}")).await,
+            query.split('=').next().expect("name"),
+        )
+        .await;
+    }
+}
