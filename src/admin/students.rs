@@ -11,6 +11,7 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::admin::audit_words;
 use crate::admin::forms::{
     self, field, redirect, tx, unprocessable, Choice, FieldError, FormErrors, Isolation, TxFail,
     Values,
@@ -159,11 +160,17 @@ impl StudentPage {
     }
 
     fn action(&self, row: &ActivityRow) -> String {
-        let key = format!("action.{}", row.action);
-        if crate::web::i18n::has_key(&key) {
-            self.layout.t(&key).to_string()
-        } else {
-            row.action.clone()
+        audit_words::action_name(self.layout.lang, &row.action)
+    }
+
+    fn outcome(&self, row: &ActivityRow) -> String {
+        audit_words::outcome_name(self.layout.lang, &row.outcome)
+    }
+
+    fn detail(&self, row: &ActivityRow) -> String {
+        match &row.detail {
+            Some(d) => audit_words::describe(self.layout.lang, &row.action, d),
+            None => String::new(),
         }
     }
 

@@ -129,6 +129,17 @@ async fn a_hold_blocks_registration_until_it_is_released() {
         .first(&mut app.conn())
         .expect("the release is on file");
     assert_eq!(detail.as_deref(), Some("등록금 납부 확인 (영수증)"));
+    let page = r
+        .get(&app, &format!("/admin/students/{}", student.id))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("<td>제한 해제</td>")
+            && page.contains("data-outcome=\"ok\">성공</td><td>등록금 납부 확인 (영수증)</td>"),
+        "the student's page shows the release and its reason in words"
+    );
     let released: (Option<chrono::NaiveDateTime>, Option<i32>) = holds::table
         .find(hold)
         .select((holds::released_at, holds::released_by))
