@@ -589,7 +589,6 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("admin.audit.from", "부터 (KST)", "From (KST)"),
     ("admin.audit.to", "까지 (KST)", "To (KST)"),
     ("admin.audit.at", "시각 (KST)", "Time (KST)"),
-    ("admin.audit.bad_word", "영문 소문자와 밑줄(_)만 쓸 수 있습니다", "Only lower-case letters and underscores"),
     ("admin.audit.bad_login", "학번·교번 형식이 아닙니다", "Not a student or staff number"),
     ("admin.audit.unknown_user", "그런 사용자가 없습니다", "No such user"),
     ("action.capacity_change", "정원 변경", "Capacity changed"),
