@@ -398,7 +398,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("admin.nav.export", "CSV 내보내기", "CSV export"),
     ("admin.nav.audit", "감사 기록", "Audit log"),
     ("dashboard.draws", "개방 추첨", "Opening draws"),
-    ("dashboard.draws_help", "수강신청 기간이 열린 뒤 처음 몇 초 동안의 요청은 추첨한 순서로 처리됩니다. 시드와 순서는 감사 기록(opening_draw)에 있어 누구나 다시 확인할 수 있습니다. 서버마다 따로 추첨합니다.", "Requests in the first seconds after a register window opens are decided in a drawn order; the seed and the order are in the audit log (opening_draw), so the draw can be checked. Each server draws its own."),
+    ("dashboard.draws_help", "수강신청 기간이 열린 뒤 처음 몇 초 동안의 요청은 추첨한 순서로 처리됩니다. 시드와 순서는 감사 기록의 ‘개시 추첨’ 항목에 있어 누구나 다시 확인할 수 있습니다. 서버마다 따로 추첨합니다.", "Requests in the first seconds after a register window opens are decided in a drawn order; the seed and the order are in the audit log (action “Opening draw”), so the draw can be checked. Each server draws its own."),
     ("dashboard.draws_none", "아직 추첨이 없습니다.", "No draw yet."),
     ("dashboard.draws_opens", "개방 시각", "Window opened"),
     ("dashboard.draws_at", "추첨 시각", "Drawn at"),
