@@ -120,6 +120,16 @@ pub fn describe(lang: Lang, action: &str, detail: &str) -> String {
         "window_create" | "window_update" => window(lang, detail),
         "override_enroll" | "override_drop" => override_flags(lang, detail),
         "section_cancel" => section_cancel(lang, detail),
+        "waitlist" => detail
+            .strip_prefix("position ")
+            .and_then(|n| n.parse::<u32>().ok())
+            .map(|n| {
+                t(
+                    lang,
+                    "audit.detail.waitlist",
+                    &[("position", n.to_string())],
+                )
+            }),
         _ => None,
     };
     words.unwrap_or_else(|| detail.replace(" -> ", " → "))
@@ -355,6 +365,10 @@ mod tests {
         assert_eq!(
             describe(Lang::En, "section_create", "CSE2010-01 capacity 40"),
             "CSE2010-01, capacity 40"
+        );
+        assert_eq!(
+            describe(Lang::Ko, "waitlist", "position 3"),
+            "대기 순서 3번"
         );
     }
 

@@ -888,6 +888,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("audit.detail.window_extend", "마감 {from} → {to} (KST)", "closes {from} → {to} (KST)"),
     ("audit.detail.window", "{phase}, {cohort}: {from} – {to} (KST)", "{phase}, {cohort}: {from} – {to} (KST)"),
     ("audit.detail.waived", "예외: {rule}", "waived: {rule}"),
+    ("audit.detail.waitlist", "대기 순서 {position}번", "waitlist position {position}"),
     ("audit.detail.section_cancel", "신청 {dropped}명 취소, 대기 {waitlisted}명 제외, 장바구니 {baskets}건 삭제: {reason}", "{dropped} enrollments dropped, {waitlisted} taken off the waitlist, {baskets} taken out of baskets: {reason}"),
     ("admin.audit.any", "전체", "Any"),
     ("admin.audit.hide_sign_in", "로그인·로그아웃 기록 숨기기", "Hide sign-in lines"),
