@@ -37,7 +37,16 @@ pub async fn status(app: &AppState, student_id: i32) -> Result<QueueStatus, AppE
         .waiting_room
         .enter(student_id, Utc::now().timestamp_millis())
         .await?;
-    let config = app.waiting_room.config().await?;
+    // The line's figures for the progress bar come in the same round trip as the settings.
+    let waiting = matches!(admission, Admission::Waiting { .. });
+    let (config, line) = tokio::join!(app.waiting_room.config(), async {
+        if waiting {
+            app.waiting_room.line(student_id).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    });
+    let (config, line) = (config?, line?);
     let eta = match admission {
         Admission::Waiting { position } => {
             let measured = app.waiting_room.measured_rate().await.unwrap_or(0.0);
@@ -56,13 +65,12 @@ pub async fn status(app: &AppState, student_id: i32) -> Result<QueueStatus, AppE
         }
         _ => 10,
     };
-    let (line_length, start_position) = match admission {
-        Admission::Waiting { position } => {
-            let line = app.waiting_room.line(student_id).await?;
-            // Admitted between the two looks: the line the page shows still has them in it.
-            let length = line.length.max(position);
-            (Some(length), Some(line.start.max(position)))
-        }
+    let (line_length, start_position) = match (admission, line) {
+        // Admitted between the two looks: the line the page shows still has them in it.
+        (Admission::Waiting { position }, Some(line)) => (
+            Some(line.length.max(position)),
+            Some(line.start.max(position)),
+        ),
         _ => (None, None),
     };
     Ok(QueueStatus {
