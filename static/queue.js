@@ -25,7 +25,22 @@
           window.location.reload();
           return;
         }
-        if (s.state === "waiting") { set("queue-position", String(s.position)); set("queue-ahead", String(Math.max(0, s.position - 1))); }
+        if (s.state === "waiting") {
+          set("queue-position", String(s.position));
+          set("queue-ahead", String(Math.max(0, s.position - 1)));
+          if (s.line_length) { set("queue-line", String(s.line_length)); }
+          var bar = document.getElementById("queue-progress");
+          if (bar && s.start_position) {
+            bar.max = s.start_position;
+            bar.value = Math.max(0, s.start_position - s.position);
+            bar.textContent = Math.round(100 * bar.value / bar.max) + "%";
+            var text = document.getElementById("queue-progress-text");
+            if (text && text.dataset.template) {
+              text.textContent = text.dataset.template
+                .replace("{start}", String(bar.max)).replace("{done}", String(bar.value));
+            }
+          }
+        }
         if (s.state === "early") { set("queue-early", String(s.waiting)); }
         if (s.state !== box.dataset.state) { window.location.reload(); return; }
         schedule(s.poll_after);

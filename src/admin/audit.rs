@@ -1,5 +1,7 @@
 //! The audit view: the activity log filtered by student, section, actor, action, outcome and time,
-//! newest first, a page at a time. Every filter is checked; a bad one is shown beside its field.
+//! newest first, a page at a time, sign-in lines hidden on request. Actions and outcomes are
+//! picked from lists and shown by name (`audit_words`). Every filter is checked; a bad one is
+//! shown beside its field.
 
 use std::collections::HashMap;
 
@@ -9,14 +11,15 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::admin::audit_words::{self, ACTIONS, OUTCOMES, SIGN_IN};
 use crate::admin::courses::url_encode;
-use crate::admin::forms::{self, unprocessable, FormErrors};
+use crate::admin::forms::{self, unprocessable, Choice, FormErrors};
 use crate::auth::Registrar;
 use crate::db::schema::{activity_log, users};
 use crate::registration::queries as reg;
 use crate::registration::rules::SectionLabel;
 use crate::startup::AppState;
-use crate::web::{html, AppError, Layout};
+use crate::web::{html, AppError, Lang, Layout};
 
 const PER_PAGE: i64 = 50;
 
@@ -38,6 +41,9 @@ pub struct AuditQuery {
     to: String,
     #[serde(default)]
     page: String,
+    /// `1`: leave out sign-in and sign-out lines.
+    #[serde(default)]
+    quiet: String,
 }
 
 /// The filters, checked.
@@ -51,18 +57,27 @@ struct Filters {
     from: Option<NaiveDateTime>,
     to: Option<NaiveDateTime>,
     page: i64,
+    quiet: bool,
 }
 
-fn word(errors: &mut FormErrors, name: &'static str, raw: &str, max: usize) -> Option<String> {
+/// One of `choices`, or nothing; anything else is refused beside its field.
+fn choice(
+    errors: &mut FormErrors,
+    name: &'static str,
+    raw: &str,
+    choices: &[&'static str],
+) -> Option<String> {
     let v = raw.trim();
     if v.is_empty() {
         return None;
     }
-    if v.len() > max || !v.chars().all(|c| c.is_ascii_lowercase() || c == '_') {
-        errors.put("admin.audit.bad_word", name);
-        return None;
+    match choices.iter().find(|c| **c == v) {
+        Some(c) => Some(c.to_string()),
+        None => {
+            errors.put("admin.error.choice", name);
+            None
+        }
     }
-    Some(v.to_string())
 }
 
 fn login(errors: &mut FormErrors, name: &'static str, raw: &str) -> Option<String> {
@@ -119,11 +134,12 @@ fn check(q: &AuditQuery, errors: &mut FormErrors) -> Filters {
         student: login(errors, "student", &q.student),
         section,
         actor: login(errors, "actor", &q.actor),
-        action: word(errors, "action", &q.action, 24),
-        outcome: word(errors, "outcome", &q.outcome, 32),
+        action: choice(errors, "action", &q.action, ACTIONS),
+        outcome: choice(errors, "outcome", &q.outcome, OUTCOMES),
         from,
         to,
         page,
+        quiet: forms::checked(q.quiet.trim()),
     }
 }
 
@@ -171,12 +187,43 @@ impl AuditPage {
     }
 
     fn action(&self, e: &Entry) -> String {
-        let key = format!("action.{}", e.action);
-        if crate::web::i18n::has_key(&key) {
-            format!("{} ({})", self.layout.t(&key), e.action)
-        } else {
-            e.action.clone()
+        audit_words::action_name(self.layout.lang, &e.action)
+    }
+
+    fn outcome(&self, e: &Entry) -> String {
+        audit_words::outcome_name(self.layout.lang, &e.outcome)
+    }
+
+    fn detail(&self, e: &Entry) -> String {
+        match &e.detail {
+            Some(d) => audit_words::describe(self.layout.lang, &e.action, d),
+            None => String::new(),
         }
+    }
+
+    fn quiet(&self) -> bool {
+        forms::checked(self.q.quiet.trim())
+    }
+
+    /// The action list: "any", then every action by name.
+    fn actions(&self) -> Vec<Choice> {
+        self.choices(ACTIONS, self.q.action.trim(), audit_words::action_name)
+    }
+
+    fn outcomes(&self) -> Vec<Choice> {
+        self.choices(OUTCOMES, self.q.outcome.trim(), audit_words::outcome_name)
+    }
+
+    fn choices(
+        &self,
+        codes: &[&'static str],
+        current: &str,
+        name: fn(Lang, &str) -> String,
+    ) -> Vec<Choice> {
+        let lang = self.layout.lang;
+        let mut out = vec![Choice::new("", lang.text("admin.audit.any"), current)];
+        out.extend(codes.iter().map(|c| Choice::new(c, name(lang, c), current)));
+        out
     }
 
     fn section(&self, id: &i32) -> String {
@@ -187,9 +234,18 @@ impl AuditPage {
     }
 
     fn page_href(&self, page: i64) -> String {
+        self.href(page, self.quiet())
+    }
+
+    /// The same filters with sign-in lines hidden or shown: one click either way.
+    fn toggle_href(&self) -> String {
+        self.href(1, !self.quiet())
+    }
+
+    fn href(&self, page: i64, quiet: bool) -> String {
         let q = &self.q;
         format!(
-            "/admin/audit?student={}&section={}&actor={}&action={}&outcome={}&from={}&to={}&page={page}",
+            "/admin/audit?student={}&section={}&actor={}&action={}&outcome={}&from={}&to={}{}&page={page}",
             url_encode(q.student.trim()),
             url_encode(q.section.trim()),
             url_encode(q.actor.trim()),
@@ -197,6 +253,7 @@ impl AuditPage {
             url_encode(q.outcome.trim()),
             url_encode(q.from.trim()),
             url_encode(q.to.trim()),
+            if quiet { "&quiet=1" } else { "" },
         )
     }
 }
@@ -249,6 +306,9 @@ fn search(conn: &mut MysqlConnection, f: &Filters) -> QueryResult<Found> {
     }
     if let Some(o) = &f.outcome {
         query = query.filter(activity_log::outcome.eq(o.clone()));
+    }
+    if f.quiet {
+        query = query.filter(activity_log::action.ne_all(SIGN_IN.to_vec()));
     }
     if let Some(from) = f.from {
         query = query.filter(activity_log::at.ge(from));

@@ -9,6 +9,7 @@ mod routes;
 
 // Terms and windows, catalog editing, students, overrides and the audit view.
 mod audit;
+mod audit_words;
 mod courses;
 mod departments;
 mod forms;

@@ -28,6 +28,26 @@ pub const WAIVABLE: &[&str] = &[
     "credit_limit",
 ];
 
+/// What the registrar could pick on the override form to get past `refusal`: one of `WAIVABLE`,
+/// or going beyond capacity. `None` when nothing on the form lifts it (already enrolled, a
+/// cancelled section, ...).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Remedy {
+    Waive(&'static str),
+    BeyondCapacity,
+}
+
+pub fn remedy(refusal: &Refusal) -> Option<Remedy> {
+    match refusal {
+        Refusal::SectionFull { .. } => Some(Remedy::BeyondCapacity),
+        Refusal::NotEligible(Ineligible::Cancelled) => None,
+        other => WAIVABLE
+            .iter()
+            .find(|w| **w == other.code())
+            .map(|w| Remedy::Waive(w)),
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Override {
     pub registrar_id: i32,
@@ -261,4 +281,37 @@ pub fn drop(
         "registrar override drop"
     );
     Ok((label, promoted))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_waivable_refusal_names_its_waiver_and_the_others_name_none() {
+        assert_eq!(
+            remedy(&Refusal::Hold { reason: "x".into() }),
+            Some(Remedy::Waive("hold"))
+        );
+        assert_eq!(
+            remedy(&Refusal::NotEligible(Ineligible::ClassYear)),
+            Some(Remedy::Waive("not_eligible"))
+        );
+        assert_eq!(
+            remedy(&Refusal::NotEligible(Ineligible::Cancelled)),
+            None,
+            "a cancelled section is never waived"
+        );
+        assert_eq!(
+            remedy(&Refusal::SectionFull { waitlist: true }),
+            Some(Remedy::BeyondCapacity)
+        );
+        assert_eq!(remedy(&Refusal::AlreadyEnrolled), None);
+        for w in WAIVABLE {
+            assert!(
+                crate::web::i18n::has_key(&format!("admin.override.waive.{w}")),
+                "{w} has a label on the form"
+            );
+        }
+    }
 }

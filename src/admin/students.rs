@@ -11,10 +11,12 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::admin::audit_words;
 use crate::admin::forms::{
-    self, field, redirect, tx, unprocessable, Choice, FormErrors, Isolation, TxFail, Values,
+    self, field, redirect, tx, unprocessable, Choice, FieldError, FormErrors, Isolation, TxFail,
+    Values,
 };
-use crate::admin::overrides::{self, Override, WAIVABLE};
+use crate::admin::overrides::{self, Override, Remedy, WAIVABLE};
 use crate::admin::terms::fail;
 use crate::auth::models::User;
 use crate::auth::Registrar;
@@ -22,7 +24,7 @@ use crate::catalog::queries::current_term;
 use crate::db::schema::{basket_items, courses, departments, holds, sections, users};
 use crate::registration::activity::{self, NewActivity};
 use crate::registration::queries::{self as reg, ActivityRow};
-use crate::registration::rules::{Held, SectionLabel};
+use crate::registration::rules::{Held, Refusal, SectionLabel};
 use crate::registration::service::{self, WaitlistItem};
 use crate::startup::AppState;
 use crate::web::flash::Level;
@@ -158,11 +160,17 @@ impl StudentPage {
     }
 
     fn action(&self, row: &ActivityRow) -> String {
-        let key = format!("action.{}", row.action);
-        if crate::web::i18n::has_key(&key) {
-            self.layout.t(&key).to_string()
-        } else {
-            row.action.clone()
+        audit_words::action_name(self.layout.lang, &row.action)
+    }
+
+    fn outcome(&self, row: &ActivityRow) -> String {
+        audit_words::outcome_name(self.layout.lang, &row.outcome)
+    }
+
+    fn detail(&self, row: &ActivityRow) -> String {
+        match &row.detail {
+            Some(d) => audit_words::describe(self.layout.lang, &row.action, d),
+            None => String::new(),
         }
     }
 
@@ -435,25 +443,42 @@ pub async fn add_hold(
     answer(&app, &r, layout, id, values, result).await
 }
 
+/// The longest reason a registrar may give for releasing a hold (it goes to the audit line).
+const RELEASE_REASON_MAX: usize = 200;
+
 pub async fn release_hold(
     app: web::Data<AppState>,
     r: Registrar,
     layout: Layout,
     meta: RequestMeta,
     path: web::Path<(i32, i32)>,
+    form: web::Form<HashMap<String, String>>,
 ) -> Result<HttpResponse, AppError> {
     let (id, hold_id) = path.into_inner();
+    let mut values = Values(form.into_inner());
+    // The page shows a refusal beside the reason field of the hold it was about.
+    values.set("release_hold", hold_id);
+    let mut errors = FormErrors::new(layout.lang);
+    let Some(release_reason) = forms::text(
+        &mut errors,
+        "release_reason",
+        values.v("release_reason"),
+        RELEASE_REASON_MAX,
+    ) else {
+        return unprocessable(student_page(&app, layout, id, values, errors).await?);
+    };
     let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
     let result = app
         .db
         .run(move |conn| {
             Ok(tx(conn, Isolation::ReadCommitted, |conn| {
                 lock(conn, id)?;
-                let reason: String = holds::table
+                // The hold must be this student's: a wrong pair is a 404, not a release.
+                holds::table
                     .filter(holds::id.eq(hold_id))
                     .filter(holds::student_id.eq(id))
-                    .select(holds::reason)
-                    .first(conn)?;
+                    .select(holds::id)
+                    .first::<i32>(conn)?;
                 let n = diesel::update(
                     holds::table
                         .filter(holds::id.eq(hold_id))
@@ -469,13 +494,13 @@ pub async fn release_hold(
                     return Ok(lang.text("admin.hold.already_released").to_string());
                 }
                 let mut l = line(&meta, actor, id, "hold_release", &request_id);
-                l.detail = Some(reason);
+                l.detail = Some(release_reason.clone());
                 activity::record(conn, &l)?;
                 Ok(lang.text("admin.hold.released").to_string())
             }))
         })
         .await?;
-    answer(&app, &r, layout, id, Values::default(), result).await
+    answer(&app, &r, layout, id, values, result).await
 }
 
 pub async fn credit_limit(
@@ -738,10 +763,44 @@ async fn run_override(
         })
         .await?;
     let result = match result {
-        Err(TxFail::Refused(refusal)) => Err(TxFail::Field(
-            field("admin.override.refused", section_field).arg("reason", refusal.message(lang)),
-        )),
+        Err(TxFail::Refused(refusal)) => Err(TxFail::Field(refused_field(
+            lang,
+            section_field,
+            &refusal,
+            values.v("waive").trim(),
+        ))),
         other => other,
     };
     answer(app, r, layout, id, values, result).await
+}
+
+/// A refused override, shown beside the section field: the rule's reason and, when a choice on
+/// the form would lift it, that choice by its label on the form.
+fn refused_field(
+    lang: Lang,
+    section_field: &'static str,
+    refusal: &Refusal,
+    waiving: &str,
+) -> FieldError {
+    let reason = refusal.message(lang);
+    match overrides::remedy(refusal) {
+        Some(Remedy::Waive(rule)) => {
+            let key = if waiving.is_empty() {
+                "admin.override.refused_waive"
+            } else {
+                // Only one rule is waived at a time; the one picked did not cover this one.
+                "admin.override.refused_waive_one"
+            };
+            field(key, section_field)
+                .arg("reason", reason)
+                .arg("waiver", lang.text(&format!("admin.override.waive.{rule}")))
+                .arg("list", lang.text("admin.override.waive"))
+        }
+        Some(Remedy::BeyondCapacity) if section_field == "override_section" => {
+            field("admin.override.refused_full", section_field)
+                .arg("reason", reason)
+                .arg("choice", lang.text("admin.override.beyond_capacity"))
+        }
+        _ => field("admin.override.refused", section_field).arg("reason", reason),
+    }
 }

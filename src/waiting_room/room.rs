@@ -5,7 +5,8 @@
 //! `wr:queue` (zset student → ticket), `wr:early` (set of students who arrived before opening),
 //! `wr:active` (zset student → pass expiry, ms), `wr:inflight` (zset student → deadline of the
 //! action under way, ms: the concurrency cap counts these), `wr:bucket` (hash: tokens, last_ms,
-//! measured — the admission rate reached while students waited).
+//! measured — the admission rate reached while students waited), `wr:start` (hash: student →
+//! "ticket:position" when the ticket was first looked at, for the queue page's progress).
 
 use std::sync::LazyLock;
 use std::time::Duration;
@@ -158,6 +159,40 @@ return n
     )
 });
 
+static LINE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+-- KEYS: queue, early, start; ARGV: student
+-- Returns {position (0: not in the line), position when the ticket was first seen, line length}.
+-- The start is kept per ticket ("ticket:position"), so a new ticket starts a new count.
+local len = redis.call('ZCARD', KEYS[1]) + redis.call('SCARD', KEYS[2])
+local ticket = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if not ticket then return {0, 0, len} end
+local pos = redis.call('ZRANK', KEYS[1], ARGV[1]) + 1
+local start = pos
+local kept = redis.call('HGET', KEYS[3], ARGV[1])
+if kept then
+  local t, p = string.match(kept, '^([^:]+):(%d+)$')
+  if t == ticket then start = math.max(tonumber(p), pos) end
+end
+if start == pos then redis.call('HSET', KEYS[3], ARGV[1], ticket .. ':' .. pos) end
+redis.call('EXPIRE', KEYS[3], 86400)
+return {pos, start, len}
+"#,
+    )
+});
+
+/// A waiting student's progress: where they stand, where they started, how long the line is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Line {
+    /// 1 = next; 0 = not in the line.
+    pub position: u64,
+    /// The position when this ticket was first looked at (never below `position`).
+    pub start: u64,
+    /// Everyone waiting: in the line, and arrived before opening (not drawn yet).
+    pub length: u64,
+}
+
 #[derive(Clone)]
 pub struct WaitingRoom {
     cache: Cache,
@@ -290,6 +325,23 @@ impl WaitingRoom {
             2 => Admission::Waiting { position: n },
             3 => Admission::Early { waiting: n },
             _ => Admission::NotRequired,
+        })
+    }
+
+    /// The student's progress in the line (for the queue page's bar), and the line's length.
+    pub async fn line(&self, student_id: i32) -> Result<Line, CacheError> {
+        let mut conn = self.cache.conn().await?;
+        let (position, start, length): (u64, u64, u64) = LINE
+            .key(self.k("queue"))
+            .key(self.k("early"))
+            .key(self.k("start"))
+            .arg(student_id)
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(Line {
+            position,
+            start,
+            length,
         })
     }
 

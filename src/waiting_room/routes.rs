@@ -23,6 +23,13 @@ pub struct QueueStatus {
     pub rate: u32,
     /// Suggested seconds until the next poll.
     pub poll_after: u64,
+    /// Everyone waiting now (waiting only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub line_length: Option<u64>,
+    /// The student's position when this ticket was first looked at (waiting only): progress is
+    /// how far they have come from it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub start_position: Option<u64>,
 }
 
 pub async fn status(app: &AppState, student_id: i32) -> Result<QueueStatus, AppError> {
@@ -30,7 +37,16 @@ pub async fn status(app: &AppState, student_id: i32) -> Result<QueueStatus, AppE
         .waiting_room
         .enter(student_id, Utc::now().timestamp_millis())
         .await?;
-    let config = app.waiting_room.config().await?;
+    // The line's figures for the progress bar come in the same round trip as the settings.
+    let waiting = matches!(admission, Admission::Waiting { .. });
+    let (config, line) = tokio::join!(app.waiting_room.config(), async {
+        if waiting {
+            app.waiting_room.line(student_id).await.map(Some)
+        } else {
+            Ok(None)
+        }
+    });
+    let (config, line) = (config?, line?);
     let eta = match admission {
         Admission::Waiting { position } => {
             let measured = app.waiting_room.measured_rate().await.unwrap_or(0.0);
@@ -49,11 +65,21 @@ pub async fn status(app: &AppState, student_id: i32) -> Result<QueueStatus, AppE
         }
         _ => 10,
     };
+    let (line_length, start_position) = match (admission, line) {
+        // Admitted between the two looks: the line the page shows still has them in it.
+        (Admission::Waiting { position }, Some(line)) => (
+            Some(line.length.max(position)),
+            Some(line.start.max(position)),
+        ),
+        _ => (None, None),
+    };
     Ok(QueueStatus {
         admission,
         eta_seconds: eta,
         rate: config.rate,
         poll_after,
+        line_length,
+        start_position,
     })
 }
 
@@ -103,6 +129,30 @@ impl QueuePage {
 
     fn ahead(&self) -> u64 {
         self.position().unwrap_or(1).saturating_sub(1)
+    }
+
+    fn line_length(&self) -> u64 {
+        self.status.line_length.unwrap_or(0)
+    }
+
+    /// The bar: places moved since the start, out of the places there were to move.
+    fn progress(&self) -> (u64, u64) {
+        let position = self.position().unwrap_or(1);
+        let start = self.status.start_position.unwrap_or(position).max(position);
+        (start - position, start)
+    }
+
+    fn progress_text(&self) -> String {
+        let (done, of) = self.progress();
+        self.layout.lang.format(
+            "queue.progress_value",
+            &[("start", of.to_string()), ("done", done.to_string())],
+        )
+    }
+
+    fn progress_percent(&self) -> u64 {
+        let (done, of) = self.progress();
+        (done * 100).checked_div(of).unwrap_or(0)
     }
 
     fn lapse_text(&self) -> String {

@@ -92,13 +92,53 @@ async fn a_hold_blocks_registration_until_it_is_released() {
         .select(holds::id)
         .first(&mut app.conn())
         .expect("hold");
+    // Releasing asks for a reason: none, blank or too long is refused beside the field of
+    // that hold, and the hold stays.
+    let release = format!("/admin/students/{}/holds/{hold}/release", student.id);
+    let long = "가".repeat(201);
+    for bad in ["", "   ", long.as_str()] {
+        let html = refused(
+            r.post(&app, &release, &[("release_reason", bad)]).await,
+            "release_reason",
+        )
+        .await;
+        assert!(html.contains(&format!("id=\"release_reason-{hold}-error\"")));
+    }
+    let still: Option<chrono::NaiveDateTime> = holds::table
+        .find(hold)
+        .select(holds::released_at)
+        .first(&mut app.conn())
+        .expect("hold");
+    assert!(still.is_none(), "a refused release changes nothing");
+    assert_eq!(
+        error_code(app.post_enrollment(&student, section).await).await,
+        "hold"
+    );
     location(
         &r.post(
             &app,
-            &format!("/admin/students/{}/holds/{hold}/release", student.id),
-            &[],
+            &release,
+            &[("release_reason", "  등록금 납부 확인 (영수증)  ")],
         )
         .await,
+    );
+    let detail: Option<String> = activity_log::table
+        .filter(activity_log::action.eq("hold_release"))
+        .filter(activity_log::student_id.eq(student.id))
+        .select(activity_log::detail)
+        .first(&mut app.conn())
+        .expect("the release is on file");
+    assert_eq!(detail.as_deref(), Some("등록금 납부 확인 (영수증)"));
+    let page = r
+        .get(&app, &format!("/admin/students/{}", student.id))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("<td>제한 해제</td>")
+            && page.contains("data-outcome=\"ok\">성공</td><td>등록금 납부 확인 (영수증)</td>"),
+        "the student's page shows the release and its reason in words"
     );
     let released: (Option<chrono::NaiveDateTime>, Option<i32>) = holds::table
         .find(hold)
@@ -234,6 +274,10 @@ async fn an_override_beyond_capacity_is_recorded_and_shown_in_the_audit_view() {
     )
     .await;
     assert!(html.contains("정원"), "the rule's reason is shown");
+    assert!(
+        html.contains("‘정원 초과 허용’을 고르세요"),
+        "the refusal names the choice that lifts it"
+    );
     assert_eq!(counter_and_rows(&app, section), (1, 1));
 
     location(
@@ -352,6 +396,27 @@ async fn an_override_waives_only_the_rule_it_names() {
     )
     .await;
     assert!(html.contains("서류 미제출"), "the hold still applies");
+    assert!(
+        html.contains("‘수강신청 제한’ 항목입니다") && html.contains("한 번에 규칙 하나만"),
+        "the refusal names the waiver that lifts it"
+    );
+    let html = refused(
+        r.post(
+            &app,
+            &path,
+            &[
+                ("override_section", section_s.as_str()),
+                ("override_reason", "확인 완료"),
+            ],
+        )
+        .await,
+        "override_section",
+    )
+    .await;
+    assert!(
+        html.contains("‘예외로 할 규칙’에서 ‘수강신청 제한’ 항목을 고르세요"),
+        "the refusal names the waiver by its label on the form"
+    );
     assert_eq!(counter_and_rows(&app, section), (0, 0));
     location(
         &r.post(
@@ -472,4 +537,88 @@ async fn audit_filters_are_checked_and_shown_beside_their_fields() {
             .status(),
         StatusCode::OK
     );
+}
+
+#[tokio::test]
+async fn the_audit_view_filters_by_named_choices_shows_words_and_hides_sign_ins_in_one_click() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let course = app.reg_course(&fx, "CSE5070", 3);
+    let section = app.reg_section(
+        RegSection::new(fx.term_id, course)
+            .capacity(41)
+            .meets(2, 780, 855),
+    );
+    let r = staff(&app, "staff01").await;
+    location(
+        &r.post(
+            &app,
+            &format!("/admin/sections/{section}/capacity"),
+            &[("capacity", "40")],
+        )
+        .await,
+    );
+    // A real sign-in, so its line is in the log.
+    app.insert_student("20370001");
+    app.sign_in(&app.client(), "20370001").await;
+
+    let html = r
+        .get(&app, "/admin/audit")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        html.contains("<select name=\"action\""),
+        "actions are a list"
+    );
+    assert!(html.contains("<option value=\"capacity_change\">정원 변경</option>"));
+    assert!(
+        html.contains("<select name=\"outcome\""),
+        "outcomes are a list"
+    );
+    assert!(html.contains("<option value=\"section_full\">정원 마감</option>"));
+    assert!(
+        html.contains("정원 41 → 40 (신청 0명)"),
+        "the detail in words"
+    );
+    assert!(!html.contains("capacity 41 -&gt; 40") && !html.contains("capacity 41 -> 40"));
+    assert!(
+        html.contains("data-action=\"login\""),
+        "sign-ins shown by default"
+    );
+    assert!(html.contains(">로그인</td>"), "by name");
+    assert!(
+        html.contains("href=\"/admin/audit?student=&#38;section=&#38;actor=&#38;action=&#38;outcome=&#38;from=&#38;to=&#38;quiet=1&#38;page=1\""),
+        "one link hides them"
+    );
+
+    let quiet = r
+        .get(&app, "/admin/audit?quiet=1")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(!quiet.contains("data-action=\"login\""), "sign-ins hidden");
+    assert!(quiet.contains("data-action=\"capacity_change\""));
+    assert!(quiet.contains("name=\"quiet\" value=\"1\" checked"));
+
+    let en = r
+        .get(&app, "/admin/audit?action=capacity_change&lang=en")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(en.contains("capacity 41 → 40 (0 enrolled)"));
+    assert!(en.contains("<option value=\"capacity_change\" selected>Capacity changed</option>"));
+    assert_eq!(en.matches("data-entry=").count(), 1);
+
+    // Only the listed choices are accepted.
+    for query in ["action=capacity", "outcome=OK", "action=login%3B"] {
+        refused(
+            r.get(&app, &format!("/admin/audit?{query}")).await,
+            query.split('=').next().expect("name"),
+        )
+        .await;
+    }
 }

@@ -282,9 +282,24 @@ async fn basket_page_and_api_show_items_credits_demand_and_conflicts() {
     );
     assert!(html.contains("action=\"/basket/register\""));
     assert_eq!(
-        html.matches("action=\"/basket/remove\"").count(),
+        html.matches("formaction=\"/basket/remove\"").count(),
         3,
         "one remove button per item"
+    );
+    // The rows share one form: no hidden fields repeated per row.
+    assert_eq!(
+        html.matches("name=\"csrf_token\"").count(),
+        3,
+        "sign-out, register my basket, and the rows' one form"
+    );
+    let rows = html
+        .split("<table id=\"basket-items\"")
+        .nth(1)
+        .and_then(|t| t.split("</table>").next())
+        .expect("the basket table");
+    assert!(
+        rows.trim_end().lines().all(|l| !l.trim().is_empty()),
+        "no blank lines left by the row loops: {rows}"
     );
     assert_eq!(
         html.matches("data-refusal=\"time_conflict\"").count(),
@@ -759,7 +774,12 @@ async fn the_registrar_page_previews_and_runs_the_allocation_and_students_get_40
     let (status, html) = page(app, &staff, "/admin/allocation").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("class=\"admin-nav\""));
-    assert!(html.contains(&format!("<tr data-section=\"{fits}\" class=\"fits\">")));
+    assert!(
+        html.contains(&format!(
+            "<tr data-section=\"{fits}\" class=\"fits\"><td><a href=\"/courses/{fits}\">"
+        )),
+        "a row is one line, no indentation repeated per cell"
+    );
     assert!(html.contains(&format!(
         "<tr data-section=\"{crowded}\" class=\"oversubscribed\">"
     )));

@@ -52,6 +52,23 @@ async fn a_queued_form_is_offered_again_on_the_queue_page_without_its_csrf_token
     assert!(html.contains("data-action=\"resume\" disabled"));
     assert!(html.contains("id=\"queue-ahead\""));
     assert!(
+        html.contains("<progress id=\"queue-progress\" max=\"1\" value=\"0\">0%</progress>"),
+        "a bar that works without JavaScript"
+    );
+    assert!(
+        html.contains("id=\"queue-line\">1</strong>"),
+        "the size of the line"
+    );
+    let status: serde_json::Value = app
+        .get(&client, "/api/v1/queue")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(status["state"], "waiting");
+    assert_eq!(status["line_length"], 1);
+    assert_eq!(status["start_position"], 1);
+    assert!(
         html.contains("id=\"queue-lapse\"") && html.contains("2분"),
         "the pass lapse in minutes"
     );

@@ -532,3 +532,41 @@ async fn the_calendar_opening_is_the_next_register_window_while_none_is_open() {
         0
     );
 }
+
+#[tokio::test]
+async fn the_line_reports_where_a_ticket_started_and_how_long_the_line_is() {
+    let (room, _p) = room();
+    room.set_config(open(2, 100, 60)).await.expect("config");
+    for student in 1..=5 {
+        room.enter(student, T0).await.expect("enter");
+    }
+    let first = room.line(5).await.expect("line");
+    assert_eq!((first.position, first.start, first.length), (5, 5, 5));
+    room.tick(T0).await.expect("tick");
+    assert_eq!(room.tick(T0 + 1000).await.expect("tick").admitted, 2);
+    let later = room.line(5).await.expect("line");
+    assert_eq!(
+        (later.position, later.start, later.length),
+        (3, 5, 3),
+        "two places moved of the five it started at"
+    );
+    // Once admitted the student is out of the line; a new ticket starts a new count.
+    room.set_config(open(100, 100, 60)).await.expect("config");
+    room.tick(T0 + 2000).await.expect("tick");
+    assert_eq!(
+        room.enter(5, T0 + 2000).await.expect("enter"),
+        Admission::Admitted
+    );
+    assert_eq!(room.line(5).await.expect("line").position, 0);
+    room.set_config(open(0, 100, 1)).await.expect("config");
+    for student in 6..=7 {
+        room.enter(student, T0 + 2000).await.expect("enter");
+    }
+    // The pass lapses; the student queues again, behind 6 and 7.
+    assert_eq!(
+        room.enter(5, T0 + 70_000).await.expect("enter"),
+        Admission::Waiting { position: 3 }
+    );
+    let again = room.line(5).await.expect("line");
+    assert_eq!((again.position, again.start, again.length), (3, 3, 3));
+}
