@@ -138,10 +138,8 @@ async fn main() -> anyhow::Result<()> {
                     let (queue, url) = (queue.clone(), url.clone());
                     std::thread::spawn(move || -> anyhow::Result<(usize, usize, Duration)> {
                         let mut conn = MysqlConnection::establish(&url)?;
-                        diesel::sql_query(
-                            "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED",
-                        )
-                        .execute(&mut conn)?;
+                        diesel::sql_query("SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED")
+                            .execute(&mut conn)?;
                         let (mut grants, mut busy, mut spent) = (0, 0, Duration::ZERO);
                         loop {
                             let next = queue.lock().ok().and_then(|mut q| q.next());
