@@ -21,6 +21,10 @@ pub struct Settings {
     /// PEM bundle of the CAs a `rediss://` server certificate must chain to
     /// (`SUGANG_REDIS_CA_FILE`); unset: the system's trusted roots.
     pub redis_ca_file: Option<String>,
+    /// How long making a new Redis connection may take (`SUGANG_REDIS_CONNECT_TIMEOUT_MS`).
+    pub redis_connect_timeout: Duration,
+    /// How long a request may wait for a connection from the pool (`SUGANG_REDIS_WAIT_TIMEOUT_MS`).
+    pub redis_wait_timeout: Duration,
     /// One request's time for all its Redis work (`SUGANG_REDIS_BUDGET_MS`).
     pub redis_budget: Duration,
     /// Consecutive Redis failures that open the breaker (`SUGANG_REDIS_BREAKER_FAILURES`).
@@ -115,6 +119,16 @@ impl Settings {
             redis_prefix: get("SUGANG_REDIS_PREFIX", "sugang:"),
             redis_pool_size: parse(&lookup, "SUGANG_REDIS_POOL_SIZE", 32)?,
             redis_ca_file: lookup("SUGANG_REDIS_CA_FILE").filter(|v| !v.trim().is_empty()),
+            redis_connect_timeout: Duration::from_millis(parse(
+                &lookup,
+                "SUGANG_REDIS_CONNECT_TIMEOUT_MS",
+                1000,
+            )?),
+            redis_wait_timeout: Duration::from_millis(parse(
+                &lookup,
+                "SUGANG_REDIS_WAIT_TIMEOUT_MS",
+                1000,
+            )?),
             redis_budget: Duration::from_millis(parse(&lookup, "SUGANG_REDIS_BUDGET_MS", 1000)?),
             redis_breaker_failures: parse(&lookup, "SUGANG_REDIS_BREAKER_FAILURES", 3)?,
             session_idle: Duration::from_secs(parse(&lookup, "SUGANG_SESSION_IDLE_SECS", 30 * 60)?),
@@ -192,6 +206,14 @@ impl Settings {
                 self.redis_breaker_failures as u64,
             ),
             ("SUGANG_HASH_CONCURRENCY", self.hash_concurrency as u64),
+            (
+                "SUGANG_REDIS_CONNECT_TIMEOUT_MS",
+                self.redis_connect_timeout.as_millis() as u64,
+            ),
+            (
+                "SUGANG_REDIS_WAIT_TIMEOUT_MS",
+                self.redis_wait_timeout.as_millis() as u64,
+            ),
             ("SUGANG_DECISION_WORKERS", self.decision_workers as u64),
             ("SUGANG_DECISION_BATCH", self.decision_batch as u64),
             (

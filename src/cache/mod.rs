@@ -7,9 +7,12 @@
 //! - **One budget per request** (`SUGANG_REDIS_BUDGET_MS`): every command a request sends, and the
 //!   wait for a connection, come out of the same deadline, set by `request_budget` around the
 //!   request; work outside a request (background tasks) gets a fresh budget per command.
-//! - **Long-lived multiplexed connections**, made once and shared by every request, replaced only
-//!   when one fails with a connection error or a time-out (no ping on checkout, no retry loop with
-//!   back-off inside a request).
+//! - **Long-lived multiplexed connections** taken from a `deadpool-redis` pool (its create and
+//!   wait time-outs are `SUGANG_REDIS_CONNECT_TIMEOUT_MS` and `SUGANG_REDIS_WAIT_TIMEOUT_MS`) and
+//!   kept: every request shares them (a multiplexed connection pipelines many requests at once),
+//!   and a connection goes back to the pool only when it failed with a connection error or a
+//!   time-out — the pool's recycling check (a PING) then runs once, on that broken connection, and
+//!   the pool makes a new one. No ping per checkout, no retry loop with back-off in a request.
 //! - **A breaker**: `SUGANG_REDIS_BREAKER_FAILURES` consecutive failures (connect, reset, EOF,
 //!   time-out) open it; while open, every command fails at once (the request answers 503 with
 //!   `Retry-After`) and a background probe PINGs Redis over a fresh connection every 200 ms; its
@@ -85,7 +88,10 @@ struct Breaker {
 #[derive(Clone)]
 pub struct Cache {
     client: redis::Client,
-    conns: Arc<Vec<Mutex<Option<MultiplexedConnection>>>>,
+    /// Where the long-lived connections come from and go back to when broken.
+    pool: deadpool_redis::Pool,
+    /// The connections taken from the pool, each shared by every request.
+    conns: Arc<Vec<Mutex<Option<deadpool_redis::Connection>>>>,
     next: Arc<AtomicUsize>,
     slots: Arc<Semaphore>,
     size: usize,
@@ -200,6 +206,24 @@ pub fn client(url: &str, ca_file: Option<&str>) -> anyhow::Result<redis::Client>
     )?)
 }
 
+/// The pool the long-lived connections come from: at most `CONNECTIONS` of them, made within
+/// `create` and waited for within `wait` (each also bounded by the request's budget). It connects
+/// as `client` does, TLS and its CA bundle included.
+fn pool(
+    client: &redis::Client,
+    create: Duration,
+    wait: Duration,
+) -> anyhow::Result<deadpool_redis::Pool> {
+    let manager = deadpool_redis::Manager::new(client.get_connection_info().clone())?;
+    Ok(deadpool_redis::Pool::builder(manager)
+        .max_size(CONNECTIONS)
+        .runtime(deadpool_redis::Runtime::Tokio1)
+        .create_timeout(Some(create))
+        .wait_timeout(Some(wait))
+        .recycle_timeout(Some(create))
+        .build()?)
+}
+
 impl Cache {
     pub fn from_settings(settings: &Settings) -> anyhow::Result<Self> {
         REQUEST_BUDGET_MS.store(
@@ -207,21 +231,38 @@ impl Cache {
             Ordering::Relaxed,
         );
         let client = client(&settings.redis_url, settings.redis_ca_file.as_deref())?;
-        Ok(
-            Self::with_client(client, &settings.redis_prefix, settings.redis_pool_size)
-                .with_limits(settings.redis_budget, settings.redis_breaker_failures),
+        let pool = pool(
+            &client,
+            settings.redis_connect_timeout,
+            settings.redis_wait_timeout,
+        )?;
+        Ok(Self::with_client(
+            client,
+            pool,
+            &settings.redis_prefix,
+            settings.redis_pool_size,
         )
+        .with_limits(settings.redis_budget, settings.redis_breaker_failures))
     }
 
     /// Connects lazily: the service starts (and reports not-ready) while Redis is down.
     pub fn new(url: &str, prefix: &str, size: usize) -> anyhow::Result<Self> {
-        Ok(Self::with_client(client(url, None)?, prefix, size))
+        let second = Duration::from_secs(1);
+        let client = client(url, None)?;
+        let pool = pool(&client, second, second)?;
+        Ok(Self::with_client(client, pool, prefix, size))
     }
 
-    fn with_client(client: redis::Client, prefix: &str, size: usize) -> Self {
+    fn with_client(
+        client: redis::Client,
+        pool: deadpool_redis::Pool,
+        prefix: &str,
+        size: usize,
+    ) -> Self {
         let size = size.max(1);
         Cache {
             client,
+            pool,
             conns: Arc::new((0..CONNECTIONS).map(|_| Mutex::new(None)).collect()),
             next: Arc::new(AtomicUsize::new(0)),
             slots: Arc::new(Semaphore::new(size)),
@@ -286,8 +327,8 @@ impl Cache {
         self.breaker.consecutive.store(0, Ordering::Relaxed);
     }
 
-    /// A connection failure on connection `index`: the connection is dropped (the next command
-    /// makes a new one) and the failure counts toward opening the breaker.
+    /// A connection failure on connection `index`: the connection goes back to the pool (which
+    /// checks it once and replaces it) and the failure counts toward opening the breaker.
     async fn failed(&self, index: usize) {
         if let Some(slot) = self.conns.get(index) {
             if let Ok(mut held) = slot.try_lock() {
@@ -379,18 +420,18 @@ impl Cache {
         let made = tokio::time::timeout_at(deadline, async {
             let mut held = self.conns[index].lock().await;
             if let Some(c) = held.as_ref() {
-                return Ok(c.clone());
+                return Ok(c.as_ref().clone());
             }
-            let left = deadline.saturating_duration_since(Instant::now());
-            let config = AsyncConnectionConfig::new()
-                .set_connection_timeout(left)
-                .set_response_timeout(self.budget);
-            let c = self
-                .client
-                .get_multiplexed_async_connection_with_config(&config)
-                .await?;
-            *held = Some(c.clone());
-            Ok::<_, redis::RedisError>(c)
+            let c = self.pool.get().await.map_err(|e| match e {
+                deadpool_redis::PoolError::Backend(e) => e,
+                other => redis::RedisError::from(std::io::Error::new(
+                    std::io::ErrorKind::TimedOut,
+                    other.to_string(),
+                )),
+            })?;
+            let shared = c.as_ref().clone();
+            *held = Some(c);
+            Ok::<_, redis::RedisError>(shared)
         })
         .await;
         spend(started);
