@@ -1074,13 +1074,6 @@ fn insert_rows(
     Ok(())
 }
 
-fn is_unique_violation(e: &diesel::result::Error) -> bool {
-    matches!(
-        e,
-        diesel::result::Error::DatabaseError(diesel::result::DatabaseErrorKind::UniqueViolation, _)
-    )
-}
-
 /// Validates again against the data as it is now and inserts everything, or nothing.
 fn apply_all(
     conn: &mut MysqlConnection,
@@ -1105,9 +1098,14 @@ fn apply_all(
     });
     match result {
         // Another import committed the same keys between our check and our insert.
-        Err(ApplyError::Db(e)) if is_unique_violation(&e) => Err(ApplyError::Rejected(
-            Report::file_error(kind, 1, "", lang.text("import.err.concurrent").into()),
-        )),
+        Err(ApplyError::Db(e)) if crate::db::tx::is_unique_violation(&e) => {
+            Err(ApplyError::Rejected(Report::file_error(
+                kind,
+                1,
+                "",
+                lang.text("import.err.concurrent").into(),
+            )))
+        }
         other => other,
     }
 }

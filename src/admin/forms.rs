@@ -3,15 +3,14 @@
 //! transaction every console write runs in, and the post/redirect/get answer.
 
 use std::collections::HashMap;
-use std::time::Duration;
 
 use actix_web::http::{header, StatusCode};
 use actix_web::HttpResponse;
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Asia::Seoul;
-use diesel::connection::SimpleConnection;
+
 use diesel::prelude::*;
-use diesel::result::{DatabaseErrorKind, Error as DieselError};
+use diesel::result::Error as DieselError;
 
 use crate::auth::Registrar;
 use crate::registration::rules::Refusal;
@@ -319,59 +318,30 @@ impl From<FieldError> for TxFail {
     }
 }
 
-fn retryable(e: &DieselError) -> bool {
-    match e {
-        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
-        DieselError::DatabaseError(_, info) => {
-            info.message().contains("Deadlock") || info.message().contains("Lock wait timeout")
+impl crate::db::tx::DbFailure for TxFail {
+    fn db_error(&self) -> Option<&DieselError> {
+        match self {
+            TxFail::Db(e) => Some(e),
+            _ => None,
         }
-        _ => false,
     }
 }
 
 pub fn is_unique_violation(e: &TxFail) -> bool {
-    matches!(
-        e,
-        TxFail::Db(DieselError::DatabaseError(
-            DatabaseErrorKind::UniqueViolation,
-            _
-        ))
-    )
+    matches!(e, TxFail::Db(e) if crate::db::tx::is_unique_violation(e))
 }
 
-const ATTEMPTS: u32 = 5;
+pub use crate::db::tx::Isolation;
 
-#[derive(Debug, Clone, Copy)]
-pub enum Isolation {
-    /// The registration engine's level: reads after a row lock see the latest commit.
-    ReadCommitted,
-    /// For writes serialized by a locking scan of a whole table (gap locks exist only here).
-    RepeatableRead,
-}
-
-/// Runs `f` in one transaction at `level`, retrying deadlock victims from the start (the
-/// waitlist promotion a console write may trigger locks student rows after a section row).
+/// Runs `f` in one transaction at `level` of the one kit (`db::tx`), retrying deadlock victims
+/// from the start (the waitlist promotion a console write may trigger locks student rows after a
+/// section row).
 pub fn tx<T>(
     conn: &mut MysqlConnection,
     level: Isolation,
     f: impl Fn(&mut MysqlConnection) -> Result<T, TxFail>,
 ) -> Result<T, TxFail> {
-    let statement = match level {
-        Isolation::ReadCommitted => "SET TRANSACTION ISOLATION LEVEL READ COMMITTED",
-        Isolation::RepeatableRead => "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ",
-    };
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        conn.batch_execute(statement)?;
-        match conn.transaction(|c| f(c)) {
-            Err(TxFail::Db(e)) if attempt < ATTEMPTS && retryable(&e) => {
-                tracing::debug!(attempt, "registrar transaction retried after a deadlock");
-                std::thread::sleep(Duration::from_millis(5 * u64::from(attempt)));
-            }
-            other => return other,
-        }
-    }
+    crate::db::tx::transaction(conn, Some(level), f)
 }
 
 // ---- answers ----

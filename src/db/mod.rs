@@ -2,6 +2,7 @@
 //! which takes a connection and uses it on the blocking pool so async workers never wait on MySQL.
 
 pub mod schema;
+pub mod tx;
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;

@@ -39,6 +39,7 @@ use crate::auth::models::User;
 use crate::db::schema::{
     activity_log, completed_courses, enrollments, holds, sections, users, waitlist_entries,
 };
+use crate::db::tx::is_retryable;
 use crate::db::{is_connection_error, Db, DbError};
 use crate::registration::activity::NewActivity;
 use crate::registration::queries::{self, NewEnrollment, Seats};
@@ -289,7 +290,7 @@ pub fn decide_split(conn: &mut MysqlConnection, jobs: &[JobData]) -> Vec<Decided
                 return outcomes;
             }
             Err(e) if is_connection_error(&e) => break e,
-            Err(e) if attempt < BATCH_ATTEMPTS && retryable(&e) => {
+            Err(e) if attempt < BATCH_ATTEMPTS && is_retryable(&e) => {
                 metrics::counter!("sugang_decision_batch_retries_total", "kind" => "retry")
                     .increment(1);
                 tracing::debug!(attempt, size = jobs.len(), error = %e, "decision batch retried");
@@ -355,16 +356,6 @@ fn count(job: &JobData, outcome: &Decided) {
         fast,
         "registration"
     );
-}
-
-fn retryable(e: &DieselError) -> bool {
-    match e {
-        DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _) => true,
-        DieselError::DatabaseError(_, info) => {
-            info.message().contains("Deadlock") || info.message().contains("Lock wait timeout")
-        }
-        _ => false,
-    }
 }
 
 fn clone_error(e: &DieselError) -> DieselError {

@@ -6,8 +6,6 @@
 //! broken by InnoDB's deadlock detection (error 1213), and the victim transaction is retried a
 //! bounded number of times from the start. Refusals roll back and leave only an activity line.
 
-use std::time::Duration;
-
 use chrono::{DateTime, SubsecRound, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
@@ -271,37 +269,21 @@ impl Context {
     }
 }
 
-fn is_retryable(e: &TxError) -> bool {
-    match e {
-        TxError::Db(DieselError::DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => true,
-        TxError::Db(DieselError::DatabaseError(_, info)) => {
-            info.message().contains("Deadlock") || info.message().contains("Lock wait timeout")
+impl crate::db::tx::DbFailure for TxError {
+    fn db_error(&self) -> Option<&DieselError> {
+        match self {
+            TxError::Db(e) => Some(e),
+            _ => None,
         }
-        _ => false,
     }
 }
 
-const ATTEMPTS: u32 = 5;
-
-/// Runs `f` in a transaction, retrying deadlock victims from the start. Pooled connections run
-/// READ COMMITTED (see `db::Manager`): every read after a lock sees the latest commit; the locks,
-/// not snapshots, make it correct.
+/// Runs `f` in a transaction of the one kit (`db::tx`), retrying deadlock victims from the start.
 pub(crate) fn transaction<T>(
     conn: &mut MysqlConnection,
     f: impl Fn(&mut MysqlConnection) -> Result<T, TxError>,
 ) -> Result<T, TxError> {
-    let mut attempt = 0;
-    loop {
-        attempt += 1;
-        match conn.transaction(|c| f(c)) {
-            Err(e) if attempt < ATTEMPTS && is_retryable(&e) => {
-                tracing::debug!(attempt, "registration transaction retried after a deadlock");
-                let jitter: u64 = rand::random::<u64>() % 10;
-                std::thread::sleep(Duration::from_millis(2 * u64::from(attempt) + jitter));
-            }
-            other => return other,
-        }
-    }
+    crate::db::tx::transaction(conn, None, f)
 }
 
 /// Runs one attempt of `action` as a transaction and records its decision: successes wrote
