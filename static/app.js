@@ -33,7 +33,42 @@
     return (d > 0 ? d + "d " : "") + pad(h) + ":" + pad(m) + ":" + pad(s);
   }
 
+  // The session's end: a warning five minutes before, with a countdown; "Extend" asks the server
+  // (any signed-in request restarts the idle clock) and moves the end, without leaving the page.
+  var sessionEnds = document.getElementById("session-ends");
+  var sessionWarning = document.getElementById("session-warning");
+  var sessionLeftMs = sessionEnds ? parseInt(sessionEnds.dataset.left, 10) * 1000 : 0;
+  var warnBeforeMs = sessionEnds ? parseInt(sessionEnds.dataset.warnBefore, 10) * 1000 : 0;
+  var sessionFrom = Date.now();
+  function sessionTick() {
+    if (!sessionEnds || !sessionWarning) { return; }
+    var left = sessionLeftMs - (Date.now() - sessionFrom);
+    if (left <= warnBeforeMs) {
+      sessionWarning.hidden = false;
+      var text = remaining(left);
+      document.getElementById("session-countdown").textContent = text === null ? "00:00:00" : text;
+    }
+  }
+  var extend = document.getElementById("session-extend");
+  if (extend) {
+    extend.addEventListener("click", function (ev) {
+      ev.preventDefault();
+      fetch("/api/v1/me", { credentials: "same-origin", cache: "no-store" })
+        .then(function (r) {
+          if (!r.ok) { window.location.href = extend.getAttribute("href"); return; }
+          var left = parseInt(r.headers.get("x-session-idle-remaining") || "0", 10);
+          sessionFrom = Date.now();
+          sessionLeftMs = left * 1000;
+          sessionWarning.hidden = true;
+          var ends = new Date(Date.now() + offsetMs + left * 1000);
+          sessionEnds.querySelector("time").textContent = seoulString(ends.getTime());
+        })
+        .catch(function () { window.location.href = extend.getAttribute("href"); });
+    });
+  }
+
   function tick() {
+    sessionTick();
     var now = Date.now() + offsetMs;
     var clock = document.getElementById("server-clock");
     if (clock) { clock.textContent = seoulString(now); }

@@ -36,7 +36,26 @@ pub async fn load_session(
             (Some(cookie), Some(app)) => app.sessions.load(cookie.value()).await,
             _ => SessionState::Anonymous,
         };
+        let left = match (&state, req.app_data::<web::Data<AppState>>()) {
+            (SessionState::Active(s), Some(app)) => Some(crate::web::layout::session_left(
+                s,
+                &app.settings,
+                chrono::Utc::now(),
+            )),
+            _ => None,
+        };
         req.extensions_mut().insert(state);
+        let mut res = next.call(req).await?;
+        if let Some(left) = left {
+            // What the session has left without further activity, for clients that warn.
+            if let Ok(v) = header::HeaderValue::from_str(&left.to_string()) {
+                res.headers_mut().insert(
+                    header::HeaderName::from_static("x-session-idle-remaining"),
+                    v,
+                );
+            }
+        }
+        return Ok(res);
     }
     next.call(req).await
 }

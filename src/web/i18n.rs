@@ -115,6 +115,13 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("nav.skip", "본문으로 건너뛰기", "Skip to content"),
     ("a11y.table_region", "표 (좁은 화면에서는 옆으로 넘겨 보기)", "Table (scroll sideways on a narrow screen)"),
     ("clock.server_time", "서버 시각", "Server time"),
+    ("session.ends", "활동이 없으면 로그인이 끝나는 시각:", "Without activity, your sign-in ends at"),
+    ("session.extend", "연장", "Extend"),
+    (
+        "session.warning",
+        "5분 안에 로그인이 끝납니다. 계속하려면 연장을 누르세요. 남은 시간:",
+        "Your sign-in ends within 5 minutes. Choose Extend to stay signed in. Time left:",
+    ),
     ("login.title", "로그인", "Sign in"),
     ("account.password.title", "비밀번호 변경", "Change password"),
     ("account.password.intro", "새 비밀번호는 12자 이상 128자 이하이며, 학번(아이디)이나 흔한 비밀번호는 쓸 수 없습니다. 변경하면 다른 곳의 로그인은 모두 종료됩니다.", "The new password must be 12 to 128 characters, not your login id and not a common password. Changing it signs out every other session of your account."),

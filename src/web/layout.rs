@@ -30,7 +30,25 @@ pub struct Layout {
     pub flash: Option<crate::web::flash::Flash>,
     /// The incident banner and the registration-freeze notice, when on.
     pub banners: crate::admin::controls::Banners,
+    /// Seconds until the signed-in session ends without further activity (this page's request
+    /// restarted the idle clock); `None` when nobody is signed in.
+    pub session_left: Option<i64>,
 }
+
+/// Seconds `session` has left after a request now: the idle timeout, or less when the absolute
+/// limit comes first.
+pub fn session_left(
+    session: &crate::auth::Session,
+    settings: &crate::config::Settings,
+    now: DateTime<Utc>,
+) -> i64 {
+    let idle = settings.session_idle.as_secs() as i64;
+    let absolute = session.created + settings.session_absolute.as_secs() as i64 - now.timestamp();
+    idle.min(absolute).max(0)
+}
+
+/// A session ending within this many seconds is announced on the page.
+pub const SESSION_WARNING_SECS: i64 = 300;
 
 impl Layout {
     pub fn of(req: &HttpRequest) -> Layout {
@@ -39,7 +57,15 @@ impl Layout {
             _ => None,
         };
         let lang = Lang::from_request(req);
+        let now = Utc::now();
+        let settings = req
+            .app_data::<actix_web::web::Data<crate::startup::AppState>>()
+            .map(|app| &app.settings);
         Layout {
+            session_left: match (&session, settings) {
+                (Some(s), Some(settings)) => Some(session_left(s, settings, now)),
+                _ => None,
+            },
             lang,
             banners: crate::admin::controls::Banners::of(req, lang),
             user: session.as_ref().map(|s| NavUser {
@@ -54,7 +80,7 @@ impl Layout {
                 Some(_) => req.path().to_string(),
                 None => "/".to_string(),
             },
-            now: Utc::now(),
+            now,
             flash: req.extensions().get::<crate::web::flash::Flash>().cloned(),
         }
     }
@@ -91,6 +117,17 @@ impl Layout {
     }
 
     /// Server time as RFC 3339 (for scripts) ...
+    /// When the session ends without activity: in Seoul time, as RFC 3339, and the seconds left.
+    pub fn session_ends(&self) -> Option<(String, String, i64)> {
+        let left = self.session_left?;
+        let ends = self.now + chrono::Duration::seconds(left);
+        Some((
+            seoul(&ends),
+            ends.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+            left,
+        ))
+    }
+
     pub fn now_rfc3339(&self) -> String {
         self.now
             .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)

@@ -449,3 +449,37 @@ async fn idle_sessions_expire() {
     tokio::time::sleep(std::time::Duration::from_millis(2200)).await;
     assert_eq!(app.get_me(&client).await.status(), StatusCode::UNAUTHORIZED);
 }
+
+#[tokio::test]
+async fn answers_to_a_signed_in_client_carry_the_time_its_session_has_left() {
+    let app = TestApp::spawn_with(|s| {
+        s.session_idle = std::time::Duration::from_secs(900);
+        s.session_absolute = std::time::Duration::from_secs(600);
+    })
+    .await;
+    app.insert_student("20250077");
+    let client = app.client();
+    let anonymous = app.get_me(&client).await;
+    assert!(
+        anonymous
+            .headers()
+            .get("x-session-idle-remaining")
+            .is_none(),
+        "nobody signed in, nothing to announce"
+    );
+    app.post_session(&client, "20250077", PASSWORD).await;
+    let me = app.get_me(&client).await;
+    assert_eq!(me.status(), StatusCode::OK);
+    let left: i64 = me
+        .headers()
+        .get("x-session-idle-remaining")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse().ok())
+        .expect("the header");
+    // The absolute limit (10 minutes from sign-in) comes before the idle one (15 minutes).
+    assert!((595..=600).contains(&left), "{left}");
+    // The page names the end and carries the figure for the warning.
+    let page = app.get(&client, "/").await.text().await.expect("page");
+    assert!(page.contains("id=\"session-ends\""), "footer line");
+    assert!(page.contains("data-warn-before=\"300\""), "warning lead");
+}

@@ -59,3 +59,33 @@ test("wrong password shows an error and English is one click away", async () => 
   assert.match(await page.textContent(".message"), /not found/);
   await context.close();
 });
+
+test("five minutes before the session ends a warning counts down, and Extend keeps the student signed in", async () => {
+  const context = await browser.newContext({ locale: "ko-KR" });
+  // The page's clock runs on a fake clock, so the 25 idle minutes pass at once.
+  await context.clock.install();
+  const page = await context.newPage();
+  await signIn(page, STUDENT);
+  const left = Number(await page.getAttribute("#session-ends", "data-left"));
+  assert.ok(left > 300, `the session has more than five minutes left (${left} s)`);
+  assert.ok(await page.locator("#session-warning").isHidden(), "no warning at first");
+  // Without JavaScript the footer names the end and links back to the page (a reload extends).
+  assert.equal(await page.getAttribute("#session-extend-link", "href"), "/");
+
+  await page.clock.fastForward((left - 290) * 1000);
+  await page.waitForSelector("#session-warning", { state: "visible" });
+  assert.match(await page.textContent("#session-warning"), /로그인이 끝납니다/);
+  assert.match(await page.textContent("#session-countdown"), /00:0[0-4]:\d\d/);
+  await page.screenshot({ path: `${SHOTS}/session-warning.png` });
+
+  const extended = page.waitForResponse((r) => r.url().endsWith("/api/v1/me"));
+  await page.click("#session-extend");
+  const res = await extended;
+  assert.equal(res.status(), 200);
+  assert.ok(Number(res.headers()["x-session-idle-remaining"]) > 300, "the server restarted the idle clock");
+  await page.waitForSelector("#session-warning", { state: "hidden" });
+  // Still signed in.
+  await page.reload();
+  assert.equal(new URL(page.url()).pathname, "/");
+  await context.close();
+});
