@@ -43,6 +43,10 @@ enum Command {
         /// Term id or year-season (e.g. 2026-fall); the current term when omitted.
         #[arg(long)]
         term: Option<String>,
+        /// Seed of the draws when the term's policy is `lottery` (to replay a published draw);
+        /// a fresh random seed when omitted.
+        #[arg(long)]
+        seed: Option<u64>,
     },
     /// Manage accounts (`user create` makes the first registrar of an empty database).
     User {
@@ -102,7 +106,9 @@ fn main() -> anyhow::Result<()> {
             println!("{report}");
             Ok(())
         }
-        Command::AllocateBaskets { term } => allocate_baskets(&settings, term.as_deref()),
+        Command::AllocateBaskets { term, seed } => {
+            allocate_baskets(&settings, term.as_deref(), seed)
+        }
         Command::BenchSessions => bench_sessions(settings),
         Command::User {
             command:
@@ -116,7 +122,11 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-fn allocate_baskets(settings: &Settings, term: Option<&str>) -> anyhow::Result<()> {
+fn allocate_baskets(
+    settings: &Settings,
+    term: Option<&str>,
+    seed: Option<u64>,
+) -> anyhow::Result<()> {
     use diesel::connection::SimpleConnection;
     use sugang::registration::allocation;
     let mut conn = connect(settings)?;
@@ -132,7 +142,7 @@ fn allocate_baskets(settings: &Settings, term: Option<&str>) -> anyhow::Result<(
         other => anyhow::Error::new(other),
     })?;
     let request_id = format!("cli-{}", uuid::Uuid::new_v4().simple());
-    let report = allocation::allocate_baskets(&mut conn, term.id, None, &request_id)?;
+    let report = allocation::allocate_baskets(&mut conn, term.id, None, &request_id, seed)?;
     println!("{}", term.name_en);
     println!("{report}");
     Ok(())

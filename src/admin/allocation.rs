@@ -20,6 +20,8 @@ use crate::web::{html, AppError, Lang, Layout, RequestMeta};
 struct AllocationPage {
     layout: Layout,
     term_name: Option<String>,
+    /// The term's policy for oversubscribed sections (`fits_only` or `lottery`).
+    policy: String,
     sections: Vec<Demand>,
     report: Vec<FlashLine>,
 }
@@ -67,17 +69,21 @@ pub async fn page(
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let lang = layout.lang;
-    let (term_name, sections) = app
+    let (term_name, policy, sections) = app
         .db
         .run(move |conn| {
             let Some(term) = current_term(conn)? else {
-                return Ok((None, Vec::new()));
+                return Ok((None, allocation::FITS_ONLY.to_string(), Vec::new()));
             };
             let name = match lang {
                 Lang::Ko => term.name_ko.clone(),
                 Lang::En => term.name_en.clone(),
             };
-            Ok((Some(name), allocation::demand(conn, term.id)?))
+            Ok((
+                Some(name),
+                term.allocation_policy.clone(),
+                allocation::demand(conn, term.id)?,
+            ))
         })
         .await?;
     let report = req
@@ -88,6 +94,7 @@ pub async fn page(
     html(AllocationPage {
         layout,
         term_name,
+        policy,
         sections,
         report,
     })
@@ -103,7 +110,7 @@ fn report_lines(r: &AllocationReport, lang: Lang) -> Vec<FlashLine> {
     let notable: Vec<&SectionReport> = r
         .sections
         .iter()
-        .filter(|s| s.outcome == SectionOutcome::Oversubscribed || s.refused > 0)
+        .filter(|s| s.outcome != SectionOutcome::Allocated || s.refused > 0)
         .collect();
     let mut lines: Vec<FlashLine> = notable
         .iter()
@@ -117,6 +124,18 @@ fn report_lines(r: &AllocationReport, lang: Lang) -> Vec<FlashLine> {
                         ("section", s.label.clone()),
                         ("enrolled", s.enrolled.to_string()),
                         ("refused", s.refused.to_string()),
+                    ],
+                ),
+            },
+            SectionOutcome::Drawn => FlashLine {
+                ok: true,
+                text: lang.format(
+                    "allocation.line_drawn",
+                    &[
+                        ("section", s.label.clone()),
+                        ("demand", s.demand.to_string()),
+                        ("enrolled", s.enrolled.to_string()),
+                        ("seed", r.seed.unwrap_or_default().to_string()),
                     ],
                 ),
             },
@@ -156,15 +175,34 @@ fn report_lines(r: &AllocationReport, lang: Lang) -> Vec<FlashLine> {
     lines
 }
 
-/// `POST /admin/allocation`: runs the allocation of the current term and redirects to the page.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct RunForm {
+    /// `fits_only` or `lottery`; absent: the term's policy as it stands.
+    #[serde(default)]
+    pub policy: Option<String>,
+}
+
+/// `POST /admin/allocation`: saves the chosen policy for oversubscribed sections on the current
+/// term, runs the allocation of the term and redirects to the page.
 pub async fn run(
     app: web::Data<AppState>,
     registrar: Registrar,
     req: HttpRequest,
+    form: web::Form<RunForm>,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::from_request(&req);
     let request_id = RequestMeta::of(&req).request_id;
     let actor = registrar.0.user_id;
+    let policy = match form.into_inner().policy.as_deref().map(str::trim) {
+        None | Some("") => None,
+        Some(p) if p == allocation::FITS_ONLY || p == allocation::LOTTERY => Some(p.to_string()),
+        Some(_) => {
+            return Err(AppError::Validation(crate::web::Invalid::new(
+                "policy",
+                "allocation.bad_policy",
+            )))
+        }
+    };
     let outcome = app
         .db
         .run(move |conn| {
@@ -173,7 +211,10 @@ pub async fn run(
                 Err(AllocationError::Db(e)) => return Err(e.into()),
                 Err(other) => return Ok(Err(other)),
             };
-            match allocation::allocate_baskets(conn, term.id, Some(actor), &request_id) {
+            if let Some(policy) = &policy {
+                allocation::set_policy(conn, term.id, policy)?;
+            }
+            match allocation::allocate_baskets(conn, term.id, Some(actor), &request_id, None) {
                 Err(AllocationError::Db(e)) => Err(e.into()),
                 other => Ok(other),
             }

@@ -21,6 +21,8 @@ pub struct Term {
     pub registration_frozen: bool,
     pub freeze_message: Option<String>,
     pub created_at: NaiveDateTime,
+    /// Basket allocation of oversubscribed sections: `fits_only` or `lottery`.
+    pub allocation_policy: String,
 }
 
 #[derive(Debug, Clone, Insertable)]

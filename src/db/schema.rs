@@ -207,6 +207,8 @@ diesel::table! {
         #[max_length = 500]
         freeze_message -> Nullable<Varchar>,
         created_at -> Datetime,
+        #[max_length = 16]
+        allocation_policy -> Varchar,
     }
 }
 

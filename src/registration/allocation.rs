@@ -1,6 +1,11 @@
 //! Basket allocation (장바구니 배정): between the basket and the register phase, every open section
-//! whose basket demand fits its free seats enrolls all its eligible basket holders at once;
-//! oversubscribed sections are left to first come, first served.
+//! whose basket demand fits its free seats enrolls all its eligible basket holders at once.
+//! An oversubscribed section is left to first come, first served under the term's `fits_only`
+//! policy; under `lottery` its winners are drawn: the holders' student ids, ascending, are
+//! shuffled by `drawn_holders` from the run's seed (published in the report and the activity log,
+//! so anyone can redo the draw), and the holders are tried in that order — every rule applies, so
+//! a student wins at most one section of a course — until the section is full. The others keep
+//! the section in their basket and may join its waitlist.
 //!
 //! Each holder is one transaction with the lock order of `service` (the student's row, then the
 //! section's row) and the guarded seat counter, checked against every rule except the phase
@@ -14,6 +19,8 @@ use chrono::{DateTime, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 use diesel::sql_types::{BigInt, Integer, Nullable};
+use rand::seq::SliceRandom;
+use rand::{RngCore, SeedableRng};
 use serde::Serialize;
 
 use crate::catalog::{Term, Window};
@@ -66,6 +73,8 @@ pub struct Demand {
 pub enum SectionOutcome {
     Allocated,
     Oversubscribed,
+    /// Oversubscribed under the `lottery` policy: winners drawn.
+    Drawn,
 }
 
 impl SectionOutcome {
@@ -73,6 +82,7 @@ impl SectionOutcome {
         match self {
             SectionOutcome::Allocated => "allocated",
             SectionOutcome::Oversubscribed => "oversubscribed",
+            SectionOutcome::Drawn => "drawn",
         }
     }
 }
@@ -87,12 +97,24 @@ pub struct SectionReport {
     pub outcome: SectionOutcome,
     pub enrolled: usize,
     pub refused: usize,
+    /// The drawn order of the holders (student ids) when the section's winners were drawn.
+    pub drawn_order: Option<Vec<i32>>,
 }
+
+/// The term's policy for oversubscribed sections.
+pub const FITS_ONLY: &str = "fits_only";
+pub const LOTTERY: &str = "lottery";
 
 #[derive(Debug, Clone, Serialize)]
 pub struct AllocationReport {
     pub term_id: i32,
     pub request_id: String,
+    /// `fits_only` or `lottery`.
+    pub policy: String,
+    /// The seed every section's draw of this run came from (`lottery` only).
+    pub seed: Option<u64>,
+    /// Sections whose winners were drawn.
+    pub sections_drawn: usize,
     /// Sections with basket demand, ascending id.
     pub sections: Vec<SectionReport>,
     pub sections_allocated: usize,
@@ -112,6 +134,9 @@ impl fmt::Display for AllocationReport {
             "basket allocation of term {} (request {})",
             self.term_id, self.request_id
         )?;
+        if let Some(seed) = self.seed {
+            writeln!(f, "policy {}, seed {seed}", self.policy)?;
+        }
         writeln!(
             f,
             "{:<14} {:>8} {:>8} {:>7} {:<15} {:>9} {:>8}",
@@ -129,11 +154,18 @@ impl fmt::Display for AllocationReport {
                 s.enrolled,
                 s.refused
             )?;
+            if let Some(order) = &s.drawn_order {
+                let ids: Vec<String> = order.iter().map(|id| id.to_string()).collect();
+                writeln!(f, "  drawn order: {}", ids.join(" "))?;
+            }
         }
         writeln!(
             f,
-            "sections allocated: {}, skipped as oversubscribed: {}, with refusals: {}",
-            self.sections_allocated, self.sections_oversubscribed, self.sections_with_refusals
+            "sections allocated: {}, drawn: {}, skipped as oversubscribed: {}, with refusals: {}",
+            self.sections_allocated,
+            self.sections_drawn,
+            self.sections_oversubscribed,
+            self.sections_with_refusals
         )?;
         writeln!(
             f,
@@ -291,6 +323,7 @@ pub fn allocate_baskets(
     term_id: i32,
     actor_id: Option<i32>,
     request_id: &str,
+    seed: Option<u64>,
 ) -> Result<AllocationReport, AllocationError> {
     let term: Term = terms::table
         .find(term_id)
@@ -299,7 +332,9 @@ pub fn allocate_baskets(
         .optional()?
         .ok_or(AllocationError::NoSuchTerm)?;
     get_lock(conn, term_id)?;
-    let report = run(conn, &term, actor_id, request_id);
+    let seed = (term.allocation_policy == LOTTERY)
+        .then(|| seed.unwrap_or_else(|| rand::rngs::OsRng.next_u64()));
+    let report = run(conn, &term, actor_id, request_id, seed);
     release_lock(conn, term_id);
     let report = report?;
     tracing::info!(
@@ -313,15 +348,78 @@ pub fn allocate_baskets(
     Ok(report)
 }
 
+/// Sets the term's policy for oversubscribed sections (`FITS_ONLY` or `LOTTERY`).
+pub fn set_policy(conn: &mut MysqlConnection, term_id: i32, policy: &str) -> QueryResult<()> {
+    diesel::update(terms::table.find(term_id))
+        .set(terms::allocation_policy.eq(policy))
+        .execute(conn)
+        .map(|_| ())
+}
+
+/// The order in which the holders of `section_id` are tried in a draw from `seed`: their student
+/// ids ascending, shuffled by rand 0.8's `StdRng` (ChaCha12) seeded with `seed XOR section_id`.
+pub fn drawn_holders(seed: u64, section_id: i32, holders: &[i32]) -> Vec<i32> {
+    let mut order = holders.to_vec();
+    order.sort_unstable();
+    order.dedup();
+    order.shuffle(&mut rand::rngs::StdRng::seed_from_u64(
+        seed ^ u64::from(section_id.unsigned_abs()),
+    ));
+    order
+}
+
+/// The activity lines recording a section's draw: the seed and the drawn order, in parts short
+/// enough for the log's detail column.
+fn draw_lines(
+    actor_id: Option<i32>,
+    request_id: &str,
+    section_id: i32,
+    seed: u64,
+    order: &[i32],
+) -> Vec<NewActivity> {
+    let mut parts: Vec<String> = vec![String::new()];
+    for id in order {
+        let id = id.to_string();
+        if parts.last().is_some_and(|p| p.len() + id.len() + 1 > 400) {
+            parts.push(String::new());
+        }
+        let last = parts.last_mut().expect("one part at least");
+        if !last.is_empty() {
+            last.push(',');
+        }
+        last.push_str(&id);
+    }
+    let total = parts.len();
+    parts
+        .into_iter()
+        .enumerate()
+        .map(|(i, part)| NewActivity {
+            actor_id,
+            student_id: None,
+            action: "allocation_draw",
+            section_id: Some(section_id),
+            outcome: "drawn".into(),
+            detail: Some(format!("seed={seed} part={}/{total} order={part}", i + 1)),
+            request_id: request_id.to_string(),
+            session_ref: None,
+            client_ip: None,
+        })
+        .collect()
+}
+
 fn run(
     conn: &mut MysqlConnection,
     term: &Term,
     actor_id: Option<i32>,
     request_id: &str,
+    seed: Option<u64>,
 ) -> Result<AllocationReport, AllocationError> {
     let mut report = AllocationReport {
         term_id: term.id,
         request_id: request_id.to_string(),
+        policy: term.allocation_policy.clone(),
+        seed,
+        sections_drawn: 0,
         sections: Vec::new(),
         sections_allocated: 0,
         sections_oversubscribed: 0,
@@ -349,13 +447,27 @@ fn run(
             outcome: SectionOutcome::Allocated,
             enrolled: 0,
             refused: 0,
+            drawn_order: None,
         };
-        if holders.len() as i64 > i64::from(target.seats_left()) {
-            section.outcome = SectionOutcome::Oversubscribed;
-            report.sections_oversubscribed += 1;
-            report.sections.push(section);
-            continue;
-        }
+        let oversubscribed = holders.len() as i64 > i64::from(target.seats_left());
+        let holders = match (oversubscribed, seed) {
+            (false, _) => holders,
+            (true, None) => {
+                section.outcome = SectionOutcome::Oversubscribed;
+                report.sections_oversubscribed += 1;
+                report.sections.push(section);
+                continue;
+            }
+            (true, Some(seed)) => {
+                let order = drawn_holders(seed, d.section_id, &holders);
+                for line in draw_lines(actor_id, request_id, d.section_id, seed, &order) {
+                    activity::record(conn, &line)?;
+                }
+                section.outcome = SectionOutcome::Drawn;
+                section.drawn_order = Some(order.clone());
+                order
+            }
+        };
         for student_id in holders {
             let now = service::now_ms();
             match allocate_one(
@@ -372,13 +484,21 @@ fn run(
                     students.insert(student_id);
                 }
                 Placed::Already => {}
+                // The section is full: in a draw, the holders after this one did not win.
+                Placed::Refused("section_full") if section.outcome == SectionOutcome::Drawn => {
+                    break
+                }
                 Placed::Refused(code) => {
                     section.refused += 1;
                     *report.refusals.entry(code.to_string()).or_default() += 1;
                 }
             }
         }
-        report.sections_allocated += 1;
+        if section.outcome == SectionOutcome::Drawn {
+            report.sections_drawn += 1;
+        } else {
+            report.sections_allocated += 1;
+        }
         if section.refused > 0 {
             report.sections_with_refusals += 1;
         }

@@ -58,8 +58,14 @@ impl Setup {
     }
 
     fn allocate(&self) -> AllocationReport {
-        allocation::allocate_baskets(&mut self.app.conn(), self.fx.term_id, None, "test-run")
-            .expect("allocation runs")
+        allocation::allocate_baskets(
+            &mut self.app.conn(),
+            self.fx.term_id,
+            None,
+            "test-run",
+            None,
+        )
+        .expect("allocation runs")
     }
 }
 
@@ -685,7 +691,7 @@ async fn two_concurrent_allocations_never_enroll_anyone_twice() {
             let url = url.clone();
             std::thread::spawn(move || {
                 let mut conn = MysqlConnection::establish(&url).expect("connection");
-                allocation::allocate_baskets(&mut conn, term, None, &format!("run-{i}"))
+                allocation::allocate_baskets(&mut conn, term, None, &format!("run-{i}"), None)
                     .expect("allocation runs")
             })
         })
@@ -929,3 +935,154 @@ async fn registering_my_basket_waits_in_the_waiting_room_but_the_basket_does_not
     assert!(sections_of(app, me.id).is_empty());
     assert_eq!(basket_of(app, me.id), [a]);
 }
+
+// ---- the lottery policy ----
+
+#[test]
+fn the_drawn_order_is_fixed_by_the_seed_and_the_section() {
+    let holders = [18, 11, 14, 12, 17, 13, 16, 15];
+    let order = allocation::drawn_holders(42, 7, &holders);
+    let mut sorted = order.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        vec![11, 12, 13, 14, 15, 16, 17, 18],
+        "a permutation"
+    );
+    // The documented draw: anyone with the seed and the holders gets this order.
+    assert_eq!(order, PINNED_ORDER.to_vec());
+    assert_eq!(
+        order,
+        allocation::drawn_holders(42, 7, &sorted),
+        "input order does not matter"
+    );
+    assert_ne!(order, allocation::drawn_holders(43, 7, &holders));
+    assert_ne!(order, allocation::drawn_holders(42, 8, &holders));
+}
+
+#[actix_web::test]
+async fn a_lottery_seats_the_drawn_winners_of_an_oversubscribed_section_and_records_the_draw() {
+    let s = setup().await;
+    allocation::set_policy(&mut s.app.conn(), s.fx.term_id, allocation::LOTTERY).expect("policy");
+    let section = s.section("LOT100", 3, 1, 540, 615);
+    let students = s.students("lot", 8);
+    for st in &students {
+        s.put_in_basket(*st, section);
+    }
+    // The first in the drawn order has a hold: refused, and the draw moves on.
+    let order = allocation::drawn_holders(42, section, &students);
+    diesel::insert_into(holds::table)
+        .values((
+            holds::student_id.eq(order[0]),
+            holds::reason.eq("등록금 미납"),
+            holds::created_by.eq(order[0]),
+        ))
+        .execute(&mut s.app.conn())
+        .expect("hold");
+    let report = allocation::allocate_baskets(
+        &mut s.app.conn(),
+        s.fx.term_id,
+        None,
+        "lottery-run",
+        Some(42),
+    )
+    .expect("allocation runs");
+    assert_eq!(report.seed, Some(42));
+    assert_eq!(report.sections_drawn, 1);
+    let sr = &report.sections[0];
+    assert_eq!(sr.outcome, allocation::SectionOutcome::Drawn);
+    assert_eq!(sr.drawn_order.as_deref(), Some(order.as_slice()));
+    assert_eq!((sr.enrolled, sr.refused), (3, 1));
+    // The winners: the next three in the drawn order.
+    let mut winners = order[1..4].to_vec();
+    winners.sort_unstable();
+    let mut seated: Vec<i32> = enrollments::table
+        .filter(enrollments::section_id.eq(section))
+        .select(enrollments::student_id)
+        .load(&mut s.app.conn())
+        .expect("seats");
+    seated.sort_unstable();
+    assert_eq!(seated, winners);
+    assert_eq!(rows_in(&s.app, section), 3);
+    // The others keep the section in their basket (and may join its waitlist).
+    let kept: i64 = basket_items::table
+        .filter(basket_items::section_id.eq(section))
+        .count()
+        .get_result(&mut s.app.conn())
+        .expect("basket");
+    assert_eq!(kept, 5);
+    // The seed and the order are in the activity log for anyone to redo the draw.
+    let draw: Vec<String> = activity_log::table
+        .filter(activity_log::action.eq("allocation_draw"))
+        .filter(activity_log::section_id.eq(section))
+        .select(activity_log::detail.assume_not_null())
+        .load(&mut s.app.conn())
+        .expect("draw line");
+    let ids: Vec<String> = order.iter().map(|i| i.to_string()).collect();
+    assert_eq!(
+        draw,
+        vec![format!("seed=42 part=1/1 order={}", ids.join(","))]
+    );
+    // A second run draws nobody twice.
+    let again = allocation::allocate_baskets(
+        &mut s.app.conn(),
+        s.fx.term_id,
+        None,
+        "lottery-run-2",
+        Some(42),
+    )
+    .expect("second run");
+    assert_eq!(again.enrollments, 0);
+    assert_eq!(rows_in(&s.app, section), 3);
+}
+
+#[actix_web::test]
+async fn in_a_lottery_a_student_wins_at_most_one_section_of_a_course() {
+    let s = setup().await;
+    allocation::set_policy(&mut s.app.conn(), s.fx.term_id, allocation::LOTTERY).expect("policy");
+    let course = s.course("LOT200", 3);
+    let a = s.app.reg_section(
+        RegSection::new(s.fx.term_id, course)
+            .no(1)
+            .capacity(2)
+            .meets(2, 540, 615),
+    );
+    let b = s.app.reg_section(
+        RegSection::new(s.fx.term_id, course)
+            .no(2)
+            .capacity(2)
+            .meets(4, 540, 615),
+    );
+    let students = s.students("lotb", 6);
+    for st in &students {
+        s.put_in_basket(*st, a);
+        s.put_in_basket(*st, b);
+    }
+    let report = allocation::allocate_baskets(
+        &mut s.app.conn(),
+        s.fx.term_id,
+        None,
+        "lottery-two",
+        Some(7),
+    )
+    .expect("allocation runs");
+    assert_eq!(report.sections_drawn, 2);
+    assert_eq!(report.enrollments, 4, "{report}");
+    for st in &students {
+        assert!(
+            sections_of(&s.app, *st).len() <= 1,
+            "one section of the course at most"
+        );
+    }
+    assert_eq!(rows_in(&s.app, a), 2);
+    assert_eq!(rows_in(&s.app, b), 2);
+    let counters: Vec<(i32, i32)> = sections::table
+        .filter(sections::id.eq_any([a, b]))
+        .select((sections::capacity, sections::enrolled))
+        .load(&mut s.app.conn())
+        .expect("counters");
+    assert!(counters.iter().all(|(c, e)| e <= c && *e == 2));
+}
+
+/// The order `drawn_holders(42, 7, 11..=18)` gives (docs/REGISTRATION.md shows how to redo it).
+const PINNED_ORDER: [i32; 8] = [12, 14, 18, 15, 11, 17, 13, 16];
