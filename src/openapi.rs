@@ -46,7 +46,8 @@ pub fn document() -> String {
     ),
     paths(
         sign_in, sign_out, me, time, sections, section, timetable, enrollments, enroll, swap,
-        drop, waitlist, join_waitlist, leave_waitlist, activity, basket, basket_add,
+        drop, waitlist, join_waitlist, leave_waitlist, watches, watch, unwatch, activity, basket,
+        basket_add,
         basket_register, basket_remove, notices, notice_read, queue, change_password,
         admin_summary, one_time_passwords, openapi_json,
     ),
@@ -146,6 +147,21 @@ pub struct TimetableAnswer {
 #[derive(Serialize, ToSchema)]
 pub struct WaitlistAnswer {
     pub waitlist: Vec<crate::registration::service::WaitlistItem>,
+}
+
+/// `GET /api/v1/watches`.
+#[derive(Serialize, ToSchema)]
+pub struct WatchesAnswer {
+    pub watches: Vec<crate::registration::watches::WatchItem>,
+    /// Sections one student may watch at once.
+    pub limit: i64,
+}
+
+/// `DELETE /api/v1/watches/{section_id}`.
+#[derive(Serialize, ToSchema)]
+pub struct Unwatched {
+    pub section_id: i32,
+    pub watching: bool,
 }
 
 /// `DELETE /api/v1/waitlist/{section_id}` and `DELETE /api/v1/basket/{section_id}`.
@@ -424,6 +440,38 @@ fn join_waitlist() {}
     security(("session" = [], "csrf" = [])))]
 #[allow(dead_code)]
 fn leave_waitlist() {}
+
+/// The student's vacancy watches (`registration::watches::api_mine`).
+#[utoipa::path(get, path = "/api/v1/watches", tag = "registration",
+    responses((status = 200, body = WatchesAnswer), Errors),
+    security(("session" = [])))]
+#[allow(dead_code)]
+fn watches() {}
+
+/// Watch a full section: a notice arrives when a seat of it becomes free outside the waitlist
+/// (`registration::watches::api_watch`).
+#[utoipa::path(post, path = "/api/v1/watches", tag = "registration",
+    request_body = SectionRequest,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Client-chosen key: a retry with the same key runs once")),
+    responses(
+        (status = 201, description = "Watching", body = crate::registration::watches::WatchReceipt),
+        (status = 409, description = "`watch_not_needed`, `already_watching`, `watch_limit`, `already_enrolled`, `not_eligible`", body = ErrorBody),
+        Errors,
+    ),
+    security(("session" = [], "csrf" = [])))]
+#[allow(dead_code)]
+fn watch() {}
+
+/// Stop watching a section (`registration::watches::api_unwatch`).
+#[utoipa::path(delete, path = "/api/v1/watches/{section_id}", tag = "registration",
+    params(("section_id" = String, Path, description = "Section id")),
+    responses(
+        (status = 200, description = "No longer watching", body = Unwatched),
+        Errors,
+    ),
+    security(("session" = [], "csrf" = [])))]
+#[allow(dead_code)]
+fn unwatch() {}
 
 /// The student's activity log, newest first (`registration::api::my_activity`).
 #[utoipa::path(get, path = "/api/v1/activity", tag = "registration", params(PageQuery),

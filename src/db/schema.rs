@@ -160,6 +160,15 @@ diesel::table! {
 }
 
 diesel::table! {
+    section_watches (id) {
+        id -> Bigint,
+        student_id -> Integer,
+        section_id -> Integer,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
     sections (id) {
         id -> Integer,
         term_id -> Integer,
@@ -255,6 +264,8 @@ diesel::joinable!(meetings -> sections (section_id));
 diesel::joinable!(notices -> users (user_id));
 diesel::joinable!(one_time_passwords -> users (user_id));
 diesel::joinable!(registration_windows -> terms (term_id));
+diesel::joinable!(section_watches -> sections (section_id));
+diesel::joinable!(section_watches -> users (student_id));
 diesel::joinable!(sections -> courses (course_id));
 diesel::joinable!(sections -> departments (restrict_department_id));
 diesel::joinable!(sections -> terms (term_id));
@@ -275,6 +286,7 @@ diesel::allow_tables_to_appear_in_same_query!(
     notices,
     one_time_passwords,
     registration_windows,
+    section_watches,
     sections,
     site_settings,
     terms,

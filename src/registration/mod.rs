@@ -20,6 +20,7 @@ pub mod rush;
 pub mod seats;
 pub mod service;
 pub mod status;
+pub mod watches;
 
 use actix_web::web;
 
@@ -44,6 +45,12 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             web::delete().to(api::leave_waitlist),
         )
         .route("/api/v1/activity", web::get().to(api::my_activity))
+        .route("/api/v1/watches", web::get().to(watches::api_mine))
+        .route("/api/v1/watches", web::post().to(watches::api_watch))
+        .route(
+            "/api/v1/watches/{section_id}",
+            web::delete().to(watches::api_unwatch),
+        )
         .route("/registration", web::get().to(pages::page))
         .route("/registration", web::post().to(pages::enroll))
         .route("/registration/quick", web::post().to(pages::quick_add))

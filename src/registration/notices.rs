@@ -14,6 +14,8 @@ pub enum NoticeKind {
     WaitlistPromoted,
     SectionCancelled,
     RegistrarChange,
+    /// A seat of a watched section became free.
+    SeatOpened,
 }
 
 impl NoticeKind {
@@ -22,6 +24,7 @@ impl NoticeKind {
             NoticeKind::WaitlistPromoted => "waitlist_promoted",
             NoticeKind::SectionCancelled => "section_cancelled",
             NoticeKind::RegistrarChange => "registrar_change",
+            NoticeKind::SeatOpened => "seat_opened",
         }
     }
 }

@@ -146,6 +146,13 @@ pub enum Refusal {
     WaitlistNotNeeded,
     /// No waitlist, or the waitlist is full.
     WaitlistFull,
+    /// The section has seats: nothing to watch for.
+    WatchNotNeeded,
+    AlreadyWatching,
+    /// The student already watches `limit` sections.
+    WatchLimit {
+        limit: i64,
+    },
 }
 
 impl Refusal {
@@ -165,6 +172,9 @@ impl Refusal {
             Refusal::NotWaitlisted => "not_waitlisted",
             Refusal::WaitlistNotNeeded => "waitlist_not_needed",
             Refusal::WaitlistFull => "waitlist_full",
+            Refusal::WatchNotNeeded => "watch_not_needed",
+            Refusal::AlreadyWatching => "already_watching",
+            Refusal::WatchLimit { .. } => "watch_limit",
         }
     }
 
@@ -221,6 +231,11 @@ impl Refusal {
             Refusal::NotWaitlisted => lang.text("rule.not_waitlisted").to_string(),
             Refusal::WaitlistNotNeeded => lang.text("rule.waitlist_not_needed").to_string(),
             Refusal::WaitlistFull => lang.text("rule.waitlist_full").to_string(),
+            Refusal::WatchNotNeeded => lang.text("rule.watch_not_needed").to_string(),
+            Refusal::AlreadyWatching => lang.text("rule.already_watching").to_string(),
+            Refusal::WatchLimit { limit } => {
+                lang.format("rule.watch_limit", &[("limit", limit.to_string())])
+            }
         }
     }
 }
@@ -666,6 +681,9 @@ mod tests {
             Refusal::NotWaitlisted,
             Refusal::WaitlistNotNeeded,
             Refusal::WaitlistFull,
+            Refusal::WatchNotNeeded,
+            Refusal::AlreadyWatching,
+            Refusal::WatchLimit { limit: 10 },
         ];
         for r in all {
             for lang in [Lang::Ko, Lang::En] {

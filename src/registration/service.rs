@@ -922,6 +922,12 @@ pub fn promote_waitlist_with(
             outcome,
         });
     }
+    // A seat the waitlist did not take: its watchers hear of it before anyone can take it (the
+    // section's row is still locked by this transaction).
+    let (seats, status) = queries::lock_section(conn, section_id)?;
+    if status == "open" && seats.enrolled < seats.capacity {
+        crate::registration::watches::notify(conn, section_id)?;
+    }
     Ok(done)
 }
 

@@ -27,6 +27,7 @@ pub fn is_registration_action(method: &Method, route: &str) -> bool {
     changes
         && (path.starts_with("/api/v1/enrollments")
             || path.starts_with("/api/v1/waitlist")
+            || path.starts_with("/api/v1/watches")
             || path == "/registration"
             || path.starts_with("/registration/")
             || path == "/waitlist"

@@ -29,3 +29,4 @@ mod registration_pages;
 mod security;
 mod timetable;
 mod waiting_room;
+mod watches;
