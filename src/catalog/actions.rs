@@ -21,6 +21,8 @@ pub struct Viewer {
     pub basket_open: bool,
     /// A register or add/drop window of the student's cohort is open now.
     pub registration_open: bool,
+    /// Watching the section for a free seat.
+    pub watching: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -132,6 +134,12 @@ pub fn standing(section: SectionFacts, viewer: &Viewer) -> Standing {
             }
             actions.push(join);
         }
+        // A full section may be watched: a notice comes when a seat opens outside the waitlist.
+        actions.push(if viewer.watching {
+            action("watch_remove", "/watches/remove", true)
+        } else {
+            action("watch", "/watches", true)
+        });
         "full"
     };
     actions.push(basket);
@@ -188,7 +196,19 @@ mod tests {
         assert_eq!(s.state, "full");
         assert_eq!(
             codes(&s),
-            vec![("waitlist_join", true), ("basket_add", true)]
+            vec![
+                ("waitlist_join", true),
+                ("watch", true),
+                ("basket_add", true)
+            ]
+        );
+        let watching = Viewer {
+            watching: true,
+            ..student()
+        };
+        assert_eq!(
+            standing(facts(0), &watching).actions[1].code,
+            "watch_remove"
         );
         let mut f = facts(0);
         f.waitlist_length = 5;

@@ -122,6 +122,12 @@ pub fn viewer(
             .and_then(|y| u8::try_from(y).ok())
             .is_some_and(|y| !section.admits_year(y));
 
+    let watching = crate::db::schema::section_watches::table
+        .filter(crate::db::schema::section_watches::student_id.eq(user_id))
+        .filter(crate::db::schema::section_watches::section_id.eq(section.id))
+        .count()
+        .get_result::<i64>(conn)?
+        > 0;
     let windows = queries::windows_for_term(conn, term_id)?;
     let mine: Vec<_> = windows
         .iter()
@@ -151,6 +157,7 @@ pub fn viewer(
             restricted,
             basket_open,
             registration_open,
+            watching,
         },
         ViewerFacts {
             completed_prerequisites,

@@ -58,6 +58,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/registration/swap", web::post().to(pages::swap))
         .route("/waitlist", web::post().to(pages::join_waitlist))
         .route("/waitlist/leave", web::post().to(pages::leave_waitlist))
+        .route("/watches", web::post().to(pages::watch))
+        .route("/watches/remove", web::post().to(pages::unwatch))
         .route("/basket", web::post().to(pages::basket_add))
         .route("/basket/remove", web::post().to(pages::basket_remove))
         .route("/basket", web::get().to(basket_page::page))

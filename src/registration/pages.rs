@@ -588,6 +588,55 @@ pub async fn join_waitlist(
     .await
 }
 
+/// `POST /watches`: the section page's "tell me when a seat opens".
+pub async fn watch(
+    app: web::Data<AppState>,
+    student: Student,
+    req: HttpRequest,
+    form: web::Form<SectionForm>,
+) -> Result<HttpResponse, AppError> {
+    run_form(&app, &student, &req, &form.next, |a, lang| {
+        let (app, form) = (&app, &form);
+        async move {
+            let section_id = parse_id(&form.section_id, "section_id")?;
+            let now = service::now_ms();
+            let receipt = app
+                .db
+                .run(move |conn| {
+                    Ok(crate::registration::watches::watch(
+                        conn, &a, section_id, now,
+                    ))
+                })
+                .await??;
+            Ok(lang.format(
+                "registration.watching",
+                &[("section", label(&receipt.section, lang))],
+            ))
+        }
+    })
+    .await
+}
+
+/// `POST /watches/remove`.
+pub async fn unwatch(
+    app: web::Data<AppState>,
+    student: Student,
+    req: HttpRequest,
+    form: web::Form<SectionForm>,
+) -> Result<HttpResponse, AppError> {
+    run_form(&app, &student, &req, &form.next, |a, lang| {
+        let (app, form) = (&app, &form);
+        async move {
+            let section_id = parse_id(&form.section_id, "section_id")?;
+            app.db
+                .run(move |conn| Ok(crate::registration::watches::unwatch(conn, &a, section_id)))
+                .await??;
+            Ok(lang.text("registration.unwatched").to_string())
+        }
+    })
+    .await
+}
+
 pub async fn leave_waitlist(
     app: web::Data<AppState>,
     student: Student,

@@ -32,6 +32,8 @@ pub fn is_registration_action(method: &Method, route: &str) -> bool {
             || path.starts_with("/registration/")
             || path == "/waitlist"
             || path.starts_with("/waitlist/")
+            || path == "/watches"
+            || path.starts_with("/watches/")
             || path == "/basket/register"
             || path == "/api/v1/basket/register")
 }

@@ -468,8 +468,11 @@ async fn section_detail_shows_meetings_requirements_demand_and_standing() {
     assert_eq!(actions[0]["code"], "waitlist_join");
     assert_eq!(actions[0]["enabled"], false);
     assert_eq!(actions[0]["reason"], "window_closed");
-    assert_eq!(actions[1]["code"], "basket_remove");
-    assert_eq!(actions[1]["enabled"], true, "the basket window is open");
+    // A full section may be watched for a free seat, whatever the window.
+    assert_eq!(actions[1]["code"], "watch");
+    assert_eq!(actions[1]["enabled"], true);
+    assert_eq!(actions[2]["code"], "basket_remove");
+    assert_eq!(actions[2]["enabled"], true, "the basket window is open");
     assert!(body["registration_opens_at"].is_string());
 
     // The page shows the same, without JavaScript.

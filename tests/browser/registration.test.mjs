@@ -211,5 +211,15 @@ test("basket, allocation, register, timetable, swap, drop and waitlist", async (
   assert.ok(Number(position) >= 1, `waitlist position shown (${position})`);
   await page.screenshot({ path: `${SHOTS}/registration-waitlist.png`, fullPage: true });
 
+  // The full section can be watched: a notice comes when a seat opens outside the waitlist.
+  await page.goto(`${BASE}/courses/${full.id}`);
+  await submit(page, "button[data-action=watch]");
+  assert.match(await flash(page), /빈자리가 생기면 알림으로 알려 드립니다/);
+  await page.goto(`${BASE}/courses/${full.id}`);
+  await submit(page, "button[data-action=watch_remove]");
+  assert.match(await flash(page), /빈자리 알림을 취소했습니다/);
+  await page.goto(`${BASE}/courses/${full.id}`);
+  assert.equal(await page.locator("button[data-action=watch]").count(), 1, "watchable again");
+
   await context.close();
 });
