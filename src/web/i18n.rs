@@ -267,6 +267,8 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("controls.freeze.unfreeze", "재개", "Unfreeze"),
     ("controls.freeze.confirm", "모든 학생의 수강신청이 즉시 중지됩니다. 중지할까요?", "Registration stops at once for every student. Freeze it?"),
     ("controls.keep", "돌아가기", "Go back"),
+    ("controls.freeze.confirm_title", "수강신청 중지 확인", "Confirm the freeze"),
+    ("controls.freeze.keep", "중지하지 않고 돌아가기", "Don't freeze; go back"),
     ("admin.hold.release_confirm", "이 학생의 수강신청 제한을 해제합니다. 학생은 곧바로 신청할 수 있습니다.", "Release this hold? The student can register at once."),
     ("controls.banner.title", "공지 배너", "Incident banner"),
     ("controls.banner.enabled", "모든 페이지 상단에 표시", "Show at the top of every page"),
