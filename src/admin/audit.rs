@@ -1,7 +1,7 @@
-//! The audit view: the activity log filtered by student, section, actor, action, outcome and time,
-//! newest first, a page at a time, sign-in lines hidden on request. Actions and outcomes are
-//! picked from lists and shown by name (`audit_words`). Every filter is checked; a bad one is
-//! shown beside its field.
+//! The audit view: the activity log filtered by student, section, actor, action, outcome, request
+//! id and time, newest first, a page at a time, sign-in lines hidden on request. Actions and
+//! outcomes are picked from lists and shown by name (`audit_words`). Every filter is checked; a
+//! bad one is shown beside its field.
 
 use std::collections::HashMap;
 
@@ -23,6 +23,9 @@ use crate::web::{html, AppError, Lang, Layout};
 
 const PER_PAGE: i64 = 50;
 
+/// How much of a request id the table shows; the full id is one click away (the filter).
+const SHORT_ID: usize = 8;
+
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct AuditQuery {
     #[serde(default)]
@@ -35,6 +38,9 @@ pub struct AuditQuery {
     action: String,
     #[serde(default)]
     outcome: String,
+    /// A request id, whole or its first characters (at least `SHORT_ID`).
+    #[serde(default)]
+    request: String,
     #[serde(default)]
     from: String,
     #[serde(default)]
@@ -54,6 +60,7 @@ struct Filters {
     actor: Option<String>,
     action: Option<String>,
     outcome: Option<String>,
+    request: Option<String>,
     from: Option<NaiveDateTime>,
     to: Option<NaiveDateTime>,
     page: i64,
@@ -96,6 +103,22 @@ fn login(errors: &mut FormErrors, name: &'static str, raw: &str) -> Option<Strin
     Some(v.to_string())
 }
 
+/// A request id or its start: the ids the log writes are letters and digits (a uuid's hex), and
+/// a `%` or `_` could not be one, so the prefix needs no escaping in `LIKE`.
+fn request_id(errors: &mut FormErrors, raw: &str) -> Option<String> {
+    let v = raw.trim();
+    if v.is_empty() {
+        return None;
+    }
+    if !(SHORT_ID..=64).contains(&v.len())
+        || !v.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-')
+    {
+        errors.put("admin.audit.bad_request_id", "request");
+        return None;
+    }
+    Some(v.to_ascii_lowercase())
+}
+
 fn check(q: &AuditQuery, errors: &mut FormErrors) -> Filters {
     let section = match q.section.trim() {
         "" => None,
@@ -136,6 +159,7 @@ fn check(q: &AuditQuery, errors: &mut FormErrors) -> Filters {
         actor: login(errors, "actor", &q.actor),
         action: choice(errors, "action", &q.action, ACTIONS),
         outcome: choice(errors, "outcome", &q.outcome, OUTCOMES),
+        request: request_id(errors, &q.request),
         from,
         to,
         page,
@@ -195,10 +219,31 @@ impl AuditPage {
     }
 
     fn detail(&self, e: &Entry) -> String {
+        let lang = self.layout.lang;
         match &e.detail {
-            Some(d) => audit_words::describe(self.layout.lang, &e.action, d),
+            Some(d) if e.action == "swap" => {
+                audit_words::swap(lang, d, |id| self.labels.get(&id).map(SectionLabel::code))
+            }
+            Some(d) => audit_words::describe(lang, &e.action, d),
             None => String::new(),
         }
+    }
+
+    /// The request id as the table shows it: its first characters, enough to tell lines apart.
+    fn short_id<'a>(&self, e: &'a Entry) -> &'a str {
+        e.request_id.get(..SHORT_ID).unwrap_or(&e.request_id)
+    }
+
+    /// What the short id's link does, with the whole id, for screen readers.
+    fn request_label(&self, e: &Entry) -> String {
+        self.layout
+            .lang
+            .format("admin.audit.request_title", &[("id", e.request_id.clone())])
+    }
+
+    /// Every line of the request whose id this row carries.
+    fn request_href(&self, e: &Entry) -> String {
+        format!("/admin/audit?request={}", url_encode(&e.request_id))
     }
 
     fn quiet(&self) -> bool {
@@ -245,12 +290,13 @@ impl AuditPage {
     fn href(&self, page: i64, quiet: bool) -> String {
         let q = &self.q;
         format!(
-            "/admin/audit?student={}&section={}&actor={}&action={}&outcome={}&from={}&to={}{}&page={page}",
+            "/admin/audit?student={}&section={}&actor={}&action={}&outcome={}&request={}&from={}&to={}{}&page={page}",
             url_encode(q.student.trim()),
             url_encode(q.section.trim()),
             url_encode(q.actor.trim()),
             url_encode(q.action.trim()),
             url_encode(q.outcome.trim()),
+            url_encode(q.request.trim()),
             url_encode(q.from.trim()),
             url_encode(q.to.trim()),
             if quiet { "&quiet=1" } else { "" },
@@ -307,6 +353,9 @@ fn search(conn: &mut MysqlConnection, f: &Filters) -> QueryResult<Found> {
     if let Some(o) = &f.outcome {
         query = query.filter(activity_log::outcome.eq(o.clone()));
     }
+    if let Some(r) = &f.request {
+        query = query.filter(activity_log::request_id.like(format!("{r}%")));
+    }
     if f.quiet {
         query = query.filter(activity_log::action.ne_all(SIGN_IN.to_vec()));
     }
@@ -330,7 +379,22 @@ fn search(conn: &mut MysqlConnection, f: &Filters) -> QueryResult<Found> {
         .load::<(i32, String)>(conn)?
         .into_iter()
         .collect();
-    let section_ids: Vec<i32> = rows.iter().filter_map(|r| r.section_id).collect();
+    // A swap names two sections in its detail: both are labelled in the same one query.
+    let mut section_ids: Vec<i32> = rows
+        .iter()
+        .flat_map(|r| {
+            let swapped = match (r.action.as_str(), &r.detail) {
+                ("swap", Some(d)) => audit_words::swap_sections(d),
+                _ => None,
+            };
+            [r.section_id]
+                .into_iter()
+                .chain(swapped.into_iter().flat_map(|(a, b)| [Some(a), Some(b)]))
+        })
+        .flatten()
+        .collect();
+    section_ids.sort_unstable();
+    section_ids.dedup();
     let labels = reg::section_labels(conn, &section_ids)?;
     Ok(Found::Rows(rows, logins, labels))
 }

@@ -135,6 +135,28 @@ pub fn describe(lang: Lang, action: &str, detail: &str) -> String {
     words.unwrap_or_else(|| detail.replace(" -> ", " → "))
 }
 
+/// The two sections of a swap as the log records them: `drop 12 -> add 34`.
+pub fn swap_sections(detail: &str) -> Option<(i32, i32)> {
+    let (dropped, added) = detail.strip_prefix("drop ")?.split_once(" -> add ")?;
+    Some((dropped.parse().ok()?, added.parse().ok()?))
+}
+
+/// A swap written out with both sections by code and number (`CSE2010-01 → CSE2010-02`);
+/// `label` names a section id, and one it cannot name is shown as `분반 #12` / `section #12`.
+pub fn swap(lang: Lang, detail: &str, label: impl Fn(i32) -> Option<String>) -> String {
+    let Some((dropped, added)) = swap_sections(detail) else {
+        return describe(lang, "swap", detail);
+    };
+    let name = |id: i32| {
+        label(id).unwrap_or_else(|| t(lang, "audit.detail.section_id", &[("id", id.to_string())]))
+    };
+    t(
+        lang,
+        "audit.detail.swap",
+        &[("from", name(dropped)), ("to", name(added))],
+    )
+}
+
 fn t(lang: Lang, key: &str, args: &[(&str, String)]) -> String {
     lang.format(key, args)
 }
@@ -370,6 +392,34 @@ mod tests {
             describe(Lang::Ko, "waitlist", "position 3"),
             "대기 순서 3번"
         );
+    }
+
+    #[test]
+    fn a_swap_names_both_sections_by_code_and_number() {
+        let label = |id: i32| match id {
+            12 => Some("CSE2010-01".to_string()),
+            34 => Some("CSE2010-02".to_string()),
+            _ => None,
+        };
+        assert_eq!(swap_sections("drop 12 -> add 34"), Some((12, 34)));
+        assert_eq!(
+            swap(Lang::Ko, "drop 12 -> add 34", label),
+            "CSE2010-01 → CSE2010-02"
+        );
+        assert_eq!(
+            swap(Lang::En, "drop 12 -> add 34", label),
+            "CSE2010-01 → CSE2010-02"
+        );
+        assert_eq!(
+            swap(Lang::En, "drop 12 -> add 99", label),
+            "CSE2010-01 → section #99"
+        );
+        assert_eq!(
+            swap(Lang::Ko, "drop 77 -> add 34", label),
+            "분반 #77 → CSE2010-02"
+        );
+        assert_eq!(swap_sections("drop x -> add 34"), None);
+        assert_eq!(swap(Lang::Ko, "drop x -> add 34", label), "drop x → add 34");
     }
 
     #[test]

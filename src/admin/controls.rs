@@ -313,6 +313,18 @@ impl FieldErrors {
 pub struct FreezeForm {
     #[serde(default)]
     pub reason: String,
+    /// `1` once the registrar has confirmed (on the confirm page or in the dialog).
+    #[serde(default)]
+    pub confirm: Option<String>,
+}
+
+/// The one question before a freeze, for browsers without the dialog: it names the effect and
+/// the reason students will read, and posts the same form again with `confirm=1`.
+#[derive(Template)]
+#[template(path = "admin/freeze_confirm.html")]
+struct FreezeConfirmPage {
+    layout: Layout,
+    reason: String,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -512,6 +524,10 @@ pub async fn freeze(
         page.reason = form.reason.clone();
         page.errors = errors;
         return page.invalid();
+    }
+    // Stopping registration asks once; changing the reason of a freeze in force does not.
+    if form.confirm.as_deref() != Some("1") && !app.controls.current().frozen {
+        return html(FreezeConfirmPage { layout, reason });
     }
     tracing::warn!(registrar.id = registrar.0.user_id, reason = %reason, "registration frozen");
     let log = entry(&registrar, "control_freeze", reason.clone(), &req);

@@ -41,7 +41,12 @@ impl SectionLabel {
             Lang::Ko => &self.title_ko,
             Lang::En => &self.title_en,
         };
-        format!("{}-{:02} {}", self.course_code, self.section_no, title)
+        format!("{} {}", self.code(), title)
+    }
+
+    /// The course code and section number, `CSE2010-01`.
+    pub fn code(&self) -> String {
+        format!("{}-{:02}", self.course_code, self.section_no)
     }
 }
 

@@ -170,7 +170,7 @@ async fn freezing_refuses_enrollment_by_api_and_form_with_the_reason_and_unfreez
         &app,
         &registrar,
         "/admin/controls/freeze",
-        &[("reason", "서버 점검 중 (10분)")],
+        &[("reason", "서버 점검 중 (10분)"), ("confirm", "1")],
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -238,6 +238,108 @@ async fn freezing_refuses_enrollment_by_api_and_form_with_the_reason_and_unfreez
             ("control_unfreeze".to_string(), Some(registrar.id)),
         ]
     );
+}
+
+#[tokio::test]
+async fn freezing_without_javascript_asks_once_on_a_page_naming_the_effect() {
+    let Fixture {
+        app,
+        section,
+        students,
+    } = fixture(10).await;
+    let registrar = staff(&app).await;
+    let freeze_lines = |app: &TestApp| -> i64 {
+        activity_log::table
+            .filter(activity_log::action.eq("control_freeze"))
+            .count()
+            .get_result(&mut app.conn())
+            .expect("count")
+    };
+
+    // The form without the dialog's confirm=1: a page that asks, and nothing changes.
+    let res = post_form(
+        &app,
+        &registrar,
+        "/admin/controls/freeze",
+        &[("reason", "서버 <점검> 중")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.expect("html");
+    assert!(html.contains("id=\"freeze-confirm\""), "{html}");
+    assert!(html.contains("모든 학생의 수강신청이 즉시 중지됩니다"));
+    assert!(
+        html.contains("<dd id=\"freeze-reason\">서버 &#60;점검&#62; 중</dd>"),
+        "the reason students will read, escaped: {html}"
+    );
+    assert!(html.contains("<form method=\"post\" action=\"/admin/controls/freeze\""));
+    assert!(html.contains(&format!("name=\"csrf_token\" value=\"{}\"", registrar.csrf)));
+    assert!(html.contains("name=\"reason\" value=\"서버 &#60;점검&#62; 중\""));
+    assert!(html.contains("name=\"confirm\" value=\"1\""));
+    assert!(html.contains("href=\"/admin/controls\" id=\"freeze-keep\""));
+    assert!(!app.state.controls.current().frozen);
+    assert_eq!(freeze_lines(&app), 0);
+    assert_eq!(
+        app.post_enrollment(&students[0], section).await.status(),
+        StatusCode::CREATED,
+        "asking froze nothing"
+    );
+
+    // In English, the same question in English.
+    let res = post_form(
+        &app,
+        &registrar,
+        "/admin/controls/freeze?lang=en",
+        &[("reason", "maintenance")],
+    )
+    .await;
+    let html = res.text().await.expect("html");
+    assert!(html.contains("Registration stops at once for every student."));
+    assert!(html.contains("Don&#39;t freeze; go back") || html.contains("Don't freeze; go back"));
+
+    // The confirm page's button without its CSRF token is refused and changes nothing.
+    let res = registrar
+        .client
+        .post(app.url("/admin/controls/freeze"))
+        .header("x-csrf-token", "forged")
+        .form(&[("reason", "점검"), ("confirm", "1")])
+        .send()
+        .await
+        .expect("request");
+    assert!(res.status().is_client_error(), "{}", res.status());
+    assert!(!app.state.controls.current().frozen);
+
+    // Confirmed: frozen, one line in the log.
+    let res = post_form(
+        &app,
+        &registrar,
+        "/admin/controls/freeze",
+        &[("reason", "서버 <점검> 중"), ("confirm", "1")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(app.state.controls.current().frozen);
+    assert_eq!(freeze_lines(&app), 1);
+    assert_eq!(
+        app.post_enrollment(&students[1], section).await.status(),
+        StatusCode::CONFLICT
+    );
+
+    // A new reason for a freeze already in force asks nothing.
+    let res = post_form(
+        &app,
+        &registrar,
+        "/admin/controls/freeze",
+        &[("reason", "점검 연장")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(app.state.controls.current().freeze_reason, "점검 연장");
+
+    // The controls page keeps the dialog for browsers with JavaScript once unfrozen.
+    post_form(&app, &registrar, "/admin/controls/unfreeze", &[]).await;
+    let (_, page) = get_text(&app, &registrar, "/admin/controls").await;
+    assert!(page.contains("data-confirm=\"모든 학생의 수강신청이 즉시 중지됩니다."));
 }
 
 #[tokio::test]

@@ -528,6 +528,9 @@ async fn audit_filters_are_checked_and_shown_beside_their_fields() {
         ("from=2027-02-10T10:00&to=2027-02-09T10:00", "to"),
         ("from=yesterday", "from"),
         ("page=0", "page"),
+        ("request=abc", "request"),
+        ("request=%25%25%25%25%25%25%25%25", "request"),
+        ("request=0123456789_abcdef", "request"),
     ] {
         refused(r.get(&app, &format!("/admin/audit?{query}")).await, field).await;
     }
@@ -589,7 +592,7 @@ async fn the_audit_view_filters_by_named_choices_shows_words_and_hides_sign_ins_
     );
     assert!(html.contains(">로그인</td>"), "by name");
     assert!(
-        html.contains("href=\"/admin/audit?student=&#38;section=&#38;actor=&#38;action=&#38;outcome=&#38;from=&#38;to=&#38;quiet=1&#38;page=1\""),
+        html.contains("href=\"/admin/audit?student=&#38;section=&#38;actor=&#38;action=&#38;outcome=&#38;request=&#38;from=&#38;to=&#38;quiet=1&#38;page=1\""),
         "one link hides them"
     );
 
@@ -621,4 +624,101 @@ async fn the_audit_view_filters_by_named_choices_shows_words_and_hides_sign_ins_
         )
         .await;
     }
+}
+
+#[tokio::test]
+async fn the_audit_view_shows_a_short_request_id_that_finds_its_lines_and_a_swap_by_section_codes()
+{
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    let course = app.reg_course(&fx, "CSE5080", 3);
+    let from = app.reg_section(RegSection::new(fx.term_id, course).no(1).meets(1, 540, 615));
+    let to = app.reg_section(RegSection::new(fx.term_id, course).no(2).meets(3, 540, 615));
+    let ids = app.reg_students(&fx, "2038", 1);
+    let student = app.reg_sign_in(ids[0]).await;
+    assert_eq!(app.post_enrollment(&student, from).await.status(), 201);
+    assert_eq!(app.post_swap(&student, from, to).await.status(), 200);
+    let (request_id, detail): (String, Option<String>) = activity_log::table
+        .filter(activity_log::action.eq("swap"))
+        .select((activity_log::request_id, activity_log::detail))
+        .first(&mut app.conn())
+        .expect("the swap's line");
+    assert_eq!(request_id.len(), 32);
+    assert_eq!(
+        detail.as_deref(),
+        Some(format!("drop {from} -> add {to}").as_str()),
+        "the log keeps its plain detail"
+    );
+    let short = &request_id[..8];
+    let r = staff(&app, "staff01").await;
+
+    let html = r
+        .get(&app, "/admin/audit?action=swap")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert_eq!(html.matches("data-entry=").count(), 1);
+    assert!(html.contains("CSE5080-01 → CSE5080-02"), "{html}");
+    assert!(
+        !html.contains(&format!("drop {from}")),
+        "no raw section ids"
+    );
+    assert!(
+        html.contains(&format!("<code>{short}</code>")),
+        "the short id in the column"
+    );
+    assert!(
+        !html.contains(&format!(">{request_id}<")),
+        "the whole id is no text of the main column"
+    );
+    assert!(
+        html.contains(&format!(
+            "href=\"/admin/audit?request={request_id}\" title=\"{request_id}\""
+        )),
+        "the whole id one click away"
+    );
+    let en = r
+        .get(&app, "/admin/audit?action=swap&lang=en")
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(en.contains("CSE5080-01 → CSE5080-02"));
+    assert!(en.contains("Request id"));
+
+    // The whole id, its short form and its upper-case spelling all find the request's lines.
+    let lines: i64 = activity_log::table
+        .filter(activity_log::request_id.eq(&request_id))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
+    for query in [
+        request_id.clone(),
+        short.to_string(),
+        request_id.to_ascii_uppercase(),
+    ] {
+        let res = r.get(&app, &format!("/admin/audit?request={query}")).await;
+        assert_eq!(res.status(), StatusCode::OK, "{query}");
+        let html = res.text().await.expect("html");
+        assert_eq!(html.matches("data-entry=").count() as i64, lines, "{query}");
+        assert!(html.contains(&format!("data-request-id=\"{request_id}\"")));
+        assert!(
+            !html.contains("data-action=\"enroll\""),
+            "another request's line"
+        );
+        assert!(html.contains("name=\"request\" maxlength=\"64\""));
+    }
+    let none = r
+        .get(
+            &app,
+            "/admin/audit?request=ffffffffffffffffffffffffffffffff",
+        )
+        .await;
+    assert_eq!(none.status(), StatusCode::OK);
+    assert!(none
+        .text()
+        .await
+        .expect("html")
+        .contains("id=\"no-results\""));
 }

@@ -196,7 +196,7 @@ async fn encoded_registration_and_basket_changes_are_refused_while_frozen() {
         &app,
         &registrar,
         "/admin/controls/freeze",
-        &[("reason", "점검 중")],
+        &[("reason", "점검 중"), ("confirm", "1")],
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);

@@ -1,5 +1,7 @@
 // Journeys of the registrar console: a CSV import refused for one bad line, fixed and applied;
-// and a registration freeze that a student sees on their pages and when trying to register.
+// a registration freeze that a student sees on their pages and when trying to register; and,
+// without JavaScript, a freeze that asks once on a page of its own, then the audit line of it
+// with its short request id.
 // Each journey makes its own data (unique course codes, a student imported just for it), so it
 // depends on no other journey, and the freeze is always lifted at the end.
 import { test, before, after } from "node:test";
@@ -96,5 +98,54 @@ test("a freeze shows its reason to a student on their pages and when registering
   await s.goto(`${BASE}/registration`);
   assert.equal(await s.locator("#freeze-banner").count(), 0);
   await student.close();
+  await context.close();
+});
+
+test("without JavaScript a freeze asks once on its own page; the audit shows its short request id", async () => {
+  const context = await browser.newContext({ locale: "ko-KR", javaScriptEnabled: false, viewport: { width: 390, height: 844 } });
+  const page = await context.newPage();
+  await signIn(page, REGISTRAR);
+  const reason = `무스크립트 점검 ${STAMP}`;
+  try {
+    await page.goto(`${BASE}/admin/controls`);
+    await page.fill("#reason", reason);
+    await Promise.all([page.waitForNavigation(), page.click("#freeze-form button[type=submit]")]);
+    assert.match(await page.textContent("#freeze-question"), /모든 학생의 수강신청이 즉시 중지됩니다/);
+    assert.equal((await page.textContent("#freeze-reason")).trim(), reason);
+    for (const sel of ["button[data-action=freeze-confirm]", "#freeze-keep"]) {
+      const box = await page.locator(sel).boundingBox();
+      assert.ok(box && box.x >= 0 && box.x + box.width <= 390, `${sel} inside the phone's width`);
+    }
+    await page.screenshot({ path: `${SHOTS}/admin-freeze-confirm-phone.png`, fullPage: true });
+
+    // Going back freezes nothing.
+    await Promise.all([page.waitForNavigation(), page.click("#freeze-keep")]);
+    assert.equal(new URL(page.url()).pathname, "/admin/controls");
+    assert.equal(await page.getAttribute("#freeze-state", "data-frozen"), "false");
+
+    await page.fill("#reason", reason);
+    await Promise.all([page.waitForNavigation(), page.click("#freeze-form button[type=submit]")]);
+    await Promise.all([page.waitForNavigation(), page.click("button[data-action=freeze-confirm]")]);
+    assert.equal(await page.getAttribute("#freeze-state", "data-frozen"), "true");
+  } finally {
+    await page.goto(`${BASE}/admin/controls`);
+    if (await page.locator("#unfreeze-form").count() > 0) {
+      await Promise.all([page.waitForNavigation(), page.click("#unfreeze-form button[type=submit]")]);
+    }
+  }
+  assert.equal(await page.getAttribute("#freeze-state", "data-frozen"), "false");
+
+  // The freeze's line: eight characters of its request id, and the whole id finds it again.
+  await page.goto(`${BASE}/admin/audit?action=control_freeze`);
+  const row = page.locator("#audit tbody tr", { hasText: reason }).first();
+  const cell = row.locator("td.request-id");
+  const full = await cell.getAttribute("data-request-id");
+  assert.equal(full.length, 32);
+  assert.equal((await cell.locator("code").textContent()).trim(), full.slice(0, 8));
+  assert.equal(await cell.locator("a").getAttribute("title"), full);
+  await Promise.all([page.waitForNavigation(), cell.locator("a").click()]);
+  assert.equal(await page.inputValue("input[name=request]"), full);
+  assert.equal(await page.locator("#audit tbody tr").count(), 1);
+  assert.match(await page.textContent("#audit tbody tr"), new RegExp(reason));
   await context.close();
 });

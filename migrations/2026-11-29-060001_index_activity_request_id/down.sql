@@ -1,0 +1,1 @@
+DROP INDEX ix_activity_request ON activity_log;
