@@ -13,7 +13,7 @@
 //! 3. decides the attempts in arrival order with the ordered rules (`rules::check`) over that
 //!    state in memory, updating it after each grant, so two attempts of one student see each
 //!    other and the reason codes are those of a single attempt;
-//! 4. writes the grants in one multi-row INSERT, one counter UPDATE per section, the waitlist
+//! 4. writes the grants in one multi-row INSERT, the counters in one guarded UPDATE, the waitlist
 //!    lines the grants make obsolete in one DELETE, and the activity lines of every attempt
 //!    (granted or refused) in one multi-row INSERT; commits; and only then answers.
 //!
@@ -620,16 +620,28 @@ fn decide_tx(conn: &mut MysqlConnection, jobs: &[JobData]) -> QueryResult<Vec<De
             .values(&grants)
             .execute(conn)?;
     }
-    for (&id, l) in locked.iter().filter(|(_, l)| l.granted > 0) {
-        let n = diesel::update(
-            sections::table
-                .filter(sections::id.eq(id))
-                .filter((sections::enrolled + l.granted).le(sections::capacity)),
-        )
-        .set(sections::enrolled.eq(sections::enrolled + l.granted))
+    // One guarded UPDATE for every section the batch granted seats in (one round trip however
+    // many sections): each counter grows by its grants only while it stays within capacity.
+    let granted: Vec<(i32, i32)> = locked
+        .iter()
+        .filter(|(_, l)| l.granted > 0)
+        .map(|(&id, l)| (id, l.granted))
+        .collect();
+    if !granted.is_empty() {
+        let case: String = granted
+            .iter()
+            .map(|(id, k)| format!(" WHEN {id} THEN {k}"))
+            .collect();
+        let ids: Vec<String> = granted.iter().map(|(id, _)| id.to_string()).collect();
+        // Only integers of this process go into the statement.
+        let n = diesel::sql_query(format!(
+            "UPDATE sections SET enrolled = enrolled + CASE id{case} END \
+             WHERE id IN ({ids}) AND enrolled + CASE id{case} END <= capacity",
+            ids = ids.join(",")
+        ))
         .execute(conn)?;
-        if n != 1 {
-            // Cannot happen under the lock; if it does, nothing of the batch stands.
+        if n != granted.len() {
+            // Cannot happen under the locks; if it does, nothing of the batch stands.
             return Err(DieselError::RollbackTransaction);
         }
     }
