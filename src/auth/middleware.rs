@@ -45,6 +45,10 @@ pub async fn load_session(
             _ => None,
         };
         req.extensions_mut().insert(state);
+        if let Some(left) = left {
+            req.extensions_mut()
+                .insert(crate::web::layout::SessionLeft(left));
+        }
         let mut res = next.call(req).await?;
         if let Some(left) = left {
             // What the session has left without further activity, for clients that warn.

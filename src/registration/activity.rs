@@ -36,6 +36,27 @@ impl NewActivity {
     }
 }
 
+/// `ids` as comma-separated parts of at most `max` characters each (at least one part), so a
+/// long list (a drawn order) fits the log's detail column over several lines.
+pub fn id_parts(ids: &[i32], max: usize) -> Vec<String> {
+    let mut parts: Vec<String> = vec![String::new()];
+    for id in ids {
+        let id = id.to_string();
+        if parts
+            .last()
+            .is_some_and(|p| !p.is_empty() && p.len() + id.len() + 1 > max)
+        {
+            parts.push(String::new());
+        }
+        let last = parts.last_mut().expect("one part at least");
+        if !last.is_empty() {
+            last.push(',');
+        }
+        last.push_str(&id);
+    }
+    parts
+}
+
 pub fn record(conn: &mut MysqlConnection, entry: &NewActivity) -> QueryResult<()> {
     diesel::insert_into(activity_log::table)
         .values(entry)

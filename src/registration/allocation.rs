@@ -377,18 +377,7 @@ fn draw_lines(
     seed: u64,
     order: &[i32],
 ) -> Vec<NewActivity> {
-    let mut parts: Vec<String> = vec![String::new()];
-    for id in order {
-        let id = id.to_string();
-        if parts.last().is_some_and(|p| p.len() + id.len() + 1 > 400) {
-            parts.push(String::new());
-        }
-        let last = parts.last_mut().expect("one part at least");
-        if !last.is_empty() {
-            last.push(',');
-        }
-        last.push_str(&id);
-    }
+    let parts = activity::id_parts(order, 400);
     let total = parts.len();
     parts
         .into_iter()

@@ -59,7 +59,7 @@ pub(crate) fn path_id(raw: &str) -> Result<i32, AppError> {
         .ok_or(AppError::NotFound)
 }
 
-fn attempt(student: &Student, req: &HttpRequest) -> Attempt {
+pub(crate) fn attempt(student: &Student, req: &HttpRequest) -> Attempt {
     Attempt::new(&student.0, &RequestMeta::of(req), Lang::from_request(req))
 }
 

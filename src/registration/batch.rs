@@ -50,15 +50,9 @@ use crate::registration::service::{self, Attempt, Frame, Receipt, SectionSummary
 /// What one attempt came to: the receipt and the seats left after the commit, or why not.
 pub type Decided = Result<(Receipt, i32), TxError>;
 
-/// One enroll attempt waiting for its decision.
-pub struct Job {
-    pub attempt: Attempt,
-    pub section_id: i32,
-    /// The attempt's own instant (arrival): windows are judged and receipts dated by it.
-    pub now: DateTime<Utc>,
-    /// The seats-left signal said the section is full when the attempt arrived.
-    pub assume_full: bool,
-    pub frame: Frame,
+/// One enroll attempt waiting in the queue, with where its decision goes.
+struct Job {
+    data: JobData,
     answer: oneshot::Sender<Decided>,
 }
 
@@ -104,40 +98,21 @@ impl Decider {
     }
 
     /// Decides `section_id` for `a`; answers once the decision is committed.
-    pub async fn decide(
-        &self,
-        a: Attempt,
-        section_id: i32,
-        now: DateTime<Utc>,
-        assume_full: bool,
-        frame: Frame,
-    ) -> Decided {
-        let mut answers = self
-            .decide_all(vec![(a, section_id, now, assume_full, frame)])
-            .await;
+    pub async fn decide(&self, job: JobData) -> Decided {
+        let mut answers = self.decide_all(vec![job]).await;
         answers.pop().unwrap_or_else(|| Err(busy()))
     }
 
     /// Decides the attempts in the order given, as one unit of the queue (a worker takes them
     /// together, in that order); answers in the same order.
-    pub async fn decide_all(
-        &self,
-        attempts: Vec<(Attempt, i32, DateTime<Utc>, bool, Frame)>,
-    ) -> Vec<Decided> {
+    pub async fn decide_all(&self, attempts: Vec<JobData>) -> Vec<Decided> {
         let mut waits = Vec::with_capacity(attempts.len());
         let jobs: Vec<Job> = attempts
             .into_iter()
-            .map(|(attempt, section_id, now, assume_full, frame)| {
+            .map(|data| {
                 let (answer, wait) = oneshot::channel();
                 waits.push(wait);
-                Job {
-                    attempt,
-                    section_id,
-                    now,
-                    assume_full,
-                    frame,
-                    answer,
-                }
+                Job { data, answer }
             })
             .collect();
         let n = jobs.len();
@@ -192,28 +167,15 @@ async fn decide(db: &Db, seats: &Arc<SeatSignal>, batch: Vec<Job>) {
     for job in batch {
         match groups
             .last_mut()
-            .filter(|g| g[0].frame.catalog.term.id == job.frame.catalog.term.id)
+            .filter(|g| g[0].data.frame.catalog.term.id == job.data.frame.catalog.term.id)
         {
             Some(g) => g.push(job),
             None => groups.push(vec![job]),
         }
     }
     for group in groups {
-        let (jobs, answers): (Vec<JobData>, Vec<oneshot::Sender<Decided>>) = group
-            .into_iter()
-            .map(|j| {
-                (
-                    JobData {
-                        attempt: j.attempt,
-                        section_id: j.section_id,
-                        now: j.now,
-                        assume_full: j.assume_full,
-                        frame: j.frame,
-                    },
-                    j.answer,
-                )
-            })
-            .unzip();
+        let (jobs, answers): (Vec<JobData>, Vec<oneshot::Sender<Decided>>) =
+            group.into_iter().map(|j| (j.data, j.answer)).unzip();
         let n = jobs.len();
         let sections: Vec<i32> = jobs.iter().map(|j| j.section_id).collect();
         let started = Instant::now();
@@ -263,12 +225,14 @@ fn seat_changes(sections: &[i32], outcomes: &[Decided]) -> Vec<(i32, i32)> {
     last.into_iter().collect()
 }
 
-/// An attempt as the blocking decision code sees it (the answer channel stays behind).
+/// One enroll attempt to decide.
 #[derive(Clone)]
 pub struct JobData {
     pub attempt: Attempt,
     pub section_id: i32,
+    /// The attempt's own instant (arrival): windows are judged and receipts dated by it.
     pub now: DateTime<Utc>,
+    /// The seats-left signal said the section is full when the attempt arrived.
     pub assume_full: bool,
     pub frame: Frame,
 }
@@ -343,16 +307,22 @@ fn count(job: &JobData, outcome: &Decided) {
         Err(TxError::NotFound) => "not_found",
         Err(TxError::Db(_)) => return,
     };
-    metrics::counter!("sugang_registration_decisions_total", "outcome" => code).increment(1);
     let fast = job.assume_full && outcome.is_err();
+    count_decision(&job.attempt, job.section_id, code, fast);
+}
+
+/// Counts and logs one enroll decision. `fast`: refused without the section's row lock.
+pub(crate) fn count_decision(a: &Attempt, section_id: i32, outcome: &str, fast: bool) {
+    metrics::counter!("sugang_registration_decisions_total", "outcome" => outcome.to_string())
+        .increment(1);
     if fast {
         metrics::counter!("sugang_registration_fast_refusals_total").increment(1);
     }
     tracing::info!(
-        student.id = job.attempt.student_id,
-        section.id = job.section_id,
+        student.id = a.student_id,
+        section.id = section_id,
         action = "enroll",
-        outcome = code,
+        outcome,
         fast,
         "registration"
     );

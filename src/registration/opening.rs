@@ -153,19 +153,7 @@ async fn release(app: web::Data<AppState>, opens: i64, span_ms: i64) {
     };
     tracing::info!(seed, requests = record.order.len(), "opening draw");
     // The drawn order, in activity lines short enough for the log's detail column.
-    let ids: Vec<String> = record.order.iter().map(|id| id.to_string()).collect();
-    let mut parts: Vec<String> = vec![String::new()];
-    for id in ids {
-        let last = parts.last_mut().expect("one part at least");
-        if last.len() + id.len() + 1 > 400 {
-            parts.push(String::new());
-        }
-        let last = parts.last_mut().expect("one part at least");
-        if !last.is_empty() {
-            last.push(',');
-        }
-        last.push_str(&id);
-    }
+    let parts = crate::registration::activity::id_parts(&record.order, 400);
     let total = parts.len();
     for (i, part) in parts.into_iter().enumerate() {
         let line = NewActivity {

@@ -12,6 +12,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use crate::catalog::Window;
+use crate::registration::batch::JobData;
 use crate::registration::queries;
 use crate::registration::rules::Refusal;
 use crate::registration::service::{self, Attempt, Frame, Receipt, TxError};
@@ -109,7 +110,13 @@ pub async fn enroll_all(
                     .catalog
                     .section(section_id)
                     .is_some_and(|s| s.status == "open");
-            (a, section_id, now, assume_full, frame.clone())
+            JobData {
+                attempt: a,
+                section_id,
+                now,
+                assume_full,
+                frame: frame.clone(),
+            }
         })
         .collect();
     let decided = app.decider.decide_all(jobs).await;
@@ -117,23 +124,6 @@ pub async fn enroll_all(
         .into_iter()
         .map(|outcome| outcome.map(|(receipt, _)| receipt).map_err(AppError::from))
         .collect()
-}
-
-/// Counts and logs one decision of the hot path.
-fn decision(a: &Attempt, section_id: i32, outcome: &str, fast: bool) {
-    metrics::counter!("sugang_registration_decisions_total", "outcome" => outcome.to_string())
-        .increment(1);
-    if fast {
-        metrics::counter!("sugang_registration_fast_refusals_total").increment(1);
-    }
-    tracing::info!(
-        student.id = a.student_id,
-        section.id = section_id,
-        action = "enroll",
-        outcome,
-        fast,
-        "registration"
-    );
 }
 
 /// A refused attempt: its activity line goes into the shared batch, and the answer leaves only
@@ -147,6 +137,6 @@ async fn refused(app: &AppState, a: &Attempt, section_id: i32, e: TxError, fast:
     if !app.activity.record(line).await {
         return AppError::Unavailable("activity log unavailable".into());
     }
-    decision(a, section_id, &outcome, fast);
+    crate::registration::batch::count_decision(a, section_id, &outcome, fast);
     e.into()
 }

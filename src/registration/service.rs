@@ -290,7 +290,7 @@ pub(crate) fn transaction<T>(
 /// their activity line inside `f`; early refusals (and unknown sections) get theirs inside the
 /// same transaction, which then commits nothing else; refusals after a write are rolled back and
 /// logged afterwards. Every decision is counted and logged.
-fn attempt<T>(
+pub(crate) fn attempt<T>(
     conn: &mut MysqlConnection,
     a: &Attempt,
     action: &'static str,
@@ -859,12 +859,15 @@ pub fn promote_waitlist_with(
     let Some(term) = current_term(conn)? else {
         return Ok(done);
     };
+    // Set when the line ran out with a seat still free (read under the section's lock).
+    let mut seat_left = false;
     loop {
         let (seats, status) = queries::lock_section(conn, section_id)?;
         if status != "open" || seats.enrolled >= seats.capacity {
             break;
         }
         let Some((_entry, student_id)) = queries::waitlist_head(conn, section_id)? else {
+            seat_left = true;
             break;
         };
         let user = queries::lock_student(conn, student_id)?;
@@ -924,8 +927,7 @@ pub fn promote_waitlist_with(
     }
     // A seat the waitlist did not take: its watchers hear of it before anyone can take it (the
     // section's row is still locked by this transaction).
-    let (seats, status) = queries::lock_section(conn, section_id)?;
-    if status == "open" && seats.enrolled < seats.capacity {
+    if seat_left {
         crate::registration::watches::notify(conn, section_id)?;
     }
     Ok(done)

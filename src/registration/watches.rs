@@ -14,14 +14,14 @@ use crate::auth::Student;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{notices, section_watches};
 use crate::registration::activity;
-use crate::registration::api::{id_field, path_id};
+use crate::registration::api::{attempt, id_field, path_id};
 use crate::registration::idempotency;
 use crate::registration::notices::NoticeKind;
 use crate::registration::queries;
 use crate::registration::rules::{Ineligible, Refusal};
 use crate::registration::service::{self, Attempt, SectionSummary, TxError};
 use crate::startup::AppState;
-use crate::web::{AppError, Lang, RequestMeta};
+use crate::web::{AppError, Lang};
 
 /// Sections one student may watch at once.
 pub const LIMIT: i64 = 10;
@@ -47,34 +47,28 @@ pub fn watch(
     section_id: i32,
     now: DateTime<Utc>,
 ) -> Result<WatchReceipt, TxError> {
-    let decided = service::transaction(conn, |conn| {
+    // One transaction with its activity line, refusals included (as every registration action).
+    service::attempt(conn, a, "watch", Some(section_id), |conn| {
         queries::lock_student(conn, a.student_id)?;
         let term = current_term(conn)?.ok_or(TxError::NotFound)?;
         let target = queries::target(conn, section_id, term.id)?.ok_or(TxError::NotFound)?;
         if target.status != "open" {
             return Err(Refusal::NotEligible(Ineligible::Cancelled).into());
         }
-        let held = queries::held_ids(conn, a.student_id, term.id)?;
-        if held.contains(&section_id) {
+        if queries::held_ids(conn, a.student_id, term.id)?.contains(&section_id) {
             return Err(Refusal::AlreadyEnrolled.into());
         }
         if target.seats_left() > 0 {
             return Err(Refusal::WatchNotNeeded.into());
         }
-        let mine: i64 = section_watches::table
+        let watched: Vec<i32> = section_watches::table
             .filter(section_watches::student_id.eq(a.student_id))
-            .count()
-            .get_result(conn)?;
-        let already = section_watches::table
-            .filter(section_watches::student_id.eq(a.student_id))
-            .filter(section_watches::section_id.eq(section_id))
-            .count()
-            .get_result::<i64>(conn)?
-            > 0;
-        if already {
+            .select(section_watches::section_id)
+            .load(conn)?;
+        if watched.contains(&section_id) {
             return Err(Refusal::AlreadyWatching.into());
         }
-        if mine >= LIMIT {
+        if watched.len() as i64 >= LIMIT {
             return Err(Refusal::WatchLimit { limit: LIMIT }.into());
         }
         diesel::insert_into(section_watches::table)
@@ -90,17 +84,7 @@ pub fn watch(
             watching_since: now.to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
             section: SectionSummary::of(&target),
         })
-    });
-    if let Err(e @ (TxError::Refused(_) | TxError::NotFound)) = &decided {
-        let (outcome, detail) = match e {
-            TxError::Refused(r) => (r.code(), Some(service::truncate(r.message(a.lang), 500))),
-            _ => ("not_found", None),
-        };
-        let mut line = a.activity("watch", outcome, Some(section_id));
-        line.detail = detail;
-        activity::record(conn, &line)?;
-    }
-    decided
+    })
 }
 
 /// Stops watching; true when there was a watch.
@@ -181,10 +165,6 @@ pub fn notify(conn: &mut MysqlConnection, section_id: i32) -> QueryResult<usize>
         .execute(conn)?;
     metrics::counter!("sugang_vacancy_notices_total").increment(watchers.len() as u64);
     Ok(watchers.len())
-}
-
-fn attempt(student: &Student, req: &HttpRequest) -> Attempt {
-    Attempt::new(&student.0, &RequestMeta::of(req), Lang::from_request(req))
 }
 
 /// `POST /api/v1/watches {section_id}` → 201 with the receipt.

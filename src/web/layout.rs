@@ -47,6 +47,10 @@ pub fn session_left(
     idle.min(absolute).max(0)
 }
 
+/// Seconds the request's session has left, as the session middleware found it.
+#[derive(Debug, Clone, Copy)]
+pub struct SessionLeft(pub i64);
+
 /// A session ending within this many seconds is announced on the page.
 pub const SESSION_WARNING_SECS: i64 = 300;
 
@@ -58,14 +62,10 @@ impl Layout {
         };
         let lang = Lang::from_request(req);
         let now = Utc::now();
-        let settings = req
-            .app_data::<actix_web::web::Data<crate::startup::AppState>>()
-            .map(|app| &app.settings);
         Layout {
-            session_left: match (&session, settings) {
-                (Some(s), Some(settings)) => Some(session_left(s, settings, now)),
-                _ => None,
-            },
+            session_left: session
+                .as_ref()
+                .and(req.extensions().get::<SessionLeft>().map(|l| l.0)),
             lang,
             banners: crate::admin::controls::Banners::of(req, lang),
             user: session.as_ref().map(|s| NavUser {

@@ -36,6 +36,16 @@ async fn frame(app: &TestApp) -> Frame {
         .expect("a current term")
 }
 
+fn job(a: Attempt, section_id: i32, now: DateTime<Utc>, assume_full: bool, f: &Frame) -> JobData {
+    JobData {
+        attempt: a,
+        section_id,
+        now,
+        assume_full,
+        frame: f.clone(),
+    }
+}
+
 fn code(outcome: &Decided) -> String {
     match outcome {
         Ok(_) => "ok".into(),
@@ -203,7 +213,7 @@ async fn a_batch_answers_every_reason_exactly_as_single_attempts_do() {
             attempts
                 .iter()
                 .zip(&m.attempts)
-                .map(|(a, (_, section, now))| (a.clone(), *section, *now, false, f.clone()))
+                .map(|(a, (_, section, now))| job(a.clone(), *section, *now, false, &f))
                 .collect(),
         )
         .await;
@@ -257,7 +267,7 @@ async fn clashing_attempts_of_one_student_in_one_batch_grant_only_the_first() {
             sections
                 .iter()
                 .enumerate()
-                .map(|(i, s)| (attempt(student, i), *s, now, false, f.clone()))
+                .map(|(i, s)| job(attempt(student, i), *s, now, false, &f))
                 .collect(),
         )
         .await;
@@ -304,7 +314,7 @@ async fn a_full_section_in_the_batch_refuses_after_earlier_rules_and_counts_no_s
     let jobs = students
         .iter()
         .enumerate()
-        .map(|(i, s)| (attempt(*s, i), full, now, i >= 3, f.clone()))
+        .map(|(i, s)| job(attempt(*s, i), full, now, i >= 3, &f))
         .collect();
     let codes: Vec<String> = app
         .state
@@ -409,14 +419,39 @@ async fn a_batch_that_deadlocks_is_retried_and_decides_each_attempt_once() {
     });
     locked_rx.recv().expect("the rival holds the section");
     let batch = spawn_batch(&app, jobs);
-    // The batch takes its students, then waits for the section; the rival now closes the cycle.
-    std::thread::sleep(Duration::from_millis(300));
+    // The batch takes its students, then waits for the section: a third connection finds the
+    // student locked (so when the rival asks for that student, the cycle is real).
+    let mut probe = app.conn();
+    let mut held = false;
+    for _ in 0..100 {
+        let tried = probe.transaction::<_, diesel::result::Error, _>(|c| {
+            diesel::sql_query(format!(
+                "SELECT id FROM users WHERE id = {student} FOR UPDATE NOWAIT"
+            ))
+            .execute(c)
+        });
+        if let Err(e) = tried {
+            assert!(
+                e.to_string().contains("Lock wait"),
+                "refused for the lock: {e}"
+            );
+            held = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        held,
+        "the batch holds its student while it waits for the section"
+    );
     go_tx.send(()).expect("go");
     let rival = rival_thread.join().expect("rival thread");
     let outcomes = batch.join().expect("batch thread");
     let codes: Vec<String> = outcomes.iter().map(code).collect();
+    // The batch held the student, so the rival got it only once the batch was rolled back as
+    // the deadlock's victim (and retried), or the rival was the victim itself.
     let deadlocked = match &rival {
-        Ok(()) => true, // only possible once the batch (holding the student) was rolled back
+        Ok(()) => true,
         Err(e) => e.to_string().contains("Deadlock"),
     };
     assert!(deadlocked, "a deadlock happened: {rival:?}");
@@ -513,7 +548,11 @@ async fn hundreds_of_attempts_through_the_queue_never_overbook() {
         (0..8).map(move |k| {
             let (decider, f) = (decider.clone(), f.clone());
             let section = sections[(i + k) % 4];
-            async move { decider.decide(attempt(*s, k), section, now, false, f).await }
+            async move {
+                decider
+                    .decide(job(attempt(*s, k), section, now, false, &f))
+                    .await
+            }
         })
     });
     let outcomes = futures_util::future::join_all(calls).await;
