@@ -238,6 +238,13 @@ batches() {
     awk '/^sugang_decision_batch_size_count/ {n += $NF} END {print n + 0}'
 }
 
+# no_internal_errors NAME: a database going away is answered 503 (retry), never 500.
+no_internal_errors() {
+  local n
+  n=$(python3 -c "import json,sys; e=json.load(open(sys.argv[1]))['endpoints']['POST /api/v1/enrollments']; print(e['statuses'].get('500', 0))" "$work/rush-$1.json" 2>/dev/null || echo 0)
+  if [ "$n" -eq 0 ]; then echo "no 500 while the database was away"; else fail "$n enrollments answered 500 during $1"; fi
+}
+
 # server_errors NAME: 5xx answers plus transport errors the burst saw.
 server_errors() {
   python3 - "$work/rush-$1.json" <<'EOF'
@@ -432,6 +439,7 @@ for fault in $faults; do
     # same Idempotency-Key: the rush's audit fails the run otherwise (finish_rush above).
     echo "  longest enrollment request of the rush: $(rush_longest mariadb-kill9) ms"
     audit mariadb-kill9
+    no_internal_errors mariadb-kill9
     note_fault mariadb-kill9 "${recovery}s" - "$(rush_longest mariadb-kill9)"
     ;;
   mariadb-stop)
@@ -456,6 +464,7 @@ for fault in $faults; do
     # fault once the pools filled (a leak would add the dropped connections on top).
     if [ "$conns" -le 35 ]; then echo "  $conns connections afterwards (bound 35)"; else fail "$conns connections to MariaDB afterwards"; fi
     audit mariadb-stop
+    no_internal_errors mariadb-stop
     note_fault mariadb-stop "${recovery}s" "${longest}s" "$(rush_longest mariadb-stop)"
     ;;
   *) fail "unknown fault $fault" ;;

@@ -690,8 +690,19 @@ async fn main() -> anyhow::Result<()> {
     // 4. The audit.
     // A new connection for the audit: a database fault during the burst may have dropped the
     // one made before it.
-    let mut conn =
-        MysqlConnection::establish(&args.database_url).context("reconnect for the audit")?;
+    // The database may still be coming back from a fault when the burst ends: wait for it.
+    let mut conn = {
+        let deadline = Instant::now() + Duration::from_secs(60);
+        loop {
+            match MysqlConnection::establish(&args.database_url) {
+                Ok(c) => break c,
+                Err(_) if Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(500)).await
+                }
+                Err(e) => return Err(e).context("reconnect for the audit"),
+            }
+        }
+    };
     let a = audit(&mut conn, &acked, &in_doubt, &student_ids, Some(&since))?;
     let report = Report {
         students: ids.len(),

@@ -273,6 +273,10 @@ pub fn is_connection_error(e: &diesel::result::Error) -> bool {
     use diesel::result::{DatabaseErrorKind, Error};
     match e {
         Error::DatabaseError(DatabaseErrorKind::ClosedConnection, _) => true,
+        // The COMMIT (and the ROLLBACK after it) failed: the connection went away mid-commit.
+        Error::RollbackErrorOnCommit { commit_error, .. } => is_connection_error(commit_error),
+        // A transaction whose ROLLBACK could not be sent leaves the connection unusable.
+        Error::BrokenTransactionManager => true,
         Error::DatabaseError(_, info) => {
             // Also what a server shutting down (a failover) answers to the queries in flight.
             let m = info.message();
@@ -297,4 +301,32 @@ pub fn last_insert_id(conn: &mut MysqlConnection) -> diesel::QueryResult<u64> {
     use diesel::sql_types::{BigInt, Unsigned};
     use diesel::RunQueryDsl;
     diesel::select(diesel::dsl::sql::<Unsigned<BigInt>>("LAST_INSERT_ID()")).get_result(conn)
+}
+
+#[cfg(test)]
+mod connection_error_tests {
+    use super::is_connection_error;
+    use diesel::result::{DatabaseErrorKind, Error};
+
+    fn db(kind: DatabaseErrorKind, message: &str) -> Error {
+        Error::DatabaseError(kind, Box::new(message.to_string()))
+    }
+
+    #[test]
+    fn a_connection_lost_mid_commit_is_a_connection_error_a_refused_query_is_not() {
+        let gone = db(DatabaseErrorKind::Unknown, "Server has gone away");
+        assert!(is_connection_error(&gone));
+        assert!(is_connection_error(&Error::BrokenTransactionManager));
+        assert!(is_connection_error(&Error::RollbackErrorOnCommit {
+            rollback_error: Box::new(Error::BrokenTransactionManager),
+            commit_error: Box::new(gone),
+        }));
+        let refused = db(DatabaseErrorKind::UniqueViolation, "Duplicate entry");
+        assert!(!is_connection_error(&refused));
+        assert!(!is_connection_error(&Error::RollbackErrorOnCommit {
+            rollback_error: Box::new(Error::NotFound),
+            commit_error: Box::new(refused),
+        }));
+        assert!(!is_connection_error(&Error::NotFound));
+    }
 }

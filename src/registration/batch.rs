@@ -328,17 +328,19 @@ pub(crate) fn count_decision(a: &Attempt, section_id: i32, outcome: &str, fast: 
     );
 }
 
+/// A copy of `e` for each attempt of a failed batch: a lost connection stays one (so the answer
+/// is 503), anything else keeps its message.
 fn clone_error(e: &DieselError) -> DieselError {
-    match e {
-        DieselError::DatabaseError(kind, info) => {
-            let kind = match kind {
-                DatabaseErrorKind::ClosedConnection => DatabaseErrorKind::ClosedConnection,
-                _ => DatabaseErrorKind::Unknown,
-            };
-            DieselError::DatabaseError(kind, Box::new(info.message().to_string()))
-        }
-        other => DieselError::QueryBuilderError(other.to_string().into()),
-    }
+    let kind = if is_connection_error(e) {
+        DatabaseErrorKind::ClosedConnection
+    } else {
+        DatabaseErrorKind::Unknown
+    };
+    let message = match e {
+        DieselError::DatabaseError(_, info) => info.message().to_string(),
+        other => other.to_string(),
+    };
+    DieselError::DatabaseError(kind, Box::new(message))
 }
 
 /// One student's standing as the batch reads it, updated after each grant.
