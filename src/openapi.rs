@@ -297,6 +297,8 @@ enum Errors {
     #[response(status = 429)]
     Limited(ErrorBody),
     /// `unavailable`: the database or Redis is out of reach or busy; retry after `Retry-After`.
+    /// `outcome_unknown` (enroll): the database went away mid-commit; a retry with the same
+    /// `Idempotency-Key` answers whether it took effect.
     #[response(status = 503)]
     Unavailable(ErrorBody),
 }

@@ -598,6 +598,15 @@ async fn main() -> anyhow::Result<()> {
                             // at the pace it suggests, until admitted.
                             wait_for_admission(&client, &base, &s, &queue_stats).await;
                         }
+                        StatusCode::SERVICE_UNAVAILABLE
+                            if code.as_deref() == Some("outcome_unknown") =>
+                        {
+                            // The commit went unanswered: a repeat with the same key settles
+                            // it (a 201 if it took effect); until then it is in doubt.
+                            doubt((s.id, section));
+                            let wait = retry_after.unwrap_or(1).min(5);
+                            tokio::time::sleep(Duration::from_millis(wait * 1000 / 2 + 50)).await;
+                        }
                         StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE => {
                             let wait = retry_after.unwrap_or(1).min(5);
                             tokio::time::sleep(Duration::from_millis(wait * 1000 / 2 + 50)).await;

@@ -37,6 +37,13 @@ pub fn is_retryable(e: &DieselError) -> bool {
     }
 }
 
+/// The COMMIT was sent but its answer never came back (the connection broke, so the roll-back
+/// failed too): MySQL may or may not have made the transaction durable. Only the database can
+/// settle it, once it answers again — an idempotent retry looks for the transaction's own rows.
+pub fn is_in_doubt(e: &DieselError) -> bool {
+    matches!(e, DieselError::RollbackErrorOnCommit { .. })
+}
+
 /// A unique key refused the write.
 pub fn is_unique_violation(e: &DieselError) -> bool {
     matches!(
@@ -85,5 +92,30 @@ where
             }
             other => return other,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn lost() -> DieselError {
+        DieselError::DatabaseError(
+            DatabaseErrorKind::ClosedConnection,
+            Box::new("Lost connection to server during query".to_string()),
+        )
+    }
+
+    #[test]
+    fn only_a_failed_commit_is_in_doubt() {
+        let commit = DieselError::RollbackErrorOnCommit {
+            rollback_error: Box::new(DieselError::BrokenTransactionManager),
+            commit_error: Box::new(lost()),
+        };
+        assert!(is_in_doubt(&commit));
+        // A statement that lost its connection before the COMMIT rolled back with it.
+        assert!(!is_in_doubt(&lost()));
+        assert!(!is_in_doubt(&DieselError::BrokenTransactionManager));
+        assert!(!is_in_doubt(&DieselError::NotFound));
     }
 }

@@ -70,12 +70,24 @@ pub async fn enroll(
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let a = attempt(&student, &req);
-    idempotency::run(&app.cache, &req, a.student_id, &body, async {
+    let student_id = a.student_id;
+    // A repeat of an attempt whose commit went unanswered learns from the database whether it
+    // took effect.
+    let settle = |request_id: String| {
+        let db = app.db.clone();
+        async move {
+            let receipt = db
+                .run(move |conn| Ok(service::settled_enroll(conn, student_id, &request_id)?))
+                .await?;
+            receipt.map(|r| json(StatusCode::CREATED, &r)).transpose()
+        }
+    };
+    let work = async {
         let section_id = id_field(&body, "section_id")?;
         let receipt = opening::enroll(&app, a, section_id).await?;
         json(StatusCode::CREATED, &receipt)
-    })
-    .await
+    };
+    idempotency::run_settled(&app.cache, &req, student_id, &body, work, Some(settle)).await
 }
 
 pub async fn drop_enrollment(

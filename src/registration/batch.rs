@@ -39,7 +39,7 @@ use crate::auth::models::User;
 use crate::db::schema::{
     activity_log, completed_courses, enrollments, holds, sections, users, waitlist_entries,
 };
-use crate::db::tx::is_retryable;
+use crate::db::tx::{is_in_doubt, is_retryable};
 use crate::db::{is_connection_error, Db, DbError};
 use crate::registration::activity::NewActivity;
 use crate::registration::queries::{self, NewEnrollment, Seats};
@@ -265,8 +265,15 @@ pub fn decide_split(conn: &mut MysqlConnection, jobs: &[JobData]) -> Vec<Decided
         }
     };
     if is_connection_error(&failure) {
-        // Nothing was committed; the connection is gone and so is every attempt of the batch.
-        tracing::warn!(error = %failure, size = jobs.len(), "decision batch lost its connection");
+        // The connection is gone. Before the COMMIT nothing was written; a COMMIT without an
+        // answer leaves every attempt of the batch in doubt (see `tx::is_in_doubt`), and an
+        // idempotent retry settles each from the rows it would have written.
+        tracing::warn!(
+            error = %failure,
+            size = jobs.len(),
+            in_doubt = is_in_doubt(&failure),
+            "decision batch lost its connection"
+        );
         return jobs
             .iter()
             .map(|_| Err(TxError::Db(clone_error(&failure))))
@@ -329,8 +336,14 @@ pub(crate) fn count_decision(a: &Attempt, section_id: i32, outcome: &str, fast: 
 }
 
 /// A copy of `e` for each attempt of a failed batch: a lost connection stays one (so the answer
-/// is 503), anything else keeps its message.
+/// is 503), a commit in doubt stays in doubt, anything else keeps its message.
 fn clone_error(e: &DieselError) -> DieselError {
+    if let DieselError::RollbackErrorOnCommit { commit_error, .. } = e {
+        return DieselError::RollbackErrorOnCommit {
+            rollback_error: Box::new(DieselError::BrokenTransactionManager),
+            commit_error: Box::new(clone_error(commit_error)),
+        };
+    }
     let kind = if is_connection_error(e) {
         DatabaseErrorKind::ClosedConnection
     } else {

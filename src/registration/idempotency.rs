@@ -3,12 +3,16 @@
 //! (`idem:{student}:{key}`, 24 h): the first request claims the key with `SET NX`, runs, and
 //! stores `{fingerprint, status, body}`; concurrent repeats poll until the answer is stored.
 //! The same key with a different method, path or body is refused (`idempotency_mismatch`).
+//! An attempt whose COMMIT went unanswered (`outcome_unknown`) keeps its key marked with its
+//! request id; a repeat settles it from the database (see `run_settled`).
 
 use std::future::Future;
+use std::sync::LazyLock;
 use std::time::{Duration, Instant};
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
+use redis::Script;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
@@ -57,6 +61,9 @@ struct Stored {
     status: Option<u16>,
     #[serde(default)]
     body: Option<Value>,
+    /// The request id of an attempt whose commit went unanswered.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    doubt: Option<String>,
 }
 
 fn fingerprint(method: &str, path: &str, body: &[u8]) -> String {
@@ -104,6 +111,31 @@ pub async fn run<F>(
 where
     F: Future<Output = Result<(StatusCode, Value), AppError>>,
 {
+    run_settled(cache, req, student_id, body, work, None::<NoSettle>).await
+}
+
+/// A door that cannot tell whether an unanswered commit took effect.
+type NoSettle = fn(String) -> std::future::Ready<Result<Option<(StatusCode, Value)>, AppError>>;
+
+/// Like `run`, for a door whose commit may go unanswered (`AppError::OutcomeUnknown`). Such an
+/// answer keeps the key, marked with the request id of the attempt in doubt; a repeat then asks
+/// `settle` with that request id: `Some(answer)` — the attempt took effect, and this is the answer
+/// it would have had (stored and replayed from then on) — or `None` — it did not, and the repeat
+/// runs `work` afresh. While the database cannot answer, the repeat is told the outcome is still
+/// unknown.
+pub async fn run_settled<F, S, SF>(
+    cache: &Cache,
+    req: &HttpRequest,
+    student_id: i32,
+    body: &[u8],
+    work: F,
+    settle: Option<S>,
+) -> Result<HttpResponse, AppError>
+where
+    F: Future<Output = Result<(StatusCode, Value), AppError>>,
+    S: Fn(String) -> SF,
+    SF: Future<Output = Result<Option<(StatusCode, Value)>, AppError>>,
+{
     let Some(key) = key_of(req)? else {
         let (status, value) = work.await?;
         return Ok(respond(status, &value, false));
@@ -114,29 +146,89 @@ where
         body,
     );
     let redis_key = cache.key(&format!("idem:{student_id}:{}", key.as_str()));
-    let claim = serde_json::to_string(&Stored {
+    let claim = encode(&Stored {
         fp: fp.clone(),
         status: None,
         body: None,
-    })
-    .map_err(|e| AppError::Internal(e.into()))?;
-    let claimed: Option<String> = {
-        let mut conn = cache.conn().await?;
-        redis::cmd("SET")
-            .arg(&redis_key)
-            .arg(&claim)
-            .arg("NX")
-            .arg("EX")
-            .arg(CLAIM_SECS)
-            .query_async(&mut conn)
-            .await
-            .map_err(CacheError::from)?
-    };
-    if claimed.is_none() {
-        return wait_for(cache, &redis_key, &fp).await;
+        doubt: None,
+    })?;
+    loop {
+        let claimed: Option<String> = {
+            let mut conn = cache.conn().await?;
+            redis::cmd("SET")
+                .arg(&redis_key)
+                .arg(&claim)
+                .arg("NX")
+                .arg("EX")
+                .arg(CLAIM_SECS)
+                .query_async(&mut conn)
+                .await
+                .map_err(CacheError::from)?
+        };
+        if claimed.is_some() {
+            break;
+        }
+        let (raw, request_id) = match wait_for(cache, &redis_key, &fp).await? {
+            Waited::Answer(res) => return Ok(res),
+            Waited::InDoubt { raw, request_id } => (raw, request_id),
+        };
+        let Some(settle) = &settle else {
+            return Err(AppError::IdempotencyInProgress);
+        };
+        let settled = settle(request_id.clone()).await.map_err(|e| {
+            AppError::OutcomeUnknown(format!("attempt {request_id} not settled yet: {e}"))
+        })?;
+        match settled {
+            Some((status, value)) => {
+                // The attempt took effect: its answer is the key's answer from now on.
+                store(cache, &redis_key, &fp, status, &value).await;
+                return Ok(respond(status, &value, true));
+            }
+            None => {
+                // It did not: this repeat takes the key over (unless another one just did).
+                let mut conn = cache.conn().await?;
+                let swapped: i64 = TAKE_OVER
+                    .key(&redis_key)
+                    .arg(&raw)
+                    .arg(&claim)
+                    .arg(CLAIM_SECS)
+                    .invoke_async(&mut conn)
+                    .await
+                    .map_err(CacheError::from)?;
+                if swapped == 1 {
+                    break;
+                }
+            }
+        }
     }
     let (status, value) = match work.await {
         Ok(answer) => answer,
+        Err(AppError::OutcomeUnknown(why)) if settle.is_some() => {
+            let doubt = encode(&Stored {
+                fp,
+                status: None,
+                body: None,
+                doubt: Some(RequestMeta::of(req).request_id.clone()),
+            })?;
+            let kept: Result<(), CacheError> = async {
+                let mut conn = cache.conn().await?;
+                let _: () = redis::cmd("SET")
+                    .arg(&redis_key)
+                    .arg(doubt)
+                    .arg("EX")
+                    .arg(TTL_SECS)
+                    .query_async(&mut conn)
+                    .await?;
+                Ok(())
+            }
+            .await;
+            if let Err(e) = kept {
+                // Without the mark the claim lapses and a repeat decides afresh: the rules
+                // still hold (an attempt that took effect is then `already_enrolled`).
+                tracing::warn!(error = %e, "attempt in doubt not marked");
+            }
+            return Err(AppError::OutcomeUnknown(why));
+        }
         Err(e) if e.status_code().is_server_error() => {
             release(cache, &redis_key).await;
             return Err(e);
@@ -148,16 +240,41 @@ where
             (e.status_code(), body)
         }
     };
-    let stored = serde_json::to_string(&Stored {
-        fp,
-        status: Some(status.as_u16()),
-        body: Some(value.clone()),
-    })
-    .map_err(|e| AppError::Internal(e.into()))?;
+    store(cache, &redis_key, &fp, status, &value).await;
+    Ok(respond(status, &value, false))
+}
+
+/// Replaces the mark of an attempt in doubt with a new claim, only if it is still that mark.
+static TAKE_OVER: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r#"
+-- KEYS[1] the key; ARGV[1] the mark seen, ARGV[2] the new claim, ARGV[3] its ttl
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  redis.call('SET', KEYS[1], ARGV[2], 'EX', ARGV[3])
+  return 1
+end
+return 0
+"#,
+    )
+});
+
+fn encode(stored: &Stored) -> Result<String, AppError> {
+    serde_json::to_string(stored).map_err(|e| AppError::Internal(e.into()))
+}
+
+/// Stores the key's answer for `TTL_SECS`.
+async fn store(cache: &Cache, redis_key: &str, fp: &str, status: StatusCode, value: &Value) {
     let saved: Result<(), CacheError> = async {
+        let stored = encode(&Stored {
+            fp: fp.to_string(),
+            status: Some(status.as_u16()),
+            body: Some(value.clone()),
+            doubt: None,
+        })
+        .map_err(|e| CacheError::Unavailable(e.to_string()))?;
         let mut conn = cache.conn().await?;
         let _: () = redis::cmd("SET")
-            .arg(&redis_key)
+            .arg(redis_key)
             .arg(stored)
             .arg("EX")
             .arg(TTL_SECS)
@@ -171,7 +288,6 @@ where
         // and, after waiting, is told to try again.
         tracing::warn!(error = %e, "idempotent answer not stored");
     }
-    Ok(respond(status, &value, false))
 }
 
 async fn release(cache: &Cache, redis_key: &str) {
@@ -183,7 +299,15 @@ async fn release(cache: &Cache, redis_key: &str) {
     }
 }
 
-async fn wait_for(cache: &Cache, redis_key: &str, fp: &str) -> Result<HttpResponse, AppError> {
+/// What a repeat found under the key.
+enum Waited {
+    /// The first request's answer, replayed.
+    Answer(HttpResponse),
+    /// The first request's commit went unanswered: `raw` is the mark, `request_id` its attempt.
+    InDoubt { raw: String, request_id: String },
+}
+
+async fn wait_for(cache: &Cache, redis_key: &str, fp: &str) -> Result<Waited, AppError> {
     let started = Instant::now();
     loop {
         let raw: Option<String> = {
@@ -205,7 +329,10 @@ async fn wait_for(cache: &Cache, redis_key: &str, fp: &str) -> Result<HttpRespon
         }
         if let (Some(status), Some(body)) = (stored.status, stored.body) {
             let status = StatusCode::from_u16(status).unwrap_or(StatusCode::OK);
-            return Ok(respond(status, &body, true));
+            return Ok(Waited::Answer(respond(status, &body, true)));
+        }
+        if let Some(request_id) = stored.doubt {
+            return Ok(Waited::InDoubt { raw, request_id });
         }
         if started.elapsed() > WAIT {
             return Err(AppError::IdempotencyInProgress);

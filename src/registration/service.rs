@@ -640,6 +640,64 @@ fn enroll_frame_tx(
     ))
 }
 
+/// The answer an enroll attempt would have had, when its COMMIT went unanswered and a repeat with
+/// the same `Idempotency-Key` asks (`idempotency::run_settled`): `Some` if it took effect — its
+/// `enroll ok` activity line is written in the seat's own transaction — else `None`.
+pub fn settled_enroll(
+    conn: &mut MysqlConnection,
+    student_id: i32,
+    request_id: &str,
+) -> QueryResult<Option<Receipt>> {
+    use crate::db::schema::{activity_log, courses, enrollments, sections};
+    let line: Option<(Option<i32>, chrono::NaiveDateTime)> = activity_log::table
+        .filter(activity_log::request_id.eq(request_id))
+        .filter(activity_log::student_id.eq(student_id))
+        .filter(activity_log::action.eq("enroll"))
+        .filter(activity_log::outcome.eq("ok"))
+        .select((activity_log::section_id, activity_log::at))
+        .first(conn)
+        .optional()?;
+    let Some((Some(section_id), logged_at)) = line else {
+        return Ok(None);
+    };
+    let (term_id, credits): (i32, i8) = sections::table
+        .inner_join(courses::table)
+        .filter(sections::id.eq(section_id))
+        .select((sections::term_id, courses::credits))
+        .first(conn)?;
+    let enrolled_at: Option<chrono::NaiveDateTime> = enrollments::table
+        .filter(enrollments::student_id.eq(student_id))
+        .filter(enrollments::section_id.eq(section_id))
+        .filter(enrollments::request_id.eq(request_id))
+        .select(enrollments::created_at)
+        .first(conn)
+        .optional()?;
+    let held = queries::held_sections(conn, student_id, term_id, false)?;
+    let section = match held.iter().find(|h| h.section_id == section_id) {
+        Some(h) => SectionSummary::of_held(h),
+        // Dropped since: the seat was granted all the same.
+        None => {
+            let label = queries::section_labels(conn, &[section_id])?
+                .remove(&section_id)
+                .ok_or(DieselError::NotFound)?;
+            SectionSummary {
+                id: section_id,
+                course_code: label.course_code,
+                section_no: label.section_no,
+                title_ko: label.title_ko,
+                title_en: label.title_en,
+                credits: i32::from(credits),
+            }
+        }
+    };
+    Ok(Some(Receipt {
+        request_id: request_id.to_string(),
+        enrolled_at: rfc3339(enrolled_at.unwrap_or(logged_at).and_utc()),
+        section,
+        credits_total: held.iter().map(|h| h.credits).sum(),
+    }))
+}
+
 // ---- drop ----
 
 pub fn drop_enrollment(

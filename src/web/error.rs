@@ -7,6 +7,7 @@ use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
 
 use crate::cache::CacheError;
+use crate::db::tx::is_in_doubt;
 use crate::db::{is_connection_error, DbError};
 use crate::registration::rules::Refusal;
 use crate::web::i18n::Lang;
@@ -44,6 +45,10 @@ pub enum AppError {
     },
     #[error("backing service unavailable: {0}")]
     Unavailable(String),
+    /// The database lost the connection while committing: the change may or may not have been
+    /// made. A retry with the same `Idempotency-Key` settles it.
+    #[error("outcome unknown: {0}")]
+    OutcomeUnknown(String),
     #[error("internal error: {0:#}")]
     Internal(anyhow::Error),
     /// A registration rule refused the attempt (409 with the rule's code).
@@ -119,6 +124,7 @@ impl AppError {
             AppError::RateLimited { .. } => "rate_limited",
             AppError::QueueRequired { .. } => "queue_required",
             AppError::Unavailable(_) => "unavailable",
+            AppError::OutcomeUnknown(_) => "outcome_unknown",
             AppError::Internal(_) => "internal",
             AppError::Refused(r) => r.code(),
             AppError::IdempotencyMismatch => "idempotency_mismatch",
@@ -193,7 +199,9 @@ impl ResponseError for AppError {
             AppError::RateLimited { .. } | AppError::QueueRequired { .. } => {
                 StatusCode::TOO_MANY_REQUESTS
             }
-            AppError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Unavailable(_) | AppError::OutcomeUnknown(_) => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::Refused(_) | AppError::IdempotencyInProgress => StatusCode::CONFLICT,
             AppError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
@@ -206,6 +214,7 @@ impl ResponseError for AppError {
         match self {
             AppError::Internal(e) => tracing::error!(error = %format!("{e:#}"), "internal error"),
             AppError::Unavailable(e) => tracing::warn!(error = %e, "backing service unavailable"),
+            AppError::OutcomeUnknown(e) => tracing::warn!(error = %e, "commit outcome unknown"),
             _ => {}
         }
         let mut res = HttpResponse::build(self.status_code());
@@ -213,7 +222,7 @@ impl ResponseError for AppError {
             AppError::RateLimited { retry_after } | AppError::QueueRequired { retry_after, .. } => {
                 res.insert_header((header::RETRY_AFTER, retry_after.to_string()));
             }
-            AppError::Unavailable(_) => {
+            AppError::Unavailable(_) | AppError::OutcomeUnknown(_) => {
                 res.insert_header((header::RETRY_AFTER, "1"));
             }
             _ => {}
@@ -227,6 +236,7 @@ impl From<DbError> for AppError {
         match e {
             DbError::Unavailable(m) => AppError::Unavailable(m),
             DbError::Query(diesel::result::Error::NotFound) => AppError::NotFound,
+            DbError::Query(q) if is_in_doubt(&q) => AppError::OutcomeUnknown(q.to_string()),
             DbError::Query(q) if is_connection_error(&q) => AppError::Unavailable(q.to_string()),
             DbError::Query(q) => AppError::Internal(q.into()),
         }

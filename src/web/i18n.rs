@@ -655,6 +655,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("error.payload_too_large", "요청이 너무 큽니다.", "The request is too large."),
     ("error.rate_limited", "요청이 너무 많습니다. {seconds}초 후에 다시 시도하세요.", "Too many requests. Try again in {seconds} seconds."),
     ("error.unavailable", "서비스가 잠시 응답할 수 없습니다. 잠시 후 다시 시도하세요.", "The service is briefly unavailable. Please try again shortly."),
+    ("error.outcome_unknown", "처리 결과를 확인하지 못했습니다. 같은 요청을 다시 보내면 결과를 알려 드립니다.", "We could not confirm whether this took effect. Send the same request again to learn the result."),
     ("error.internal", "서버 오류가 발생했습니다. 요청 번호: {request_id}", "Something went wrong on our side. Request id: {request_id}"),
     ("field.login_id", "학번", "number"),
     ("field.password", "비밀번호", "password"),

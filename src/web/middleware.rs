@@ -99,6 +99,7 @@ fn clone_for_render(e: &AppError) -> AppError {
             retry_after: *retry_after,
         },
         AppError::Unavailable(m) => AppError::Unavailable(m.clone()),
+        AppError::OutcomeUnknown(m) => AppError::OutcomeUnknown(m.clone()),
         AppError::Internal(_) => AppError::Internal(anyhow::anyhow!("already logged")),
         AppError::Refused(r) => AppError::Refused(r.clone()),
         AppError::IdempotencyMismatch => AppError::IdempotencyMismatch,
@@ -116,7 +117,7 @@ pub fn render_error(req: &HttpRequest, err: &AppError) -> HttpResponse {
         AppError::RateLimited { retry_after } | AppError::QueueRequired { retry_after, .. } => {
             builder.insert_header((header::RETRY_AFTER, retry_after.to_string()));
         }
-        AppError::Unavailable(_) => {
+        AppError::Unavailable(_) | AppError::OutcomeUnknown(_) => {
             builder.insert_header((header::RETRY_AFTER, "1"));
         }
         _ => {}

@@ -562,6 +562,110 @@ async fn repeated_idempotency_key_enrolls_once_with_identical_answers() {
     assert_eq!(rows_in(&s.app, other), 0);
 }
 
+/// Marks `key` of `student` the way an enroll whose COMMIT went unanswered leaves it: no answer,
+/// the fingerprint of its request, and the request id of the attempt in doubt.
+fn mark_in_doubt(app: &TestApp, student: i32, key: &str, section: i32, request_id: &str) {
+    use sha2::{Digest, Sha256};
+    let body = serde_json::to_vec(&json!({ "section_id": section })).expect("body");
+    let mut h = Sha256::new();
+    h.update(b"POST\0/api/v1/enrollments\0");
+    h.update(&body);
+    let mark = json!({ "fp": hex::encode(h.finalize()), "status": null, "body": null, "doubt": request_id });
+    let client = redis::Client::open(crate::helpers::redis_url()).expect("redis");
+    let mut conn = client.get_connection().expect("redis connection");
+    let _: () = redis::cmd("SET")
+        .arg(format!("{}idem:{student}:{key}", app.prefix.0))
+        .arg(mark.to_string())
+        .arg("EX")
+        .arg(600)
+        .query(&mut conn)
+        .expect("set mark");
+}
+
+#[tokio::test]
+async fn a_repeat_settles_an_enroll_left_in_doubt() {
+    let s = setup().await;
+    let took = s.app.reg_section(s.section(s.course("CSE7100", 3)));
+    let lost = s.app.reg_section(s.section(s.course("CSE7101", 3)));
+    let st = s.students("doubt", 1).await.remove(0);
+    let send = |key: &'static str, section: i32| {
+        st.client
+            .post(s.app.url("/api/v1/enrollments"))
+            .header("Idempotency-Key", key)
+            .json(&json!({ "section_id": section }))
+            .send()
+    };
+
+    // The attempt committed, but its answer was lost: the repeat answers its receipt.
+    let res = send("doubt-1", took).await.expect("request");
+    assert_eq!(res.status(), 201);
+    let receipt: Value = res.json().await.expect("receipt");
+    let first_id = receipt["request_id"]
+        .as_str()
+        .expect("request id")
+        .to_string();
+    mark_in_doubt(&s.app, st.id, "doubt-1", took, &first_id);
+    for _ in 0..2 {
+        let res = send("doubt-1", took).await.expect("request");
+        assert_eq!(res.status(), 201);
+        assert_eq!(
+            res.headers()
+                .get("idempotency-replayed")
+                .and_then(|v| v.to_str().ok()),
+            Some("true")
+        );
+        let settled: Value = res.json().await.expect("receipt");
+        assert_eq!(
+            settled, receipt,
+            "the settled answer is the attempt's own receipt"
+        );
+    }
+    assert_eq!(rows_in(&s.app, took), 1);
+    assert_eq!(counter(&s.app, took), 1);
+    assert_eq!(
+        activity_of(&s.app, st.id).len(),
+        1,
+        "settling decides nothing"
+    );
+
+    // The attempt never committed: the repeat decides afresh, once.
+    mark_in_doubt(&s.app, st.id, "doubt-2", lost, "rolled-back-attempt");
+    let answers = join_all((0..5).map(|_| async {
+        let res = send("doubt-2", lost).await.expect("request");
+        let status = res.status();
+        (status, res.json::<Value>().await.expect("body"))
+    }))
+    .await;
+    let granted: Vec<&Value> = answers
+        .iter()
+        .filter(|(status, _)| *status == 201)
+        .map(|(_, body)| body)
+        .collect();
+    assert!(!granted.is_empty(), "{answers:?}");
+    assert!(
+        answers
+            .iter()
+            .all(|(status, body)| *status == 201
+                || body["error"]["code"] == "idempotency_in_progress"),
+        "{answers:?}"
+    );
+    let fresh = granted[0]["request_id"].as_str().expect("request id");
+    assert_ne!(fresh, "rolled-back-attempt");
+    assert!(
+        granted.iter().all(|b| b["request_id"] == fresh),
+        "{answers:?}"
+    );
+    assert_eq!(rows_in(&s.app, lost), 1);
+    assert_eq!(counter(&s.app, lost), 1);
+    assert_eq!(activity_of(&s.app, st.id).len(), 2);
+
+    // The same key with another body is still refused.
+    mark_in_doubt(&s.app, st.id, "doubt-3", lost, "whatever");
+    let res = send("doubt-3", took).await.expect("request");
+    assert_eq!(res.status(), 422);
+    assert_eq!(error_code(res).await, "idempotency_mismatch");
+}
+
 #[tokio::test]
 async fn drops_during_a_rush_conserve_seats() {
     let s = setup().await;
