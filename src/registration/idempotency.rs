@@ -146,12 +146,13 @@ where
         body,
     );
     let redis_key = cache.key(&format!("idem:{student_id}:{}", key.as_str()));
-    let claim = encode(&Stored {
+    let claim = serde_json::to_string(&Stored {
         fp: fp.clone(),
         status: None,
         body: None,
         doubt: None,
-    })?;
+    })
+    .map_err(|e| AppError::Internal(e.into()))?;
     loop {
         let claimed: Option<String> = {
             let mut conn = cache.conn().await?;
@@ -204,25 +205,13 @@ where
     let (status, value) = match work.await {
         Ok(answer) => answer,
         Err(AppError::OutcomeUnknown(why)) if settle.is_some() => {
-            let doubt = encode(&Stored {
+            let doubt = Stored {
                 fp,
                 status: None,
                 body: None,
                 doubt: Some(RequestMeta::of(req).request_id.clone()),
-            })?;
-            let kept: Result<(), CacheError> = async {
-                let mut conn = cache.conn().await?;
-                let _: () = redis::cmd("SET")
-                    .arg(&redis_key)
-                    .arg(doubt)
-                    .arg("EX")
-                    .arg(TTL_SECS)
-                    .query_async(&mut conn)
-                    .await?;
-                Ok(())
-            }
-            .await;
-            if let Err(e) = kept {
+            };
+            if let Err(e) = put(cache, &redis_key, &doubt).await {
                 // Without the mark the claim lapses and a repeat decides afresh: the rules
                 // still hold (an attempt that took effect is then `already_enrolled`).
                 tracing::warn!(error = %e, "attempt in doubt not marked");
@@ -258,36 +247,33 @@ return 0
     )
 });
 
-fn encode(stored: &Stored) -> Result<String, AppError> {
-    serde_json::to_string(stored).map_err(|e| AppError::Internal(e.into()))
-}
-
 /// Stores the key's answer for `TTL_SECS`.
 async fn store(cache: &Cache, redis_key: &str, fp: &str, status: StatusCode, value: &Value) {
-    let saved: Result<(), CacheError> = async {
-        let stored = encode(&Stored {
-            fp: fp.to_string(),
-            status: Some(status.as_u16()),
-            body: Some(value.clone()),
-            doubt: None,
-        })
-        .map_err(|e| CacheError::Unavailable(e.to_string()))?;
-        let mut conn = cache.conn().await?;
-        let _: () = redis::cmd("SET")
-            .arg(redis_key)
-            .arg(stored)
-            .arg("EX")
-            .arg(TTL_SECS)
-            .query_async(&mut conn)
-            .await?;
-        Ok(())
-    }
-    .await;
-    if let Err(e) = saved {
+    let answer = Stored {
+        fp: fp.to_string(),
+        status: Some(status.as_u16()),
+        body: Some(value.clone()),
+        doubt: None,
+    };
+    if let Err(e) = put(cache, redis_key, &answer).await {
         // The effect happened; the answer is still the client's. A later repeat finds the claim
         // and, after waiting, is told to try again.
         tracing::warn!(error = %e, "idempotent answer not stored");
     }
+}
+
+/// Writes what the key holds for `TTL_SECS`.
+async fn put(cache: &Cache, redis_key: &str, stored: &Stored) -> Result<(), CacheError> {
+    let raw = serde_json::to_string(stored).map_err(|e| CacheError::Unavailable(e.to_string()))?;
+    let mut conn = cache.conn().await?;
+    redis::cmd("SET")
+        .arg(redis_key)
+        .arg(raw)
+        .arg("EX")
+        .arg(TTL_SECS)
+        .query_async(&mut conn)
+        .await
+        .map_err(CacheError::from)
 }
 
 async fn release(cache: &Cache, redis_key: &str) {
