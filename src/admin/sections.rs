@@ -856,6 +856,18 @@ pub async fn change_capacity(
                 diesel::update(sections::table.find(id))
                     .set(sections::capacity.eq(capacity))
                     .execute(conn)?;
+                // A cut takes seats held for the next release time first.
+                let held = seats.held_seats.min((capacity - seats.enrolled).max(0));
+                if held != seats.held_seats {
+                    diesel::update(sections::table.find(id))
+                        .set(sections::held_seats.eq(held))
+                        .execute(conn)?;
+                    if held == 0 {
+                        diesel::update(sections::table.find(id))
+                            .set(sections::held_until.eq(None::<chrono::NaiveDateTime>))
+                            .execute(conn)?;
+                    }
+                }
                 let action = if below {
                     "override_capacity"
                 } else {

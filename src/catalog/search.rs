@@ -310,10 +310,9 @@ pub struct SearchPage<'a> {
 }
 
 pub fn seats_of(section: &SectionItem, seats: &SeatTable) -> Seats {
-    seats.get(section.id).unwrap_or(Seats {
-        enrolled: 0,
-        capacity: section.capacity,
-    })
+    seats
+        .get(section.id)
+        .unwrap_or(Seats::open(0, section.capacity))
 }
 
 /// The filters resolved against one snapshot, so the scan compares small integers.
@@ -682,10 +681,7 @@ mod tests {
         ]);
         let seats: SeatTable = [(
             1,
-            Seats {
-                enrolled: 10,
-                capacity: 10,
-            },
+            Seats::open(10, 10),
         )]
         .into_iter()
         .collect();
@@ -731,10 +727,7 @@ mod tests {
             .map(|id| {
                 (
                     id,
-                    Seats {
-                        enrolled: id % 7,
-                        capacity: 6,
-                    },
+                    Seats::open(id % 7, 6),
                 )
             })
             .collect();
