@@ -118,6 +118,10 @@ async fn full_section(
 ) -> (i32, Vec<RegStudent>) {
     let course = app.reg_course(fx, code, 3);
     let section = app.reg_section(RegSection::new(fx.term_id, course).capacity(capacity));
+    // A section added after the catalog was first read: the next read takes the new one.
+    sugang::catalog::bump_version(&app.state.cache)
+        .await
+        .expect("catalog version");
     let ids = app.reg_students(fx, &format!("{}e", code.to_lowercase()), capacity as usize);
     let seated = app.reg_sign_in_all(&ids).await;
     for s in &seated {
