@@ -490,9 +490,10 @@ pub async fn set_release_times(
         .await?
         .map_err(fail)?;
     let msg = match &times {
-        Some(t) => layout
-            .lang
-            .format("admin.term.release_times_saved", &[("times", t.to_string())]),
+        Some(t) => layout.lang.format(
+            "admin.term.release_times_saved",
+            &[("times", t.to_string())],
+        ),
         None => layout.lang.text("admin.term.release_times_off").to_string(),
     };
     redirect(&app, &r, &format!("/admin/terms/{term_id}"), Level::Ok, msg).await

@@ -247,7 +247,10 @@ mod tests {
         assert_eq!(parsed["total"], 1);
         assert_eq!(parsed["items"][0]["seats_left"], 26);
         assert_eq!(parsed["items"][0]["held_seats"], 2);
-        assert_eq!(parsed["items"][0]["released_at"], "2026-03-02T04:00:00.000Z");
+        assert_eq!(
+            parsed["items"][0]["released_at"],
+            "2026-03-02T04:00:00.000Z"
+        );
         assert_eq!(parsed["items"][0]["meetings"][0]["starts_at"], "09:00");
         assert_eq!(parsed["items"][0]["title_ko"], "자료구조 \"심화\"");
         let empty = search_body(&head, std::iter::empty()).expect("body");

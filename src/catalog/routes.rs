@@ -717,7 +717,13 @@ impl SectionPage {
 
     /// "2석 13:00 공개" when the section holds seats until a release time.
     fn held_text(&self) -> Option<String> {
-        (self.seats.held > 0).then(|| held_text(self.layout.lang, self.seats.held, &release_clock(&self.seats)))
+        (self.seats.held > 0).then(|| {
+            held_text(
+                self.layout.lang,
+                self.seats.held,
+                &release_clock(&self.seats),
+            )
+        })
     }
 
     fn waitlist_position_text(&self) -> Option<String> {

@@ -679,12 +679,7 @@ mod tests {
             section(2, "CSE2000", "나", &[(1, 540, 615)]),
             cancelled,
         ]);
-        let seats: SeatTable = [(
-            1,
-            Seats::open(10, 10),
-        )]
-        .into_iter()
-        .collect();
+        let seats: SeatTable = [(1, Seats::open(10, 10))].into_iter().collect();
         let p = SearchParams::parse("open_only=1").expect("valid");
         assert_eq!(ids(&search(&snap, &seats, &p)), vec![2]);
         let p = SearchParams::parse("sort=seats_left").expect("valid");
@@ -723,14 +718,7 @@ mod tests {
             })
             .collect();
         let snap = snapshot(sections);
-        let seats: SeatTable = (1..=53)
-            .map(|id| {
-                (
-                    id,
-                    Seats::open(id % 7, 6),
-                )
-            })
-            .collect();
+        let seats: SeatTable = (1..=53).map(|id| (id, Seats::open(id % 7, 6))).collect();
         for sort in Sort::ALL {
             let all = SearchParams {
                 sort,

@@ -223,6 +223,7 @@ mod tests {
             capacity: 40,
             enrolled: 10,
             waitlist_capacity: 5,
+            held_seats: 0,
             status: "open".into(),
         }
     }

@@ -75,7 +75,10 @@ impl ReleaseTimes {
     pub fn next_after(&self, now: DateTime<Utc>) -> DateTime<Utc> {
         let local = now.with_timezone(&Seoul);
         // Seoul has no daylight saving time: every local time exists exactly once.
-        for day in [local.date_naive(), local.date_naive() + chrono::Days::new(1)] {
+        for day in [
+            local.date_naive(),
+            local.date_naive() + chrono::Days::new(1),
+        ] {
             for &m in &self.0 {
                 let at = day.and_time(minute_time(m));
                 if let Some(at) = Seoul.from_local_datetime(&at).single() {
@@ -196,9 +199,8 @@ pub fn release_section(
             ))
             .execute(conn)?;
         let (promoted, notified) = if status == "open" {
-            let freed = crate::registration::service::seats_released(
-                conn, section_id, now, request_id,
-            )?;
+            let freed =
+                crate::registration::service::seats_released(conn, section_id, now, request_id)?;
             (
                 freed
                     .promotions
@@ -319,16 +321,16 @@ mod tests {
     #[test]
     fn times_are_sorted_deduplicated_and_shown_as_stored() {
         let t = ReleaseTimes::parse("21:00, 09:00,13:00 13:00,17:00")
-            .unwrap()
-            .unwrap();
+            .expect("valid")
+            .expect("some");
         assert_eq!(t.to_string(), "09:00,13:00,17:00,21:00");
-        assert_eq!(ReleaseTimes::parse(&t.to_string()).unwrap(), Some(t));
+        assert_eq!(ReleaseTimes::parse(&t.to_string()).expect("valid"), Some(t));
     }
 
     #[test]
     fn blank_input_turns_the_feature_off() {
-        assert_eq!(ReleaseTimes::parse("").unwrap(), None);
-        assert_eq!(ReleaseTimes::parse(" , ").unwrap(), None);
+        assert_eq!(ReleaseTimes::parse("").expect("valid"), None);
+        assert_eq!(ReleaseTimes::parse(" , ").expect("valid"), None);
     }
 
     #[test]
@@ -352,8 +354,8 @@ mod tests {
     #[test]
     fn the_next_release_is_the_first_time_after_now_in_seoul() {
         let t = ReleaseTimes::parse("09:00,13:00,17:00,21:00")
-            .unwrap()
-            .unwrap();
+            .expect("valid")
+            .expect("some");
         assert_eq!(
             t.next_after(seoul(2026, 3, 2, 12, 10)),
             seoul(2026, 3, 2, 13, 0)

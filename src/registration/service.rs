@@ -860,7 +860,14 @@ pub fn promote_waitlist_with(
     now: DateTime<Utc>,
     request_id: &str,
 ) -> QueryResult<Vec<Promotion>> {
-    Ok(seats_freed(conn, section_id, now, request_id, Leftover::HoldUntilRelease)?.promotions)
+    Ok(seats_freed(
+        conn,
+        section_id,
+        now,
+        request_id,
+        Leftover::HoldUntilRelease,
+    )?
+    .promotions)
 }
 
 /// What became of the free seats of a section after a drop, a raise or a release.

@@ -311,7 +311,11 @@ async fn two_releasers_at_once_release_every_held_seat_once() {
         assert_eq!(counters(&app, *section), (3 - n, 0, None));
         assert_eq!(release_lines(&app, *section).len(), 1, "one activity line");
     }
-    assert_eq!(seat_notices(&app, watcher.id), 1, "one notice, not one per run");
+    assert_eq!(
+        seat_notices(&app, watcher.id),
+        1,
+        "one notice, not one per run"
+    );
 }
 
 #[actix_web::test]
@@ -420,13 +424,20 @@ async fn the_term_form_validates_release_times_and_stores_them_sorted() {
             .expect("term")
     };
     for bad in ["25:00", "13:00, noon", "9"] {
-        let html = refused(r.post(&app, &path, &[("release_times", bad)]).await, "release_times")
-            .await;
+        let html = refused(
+            r.post(&app, &path, &[("release_times", bad)]).await,
+            "release_times",
+        )
+        .await;
         assert!(html.contains("aria-invalid=\"true\""));
         assert_eq!(stored(&app), None, "{bad} changed nothing");
     }
     let res = r
-        .post(&app, &path, &[("release_times", "21:00, 09:00 13:00,13:00")])
+        .post(
+            &app,
+            &path,
+            &[("release_times", "21:00, 09:00 13:00,13:00")],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(stored(&app).as_deref(), Some("09:00,13:00,21:00"));
