@@ -802,6 +802,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("section.enrolled", "신청 인원", "Enrolled"),
     ("section.seats_left", "여석", "Seats left"),
     ("section.held_seats", "{count}석 {time} 공개", "{count} seats released at {time}"),
+    ("section.held", "공개 대기 좌석", "Held seats"),
     ("section.basket_count", "장바구니 담은 인원", "In baskets"),
     ("section.waitlist", "대기 인원 / 대기 정원", "Waitlist / waitlist size"),
     ("section.waitlist_position", "내 순번 {position}", "you are number {position}"),

@@ -399,6 +399,16 @@ async fn a_capacity_cut_takes_held_seats_first_and_a_raise_is_held_too() {
     let (enrolled, held, until) = counters(&app, section);
     assert_eq!((enrolled, held), (2, 1), "the cut took one held seat");
     assert!(until.is_some());
+    let page = r
+        .get(&app, &format!("/admin/sections/{section}"))
+        .await
+        .text()
+        .await
+        .expect("html");
+    assert!(
+        page.contains("1석 13:00 공개"),
+        "the registrar sees the held seat"
+    );
     let res = r.post(&app, &path, &[("capacity", "2")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(counters(&app, section), (2, 0, None));
@@ -451,4 +461,70 @@ async fn the_term_form_validates_release_times_and_stores_them_sorted() {
     let res = r.post(&app, &path, &[("release_times", " ")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(stored(&app), None, "blank turns the feature off");
+}
+
+#[actix_web::test]
+async fn a_student_who_joins_the_line_while_seats_are_held_is_seated_first_at_the_release() {
+    let app = TestApp::spawn_for_registration().await;
+    let fx = app.registration_fixture();
+    set_release_times(&app, fx.term_id, Some(TIMES));
+    let course = app.reg_course(&fx, "REL600", 3);
+    let section = app.reg_section(RegSection::new(fx.term_id, course).capacity(2).waitlist(5));
+    let ids = app.reg_students(&fx, "relq", 4);
+    let students = app.reg_sign_in_all(&ids).await;
+    for s in &students[..2] {
+        assert_eq!(
+            app.post_enrollment(s, section).await.status(),
+            StatusCode::CREATED
+        );
+    }
+    // Nobody waits at 12:10: the seat is held, and the section counts as full.
+    let at_1210 = next_seoul(12, 10);
+    drop_at(&app, students[0].id, section, at_1210).await;
+    assert_eq!(counters(&app, section).1, 1);
+    let (waiter, watcher) = (&students[2], &students[3]);
+    assert_eq!(
+        app.post_waitlist(waiter, section).await.status(),
+        StatusCode::CREATED
+    );
+    let res = watcher
+        .client
+        .post(app.url("/api/v1/watches"))
+        .json(&json!({ "section_id": section }))
+        .send()
+        .await
+        .expect("watch");
+    assert_eq!(res.status(), StatusCode::CREATED);
+
+    let done = release::run(
+        &app.state.db,
+        &app.state.seats,
+        at_1210 + Duration::minutes(50),
+        "t-line",
+    )
+    .await
+    .expect("release");
+    assert_eq!(
+        done,
+        vec![Released {
+            section_id: section,
+            seats: 1,
+            promoted: 1,
+            notified: 0,
+        }]
+    );
+    let seated: i64 = enrollments::table
+        .filter(enrollments::section_id.eq(section))
+        .filter(enrollments::student_id.eq(waiter.id))
+        .filter(enrollments::source.eq("waitlist"))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("row");
+    assert_eq!(seated, 1, "the line is served first");
+    assert_eq!(
+        seat_notices(&app, watcher.id),
+        0,
+        "no seat was left to tell of"
+    );
+    assert_eq!(counters(&app, section), (2, 0, None));
 }
