@@ -327,8 +327,11 @@ def analyze(rendered, builtin_out, rules_out, expect_image):
         p.check({"topology.kubernetes.io/zone", "kubernetes.io/hostname"} <= tsc,
                 "spread across zones and hosts", "topologySpreadConstraints must cover zone and hostname")
 
-    images = [c["image"] for kind in ("Deployment", "Job") for d in by_kind.get(kind, [])
-              for c in d["spec"]["template"]["spec"]["containers"]]
+    pod_specs = [d["spec"]["template"]["spec"] for kind in ("Deployment", "Job")
+                 for d in by_kind.get(kind, [])]
+    pod_specs += [c["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+                  for c in by_kind.get("CronJob", [])]
+    images = [c["image"] for spec in pod_specs for c in spec["containers"]]
     if expect_image:
         p.check(all("/" in i and ":" in i.rsplit("/", 1)[-1] for i in images),
                 "images rewritten to registry/name:tag (%s)" % ", ".join(sorted(set(images))),
@@ -353,6 +356,30 @@ def analyze(rendered, builtin_out, rules_out, expect_image):
               and j["spec"]["template"]["spec"]["containers"][0].get("args") == ["migrate"]]
     p.check(bool(hooked), "migration Job is an Argo CD PreSync hook running `sugang migrate`",
             "a Job running `migrate` with argocd PreSync/BeforeHookCreation annotations is missing")
+
+    # Seat-release times: one CronJob runs `sugang release-seats` at 09/13/17/21 Seoul time
+    # (00/04/08/12 UTC), never two runs at once, with the serving pods' settings and Secret.
+    releasers = [c for c in by_kind.get("CronJob", [])
+                 if c["spec"]["jobTemplate"]["spec"]["template"]["spec"]["containers"][0].get("args")
+                 == ["release-seats"]]
+    p.check(len(releasers) == 1, "one CronJob runs `sugang release-seats`",
+            "a CronJob running `release-seats` is missing (or there are several)")
+    for c in releasers:
+        spec = c["spec"]
+        pod = spec["jobTemplate"]["spec"]["template"]["spec"]
+        refs = [r.get("configMapRef", r.get("secretRef", {})).get("name", "")
+                for r in pod["containers"][0].get("envFrom") or []]
+        p.check(spec.get("concurrencyPolicy") == "Forbid"
+                and spec.get("schedule") == "0 0,4,8,12 * * *"
+                and spec.get("timeZone") in (None, "Etc/UTC", "UTC"),
+                "release-seats CronJob: 00/04/08/12 UTC (09/13/17/21 KST), concurrencyPolicy Forbid",
+                "release-seats CronJob must run at `0 0,4,8,12 * * *` UTC with concurrencyPolicy: Forbid")
+        p.check(any(r.startswith("sugang-config") for r in refs) and "sugang-secrets" in refs,
+                "release-seats CronJob takes the ConfigMap and the Secret",
+                "release-seats CronJob must take envFrom sugang-config (its Redis prefix) and sugang-secrets")
+        p.check(pod.get("restartPolicy") == "Never" and pod.get("automountServiceAccountToken") is False,
+                "release-seats CronJob pods: restartPolicy Never, no service-account token",
+                "release-seats CronJob pods must set restartPolicy: Never and automountServiceAccountToken: false")
 
     for ing in by_kind.get("Ingress", []):
         ann = ing["metadata"].get("annotations") or {}

@@ -9,6 +9,8 @@ scripts/services.sh
 export DATABASE_URL=${DATABASE_URL:-mysql://sugang:sugang@127.0.0.1:3306/sugang}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379}
 export SUGANG_LISTEN=${SUGANG_LISTEN:-127.0.0.1:8080}
+# No CronJob here: the server itself releases held seats at the term's seat-release times.
+export SUGANG_SEAT_RELEASER=${SUGANG_SEAT_RELEASER:-true}
 cargo build --release --quiet
 bin=target/release/sugang
 if [ "${1:-}" = "--fresh" ]; then

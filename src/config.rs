@@ -57,6 +57,9 @@ pub struct Settings {
     pub shutdown_timeout: Duration,
     pub log_format: LogFormat,
     pub run_migrations: bool,
+    /// Release held seats from inside `serve` (a Redis lease picks one instance) in addition to
+    /// the `sugang release-seats` CronJob.
+    pub seat_releaser: bool,
     /// Initial waiting-room settings; live values are kept in Redis and can be changed at run time.
     pub waiting_room: crate::waiting_room::RoomConfig,
     /// Registration actions allowed per student and per client address in each window.
@@ -176,6 +179,7 @@ impl Settings {
             )?),
             log_format,
             run_migrations: parse(&lookup, "SUGANG_RUN_MIGRATIONS", false)?,
+            seat_releaser: parse(&lookup, "SUGANG_SEAT_RELEASER", false)?,
             waiting_room: crate::waiting_room::RoomConfig {
                 enabled: parse(&lookup, "SUGANG_WAITING_ROOM", false)?,
                 rate: parse(&lookup, "SUGANG_ADMIT_RATE", 100)?,

@@ -48,6 +48,9 @@ enum Command {
         #[arg(long)]
         seed: Option<u64>,
     },
+    /// Release the seats held until a seat-release time that has come (run by a CronJob at each
+    /// release time). Safe to run on several machines at once: every seat is released once.
+    ReleaseSeats,
     /// Manage accounts (`user create` makes the first registrar of an empty database).
     User {
         #[command(subcommand)]
@@ -109,6 +112,7 @@ fn main() -> anyhow::Result<()> {
         Command::AllocateBaskets { term, seed } => {
             allocate_baskets(&settings, term.as_deref(), seed)
         }
+        Command::ReleaseSeats => release_seats(&settings),
         Command::BenchSessions => bench_sessions(settings),
         Command::User {
             command:
@@ -146,6 +150,34 @@ fn allocate_baskets(
     println!("{}", term.name_en);
     println!("{report}");
     Ok(())
+}
+
+fn release_seats(settings: &Settings) -> anyhow::Result<()> {
+    use sugang::registration::{release, seats::SeatSignal};
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the runtime")?;
+    runtime.block_on(async {
+        // The server's pool: its connections are set up as the server's are (UTC, READ COMMITTED).
+        let db = sugang::db::Db::from_settings(settings);
+        let cache = sugang::cache::Cache::from_settings(settings)?;
+        let seats = SeatSignal::new(cache, db.clone());
+        let request_id = format!("cli-{}", uuid::Uuid::new_v4().simple());
+        let done = release::run(&db, &seats, chrono::Utc::now(), &request_id).await?;
+        for r in &done {
+            println!(
+                "section {}: {} seats released, {} from the waitlist seated, {} watchers told",
+                r.section_id, r.seats, r.promoted, r.notified
+            );
+        }
+        println!(
+            "sections released: {}, seats released: {}",
+            done.len(),
+            done.iter().map(|r| i64::from(r.seats)).sum::<i64>()
+        );
+        Ok(())
+    })
 }
 
 fn user_create(

@@ -191,6 +191,13 @@ impl Application {
             }
         });
         state.seats.clone().spawn();
+        if state.settings.seat_releaser {
+            crate::registration::release::spawn_releaser(
+                state.db.clone(),
+                state.cache.clone(),
+                state.seats.clone(),
+            );
+        }
         state.db.spawn_probe(
             state.settings.database_url.clone(),
             Duration::from_millis(500),

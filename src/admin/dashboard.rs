@@ -168,7 +168,8 @@ pub fn db_figures(conn: &mut MysqlConnection, now: DateTime<Utc>) -> QueryResult
                 .first(conn)?;
             (
                 open.select(count_star()).first(conn)?,
-                open.filter(sections::enrolled.ge(sections::capacity))
+                // Seats held for a release time are not free: such a section is full for now.
+                open.filter((sections::enrolled + sections::held_seats).ge(sections::capacity))
                     .select(count_star())
                     .first(conn)?,
                 enrollments::table

@@ -66,6 +66,10 @@ fn configure_console(cfg: &mut web::ServiceConfig) {
             web::post().to(terms::set_current),
         )
         .route(
+            "/admin/terms/{id}/release-times",
+            web::post().to(terms::set_release_times),
+        )
+        .route(
             "/admin/terms/{id}/windows",
             web::post().to(terms::create_window),
         )

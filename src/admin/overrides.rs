@@ -152,6 +152,7 @@ pub fn enroll(
     target.capacity = seats.capacity;
     target.enrolled = seats.enrolled;
     target.waitlist_capacity = seats.waitlist_capacity;
+    target.held_seats = seats.held_seats;
     target.status = status;
     if target.status != "open" {
         return Err(TxFail::Refused(Refusal::NotEligible(Ineligible::Cancelled)));

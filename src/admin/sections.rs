@@ -161,6 +161,9 @@ pub struct SectionRow {
     pub restrict_class_years: i8,
     pub status: String,
     pub cancel_reason: Option<String>,
+    /// Freed seats held until `held_until`, the term's next seat-release time.
+    pub held_seats: i32,
+    pub held_until: Option<NaiveDateTime>,
 }
 
 // ---- list ----
@@ -494,6 +497,16 @@ struct SectionPage {
 }
 
 impl SectionPage {
+    /// "2석 13:00 공개" while the section holds seats for a release time.
+    fn held_text(&self) -> Option<String> {
+        let at = self.s.held_until.filter(|_| self.s.held_seats > 0)?;
+        Some(crate::catalog::routes::held_text(
+            self.layout.lang,
+            self.s.held_seats,
+            &crate::registration::release::clock(at),
+        ))
+    }
+
     fn title(&self) -> String {
         forms::pick(self.layout.lang, &self.c.title_ko, &self.c.title_en)
     }
@@ -856,6 +869,18 @@ pub async fn change_capacity(
                 diesel::update(sections::table.find(id))
                     .set(sections::capacity.eq(capacity))
                     .execute(conn)?;
+                // A cut takes seats held for the next release time first.
+                let held = seats.held_seats.min((capacity - seats.enrolled).max(0));
+                if held != seats.held_seats {
+                    diesel::update(sections::table.find(id))
+                        .set(sections::held_seats.eq(held))
+                        .execute(conn)?;
+                    if held == 0 {
+                        diesel::update(sections::table.find(id))
+                            .set(sections::held_until.eq(None::<NaiveDateTime>))
+                            .execute(conn)?;
+                    }
+                }
                 let action = if below {
                     "override_capacity"
                 } else {
@@ -977,6 +1002,9 @@ fn cancel_tx(
         .set((
             sections::status.eq("cancelled"),
             sections::enrolled.eq(0),
+            // Nothing is held for a release of a cancelled section.
+            sections::held_seats.eq(0),
+            sections::held_until.eq(None::<NaiveDateTime>),
             sections::cancel_reason.eq(Some(reason)),
         ))
         .execute(conn)?;

@@ -305,7 +305,9 @@ struct TermPage {
     new_form: WindowForm,
     phases: Vec<Choice>,
     cohorts: Vec<Choice>,
-    /// Which form the errors belong to: `new`, `edit-{id}` or `extend-{id}`.
+    /// The seat-release times as the form shows them (what was posted, after a refusal).
+    release_times: String,
+    /// Which form the errors belong to: `new`, `edit-{id}`, `extend-{id}` or `release`.
     error_form: String,
     errors: FormErrors,
 }
@@ -411,6 +413,7 @@ async fn term_page(
         phases: phase_choices(lang, &new_form.phase),
         cohorts: cohort_choices(lang, &new_form.cohort),
         layout,
+        release_times: term.release_times.clone().unwrap_or_default(),
         term,
         windows: rows,
         new_form,
@@ -427,6 +430,73 @@ pub async fn show(
 ) -> Result<HttpResponse, AppError> {
     let errors = FormErrors::new(layout.lang);
     html(term_page(&app, layout, path.into_inner(), None, errors).await?)
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct ReleaseTimesForm {
+    #[serde(default)]
+    release_times: String,
+}
+
+/// The term's seat-release times (`registration::release`): Seoul times, stored sorted and
+/// without repeats; blank turns the feature off. Seats already held keep their release time.
+pub async fn set_release_times(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+    form: web::Form<ReleaseTimesForm>,
+) -> Result<HttpResponse, AppError> {
+    use crate::registration::release::{ReleaseTimes, ReleaseTimesError, MAX_TIMES};
+    let term_id = path.into_inner();
+    let posted = form.into_inner().release_times;
+    let times = match ReleaseTimes::parse(&posted) {
+        Ok(times) => times,
+        Err(e) => {
+            let mut errors = FormErrors::new(layout.lang);
+            errors.push(match e {
+                ReleaseTimesError::NotATime(part) => {
+                    field("admin.term.release_times_invalid", "release_times").arg("value", part)
+                }
+                ReleaseTimesError::TooMany => {
+                    field("admin.term.release_times_too_many", "release_times")
+                        .arg("max", MAX_TIMES)
+                }
+            });
+            let mut page = term_page(&app, layout, term_id, None, errors).await?;
+            page.error_form = "release".into();
+            page.release_times = posted;
+            return unprocessable(page);
+        }
+    };
+    let stored = times.as_ref().map(ToString::to_string);
+    let (actor, request_id) = (r.0.user_id, forms::request_id(&meta));
+    let detail = stored.clone().unwrap_or_else(|| "off".into());
+    app.db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                let n = diesel::update(terms::table.find(term_id))
+                    .set(terms::release_times.eq(&stored))
+                    .execute(conn)?;
+                if n == 0 {
+                    return Err(TxFail::NotFound);
+                }
+                let line = window_line(&meta, actor, "release_times", &request_id, detail.clone());
+                activity::record(conn, &line)?;
+                Ok(())
+            }))
+        })
+        .await?
+        .map_err(fail)?;
+    let msg = match &times {
+        Some(t) => layout.lang.format(
+            "admin.term.release_times_saved",
+            &[("times", t.to_string())],
+        ),
+        None => layout.lang.text("admin.term.release_times_off").to_string(),
+    };
+    redirect(&app, &r, &format!("/admin/terms/{term_id}"), Level::Ok, msg).await
 }
 
 struct ValidWindow {

@@ -110,9 +110,21 @@ impl<'a> StaticJson<'a> {
 pub struct ItemJson<'a> {
     pub capacity: i32,
     pub enrolled: i32,
+    /// Seats anyone may take now (held seats are not).
     pub seats_left: i32,
+    /// Freed seats held until the term's next seat-release time (0 without release times).
+    pub held_seats: i32,
+    /// When the held seats are released (RFC 3339, UTC); null when none are held.
+    pub released_at: Option<String>,
     #[serde(flatten)]
     pub section: StaticJson<'a>,
+}
+
+fn released_at(seats: &Seats) -> Option<String> {
+    seats.released_at().map(|at| {
+        at.and_utc()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+    })
 }
 
 impl<'a> ItemJson<'a> {
@@ -121,6 +133,8 @@ impl<'a> ItemJson<'a> {
             capacity: seats.capacity,
             enrolled: seats.enrolled,
             seats_left: seats.left(),
+            held_seats: seats.held,
+            released_at: released_at(&seats),
             section: StaticJson::new(s),
         }
     }
@@ -150,11 +164,19 @@ pub fn search_body<'f>(
         // Writing to a Vec cannot fail.
         let _ = write!(
             out,
-            "{{\"capacity\":{},\"enrolled\":{},\"seats_left\":{}",
+            "{{\"capacity\":{},\"enrolled\":{},\"seats_left\":{},\"held_seats\":{},\"released_at\":",
             seats.capacity,
             seats.enrolled,
-            seats.left()
+            seats.left(),
+            seats.held,
         );
+        match released_at(&seats) {
+            // An RFC 3339 instant needs no escaping.
+            Some(at) => {
+                let _ = write!(out, "\"{at}\"");
+            }
+            None => out.extend_from_slice(b"null"),
+        }
         let rest = fragment.strip_prefix('{').unwrap_or("}");
         if rest != "}" {
             out.push(b',');
@@ -212,6 +234,9 @@ mod tests {
         let seats = Seats {
             enrolled: 12,
             capacity: 40,
+            held: 2,
+            held_until: chrono::NaiveDate::from_ymd_opt(2026, 3, 2)
+                .and_then(|d| d.and_hms_opt(4, 0, 0)),
         };
         let fragment = fragment(&s);
         let head = serde_json::json!({ "total": 1 });
@@ -220,7 +245,12 @@ mod tests {
         let expected = serde_json::to_value(ItemJson::new(&s, seats)).expect("value");
         assert_eq!(parsed["items"][0], expected);
         assert_eq!(parsed["total"], 1);
-        assert_eq!(parsed["items"][0]["seats_left"], 28);
+        assert_eq!(parsed["items"][0]["seats_left"], 26);
+        assert_eq!(parsed["items"][0]["held_seats"], 2);
+        assert_eq!(
+            parsed["items"][0]["released_at"],
+            "2026-03-02T04:00:00.000Z"
+        );
         assert_eq!(parsed["items"][0]["meetings"][0]["starts_at"], "09:00");
         assert_eq!(parsed["items"][0]["title_ko"], "자료구조 \"심화\"");
         let empty = search_body(&head, std::iter::empty()).expect("body");

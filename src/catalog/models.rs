@@ -23,6 +23,8 @@ pub struct Term {
     pub created_at: NaiveDateTime,
     /// Basket allocation of oversubscribed sections: `fits_only` or `lottery`.
     pub allocation_policy: String,
+    /// Seat-release times (`registration::release::ReleaseTimes`); `None`: seats free at once.
+    pub release_times: Option<String>,
 }
 
 #[derive(Debug, Clone, Insertable)]

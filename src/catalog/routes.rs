@@ -196,7 +196,7 @@ async fn section_view(
     let user_id = user.0.user_id;
     let is_student = user.0.role == Role::Student;
     let term_id = snapshot.term.id;
-    let target = preview::target_of(&section, seats.enrolled, seats.capacity);
+    let target = preview::target_of(&section, seats.enrolled, seats.capacity, seats.held);
     let catalog_for_preview = snapshot.clone();
     let (demand, viewer, facts, preview) = app
         .db
@@ -347,6 +347,9 @@ pub struct Row {
     pub capacity: i32,
     pub enrolled: i32,
     pub seats_left: i32,
+    /// Freed seats held until the release time `released_at` (Seoul `HH:MM`).
+    pub held: i32,
+    pub released_at: String,
     pub cancelled: bool,
     /// What the signed-in student can do with the section now (students only).
     pub verdict: Option<RowVerdict>,
@@ -384,7 +387,7 @@ fn verdicts(
         let Some(item) = snapshot.section(r.id) else {
             continue;
         };
-        let target = preview::target_of(item, r.enrolled, r.capacity);
+        let target = preview::target_of(item, r.enrolled, r.capacity, r.held);
         let clash = preview.clash(&target).map(|l| l.show(lang));
         let (kind, code, message) = if preview.is_enrolled(r.id) {
             ("enrolled", "already_enrolled", String::new())
@@ -403,6 +406,22 @@ fn verdicts(
             in_basket: basket.contains(&r.id),
         });
     }
+}
+
+/// "n석 13:00 공개" / "n seats released at 13:00".
+pub fn held_text(lang: Lang, held: i32, at: &str) -> String {
+    lang.format(
+        "section.held_seats",
+        &[("count", held.to_string()), ("time", at.to_string())],
+    )
+}
+
+/// The Seoul time the section's held seats are released (`13:00`), empty when none are held.
+pub fn release_clock(seats: &crate::catalog::snapshot::Seats) -> String {
+    seats
+        .released_at()
+        .map(crate::registration::release::clock)
+        .unwrap_or_default()
 }
 
 pub fn category_key(category: &str) -> String {
@@ -435,6 +454,8 @@ fn row(lang: Lang, hit: &Hit<'_>) -> Row {
         enrolled: hit.seats.enrolled,
         verdict: None,
         seats_left: hit.seats.left(),
+        held: hit.seats.held,
+        released_at: release_clock(&hit.seats),
         cancelled: s.is_cancelled(),
     }
 }
@@ -467,6 +488,10 @@ struct SearchPage {
 }
 
 impl SearchPage {
+    fn held_text(&self, r: &Row) -> String {
+        held_text(self.layout.lang, r.held, &r.released_at)
+    }
+
     fn has_verdicts(&self) -> bool {
         self.rows.iter().any(|r| r.verdict.is_some())
     }
@@ -688,6 +713,17 @@ impl SectionPage {
         self.registration_opens_at
             .as_ref()
             .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+    }
+
+    /// "2석 13:00 공개" when the section holds seats until a release time.
+    fn held_text(&self) -> Option<String> {
+        (self.seats.held > 0).then(|| {
+            held_text(
+                self.layout.lang,
+                self.seats.held,
+                &release_clock(&self.seats),
+            )
+        })
     }
 
     fn waitlist_position_text(&self) -> Option<String> {

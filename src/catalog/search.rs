@@ -310,10 +310,9 @@ pub struct SearchPage<'a> {
 }
 
 pub fn seats_of(section: &SectionItem, seats: &SeatTable) -> Seats {
-    seats.get(section.id).unwrap_or(Seats {
-        enrolled: 0,
-        capacity: section.capacity,
-    })
+    seats
+        .get(section.id)
+        .unwrap_or(Seats::open(0, section.capacity))
 }
 
 /// The filters resolved against one snapshot, so the scan compares small integers.
@@ -680,15 +679,7 @@ mod tests {
             section(2, "CSE2000", "나", &[(1, 540, 615)]),
             cancelled,
         ]);
-        let seats: SeatTable = [(
-            1,
-            Seats {
-                enrolled: 10,
-                capacity: 10,
-            },
-        )]
-        .into_iter()
-        .collect();
+        let seats: SeatTable = [(1, Seats::open(10, 10))].into_iter().collect();
         let p = SearchParams::parse("open_only=1").expect("valid");
         assert_eq!(ids(&search(&snap, &seats, &p)), vec![2]);
         let p = SearchParams::parse("sort=seats_left").expect("valid");
@@ -727,17 +718,7 @@ mod tests {
             })
             .collect();
         let snap = snapshot(sections);
-        let seats: SeatTable = (1..=53)
-            .map(|id| {
-                (
-                    id,
-                    Seats {
-                        enrolled: id % 7,
-                        capacity: 6,
-                    },
-                )
-            })
-            .collect();
+        let seats: SeatTable = (1..=53).map(|id| (id, Seats::open(id % 7, 6))).collect();
         for sort in Sort::ALL {
             let all = SearchParams {
                 sort,

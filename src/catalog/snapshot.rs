@@ -5,6 +5,7 @@
 
 use std::collections::HashMap;
 
+use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -501,16 +502,32 @@ pub fn load(conn: &mut MysqlConnection, term: &Term, version: u64) -> QueryResul
     ))
 }
 
-/// Live seat numbers of the term's sections: `SELECT id, enrolled, capacity` (primary-key reads
-/// over the `(term_id, status)` index).
+/// Live seat numbers of the term's sections: `SELECT id, enrolled, capacity, held_seats,
+/// held_until` (primary-key reads over the `(term_id, status)` index).
 pub fn load_seats(conn: &mut MysqlConnection, term_id: i32) -> QueryResult<SeatTable> {
-    let rows: Vec<(i32, i32, i32)> = sections::table
+    let rows: Vec<(i32, i32, i32, i32, Option<NaiveDateTime>)> = sections::table
         .filter(sections::term_id.eq(term_id))
-        .select((sections::id, sections::enrolled, sections::capacity))
+        .select((
+            sections::id,
+            sections::enrolled,
+            sections::capacity,
+            sections::held_seats,
+            sections::held_until,
+        ))
         .load(conn)?;
     Ok(rows
         .into_iter()
-        .map(|(id, enrolled, capacity)| (id, Seats { enrolled, capacity }))
+        .map(|(id, enrolled, capacity, held, held_until)| {
+            (
+                id,
+                Seats {
+                    enrolled,
+                    capacity,
+                    held,
+                    held_until,
+                },
+            )
+        })
         .collect())
 }
 
@@ -518,11 +535,30 @@ pub fn load_seats(conn: &mut MysqlConnection, term_id: i32) -> QueryResult<SeatT
 pub struct Seats {
     pub enrolled: i32,
     pub capacity: i32,
+    /// Freed seats held until `held_until` (UTC), the term's next release time.
+    pub held: i32,
+    pub held_until: Option<NaiveDateTime>,
 }
 
 impl Seats {
+    /// Seats with nothing held.
+    pub fn open(enrolled: i32, capacity: i32) -> Seats {
+        Seats {
+            enrolled,
+            capacity,
+            held: 0,
+            held_until: None,
+        }
+    }
+
+    /// Seats anyone may take now: held seats are not.
     pub fn left(&self) -> i32 {
-        (self.capacity - self.enrolled).max(0)
+        (self.capacity - self.enrolled - self.held).max(0)
+    }
+
+    /// When the held seats are released, if any are held.
+    pub fn released_at(&self) -> Option<NaiveDateTime> {
+        self.held_until.filter(|_| self.held > 0)
     }
 }
 

@@ -186,6 +186,8 @@ diesel::table! {
         #[max_length = 500]
         cancel_reason -> Nullable<Varchar>,
         created_at -> Datetime,
+        held_seats -> Integer,
+        held_until -> Nullable<Datetime>,
     }
 }
 
@@ -218,6 +220,8 @@ diesel::table! {
         created_at -> Datetime,
         #[max_length = 16]
         allocation_policy -> Varchar,
+        #[max_length = 100]
+        release_times -> Nullable<Varchar>,
     }
 }
 

@@ -219,6 +219,8 @@ struct DemandRow {
     capacity: i32,
     #[diesel(sql_type = Integer)]
     enrolled: i32,
+    #[diesel(sql_type = Integer)]
+    held_seats: i32,
     #[diesel(sql_type = BigInt)]
     demand: i64,
 }
@@ -226,12 +228,12 @@ struct DemandRow {
 /// Open sections of the term with basket demand (holders not enrolled in them), ascending id.
 pub fn demand(conn: &mut MysqlConnection, term_id: i32) -> QueryResult<Vec<Demand>> {
     let rows: Vec<DemandRow> = diesel::sql_query(
-        "SELECT s.id AS section_id, s.capacity, s.enrolled, COUNT(*) AS demand \
+        "SELECT s.id AS section_id, s.capacity, s.enrolled, s.held_seats, COUNT(*) AS demand \
          FROM sections s \
          JOIN basket_items b ON b.section_id = s.id \
          LEFT JOIN enrollments e ON e.student_id = b.student_id AND e.section_id = s.id \
          WHERE s.term_id = ? AND s.status = 'open' AND e.id IS NULL \
-         GROUP BY s.id, s.capacity, s.enrolled \
+         GROUP BY s.id, s.capacity, s.enrolled, s.held_seats \
          ORDER BY s.id",
     )
     .bind::<Integer, _>(term_id)
@@ -242,7 +244,8 @@ pub fn demand(conn: &mut MysqlConnection, term_id: i32) -> QueryResult<Vec<Deman
         .into_iter()
         .map(|r| {
             let label = labels.get(&r.section_id);
-            let seats_left = (r.capacity - r.enrolled).max(0);
+            // Held seats wait for their release time: allocation does not hand them out.
+            let seats_left = (r.capacity - r.enrolled - r.held_seats).max(0);
             Demand {
                 section_id: r.section_id,
                 label: label
@@ -584,6 +587,7 @@ fn allocate_one(
         target.capacity = seats.capacity;
         target.enrolled = seats.enrolled;
         target.waitlist_capacity = seats.waitlist_capacity;
+        target.held_seats = seats.held_seats;
         target.status = status;
         if let Err(r) = check(&target) {
             activity::record(

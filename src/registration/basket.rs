@@ -308,6 +308,7 @@ struct FactsRow {
     capacity: i32,
     enrolled: i32,
     waitlist_capacity: i32,
+    held_seats: i32,
 }
 
 /// Sections by id with their course and meetings, in the order of `ids`.
@@ -334,6 +335,7 @@ fn section_facts(
             sections::capacity,
             sections::enrolled,
             sections::waitlist_capacity,
+            sections::held_seats,
         ))
         .load(conn)?;
     let mut meetings: HashMap<i32, Vec<MeetingView>> = HashMap::new();
@@ -443,7 +445,7 @@ pub fn view(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<BasketVi
                 status: r.status.clone(),
                 capacity: r.capacity,
                 enrolled: r.enrolled,
-                seats_left: (r.capacity - r.enrolled).max(0),
+                seats_left: (r.capacity - r.enrolled - r.held_seats).max(0),
                 waitlist_capacity: r.waitlist_capacity,
                 basket_count: demand.get(&r.id).copied().unwrap_or(0),
                 meetings,

@@ -227,7 +227,7 @@ fn preview_rows(
             let item = catalog.section(i.section.id)?;
             let capacity = i.capacity;
             let target =
-                crate::registration::preview::target_of(item, capacity - i.seats_left, capacity);
+                crate::registration::preview::target_of(item, capacity - i.seats_left, capacity, 0);
             let verdict = preview.verdict(&target, now, lang, frozen.clone());
             Some((i.section.id, verdict))
         })

@@ -469,6 +469,7 @@ fn decide_tx(conn: &mut MysqlConnection, jobs: &[JobData]) -> QueryResult<Vec<De
         capacity: 1,
         enrolled: 0,
         waitlist_capacity: 0,
+        held_seats: 0,
     };
     let mut lock: BTreeSet<i32> = BTreeSet::new();
     for j in jobs.iter().filter(|j| !j.assume_full) {
@@ -485,7 +486,7 @@ fn decide_tx(conn: &mut MysqlConnection, jobs: &[JobData]) -> QueryResult<Vec<De
     let mut locked: HashMap<i32, Locked> = HashMap::new();
     if !lock.is_empty() {
         let lock: Vec<i32> = lock.into_iter().collect();
-        for (id, capacity, enrolled, waitlist_capacity, status) in sections::table
+        for (id, capacity, enrolled, waitlist_capacity, held_seats, status) in sections::table
             .filter(sections::id.eq_any(&lock))
             .order(sections::id)
             .select((
@@ -493,10 +494,11 @@ fn decide_tx(conn: &mut MysqlConnection, jobs: &[JobData]) -> QueryResult<Vec<De
                 sections::capacity,
                 sections::enrolled,
                 sections::waitlist_capacity,
+                sections::held_seats,
                 sections::status,
             ))
             .for_update()
-            .load::<(i32, i32, i32, i32, String)>(conn)?
+            .load::<(i32, i32, i32, i32, i32, String)>(conn)?
         {
             locked.insert(
                 id,
@@ -505,6 +507,7 @@ fn decide_tx(conn: &mut MysqlConnection, jobs: &[JobData]) -> QueryResult<Vec<De
                         capacity,
                         enrolled,
                         waitlist_capacity,
+                        held_seats,
                     },
                     status,
                     granted: 0,
@@ -527,6 +530,7 @@ fn decide_tx(conn: &mut MysqlConnection, jobs: &[JobData]) -> QueryResult<Vec<De
                     capacity: l.seats.capacity,
                     enrolled: l.seats.enrolled + l.granted,
                     waitlist_capacity: l.seats.waitlist_capacity,
+                    held_seats: l.seats.held_seats,
                 },
                 l.status.clone(),
             )
@@ -547,6 +551,7 @@ fn decide_tx(conn: &mut MysqlConnection, jobs: &[JobData]) -> QueryResult<Vec<De
                         .catalog
                         .section(j.section_id)
                         .map_or(0, |s| s.waitlist_capacity),
+                    held_seats: 0,
                 }
             }
             (None, false) => free,
@@ -606,7 +611,8 @@ fn decide_tx(conn: &mut MysqlConnection, jobs: &[JobData]) -> QueryResult<Vec<De
             .execute(conn)?;
     }
     // One guarded UPDATE for every section the batch granted seats in (one round trip however
-    // many sections): each counter grows by its grants only while it stays within capacity.
+    // many sections): each counter grows by its grants only while it stays within capacity
+    // (held seats count as taken).
     let granted: Vec<(i32, i32)> = locked
         .iter()
         .filter(|(_, l)| l.granted > 0)
@@ -621,7 +627,7 @@ fn decide_tx(conn: &mut MysqlConnection, jobs: &[JobData]) -> QueryResult<Vec<De
         // Only integers of this process go into the statement.
         let n = diesel::sql_query(format!(
             "UPDATE sections SET enrolled = enrolled + CASE id{case} END \
-             WHERE id IN ({ids}) AND enrolled + CASE id{case} END <= capacity",
+             WHERE id IN ({ids}) AND enrolled + held_seats + CASE id{case} END <= capacity",
             ids = ids.join(",")
         ))
         .execute(conn)?;
@@ -691,7 +697,7 @@ fn decide_tx(conn: &mut MysqlConnection, jobs: &[JobData]) -> QueryResult<Vec<De
                 credits_total,
             } => {
                 let l = &locked[&target.id];
-                let seats_left = l.seats.capacity - l.seats.enrolled - l.granted;
+                let seats_left = l.seats.free() - l.granted;
                 Ok((
                     Receipt {
                         request_id: j.attempt.request_id.clone(),

@@ -14,6 +14,7 @@ pub mod pages;
 pub mod preview;
 pub mod queries;
 pub mod quick_add;
+pub mod release;
 pub mod routes;
 pub mod rules;
 pub mod rush;

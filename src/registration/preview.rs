@@ -26,12 +26,14 @@ pub struct Preview {
     completed: Vec<i32>,
 }
 
-/// The section as the rules see it, its counters as the page shows them.
-pub fn target_of(item: &SectionItem, enrolled: i32, capacity: i32) -> Target {
+/// The section as the rules see it, its counters as the page shows them (`held`: seats held
+/// until the next release time, not takeable).
+pub fn target_of(item: &SectionItem, enrolled: i32, capacity: i32, held: i32) -> Target {
     let seats = crate::registration::queries::Seats {
         capacity,
         enrolled,
         waitlist_capacity: item.waitlist_capacity,
+        held_seats: held,
     };
     crate::registration::service::target_of(item, seats, item.status.clone())
 }
@@ -77,7 +79,7 @@ pub fn load(
         .iter()
         .filter_map(|&id| catalog.section(id))
         .map(|s| {
-            let t = target_of(s, 0, 0);
+            let t = target_of(s, 0, 0, 0);
             Held {
                 section_id: t.id,
                 course_id: t.course_id,
@@ -221,6 +223,7 @@ mod tests {
             capacity: 40,
             enrolled: 10,
             waitlist_capacity: 5,
+            held_seats: 0,
             status: "open".into(),
         }
     }

@@ -189,6 +189,7 @@ type SectionRow = (
     i32,
     i32,
     i32,
+    i32,
     Option<i32>,
     i8,
     String,
@@ -216,6 +217,7 @@ pub fn target(
             sections::capacity,
             sections::enrolled,
             sections::waitlist_capacity,
+            sections::held_seats,
             sections::restrict_department_id,
             sections::restrict_class_years,
             sections::status,
@@ -234,6 +236,7 @@ pub fn target(
         capacity,
         enrolled,
         waitlist_capacity,
+        held_seats,
         restrict_department_id,
         restrict_class_years,
         status,
@@ -284,6 +287,7 @@ pub fn target(
         capacity,
         enrolled,
         waitlist_capacity,
+        held_seats,
         status,
     }))
 }
@@ -294,25 +298,36 @@ pub struct Seats {
     pub capacity: i32,
     pub enrolled: i32,
     pub waitlist_capacity: i32,
+    /// Freed seats held until the next release time: neither enrolled nor free.
+    pub held_seats: i32,
+}
+
+impl Seats {
+    /// Seats anyone may take now.
+    pub fn free(&self) -> i32 {
+        (self.capacity - self.enrolled - self.held_seats).max(0)
+    }
 }
 
 /// Locks the section's row (after the student's row, never before) and reads its counters.
 pub fn lock_section(conn: &mut MysqlConnection, section_id: i32) -> QueryResult<(Seats, String)> {
-    let (capacity, enrolled, waitlist_capacity, status) = sections::table
+    let (capacity, enrolled, waitlist_capacity, held_seats, status) = sections::table
         .find(section_id)
         .select((
             sections::capacity,
             sections::enrolled,
             sections::waitlist_capacity,
+            sections::held_seats,
             sections::status,
         ))
         .for_update()
-        .first::<(i32, i32, i32, String)>(conn)?;
+        .first::<(i32, i32, i32, i32, String)>(conn)?;
     Ok((
         Seats {
             capacity,
             enrolled,
             waitlist_capacity,
+            held_seats,
         },
         status,
     ))
@@ -337,12 +352,12 @@ pub fn insert_enrollment(conn: &mut MysqlConnection, e: &NewEnrollment<'_>) -> Q
         .map(|_| ())
 }
 
-/// Takes a seat only while one is left; returns whether it did.
+/// Takes a seat only while one is left (held seats are not); returns whether it did.
 pub fn take_seat(conn: &mut MysqlConnection, section_id: i32) -> QueryResult<bool> {
     let n = diesel::update(
         sections::table
             .filter(sections::id.eq(section_id))
-            .filter(sections::enrolled.lt(sections::capacity)),
+            .filter((sections::enrolled + sections::held_seats).lt(sections::capacity)),
     )
     .set(sections::enrolled.eq(sections::enrolled + 1))
     .execute(conn)?;

@@ -86,12 +86,14 @@ pub struct Target {
     pub capacity: i32,
     pub enrolled: i32,
     pub waitlist_capacity: i32,
+    /// Freed seats held until the term's next release time: neither enrolled nor free.
+    pub held_seats: i32,
     pub status: String,
 }
 
 impl Target {
     pub fn seats_left(&self) -> i32 {
-        (self.capacity - self.enrolled).max(0)
+        (self.capacity - self.enrolled - self.held_seats).max(0)
     }
 }
 
@@ -336,7 +338,7 @@ pub fn check(s: &Snapshot<'_>) -> Result<(), Refusal> {
         });
     }
 
-    if target.enrolled >= target.capacity || target.status != "open" {
+    if target.seats_left() == 0 || target.status != "open" {
         return Err(Refusal::SectionFull {
             waitlist: target.waitlist_capacity > 0,
         });
@@ -407,6 +409,7 @@ mod tests {
             capacity: 30,
             enrolled: 0,
             waitlist_capacity: 0,
+            held_seats: 0,
             status: "open".into(),
         }
     }
@@ -599,6 +602,18 @@ mod tests {
             Refusal::SectionFull { waitlist: true }.message(Lang::Ko),
             Refusal::SectionFull { waitlist: false }.message(Lang::Ko)
         );
+    }
+
+    #[test]
+    fn held_seats_are_not_free_seats() {
+        let mut c = Case::new();
+        c.target.enrolled = 28;
+        c.target.held_seats = 2;
+        assert_eq!(c.target.seats_left(), 0);
+        assert_eq!(c.check(), Err(Refusal::SectionFull { waitlist: false }));
+        c.target.held_seats = 1;
+        assert_eq!(c.target.seats_left(), 1);
+        assert_eq!(c.code(), "ok");
     }
 
     #[test]

@@ -119,7 +119,10 @@ impl SeatSignal {
             .run(move |conn| {
                 Ok(sections::table
                     .filter(sections::id.eq_any(ids))
-                    .select((sections::id, sections::capacity - sections::enrolled))
+                    .select((
+                        sections::id,
+                        sections::capacity - sections::enrolled - sections::held_seats,
+                    ))
                     .load::<(i32, i32)>(conn)?)
             })
             .await;
@@ -189,7 +192,10 @@ impl SeatSignal {
                 Ok(sections::table
                     .filter(sections::term_id.eq(term.id))
                     .filter(sections::status.eq("open"))
-                    .select((sections::id, sections::capacity - sections::enrolled))
+                    .select((
+                        sections::id,
+                        sections::capacity - sections::enrolled - sections::held_seats,
+                    ))
                     .load::<(i32, i32)>(conn)?)
             })
             .await

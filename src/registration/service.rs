@@ -369,6 +369,7 @@ fn lock_target(conn: &mut MysqlConnection, target: &mut Target) -> QueryResult<(
     target.capacity = seats.capacity;
     target.enrolled = seats.enrolled;
     target.waitlist_capacity = seats.waitlist_capacity;
+    target.held_seats = seats.held_seats;
     target.status = status;
     Ok(())
 }
@@ -451,6 +452,7 @@ pub fn target_of(
         capacity: seats.capacity,
         enrolled: seats.enrolled,
         waitlist_capacity: seats.waitlist_capacity,
+        held_seats: seats.held_seats,
         status,
     }
 }
@@ -469,6 +471,7 @@ impl Frame {
             capacity: 0,
             enrolled: 0,
             waitlist_capacity: 0,
+            held_seats: 0,
         };
         ids.iter()
             .map(|&id| {
@@ -583,6 +586,7 @@ pub fn refuse_full(
             .catalog
             .section(section_id)
             .map_or(0, |s| s.waitlist_capacity),
+        held_seats: 0,
     };
     let (ctx, target) = standing(conn, a, frame, section_id, full, false)?;
     Ok(match ctx.check(&target, now, None) {
@@ -607,6 +611,7 @@ fn enroll_frame_tx(
         capacity: 1,
         enrolled: 0,
         waitlist_capacity: 0,
+        held_seats: 0,
     };
     let (ctx, mut target) = standing(conn, a, frame, section_id, unknown, true)?;
     let term = &frame.catalog.term;
@@ -628,7 +633,7 @@ fn enroll_frame_tx(
     if target.waitlist_capacity > 0 {
         queries::delete_waitlist(conn, section_id, a.student_id)?;
     }
-    let seats_left = target.capacity - target.enrolled - 1;
+    let seats_left = target.seats_left() - 1;
     Ok((
         Receipt {
             request_id: a.request_id.clone(),
@@ -913,19 +918,67 @@ pub fn promote_waitlist_with(
     now: DateTime<Utc>,
     request_id: &str,
 ) -> QueryResult<Vec<Promotion>> {
-    let mut done = Vec::new();
+    Ok(seats_freed(
+        conn,
+        section_id,
+        now,
+        request_id,
+        Leftover::HoldUntilRelease,
+    )?
+    .promotions)
+}
+
+/// What became of the free seats of a section after a drop, a raise or a release.
+#[derive(Debug, Clone, Default)]
+pub struct Freed {
+    pub promotions: Vec<Promotion>,
+    /// Watchers told of seats the waitlist left free.
+    pub notified: usize,
+    /// Seats the waitlist left free that are held until the next release time.
+    pub held: i32,
+}
+
+/// What happens to seats the waitlist leaves free.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Leftover {
+    /// Held until the next release time when the term has release times; else free at once.
+    HoldUntilRelease,
+    /// Free at once: the release time has come.
+    Release,
+}
+
+/// Inside the release transaction (`registration::release`), the section's held seats just
+/// returned to its free seats: the waitlist first, then every watcher is told — all before the
+/// transaction commits and the seats become takeable.
+pub(crate) fn seats_released(
+    conn: &mut MysqlConnection,
+    section_id: i32,
+    now: DateTime<Utc>,
+    request_id: &str,
+) -> QueryResult<Freed> {
+    seats_freed(conn, section_id, now, request_id, Leftover::Release)
+}
+
+fn seats_freed(
+    conn: &mut MysqlConnection,
+    section_id: i32,
+    now: DateTime<Utc>,
+    request_id: &str,
+    leftover: Leftover,
+) -> QueryResult<Freed> {
+    let mut done = Freed::default();
     let Some(term) = current_term(conn)? else {
         return Ok(done);
     };
-    // Set when the line ran out with a seat still free (read under the section's lock).
-    let mut seat_left = false;
+    // Seats still free when the line ran out (read under the section's lock).
+    let mut seats_left = 0;
     loop {
         let (seats, status) = queries::lock_section(conn, section_id)?;
-        if status != "open" || seats.enrolled >= seats.capacity {
+        if status != "open" || seats.free() == 0 {
             break;
         }
         let Some((_entry, student_id)) = queries::waitlist_head(conn, section_id)? else {
-            seat_left = true;
+            seats_left = seats.free();
             break;
         };
         let user = queries::lock_student(conn, student_id)?;
@@ -936,6 +989,7 @@ pub fn promote_waitlist_with(
         target.capacity = seats.capacity;
         target.enrolled = seats.enrolled;
         target.waitlist_capacity = seats.waitlist_capacity;
+        target.held_seats = seats.held_seats;
         let mut entry = NewActivity {
             actor_id: None,
             student_id: Some(student_id),
@@ -978,15 +1032,29 @@ pub fn promote_waitlist_with(
             outcome,
             "waitlist promotion"
         );
-        done.push(Promotion {
+        done.promotions.push(Promotion {
             student_id,
             outcome,
         });
     }
-    // A seat the waitlist did not take: its watchers hear of it before anyone can take it (the
-    // section's row is still locked by this transaction).
-    if seat_left {
-        crate::registration::watches::notify(conn, section_id)?;
+    if seats_left == 0 {
+        return Ok(done);
+    }
+    // Seats the waitlist did not take. Outside a release time they are held until the next one
+    // (and watchers hear of them then); otherwise the watchers hear of them now, before anyone
+    // can take them (the section's row is still locked by this transaction).
+    let release_times = crate::registration::release::ReleaseTimes::of(&term);
+    match (leftover, release_times) {
+        (Leftover::HoldUntilRelease, Some(times)) => {
+            crate::registration::release::hold(
+                conn,
+                section_id,
+                seats_left,
+                times.next_after(now),
+            )?;
+            done.held = seats_left;
+        }
+        _ => done.notified = crate::registration::watches::notify(conn, section_id)?,
     }
     Ok(done)
 }

@@ -1,9 +1,11 @@
 //! Vacancy watch (빈자리 알림): a student watches a full section — at most `LIMIT` at once — and
 //! when a seat of it becomes free outside the waitlist (a drop, a swap, a registrar's change
 //! after the waitlist had nobody left to seat), every watcher gets a notice in the transaction
-//! that freed the seat, so the notice exists before anyone can take the seat. A watch is one
-//! notice: it ends when it fires, or when the student removes it. Watching never grants a seat,
-//! and it is a registration action (rate-limited and behind the waiting room like the others).
+//! that freed the seat, so the notice exists before anyone can take the seat — or, in a term with
+//! seat-release times, in the transaction that releases the held seat (`registration::release`).
+//! A watch is one notice: it ends when it fires, or when the student removes it. Watching never
+//! grants a seat, and it is a registration action (rate-limited and behind the waiting room like
+//! the others).
 
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};

@@ -26,6 +26,7 @@ mod quick_add_drop;
 mod registrars;
 mod registration;
 mod registration_pages;
+mod seat_release;
 mod security;
 mod timetable;
 mod waiting_room;

@@ -1,0 +1,1 @@
+ALTER TABLE terms DROP COLUMN release_times;
