@@ -165,6 +165,8 @@ pub fn enroll(
             cohort: "all".into(),
             opens_at: (now - Duration::minutes(1)).naive_utc(),
             closes_at: (now + Duration::minutes(1)).naive_utc(),
+            group_id: None,
+            parity: None,
         }];
     }
     if o.waives("hold") {

@@ -10,7 +10,7 @@ use crate::auth::models::User;
 use crate::catalog::{Term, Window};
 use crate::db::schema::{
     activity_log, completed_courses, course_prerequisites, courses, enrollments, holds, meetings,
-    sections, users, waitlist_entries,
+    priority_group_members, sections, users, waitlist_entries,
 };
 use crate::registration::rules::{Held, Meeting, SectionLabel, StudentFacts, Target};
 
@@ -60,6 +60,7 @@ pub fn student_facts(
     term: &Term,
 ) -> QueryResult<StudentFacts> {
     let holds = active_holds(conn, user.id)?;
+    let groups = group_ids(conn, user.id)?;
     Ok(StudentFacts {
         id: user.id,
         status: user.status.clone(),
@@ -67,7 +68,41 @@ pub fn student_facts(
         class_year: user.class_year,
         credit_limit: i32::from(user.max_credits.unwrap_or(term.max_credits)),
         holds,
+        number: user.login_id.clone(),
+        groups,
     })
+}
+
+/// Ids of the priority groups the student belongs to.
+pub fn group_ids(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<Vec<i32>> {
+    priority_group_members::table
+        .filter(priority_group_members::student_id.eq(student_id))
+        .order(priority_group_members::group_id)
+        .select(priority_group_members::group_id)
+        .load(conn)
+}
+
+/// The priority groups of several students in one statement, by student.
+pub fn group_ids_of(
+    conn: &mut MysqlConnection,
+    student_ids: &[i32],
+) -> QueryResult<HashMap<i32, Vec<i32>>> {
+    let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
+    for (student, group) in priority_group_members::table
+        .filter(priority_group_members::student_id.eq_any(student_ids))
+        .order((
+            priority_group_members::student_id,
+            priority_group_members::group_id,
+        ))
+        .select((
+            priority_group_members::student_id,
+            priority_group_members::group_id,
+        ))
+        .load::<(i32, i32)>(conn)?
+    {
+        out.entry(student).or_default().push(group);
+    }
+    Ok(out)
 }
 
 /// Reasons of the student's active holds, oldest first.

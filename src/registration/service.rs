@@ -536,6 +536,12 @@ fn standing(
     let target = frame
         .target(section_id, seats, status)
         .ok_or(TxError::NotFound)?;
+    // Group memberships are read only when a window of the term targets a group.
+    let groups = if Window::any_group(&frame.windows) {
+        queries::group_ids(conn, user.id)?
+    } else {
+        Vec::new()
+    };
     let facts = StudentFacts {
         id: user.id,
         status: user.status.clone(),
@@ -543,6 +549,8 @@ fn standing(
         class_year: user.class_year,
         credit_limit: i32::from(user.max_credits.unwrap_or(term.max_credits)),
         holds,
+        number: user.login_id.clone(),
+        groups,
     };
     let ids = queries::held_ids(conn, user.id, term.id)?;
     let held = match frame.held(&ids) {
