@@ -494,6 +494,32 @@ async fn a_group_without_windows_is_deleted_with_its_members() {
     let g = w.group("ATHL", "체육특기자");
     let s = w.student("20270101");
     w.join(g, &[s]);
+
+    // Without the CSRF token (a forged form from another site) nothing changes.
+    let forger = crate::admin_catalog::staff(&w.app, "registrar-f").await;
+    for (path, fields) in [
+        (
+            "/admin/groups".to_string(),
+            vec![("code", "FORGED"), ("name_ko", "가"), ("name_en", "A")],
+        ),
+        (format!("/admin/groups/{g}/delete"), vec![]),
+        (
+            format!("/admin/groups/{g}/members"),
+            vec![("student_number", "20270101")],
+        ),
+        (format!("/admin/groups/{g}/members/{s}/delete"), vec![]),
+    ] {
+        let res = forger
+            .client
+            .post(w.app.url(&path))
+            .form(&fields)
+            .send()
+            .await
+            .expect("post");
+        assert_eq!(res.status(), StatusCode::FORBIDDEN, "{path}");
+    }
+    assert_eq!(member_count(&w.app, g), 1);
+    assert_eq!(activity(&w.app, "group_create"), 0);
     let res = post_form(
         &w.app,
         &registrar,
