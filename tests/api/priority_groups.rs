@@ -135,6 +135,40 @@ async fn a_group_window_opens_only_for_members() {
     w.join(group, &members);
     let m = w.app.reg_sign_in_all(&members).await;
     let o = w.app.reg_sign_in_all(&others).await;
+
+    // Before the click, the section page says what the registration will answer.
+    let page = |s: &RegStudent| {
+        let client = s.client.clone();
+        let url = w.app.url(&format!("/courses/{section}"));
+        async move {
+            client
+                .get(url)
+                .send()
+                .await
+                .expect("page")
+                .text()
+                .await
+                .expect("html")
+        }
+    };
+    let member_page = page(&m[0]).await;
+    assert!(!member_page.contains("data-refusal=\"window_closed\""));
+    assert!(
+        !member_page.contains("id=\"reason-register\""),
+        "register is enabled"
+    );
+    let other_page = page(&o[0]).await;
+    assert!(other_page.contains("id=\"reason-register\" data-reason=\"window_closed\""));
+    // The button comes alive when their own window opens, not the group's.
+    let enable_at = everyone
+        .and_utc()
+        .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+    assert!(
+        other_page.contains(&format!(
+            "data-action=\"register\" data-enable-at=\"{enable_at}\""
+        )),
+        "{other_page}"
+    );
     let answers = join_all(m.iter().chain(o.iter()).map(|s| async {
         (
             s.id,
