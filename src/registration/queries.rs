@@ -60,7 +60,6 @@ pub fn student_facts(
     term: &Term,
 ) -> QueryResult<StudentFacts> {
     let holds = active_holds(conn, user.id)?;
-    let groups = group_ids(conn, user.id)?;
     Ok(StudentFacts {
         id: user.id,
         status: user.status.clone(),
@@ -69,8 +68,22 @@ pub fn student_facts(
         credit_limit: i32::from(user.max_credits.unwrap_or(term.max_credits)),
         holds,
         number: user.login_id.clone(),
-        groups,
+        // Read by the caller when a window of the term names a group (`with_groups`).
+        groups: Vec::new(),
     })
+}
+
+/// Fills in the student's priority groups when a window of `windows` names a group: the one
+/// read that rule 1 needs beyond the student's row, and only then.
+pub fn with_groups(
+    conn: &mut MysqlConnection,
+    mut facts: StudentFacts,
+    windows: &[Window],
+) -> QueryResult<StudentFacts> {
+    if Window::any_group(windows) {
+        facts.groups = group_ids(conn, facts.id)?;
+    }
+    Ok(facts)
 }
 
 /// Ids of the priority groups the student belongs to.

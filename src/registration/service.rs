@@ -210,6 +210,7 @@ impl Context {
         let facts = queries::student_facts(conn, user, &term)?;
         let term_id = term.id;
         let windows = std::sync::Arc::new(queries::windows(conn, term.id)?);
+        let facts = queries::with_groups(conn, facts, &windows)?;
         let held = queries::held_sections(conn, user.id, term.id, needs.meetings)?;
         let completed = if needs.completed {
             queries::completed_course_ids(conn, user.id)?

@@ -196,6 +196,10 @@ async fn a_group_window_opens_only_for_members() {
     assert_eq!(code_of(&body), "window_closed");
     let (_, body) = status_and_json(w.app.post_enrollment(&m[0], section).await).await;
     assert_eq!(code_of(&body), "already_enrolled");
+    // A drop checks the window too (one transaction that reads the standing itself): a member
+    // may leave during the group's window.
+    let (status, body) = status_and_json(w.app.delete_enrollment(&m[1], section).await).await;
+    assert_eq!(status, StatusCode::OK, "{body}");
 
     // The home page and /api/v1/me list each student's own windows.
     let home = |s: &RegStudent| {
