@@ -962,6 +962,25 @@ mod tests {
     }
 
     #[test]
+    fn a_group_or_parity_window_overlaps_only_windows_of_the_same_group_and_parity() {
+        let mut group = w(2, "register", "all", 9, 12);
+        group.group_id = Some(4);
+        let mut odd = w(3, "register", "all", 9, 12);
+        odd.parity = Some("odd".into());
+        let existing = vec![w(1, "register", "all", 9, 12), group, odd];
+        let check = |group_id, parity| {
+            let same = same_target(&existing, group_id, parity);
+            overlapping(&same, None, "register", "all", at(10), at(11)).map(|w| w.id)
+        };
+        assert_eq!(check(None, None), Some(1));
+        assert_eq!(check(Some(4), None), Some(2));
+        assert_eq!(check(None, Some("odd")), Some(3));
+        assert_eq!(check(Some(5), None), None);
+        assert_eq!(check(None, Some("even")), None);
+        assert_eq!(check(Some(4), Some("odd")), None);
+    }
+
+    #[test]
     fn back_to_back_windows_do_not_overlap_and_a_window_never_overlaps_itself() {
         let existing = vec![w(1, "register", "all", 9, 12)];
         assert!(overlapping(&existing, None, "register", "all", at(12), at(14)).is_none());
