@@ -45,6 +45,11 @@ pub const ACTIONS: &[&str] = &[
     "window_update",
     "window_extend",
     "window_delete",
+    "group_create",
+    "group_rename",
+    "group_delete",
+    "group_member_add",
+    "group_member_remove",
     "control_freeze",
     "control_unfreeze",
     "control_banner",
@@ -259,18 +264,31 @@ fn window(lang: Lang, detail: &str) -> Option<String> {
         }
     };
     let (phase, rest) = rest.split_once(' ')?;
-    let (cohort, rest) = rest.split_once(' ')?;
-    let (from, to) = rest.strip_suffix(" UTC")?.split_once(" - ")?;
+    let (cohort, mut rest) = rest.split_once(' ')?;
     let word = |prefix: &str, code: &str| {
         let key = format!("{prefix}.{code}");
         has_key(&key).then(|| lang.text(&key).to_string())
     };
+    // A window for a priority group or a parity names them after the cohort.
+    let mut audience = vec![word("cohort", cohort)?];
+    loop {
+        let (token, after) = rest.split_once(' ')?;
+        if let Some(code) = token.strip_prefix("group=") {
+            audience.push(code.to_string());
+        } else if let Some(p) = token.strip_prefix("parity=") {
+            audience.push(word("parity", p)?);
+        } else {
+            break;
+        }
+        rest = after;
+    }
+    let (from, to) = rest.strip_suffix(" UTC")?.split_once(" - ")?;
     Some(t(
         lang,
         "audit.detail.window",
         &[
             ("phase", word("phase", phase)?),
-            ("cohort", word("cohort", cohort)?),
+            ("cohort", audience.join(" · ")),
             ("from", seoul(from)?),
             ("to", seoul(to)?),
         ],
@@ -364,6 +382,14 @@ mod tests {
                 "window 9: add_drop all 2027-02-10 00:00:00 - 2027-02-11 00:00:00 UTC"
             ),
             "수강정정, 전체: 2027-02-10 09:00 – 2027-02-11 09:00 (KST)"
+        );
+        assert_eq!(
+            describe(
+                Lang::Ko,
+                "window_create",
+                "term 3 register all group=DISAB parity=odd 2027-02-10 00:00:00 - 2027-02-11 00:00:00 UTC"
+            ),
+            "수강신청, 전체 · DISAB · 홀수 학번: 2027-02-10 09:00 – 2027-02-11 09:00 (KST)"
         );
     }
 

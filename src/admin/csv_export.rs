@@ -15,7 +15,8 @@ use serde::Deserialize;
 use crate::auth::Registrar;
 use crate::catalog::queries;
 use crate::db::schema::{
-    basket_items, courses, departments, enrollments, sections, terms, users, waitlist_entries,
+    basket_items, courses, departments, enrollments, priority_group_members, priority_groups,
+    sections, terms, users, waitlist_entries,
 };
 use crate::startup::AppState;
 use crate::web::layout::seoul;
@@ -356,6 +357,42 @@ struct ExportPage {
 pub struct RosterQuery {
     course_code: Option<String>,
     section_no: Option<String>,
+}
+
+/// Every priority group's members, one line per (student, group), in the columns the member
+/// import reads back (`student_number`, `group_code`, `name`).
+pub async fn groups(
+    app: web::Data<AppState>,
+    _registrar: Registrar,
+    layout: Layout,
+) -> Result<HttpResponse, AppError> {
+    let lang = layout.lang;
+    let rows: Vec<(String, String, String)> = app
+        .db
+        .run(|conn| {
+            Ok(priority_group_members::table
+                .inner_join(users::table)
+                .inner_join(priority_groups::table)
+                .order((priority_groups::code, users::login_id))
+                .select((users::login_id, priority_groups::code, users::name))
+                .load(conn)?)
+        })
+        .await?;
+    let body = to_csv(
+        &headers(
+            lang,
+            &[
+                "export.col.login_id",
+                "export.col.group_code",
+                "export.col.name",
+            ],
+        ),
+        &rows
+            .into_iter()
+            .map(|(number, group, name)| vec![number, group, name])
+            .collect::<Vec<_>>(),
+    )?;
+    Ok(attachment("priority-groups.csv", body))
 }
 
 /// The export page; with `course_code` and `section_no` it finds that section of the current

@@ -1,4 +1,4 @@
-//! CSV import of courses, sections with meetings, and students: upload, a dry run that reports
+//! CSV import of courses, sections with meetings, students, and priority group members: upload, a dry run that reports
 //! every line's outcome (line, column, message), then an all-or-nothing apply in one transaction
 //! that validates again against the data as it is then. Parsing and validation are pure
 //! (`parse`, `validate`); the database supplies `Existing` and receives the rows.
@@ -16,7 +16,8 @@ use serde::{Deserialize, Serialize};
 use crate::auth::Registrar;
 use crate::cache::CacheError;
 use crate::db::schema::{
-    course_prerequisites, courses, departments, meetings, sections, terms, users,
+    course_prerequisites, courses, departments, meetings, priority_group_members, priority_groups,
+    sections, terms, users,
 };
 use crate::registration::activity::{self, NewActivity};
 use crate::startup::AppState;
@@ -36,6 +37,8 @@ pub enum Kind {
     Courses,
     Sections,
     Students,
+    /// Members of priority groups: (student number, group code) pairs.
+    Members,
 }
 
 impl Kind {
@@ -44,6 +47,7 @@ impl Kind {
             "courses" => Some(Kind::Courses),
             "sections" => Some(Kind::Sections),
             "students" => Some(Kind::Students),
+            "members" => Some(Kind::Members),
             _ => None,
         }
     }
@@ -53,6 +57,7 @@ impl Kind {
             Kind::Courses => "courses",
             Kind::Sections => "sections",
             Kind::Students => "students",
+            Kind::Members => "members",
         }
     }
 
@@ -61,6 +66,7 @@ impl Kind {
             Kind::Courses => COURSE_COLS,
             Kind::Sections => SECTION_COLS,
             Kind::Students => STUDENT_COLS,
+            Kind::Members => MEMBER_COLS,
         }
     }
 }
@@ -110,6 +116,17 @@ pub const STUDENT_COLS: &[Col] = &[
     col("class_year", &["학년"], true),
     col("status", &["학적상태"], false),
     col("max_credits", &["최대학점"], false),
+];
+
+/// Group members; `name` is for the reader (the export writes it) and is not checked.
+pub const MEMBER_COLS: &[Col] = &[
+    col(
+        "student_number",
+        &["학번", "Student number", "login_id"],
+        true,
+    ),
+    col("group_code", &["그룹코드", "그룹", "Group code"], true),
+    col("name", &["이름", "성명", "Name"], false),
 ];
 
 // ---- parsing ----
@@ -302,6 +319,12 @@ pub struct Existing {
     pub sections: HashSet<(i32, i16)>,
     /// Which of the file's login ids exist already.
     pub logins: HashSet<String>,
+    /// Priority groups by upper-case code.
+    pub groups: HashMap<String, i32>,
+    /// The file's students (role student) by lower-case student number.
+    pub students: HashMap<String, i32>,
+    /// (group id, student id) pairs that exist already.
+    pub members: HashSet<(i32, i32)>,
 }
 
 #[derive(Debug, Clone)]
@@ -345,11 +368,18 @@ pub struct StudentRow {
     max_credits: Option<i8>,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberRow {
+    group_id: i32,
+    student_id: i32,
+}
+
 #[derive(Debug, Clone)]
 pub enum Rows {
     Courses(Vec<CourseRow>),
     Sections(Vec<SectionRow>),
     Students(Vec<StudentRow>),
+    Members(Vec<MemberRow>),
 }
 
 impl Rows {
@@ -358,6 +388,7 @@ impl Rows {
             Rows::Courses(r) => r.len(),
             Rows::Sections(r) => r.len(),
             Rows::Students(r) => r.len(),
+            Rows::Members(r) => r.len(),
         }
     }
 }
@@ -589,6 +620,7 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
     let mut courses_out = Vec::new();
     let mut sections_out = Vec::new();
     let mut students_out = Vec::new();
+    let mut members_out = Vec::new();
     // Courses may name prerequisites that come later in the same file.
     let file_codes: HashSet<String> = if table.kind == Kind::Courses {
         table
@@ -863,6 +895,60 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                     });
                 }
             }
+            Kind::Members => {
+                let number = line.get("student_number").to_string();
+                let code = line.get("group_code").to_uppercase();
+                subject = format!("{number} {code}");
+                let student = if number.is_empty() {
+                    line.err("student_number", "import.err.required", &[]);
+                    None
+                } else {
+                    let id = existing.students.get(&number.to_lowercase()).copied();
+                    if id.is_none() {
+                        line.err(
+                            "student_number",
+                            "import.err.unknown_student",
+                            &[("value", number.clone())],
+                        );
+                    }
+                    id
+                };
+                let group = if code.is_empty() {
+                    line.err("group_code", "import.err.required", &[]);
+                    None
+                } else {
+                    let id = existing.groups.get(&code).copied();
+                    if id.is_none() {
+                        line.err(
+                            "group_code",
+                            "import.err.unknown_group",
+                            &[("code", code.clone())],
+                        );
+                    }
+                    id
+                };
+                if let (Some(student_id), Some(group_id)) = (student, group) {
+                    duplicate(
+                        &mut line,
+                        format!("{group_id}/{student_id}"),
+                        "student_number",
+                        *no,
+                    );
+                    if existing.members.contains(&(group_id, student_id)) {
+                        line.err(
+                            "student_number",
+                            "import.err.already_member",
+                            &[("value", number.clone()), ("code", code.clone())],
+                        );
+                    }
+                    if line.errors.is_empty() {
+                        members_out.push(MemberRow {
+                            group_id,
+                            student_id,
+                        });
+                    }
+                }
+            }
         }
         lines.push(LineReport {
             line: *no,
@@ -878,6 +964,7 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
         Kind::Courses => Rows::Courses(courses_out),
         Kind::Sections => Rows::Sections(sections_out),
         Kind::Students => Rows::Students(students_out),
+        Kind::Members => Rows::Members(members_out),
     };
     let rows = report.ok().then_some(rows);
     (report, rows)
@@ -935,6 +1022,46 @@ fn load_existing(conn: &mut MysqlConnection, table: &Table) -> QueryResult<Exist
                 existing
                     .logins
                     .extend(found.into_iter().map(|l| l.to_lowercase()));
+            }
+        }
+        Kind::Members => {
+            // Locks the groups: a delete of one waits for the import, and the import sees
+            // every member committed before it.
+            existing.groups = priority_groups::table
+                .select((priority_groups::code, priority_groups::id))
+                .for_update()
+                .load::<(String, i32)>(conn)?
+                .into_iter()
+                .map(|(c, id)| (c.to_uppercase(), id))
+                .collect();
+            let wanted: Vec<String> = table
+                .rows
+                .iter()
+                .map(|(_, c)| table.cell(c, "student_number").to_string())
+                .filter(|l| !l.is_empty())
+                .collect();
+            let mut ids = Vec::new();
+            for chunk in wanted.chunks(1000) {
+                let found: Vec<(String, i32)> = users::table
+                    .filter(users::login_id.eq_any(chunk))
+                    .filter(users::role.eq("student"))
+                    .select((users::login_id, users::id))
+                    .load(conn)?;
+                ids.extend(found.iter().map(|(_, id)| *id));
+                existing
+                    .students
+                    .extend(found.into_iter().map(|(l, id)| (l.to_lowercase(), id)));
+            }
+            for chunk in ids.chunks(1000) {
+                existing.members.extend(
+                    priority_group_members::table
+                        .filter(priority_group_members::student_id.eq_any(chunk))
+                        .select((
+                            priority_group_members::group_id,
+                            priority_group_members::student_id,
+                        ))
+                        .load::<(i32, i32)>(conn)?,
+                );
             }
         }
     }
@@ -1044,6 +1171,22 @@ fn insert_rows(
                     })
                     .collect();
                 diesel::insert_into(meetings::table)
+                    .values(&values)
+                    .execute(conn)?;
+            }
+        }
+        Rows::Members(list) => {
+            for chunk in list.chunks(500) {
+                let values: Vec<_> = chunk
+                    .iter()
+                    .map(|m| {
+                        (
+                            priority_group_members::group_id.eq(m.group_id),
+                            priority_group_members::student_id.eq(m.student_id),
+                        )
+                    })
+                    .collect();
+                diesel::insert_into(priority_group_members::table)
                     .values(&values)
                     .execute(conn)?;
             }
@@ -1217,11 +1360,12 @@ impl ImportPage {
         }
     }
 
-    fn kinds(&self) -> [(&'static str, &'static str); 3] {
+    fn kinds(&self) -> [(&'static str, &'static str); 4] {
         [
             ("courses", "import.kind.courses"),
             ("sections", "import.kind.sections"),
             ("students", "import.kind.students"),
+            ("members", "import.kind.members"),
         ]
     }
 
@@ -1251,6 +1395,7 @@ impl ImportPage {
         match Kind::parse(&self.kind) {
             Some(Kind::Sections) => "import.kind.sections",
             Some(Kind::Students) => "import.kind.students",
+            Some(Kind::Members) => "import.kind.members",
             _ => "import.kind.courses",
         }
     }
@@ -1444,7 +1589,7 @@ pub async fn apply(
         .await?;
     match outcome {
         Ok(n) => {
-            if kind != Kind::Students {
+            if !matches!(kind, Kind::Students | Kind::Members) {
                 if let Err(e) = crate::catalog::bump_version(&app.cache).await {
                     tracing::warn!(error = %e, "catalog version not bumped after import");
                 }
@@ -1503,7 +1648,42 @@ mod tests {
             term_id: Some(1),
             sections: [(10, 1)].into_iter().collect(),
             logins: ["2026001".to_string()].into_iter().collect(),
+            groups: [("DISAB".to_string(), 3)].into_iter().collect(),
+            students: [("2026001".to_string(), 7), ("2026002".to_string(), 8)]
+                .into_iter()
+                .collect(),
+            members: [(3, 8)].into_iter().collect(),
         }
+    }
+
+    #[test]
+    fn member_lines_name_unknown_students_groups_and_existing_members() {
+        let csv = "학번,그룹코드,이름\n2026001,disab,김하나\n2026009,DISAB,\n2026001,NOPE,\n2026002,DISAB,\n2026001,DISAB,\n";
+        let table = parse(Kind::Members, csv.as_bytes(), Lang::En).expect("parses");
+        let (report, rows) = validate(&table, &existing(), Lang::En);
+        assert!(rows.is_none(), "one bad line refuses the file");
+        let errors = |line: u64| -> Vec<String> {
+            report
+                .lines
+                .iter()
+                .find(|l| l.line == line)
+                .map(|l| l.errors.iter().map(|e| e.message.clone()).collect())
+                .unwrap_or_default()
+        };
+        assert!(errors(2).is_empty(), "{report:?}");
+        assert!(errors(3)[0].contains("2026009"));
+        assert!(errors(4)[0].contains("NOPE"));
+        assert!(errors(5)[0].contains("already"), "{:?}", errors(5));
+        assert!(errors(6)[0].contains("line 2"), "{:?}", errors(6));
+
+        let ok = "student_number,group_code\n2026001,DISAB\n";
+        let table = parse(Kind::Members, ok.as_bytes(), Lang::En).expect("parses");
+        let (report, rows) = validate(&table, &existing(), Lang::En);
+        assert!(report.ok());
+        assert!(matches!(
+            rows,
+            Some(Rows::Members(ref r)) if r == &[MemberRow { group_id: 3, student_id: 7 }]
+        ));
     }
 
     #[test]

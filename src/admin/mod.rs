@@ -13,6 +13,7 @@ mod audit_words;
 mod courses;
 mod departments;
 mod forms;
+pub mod groups;
 mod overrides;
 mod registrars;
 mod sections;
@@ -51,6 +52,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
             "/admin/export/demand.csv",
             web::get().to(csv_export::demand),
         )
+        .route(
+            "/admin/export/groups.csv",
+            web::get().to(csv_export::groups),
+        )
         .route("/admin/allocation", web::get().to(allocation::page))
         .route("/admin/allocation", web::post().to(allocation::run));
     configure_console(cfg);
@@ -84,6 +89,19 @@ fn configure_console(cfg: &mut web::ServiceConfig) {
         .route(
             "/admin/terms/{id}/windows/{window_id}/delete",
             web::post().to(terms::delete_window),
+        )
+        .route("/admin/groups", web::get().to(groups::list))
+        .route("/admin/groups", web::post().to(groups::create))
+        .route("/admin/groups/{id}", web::get().to(groups::show))
+        .route("/admin/groups/{id}", web::post().to(groups::rename))
+        .route("/admin/groups/{id}/delete", web::post().to(groups::delete))
+        .route(
+            "/admin/groups/{id}/members",
+            web::post().to(groups::add_member),
+        )
+        .route(
+            "/admin/groups/{id}/members/{student_id}/delete",
+            web::post().to(groups::remove_member),
         )
         .route("/admin/departments", web::get().to(departments::list))
         .route("/admin/departments", web::post().to(departments::create))

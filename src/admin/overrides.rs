@@ -144,8 +144,9 @@ pub fn enroll(
         .ok_or_else(|| field("admin.section.no_current_term", "override_section"))?;
     let mut target = reg::target(conn, o.section_id, term.id)?
         .ok_or_else(|| field("admin.override.no_section", "override_section"))?;
-    let mut facts = reg::student_facts(conn, &user, &term)?;
     let mut windows = reg::windows(conn, term.id)?;
+    let facts = reg::student_facts(conn, &user, &term)?;
+    let mut facts = reg::with_groups(conn, facts, &windows)?;
     let mut held = reg::held_sections(conn, user.id, term.id, true)?;
     let completed = reg::completed_course_ids(conn, user.id)?;
     let (seats, status) = reg::lock_section(conn, o.section_id)?;
@@ -166,6 +167,8 @@ pub fn enroll(
             cohort: "all".into(),
             opens_at: (now - Duration::minutes(1)).naive_utc(),
             closes_at: (now + Duration::minutes(1)).naive_utc(),
+            group_id: None,
+            parity: None,
         }];
     }
     if o.waives("hold") {

@@ -12,10 +12,11 @@ use crate::admin::forms::{
     self, catalog_changed, field, redirect, tx, unprocessable, Choice, FormErrors, Isolation,
     TxFail,
 };
+use crate::admin::groups::PriorityGroup;
 use crate::auth::Registrar;
 use crate::catalog::models::{NewTerm, NewWindow};
-use crate::catalog::{Term, Window, WindowState};
-use crate::db::schema::{registration_windows, terms};
+use crate::catalog::{Parity, Term, Window, WindowState};
+use crate::db::schema::{priority_groups, registration_windows, terms};
 use crate::registration::activity::{self, NewActivity};
 use crate::startup::AppState;
 use crate::web::flash::Level;
@@ -280,12 +281,20 @@ pub struct WindowForm {
     opens_at: String,
     #[serde(default)]
     closes_at: String,
+    /// A priority group's id, or empty: everyone of the cohort.
+    #[serde(default)]
+    group: String,
+    /// `odd`, `even`, or empty: every student number.
+    #[serde(default)]
+    parity: String,
 }
 
 struct WindowRow {
     id: i32,
     phase: String,
     cohort: String,
+    /// The group and parity the window names, in words (empty when none).
+    target: String,
     opens: String,
     closes: String,
     state: WindowState,
@@ -294,6 +303,8 @@ struct WindowRow {
     extend_key: String,
     phases: Vec<Choice>,
     cohorts: Vec<Choice>,
+    groups: Vec<Choice>,
+    parities: Vec<Choice>,
 }
 
 #[derive(Template)]
@@ -305,6 +316,8 @@ struct TermPage {
     new_form: WindowForm,
     phases: Vec<Choice>,
     cohorts: Vec<Choice>,
+    groups: Vec<Choice>,
+    parities: Vec<Choice>,
     /// The seat-release times as the form shows them (what was posted, after a refusal).
     release_times: String,
     /// Which form the errors belong to: `new`, `edit-{id}`, `extend-{id}` or `release`.
@@ -340,7 +353,48 @@ fn cohort_choices(lang: Lang, current: &str) -> Vec<Choice> {
         .collect()
 }
 
-fn load_term(conn: &mut MysqlConnection, id: i32) -> QueryResult<(Term, Vec<Window>)> {
+/// Group options for a window's `<select>`: none (everyone of the cohort) first.
+fn group_choices(lang: Lang, groups: &[PriorityGroup], current: &str) -> Vec<Choice> {
+    std::iter::once(Choice::new(
+        "",
+        lang.text("admin.window.group_none"),
+        current,
+    ))
+    .chain(groups.iter().map(|g| {
+        let name = forms::pick(lang, &g.name_ko, &g.name_en);
+        Choice::new(g.id, format!("{} {}", g.code, name), current)
+    }))
+    .collect()
+}
+
+fn parity_choices(lang: Lang, current: &str) -> Vec<Choice> {
+    std::iter::once(Choice::new("", lang.text("parity.any"), current))
+        .chain(Parity::ALL.iter().map(|p| {
+            Choice::new(
+                p.as_str(),
+                lang.text(&format!("parity.{}", p.as_str())),
+                current,
+            )
+        }))
+        .collect()
+}
+
+/// What a window names besides its cohort, in words: `장애학생 · 홀수 학번`.
+fn target_words(lang: Lang, w: &Window, groups: &[PriorityGroup]) -> String {
+    let mut parts = Vec::new();
+    if let Some(g) = w.group_id.and_then(|id| groups.iter().find(|g| g.id == id)) {
+        parts.push(forms::pick(lang, &g.name_ko, &g.name_en));
+    }
+    if let Some(p) = &w.parity {
+        parts.push(lang.text(&format!("parity.{p}")).to_string());
+    }
+    parts.join(" · ")
+}
+
+fn load_term(
+    conn: &mut MysqlConnection,
+    id: i32,
+) -> QueryResult<(Term, Vec<Window>, Vec<PriorityGroup>)> {
     let term = terms::table
         .find(id)
         .select(Term::as_select())
@@ -354,7 +408,8 @@ fn load_term(conn: &mut MysqlConnection, id: i32) -> QueryResult<(Term, Vec<Wind
         ))
         .select(Window::as_select())
         .load(conn)?;
-    Ok((term, windows))
+    let groups = crate::admin::groups::all(conn)?;
+    Ok((term, windows, groups))
 }
 
 /// The term page; `failed` re-fills the form that was refused with what was posted.
@@ -365,7 +420,7 @@ async fn term_page(
     failed: Option<(String, WindowForm)>,
     errors: FormErrors,
 ) -> Result<TermPage, AppError> {
-    let (term, windows) = app.db.run(move |conn| Ok(load_term(conn, id)?)).await?;
+    let (term, windows, groups) = app.db.run(move |conn| Ok(load_term(conn, id)?)).await?;
     let now = Utc::now();
     let lang = layout.lang;
     let (error_form, posted) = failed.unwrap_or_default();
@@ -379,6 +434,8 @@ async fn term_page(
                 cohort: w.cohort.clone(),
                 opens_at: forms::datetime_input(&w.opens_at),
                 closes_at: forms::datetime_input(&w.closes_at),
+                group: w.group_id.map(|g| g.to_string()).unwrap_or_default(),
+                parity: w.parity.clone().unwrap_or_default(),
             };
             if error_form == edit_key {
                 form = posted.clone();
@@ -389,11 +446,14 @@ async fn term_page(
                 id: w.id,
                 phase: w.phase.clone(),
                 cohort: w.cohort.clone(),
+                target: target_words(lang, w, &groups),
                 opens: forms::seoul_display(&w.opens_at),
                 closes: forms::seoul_display(&w.closes_at),
                 state: w.state(now),
                 phases: phase_choices(lang, &form.phase),
                 cohorts: cohort_choices(lang, &form.cohort),
+                groups: group_choices(lang, &groups, &form.group),
+                parities: parity_choices(lang, &form.parity),
                 form,
                 edit_key,
                 extend_key,
@@ -412,6 +472,8 @@ async fn term_page(
     Ok(TermPage {
         phases: phase_choices(lang, &new_form.phase),
         cohorts: cohort_choices(lang, &new_form.cohort),
+        groups: group_choices(lang, &groups, &new_form.group),
+        parities: parity_choices(lang, &new_form.parity),
         layout,
         release_times: term.release_times.clone().unwrap_or_default(),
         term,
@@ -504,6 +566,23 @@ struct ValidWindow {
     cohort: String,
     opens_at: NaiveDateTime,
     closes_at: NaiveDateTime,
+    group_id: Option<i32>,
+    parity: Option<Parity>,
+}
+
+impl ValidWindow {
+    /// How the activity line names the window's target: the cohort, then `group=CODE` and
+    /// `parity=odd` when the window names them (`audit_words::window` reads it back).
+    fn target(&self, group_code: Option<&str>) -> String {
+        let group = group_code
+            .map(|g| format!(" group={g}"))
+            .unwrap_or_default();
+        let parity = self
+            .parity
+            .map(|p| format!(" parity={}", p.as_str()))
+            .unwrap_or_default();
+        format!("{}{group}{parity}", self.cohort)
+    }
 }
 
 fn validate_window(f: &WindowForm, errors: &mut FormErrors) -> Option<ValidWindow> {
@@ -515,6 +594,26 @@ fn validate_window(f: &WindowForm, errors: &mut FormErrors) -> Option<ValidWindo
     if !COHORTS.contains(&cohort) {
         errors.put("admin.error.choice", "cohort");
     }
+    let group_id = match f.group.trim() {
+        "" => Some(None),
+        raw => match raw.parse::<i32>() {
+            Ok(id) if id > 0 => Some(Some(id)),
+            _ => {
+                errors.put("admin.error.choice", "group");
+                None
+            }
+        },
+    };
+    let parity = match f.parity.trim() {
+        "" => Some(None),
+        raw => match Parity::parse(raw) {
+            Some(p) => Some(Some(p)),
+            None => {
+                errors.put("admin.error.choice", "parity");
+                None
+            }
+        },
+    };
     let opens_at = forms::seoul_datetime(errors, "opens_at", &f.opens_at);
     let closes_at = forms::seoul_datetime(errors, "closes_at", &f.closes_at);
     if let (Some(o), Some(c)) = (opens_at, closes_at) {
@@ -530,7 +629,38 @@ fn validate_window(f: &WindowForm, errors: &mut FormErrors) -> Option<ValidWindo
         cohort: cohort.to_string(),
         opens_at: opens_at?,
         closes_at: closes_at?,
+        group_id: group_id?,
+        parity: parity?,
     })
+}
+
+/// The windows of `windows` aimed at the same group and parity as `group_id` and `parity`:
+/// only those can overlap (a group's day may lie inside everyone's, and odd numbers' inside
+/// even numbers').
+fn same_target(windows: &[Window], group_id: Option<i32>, parity: Option<&str>) -> Vec<Window> {
+    windows
+        .iter()
+        .filter(|w| w.group_id == group_id && w.parity.as_deref() == parity)
+        .cloned()
+        .collect()
+}
+
+/// Locks the group a window names (so it cannot be deleted meanwhile) and returns its code; a
+/// group that is gone is the form's error.
+fn lock_group(conn: &mut MysqlConnection, group_id: Option<i32>) -> Result<Option<String>, TxFail> {
+    let Some(id) = group_id else {
+        return Ok(None);
+    };
+    let found = priority_groups::table
+        .find(id)
+        .select(priority_groups::code)
+        .for_update()
+        .first::<String>(conn)
+        .optional()?;
+    match found {
+        Some(code) => Ok(Some(code)),
+        None => Err(field("admin.window.no_group", "group").into()),
+    }
 }
 
 /// Locks the term's row and reads its windows: every window write of a term takes this lock
@@ -621,8 +751,11 @@ pub async fn create_window(
         .run(move |conn| {
             Ok(tx(conn, Isolation::ReadCommitted, |conn| {
                 let windows = lock_windows(conn, term_id)?;
+                let code = lock_group(conn, v.group_id)?;
+                let parity = v.parity.map(Parity::as_str);
+                let same = same_target(&windows, v.group_id, parity);
                 if let Some(w) =
-                    overlapping(&windows, None, &v.phase, &v.cohort, v.opens_at, v.closes_at)
+                    overlapping(&same, None, &v.phase, &v.cohort, v.opens_at, v.closes_at)
                 {
                     return Err(overlap_error(lang, w));
                 }
@@ -633,11 +766,16 @@ pub async fn create_window(
                         cohort: &v.cohort,
                         opens_at: v.opens_at,
                         closes_at: v.closes_at,
+                        group_id: v.group_id,
+                        parity,
                     })
                     .execute(conn)?;
                 let detail = format!(
                     "term {term_id} {} {} {} - {} UTC",
-                    v.phase, v.cohort, v.opens_at, v.closes_at
+                    v.phase,
+                    v.target(code.as_deref()),
+                    v.opens_at,
+                    v.closes_at
                 );
                 activity::record(
                     conn,
@@ -684,8 +822,11 @@ pub async fn update_window(
                 if !windows.iter().any(|w| w.id == window_id) {
                     return Err(TxFail::NotFound);
                 }
+                let code = lock_group(conn, v.group_id)?;
+                let parity = v.parity.map(Parity::as_str);
+                let same = same_target(&windows, v.group_id, parity);
                 if let Some(w) = overlapping(
-                    &windows,
+                    &same,
                     Some(window_id),
                     &v.phase,
                     &v.cohort,
@@ -700,11 +841,16 @@ pub async fn update_window(
                         registration_windows::cohort.eq(&v.cohort),
                         registration_windows::opens_at.eq(v.opens_at),
                         registration_windows::closes_at.eq(v.closes_at),
+                        registration_windows::group_id.eq(v.group_id),
+                        registration_windows::parity.eq(parity),
                     ))
                     .execute(conn)?;
                 let detail = format!(
                     "window {window_id}: {} {} {} - {} UTC",
-                    v.phase, v.cohort, v.opens_at, v.closes_at
+                    v.phase,
+                    v.target(code.as_deref()),
+                    v.opens_at,
+                    v.closes_at
                 );
                 activity::record(
                     conn,
@@ -761,8 +907,9 @@ pub async fn extend_window(
                 if closes_at <= now.naive_utc() {
                     return Err(field("admin.window.end_in_past", "closes_at").into());
                 }
+                let same = same_target(&windows, w.group_id, w.parity.as_deref());
                 if let Some(other) = overlapping(
-                    &windows,
+                    &same,
                     Some(window_id),
                     &w.phase,
                     &w.cohort,
@@ -871,6 +1018,8 @@ mod tests {
             cohort: cohort.into(),
             opens_at: at(from),
             closes_at: at(to),
+            group_id: None,
+            parity: None,
         }
     }
 
@@ -880,6 +1029,25 @@ mod tests {
         assert!(overlapping(&existing, None, "register", "year1", at(11), at(13)).is_some());
         assert!(overlapping(&existing, None, "register", "year2", at(11), at(13)).is_none());
         assert!(overlapping(&existing, None, "add_drop", "year1", at(11), at(13)).is_none());
+    }
+
+    #[test]
+    fn a_group_or_parity_window_overlaps_only_windows_of_the_same_group_and_parity() {
+        let mut group = w(2, "register", "all", 9, 12);
+        group.group_id = Some(4);
+        let mut odd = w(3, "register", "all", 9, 12);
+        odd.parity = Some("odd".into());
+        let existing = vec![w(1, "register", "all", 9, 12), group, odd];
+        let check = |group_id, parity| {
+            let same = same_target(&existing, group_id, parity);
+            overlapping(&same, None, "register", "all", at(10), at(11)).map(|w| w.id)
+        };
+        assert_eq!(check(None, None), Some(1));
+        assert_eq!(check(Some(4), None), Some(2));
+        assert_eq!(check(None, Some("odd")), Some(3));
+        assert_eq!(check(Some(5), None), None);
+        assert_eq!(check(None, Some("even")), None);
+        assert_eq!(check(Some(4), Some("odd")), None);
     }
 
     #[test]

@@ -129,10 +129,18 @@ pub fn viewer(
         .get_result::<i64>(conn)?
         > 0;
     let windows = queries::windows_for_term(conn, term_id)?;
-    let mine: Vec<_> = windows
-        .iter()
-        .filter(|w| w.applies_to(user.class_year))
-        .collect();
+    let groups = if crate::catalog::Window::any_group(&windows) {
+        crate::registration::queries::group_ids(conn, user.id)?
+    } else {
+        Vec::new()
+    };
+    // As the rules see the student: no class year matches `all` windows only.
+    let who = crate::catalog::Applicant {
+        class_year: Some(user.class_year.unwrap_or(0)),
+        number: &user.login_id,
+        groups: &groups,
+    };
+    let mine: Vec<_> = windows.iter().filter(|w| w.applies_to(&who)).collect();
     let open = |phase: &str| {
         mine.iter()
             .any(|w| w.phase == phase && w.state(now) == WindowState::Open)

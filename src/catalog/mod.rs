@@ -12,7 +12,7 @@ pub mod search;
 pub mod snapshot;
 
 pub use cache::{bump_version, CatalogCache};
-pub use models::{Term, Window, WindowState};
+pub use models::{Applicant, Parity, Term, Window, WindowState};
 
 use actix_web::web;
 

@@ -147,6 +147,27 @@ diesel::table! {
 }
 
 diesel::table! {
+    priority_group_members (group_id, student_id) {
+        group_id -> Integer,
+        student_id -> Integer,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
+    priority_groups (id) {
+        id -> Integer,
+        #[max_length = 16]
+        code -> Varchar,
+        #[max_length = 100]
+        name_ko -> Varchar,
+        #[max_length = 100]
+        name_en -> Varchar,
+        created_at -> Datetime,
+    }
+}
+
+diesel::table! {
     registration_windows (id) {
         id -> Integer,
         term_id -> Integer,
@@ -156,6 +177,9 @@ diesel::table! {
         cohort -> Varchar,
         opens_at -> Datetime,
         closes_at -> Datetime,
+        group_id -> Nullable<Integer>,
+        #[max_length = 8]
+        parity -> Nullable<Varchar>,
     }
 }
 
@@ -267,6 +291,9 @@ diesel::joinable!(enrollments -> users (student_id));
 diesel::joinable!(meetings -> sections (section_id));
 diesel::joinable!(notices -> users (user_id));
 diesel::joinable!(one_time_passwords -> users (user_id));
+diesel::joinable!(priority_group_members -> priority_groups (group_id));
+diesel::joinable!(priority_group_members -> users (student_id));
+diesel::joinable!(registration_windows -> priority_groups (group_id));
 diesel::joinable!(registration_windows -> terms (term_id));
 diesel::joinable!(section_watches -> sections (section_id));
 diesel::joinable!(section_watches -> users (student_id));
@@ -289,6 +316,8 @@ diesel::allow_tables_to_appear_in_same_query!(
     meetings,
     notices,
     one_time_passwords,
+    priority_group_members,
+    priority_groups,
     registration_windows,
     section_watches,
     sections,

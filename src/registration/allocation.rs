@@ -517,6 +517,8 @@ fn always_open(term_id: i32) -> Window {
         cohort: "all".to_string(),
         opens_at: NaiveDateTime::MIN,
         closes_at: NaiveDateTime::MAX,
+        group_id: None,
+        parity: None,
     }
 }
 

@@ -36,6 +36,7 @@ use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
 use crate::auth::models::User;
+use crate::catalog::Window;
 use crate::db::schema::{
     activity_log, completed_courses, enrollments, holds, sections, users, waitlist_entries,
 };
@@ -436,6 +437,12 @@ fn decide_tx(conn: &mut MysqlConnection, jobs: &[JobData]) -> QueryResult<Vec<De
             completed_of.entry(student).or_default().push(course);
         }
     }
+    // Group memberships in one statement, and only when a window of the term targets a group.
+    let mut groups_of = if jobs.iter().any(|j| Window::any_group(&j.frame.windows)) {
+        queries::group_ids_of(conn, &ids)?
+    } else {
+        HashMap::new()
+    };
     let mut standing: HashMap<i32, Standing> = HashMap::new();
     for user in users {
         let ids = held_ids.remove(&user.id).unwrap_or_default();
@@ -451,6 +458,8 @@ fn decide_tx(conn: &mut MysqlConnection, jobs: &[JobData]) -> QueryResult<Vec<De
             class_year: user.class_year,
             credit_limit: i32::from(user.max_credits.unwrap_or(term.max_credits)),
             holds: holds_of.remove(&user.id).unwrap_or_default(),
+            number: user.login_id.clone(),
+            groups: groups_of.remove(&user.id).unwrap_or_default(),
         };
         standing.insert(
             user.id,

@@ -38,8 +38,8 @@ pub fn target_of(item: &SectionItem, enrolled: i32, capacity: i32, held: i32) ->
     crate::registration::service::target_of(item, seats, item.status.clone())
 }
 
-/// (status, department, class year, personal credit limit) of a student.
-type UserRow = (String, Option<i32>, Option<i8>, Option<i8>);
+/// (status, department, class year, personal credit limit, student number) of a student.
+type UserRow = (String, Option<i32>, Option<i8>, Option<i8>, String);
 
 /// Reads the student's standing with plain selects (no lock): the user row, active holds in the
 /// order they were placed, the sections held this term (their facts from `catalog`) and the
@@ -56,10 +56,11 @@ pub fn load(
             users::department_id,
             users::class_year,
             users::max_credits,
+            users::login_id,
         ))
         .first(conn)
         .optional()?;
-    let Some((status, department_id, class_year, max_credits)) = user else {
+    let Some((status, department_id, class_year, max_credits, number)) = user else {
         return Ok(None);
     };
     let hold_reasons: Vec<String> = holds::table
@@ -94,6 +95,11 @@ pub fn load(
         .select(completed_courses::course_id)
         .load(conn)?;
     let windows = crate::catalog::queries::windows_for_term(conn, term.id)?;
+    let groups = if Window::any_group(&windows) {
+        crate::registration::queries::group_ids(conn, student_id)?
+    } else {
+        Vec::new()
+    };
     Ok(Some(Preview {
         facts: StudentFacts {
             id: student_id,
@@ -102,6 +108,8 @@ pub fn load(
             class_year,
             credit_limit: i32::from(max_credits.unwrap_or(term.max_credits)),
             holds: hold_reasons,
+            number,
+            groups,
         },
         windows,
         held,
@@ -237,6 +245,8 @@ mod tests {
                 class_year: Some(2),
                 credit_limit: 18,
                 holds: vec![],
+                number: "20250001".into(),
+                groups: vec![],
             },
             windows: vec![Window {
                 id: 1,
@@ -245,6 +255,8 @@ mod tests {
                 cohort: "all".into(),
                 opens_at: (now - Duration::hours(1)).naive_utc(),
                 closes_at: (now + Duration::hours(1)).naive_utc(),
+                group_id: None,
+                parity: None,
             }],
             held,
             completed: vec![],

@@ -10,7 +10,7 @@ use crate::auth::models::User;
 use crate::catalog::{Term, Window};
 use crate::db::schema::{
     activity_log, completed_courses, course_prerequisites, courses, enrollments, holds, meetings,
-    sections, users, waitlist_entries,
+    priority_group_members, sections, users, waitlist_entries,
 };
 use crate::registration::rules::{Held, Meeting, SectionLabel, StudentFacts, Target};
 
@@ -67,7 +67,55 @@ pub fn student_facts(
         class_year: user.class_year,
         credit_limit: i32::from(user.max_credits.unwrap_or(term.max_credits)),
         holds,
+        number: user.login_id.clone(),
+        // Read by the caller when a window of the term names a group (`with_groups`).
+        groups: Vec::new(),
     })
+}
+
+/// Fills in the student's priority groups when a window of `windows` names a group: the one
+/// read that rule 1 needs beyond the student's row, and only then.
+pub fn with_groups(
+    conn: &mut MysqlConnection,
+    mut facts: StudentFacts,
+    windows: &[Window],
+) -> QueryResult<StudentFacts> {
+    if Window::any_group(windows) {
+        facts.groups = group_ids(conn, facts.id)?;
+    }
+    Ok(facts)
+}
+
+/// Ids of the priority groups the student belongs to.
+pub fn group_ids(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<Vec<i32>> {
+    priority_group_members::table
+        .filter(priority_group_members::student_id.eq(student_id))
+        .order(priority_group_members::group_id)
+        .select(priority_group_members::group_id)
+        .load(conn)
+}
+
+/// The priority groups of several students in one statement, by student.
+pub fn group_ids_of(
+    conn: &mut MysqlConnection,
+    student_ids: &[i32],
+) -> QueryResult<HashMap<i32, Vec<i32>>> {
+    let mut out: HashMap<i32, Vec<i32>> = HashMap::new();
+    for (student, group) in priority_group_members::table
+        .filter(priority_group_members::student_id.eq_any(student_ids))
+        .order((
+            priority_group_members::student_id,
+            priority_group_members::group_id,
+        ))
+        .select((
+            priority_group_members::student_id,
+            priority_group_members::group_id,
+        ))
+        .load::<(i32, i32)>(conn)?
+    {
+        out.entry(student).or_default().push(group);
+    }
+    Ok(out)
 }
 
 /// Reasons of the student's active holds, oldest first.

@@ -24,10 +24,6 @@ impl HomePage {
         format!("phase.{phase}")
     }
 
-    fn cohort_key(cohort: &str) -> String {
-        format!("cohort.{cohort}")
-    }
-
     fn status_key(&self) -> String {
         format!("status.{}", self.standing.status)
     }

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
-use crate::catalog::Window;
+use crate::catalog::{Applicant, Window};
 use crate::web::layout::seoul;
 use crate::web::Lang;
 
@@ -59,6 +59,23 @@ pub struct StudentFacts {
     /// `users.max_credits`, else the term's default.
     pub credit_limit: i32,
     pub holds: Vec<String>,
+    /// The student number (`users.login_id`): parity windows look at its last digit.
+    pub number: String,
+    /// Ids of the priority groups the student belongs to. Only read when a window of the term
+    /// targets a group (`Window::any_group`); empty otherwise.
+    pub groups: Vec<i32>,
+}
+
+impl StudentFacts {
+    /// The student as windows see them. A student without a class year matches `all` windows
+    /// only (never a year's).
+    pub fn applicant(&self) -> Applicant<'_> {
+        Applicant {
+            class_year: Some(self.class_year.unwrap_or(0)),
+            number: &self.number,
+            groups: &self.groups,
+        }
+    }
 }
 
 /// A section the student is enrolled in this term.
@@ -254,11 +271,12 @@ pub fn window_open(
     phases: &[&str],
     now: DateTime<Utc>,
 ) -> Result<(), Refusal> {
+    let who = student.applicant();
     let mine = || {
         windows
             .iter()
             .filter(|w| phases.contains(&w.phase.as_str()))
-            .filter(|w| w.applies_to(Some(student.class_year.unwrap_or(0))))
+            .filter(|w| w.applies_to(&who))
     };
     if mine().any(|w| w.opens() <= now && now < w.closes()) {
         return Ok(());
@@ -365,6 +383,8 @@ mod tests {
             cohort: cohort.into(),
             opens_at: (now() + Duration::hours(from_h)).naive_utc(),
             closes_at: (now() + Duration::hours(to_h)).naive_utc(),
+            group_id: None,
+            parity: None,
         }
     }
 
@@ -385,6 +405,8 @@ mod tests {
             class_year: Some(2),
             credit_limit: 18,
             holds: vec![],
+            number: "20250007".into(),
+            groups: vec![],
         }
     }
 
@@ -491,6 +513,63 @@ mod tests {
         assert_eq!(c.code(), "ok");
         c.windows = vec![window("add_drop", "year2", -1, 0)];
         assert_eq!(c.code(), "window_closed");
+    }
+
+    #[test]
+    fn a_group_window_opens_for_its_members_only() {
+        let mut c = Case::new();
+        let mut early = window("register", "all", -1, 24);
+        early.group_id = Some(3);
+        c.windows = vec![early, window("register", "all", 24, 48)];
+        // Not a member: their own window (everyone's, a day later) is the one named.
+        assert_eq!(
+            c.check(),
+            Err(Refusal::WindowClosed {
+                opens_at: Some(now() + Duration::hours(24))
+            })
+        );
+        c.student.groups = vec![3];
+        assert_eq!(c.code(), "ok");
+    }
+
+    #[test]
+    fn a_parity_day_opens_for_matching_student_numbers_only() {
+        let mut c = Case::new();
+        let mut odd = window("register", "all", -1, 23);
+        odd.parity = Some("odd".into());
+        let mut even = window("register", "all", 23, 47);
+        even.parity = Some("even".into());
+        c.windows = vec![odd, even];
+        c.student.number = "20250007".into();
+        assert_eq!(c.code(), "ok");
+        c.student.number = "20250008".into();
+        assert_eq!(
+            c.check(),
+            Err(Refusal::WindowClosed {
+                opens_at: Some(now() + Duration::hours(23))
+            })
+        );
+    }
+
+    #[test]
+    fn a_window_of_another_group_or_parity_does_not_change_the_answer() {
+        // The same student with and without windows that are not theirs: same reason, same time.
+        let mut c = Case::new();
+        c.windows = vec![window("register", "all", 2, 24)];
+        let plain = c.check();
+        let mut other_group = window("register", "all", -1, 24);
+        other_group.group_id = Some(9);
+        let mut even = window("register", "all", -1, 1);
+        even.parity = Some("even".into());
+        c.windows.push(other_group);
+        c.windows.push(even);
+        assert_eq!(c.check(), plain);
+        assert_eq!(
+            plain,
+            Err(Refusal::WindowClosed {
+                opens_at: Some(now() + Duration::hours(2))
+            })
+        );
     }
 
     #[test]

@@ -210,6 +210,7 @@ impl Context {
         let facts = queries::student_facts(conn, user, &term)?;
         let term_id = term.id;
         let windows = std::sync::Arc::new(queries::windows(conn, term.id)?);
+        let facts = queries::with_groups(conn, facts, &windows)?;
         let held = queries::held_sections(conn, user.id, term.id, needs.meetings)?;
         let completed = if needs.completed {
             queries::completed_course_ids(conn, user.id)?
@@ -539,6 +540,12 @@ fn standing(
     let target = frame
         .target(section_id, seats, status)
         .ok_or(TxError::NotFound)?;
+    // Group memberships are read only when a window of the term targets a group.
+    let groups = if Window::any_group(&frame.windows) {
+        queries::group_ids(conn, user.id)?
+    } else {
+        Vec::new()
+    };
     let facts = StudentFacts {
         id: user.id,
         status: user.status.clone(),
@@ -546,6 +553,8 @@ fn standing(
         class_year: user.class_year,
         credit_limit: i32::from(user.max_credits.unwrap_or(term.max_credits)),
         holds,
+        number: user.login_id.clone(),
+        groups,
     };
     let ids = queries::held_ids(conn, user.id, term.id)?;
     let held = match frame.held(&ids) {

@@ -1,6 +1,8 @@
 //! The student's standing for the current term: who they are, the windows that apply to them,
 //! their credit limit and credits taken. Backs the home page and `GET /api/v1/me`.
 
+use std::collections::HashMap;
+
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -10,8 +12,8 @@ use actix_web::{web, HttpResponse};
 
 use crate::auth::models::{self, Department, User};
 use crate::auth::CurrentUser;
-use crate::catalog::{queries, Term, Window, WindowState};
-use crate::db::schema::{courses, enrollments, holds};
+use crate::catalog::{queries, Applicant, Term, Window, WindowState};
+use crate::db::schema::{courses, enrollments, holds, priority_groups};
 use crate::registration::notices::{self, Notice};
 use crate::startup::AppState;
 use crate::web::{AppError, Lang};
@@ -30,9 +32,50 @@ pub struct TermInfo {
 pub struct WindowInfo {
     pub phase: String,
     pub cohort: String,
+    /// The priority group the window is for (members only), when it names one.
+    pub group: Option<GroupInfo>,
+    /// `odd` or `even`: the window is for student numbers ending in such a digit.
+    pub parity: Option<String>,
     pub opens_at: DateTime<Utc>,
     pub closes_at: DateTime<Utc>,
     pub state: WindowState,
+}
+
+impl WindowInfo {
+    /// Who the window is for, in words: the cohort, then the group and the parity it names
+    /// (`전체 · 장애학생 · 홀수 학번`). Takes the language by reference, as templates pass it.
+    pub fn audience(&self, lang: &Lang) -> String {
+        let mut parts = vec![lang.text(&format!("cohort.{}", self.cohort)).to_string()];
+        if let Some(g) = &self.group {
+            parts.push(g.name(lang).to_string());
+        }
+        if let Some(p) = &self.parity {
+            parts.push(lang.text(&format!("parity.{p}")).to_string());
+        }
+        parts.join(" · ")
+    }
+
+    pub fn is_open(&self) -> bool {
+        self.state == WindowState::Open
+    }
+}
+
+/// A priority group as a window names it.
+#[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
+pub struct GroupInfo {
+    pub code: String,
+    pub name_ko: String,
+    pub name_en: String,
+}
+
+impl GroupInfo {
+    /// Takes the language by reference, as templates pass it.
+    pub fn name(&self, lang: &Lang) -> &str {
+        match lang {
+            Lang::Ko => &self.name_ko,
+            Lang::En => &self.name_en,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]
@@ -146,14 +189,49 @@ fn term_info(t: &Term) -> TermInfo {
     }
 }
 
-fn window_info(w: &Window, now: DateTime<Utc>) -> WindowInfo {
+fn window_info(w: &Window, groups: &HashMap<i32, GroupInfo>, now: DateTime<Utc>) -> WindowInfo {
     WindowInfo {
         phase: w.phase.clone(),
         cohort: w.cohort.clone(),
+        group: w.group_id.and_then(|g| groups.get(&g).cloned()),
+        parity: w.parity.clone(),
         opens_at: w.opens(),
         closes_at: w.closes(),
         state: w.state(now),
     }
+}
+
+/// The groups the windows name, by id.
+fn group_names(
+    conn: &mut MysqlConnection,
+    windows: &[Window],
+) -> QueryResult<HashMap<i32, GroupInfo>> {
+    let ids: Vec<i32> = windows.iter().filter_map(|w| w.group_id).collect();
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rows: Vec<(i32, String, String, String)> = priority_groups::table
+        .filter(priority_groups::id.eq_any(&ids))
+        .select((
+            priority_groups::id,
+            priority_groups::code,
+            priority_groups::name_ko,
+            priority_groups::name_en,
+        ))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, code, name_ko, name_en)| {
+            (
+                id,
+                GroupInfo {
+                    code,
+                    name_ko,
+                    name_en,
+                },
+            )
+        })
+        .collect())
 }
 
 /// Credits of the student's enrollments in `term_id`.
@@ -194,10 +272,24 @@ pub fn standing(
     let is_student = user.role == "student";
     let (windows, credit_limit, credits_enrolled) = match &term {
         Some(t) => {
-            let windows = queries::windows_for_term(conn, t.id)?
+            let all = queries::windows_for_term(conn, t.id)?;
+            let member_of = if is_student && Window::any_group(&all) {
+                crate::registration::queries::group_ids(conn, user.id)?
+            } else {
+                Vec::new()
+            };
+            // A student sees the windows the rules apply to them (as `rules::window_open`
+            // sees the student); staff see every window.
+            let who = Applicant {
+                class_year: Some(user.class_year.unwrap_or(0)),
+                number: &user.login_id,
+                groups: &member_of,
+            };
+            let named = group_names(conn, &all)?;
+            let windows = all
                 .iter()
-                .filter(|w| w.applies_to(if is_student { user.class_year } else { None }))
-                .map(|w| window_info(w, now))
+                .filter(|w| !is_student || w.applies_to(&who))
+                .map(|w| window_info(w, &named, now))
                 .collect();
             let credits = if is_student {
                 enrolled_credits(conn, user.id, t.id)?

@@ -378,6 +378,8 @@ impl TestApp {
                     cohort: "all",
                     opens_at: *opens_at,
                     closes_at: *closes_at,
+                    group_id: None,
+                    parity: None,
                 })
                 .execute(&mut conn)
                 .expect("window");

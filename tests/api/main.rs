@@ -21,6 +21,7 @@ mod migrations;
 mod openapi;
 mod opening;
 mod ops;
+mod priority_groups;
 mod queue_resume;
 mod quick_add_drop;
 mod registrars;

@@ -1,0 +1,548 @@
+//! Priority groups (장애학생, 졸업예정자, 체육특기자, ...): list, create, rename, delete (only
+//! while no window names the group), and per group its members, added and removed by student
+//! number (many at once through the CSV import, `csv_import::Kind::Members`). A registration
+//! window naming a group opens for its members only (`catalog::Window::applies_to`).
+//!
+//! Every write locks the group's row first, so a delete and a member change or a window naming
+//! the group (`terms::lock_group`) are one decision each.
+
+use actix_web::{web, HttpResponse};
+use askama::Template;
+use diesel::dsl::count_star;
+use diesel::prelude::*;
+use serde::Deserialize;
+
+use crate::admin::forms::{
+    self, field, redirect, tx, unprocessable, FormErrors, Isolation, TxFail,
+};
+use crate::admin::terms::fail;
+use crate::auth::Registrar;
+use crate::db::schema::{priority_group_members, priority_groups, registration_windows, users};
+use crate::registration::activity::{self, NewActivity};
+use crate::startup::AppState;
+use crate::web::flash::Level;
+use crate::web::{html, AppError, Layout, RequestMeta};
+
+#[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
+#[diesel(table_name = priority_groups, check_for_backend(diesel::mysql::Mysql))]
+pub struct PriorityGroup {
+    pub id: i32,
+    pub code: String,
+    pub name_ko: String,
+    pub name_en: String,
+    pub created_at: chrono::NaiveDateTime,
+}
+
+/// Every group, by code.
+pub fn all(conn: &mut MysqlConnection) -> QueryResult<Vec<PriorityGroup>> {
+    priority_groups::table
+        .order(priority_groups::code)
+        .select(PriorityGroup::as_select())
+        .load(conn)
+}
+
+/// Locks the group's row: every write of a group and its members takes this lock first.
+fn lock(conn: &mut MysqlConnection, id: i32) -> QueryResult<PriorityGroup> {
+    priority_groups::table
+        .find(id)
+        .select(PriorityGroup::as_select())
+        .for_update()
+        .first(conn)
+}
+
+fn line(
+    meta: &RequestMeta,
+    r: &Registrar,
+    action: &'static str,
+    student_id: Option<i32>,
+    detail: String,
+) -> NewActivity {
+    let mut line = NewActivity::new(action, "ok", meta);
+    line.actor_id = Some(r.0.user_id);
+    line.student_id = student_id;
+    line.request_id = forms::request_id(meta);
+    line.detail = Some(detail);
+    line
+}
+
+// ---- the list ----
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct GroupForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    name_ko: String,
+    #[serde(default)]
+    name_en: String,
+}
+
+struct Row {
+    g: PriorityGroup,
+    members: i64,
+    windows: i64,
+    form: GroupForm,
+    key: String,
+    delete_key: String,
+}
+
+#[derive(Template)]
+#[template(path = "admin/groups.html")]
+struct GroupsPage {
+    layout: Layout,
+    rows: Vec<Row>,
+    new_form: GroupForm,
+    /// Which form the errors belong to: `new`, `rename-{id}` or `delete-{id}`.
+    error_form: String,
+    errors: FormErrors,
+}
+
+impl GroupsPage {
+    fn err(&self, form: &str, name: &str) -> Option<String> {
+        if self.error_form == form {
+            self.errors.get(name)
+        } else {
+            None
+        }
+    }
+
+    fn name(&self, g: &PriorityGroup) -> String {
+        forms::pick(self.layout.lang, &g.name_ko, &g.name_en)
+    }
+}
+
+/// Each group with its member count and the number of windows naming it.
+fn listing(conn: &mut MysqlConnection) -> QueryResult<Vec<(PriorityGroup, i64, i64)>> {
+    let groups = all(conn)?;
+    let members: std::collections::HashMap<i32, i64> = priority_group_members::table
+        .group_by(priority_group_members::group_id)
+        .select((priority_group_members::group_id, count_star()))
+        .load::<(i32, i64)>(conn)?
+        .into_iter()
+        .collect();
+    let windows: std::collections::HashMap<i32, i64> = registration_windows::table
+        .filter(registration_windows::group_id.is_not_null())
+        .group_by(registration_windows::group_id)
+        .select((registration_windows::group_id, count_star()))
+        .load::<(Option<i32>, i64)>(conn)?
+        .into_iter()
+        .filter_map(|(g, n)| Some((g?, n)))
+        .collect();
+    Ok(groups
+        .into_iter()
+        .map(|g| {
+            let m = members.get(&g.id).copied().unwrap_or(0);
+            let w = windows.get(&g.id).copied().unwrap_or(0);
+            (g, m, w)
+        })
+        .collect())
+}
+
+async fn list_page(
+    app: &AppState,
+    layout: Layout,
+    failed: Option<(String, GroupForm)>,
+    errors: FormErrors,
+) -> Result<GroupsPage, AppError> {
+    let list = app.db.run(|conn| Ok(listing(conn)?)).await?;
+    let (error_form, posted) = failed.unwrap_or_default();
+    let rows = list
+        .into_iter()
+        .map(|(g, members, windows)| {
+            let key = format!("rename-{}", g.id);
+            let form = if key == error_form {
+                posted.clone()
+            } else {
+                GroupForm {
+                    code: g.code.clone(),
+                    name_ko: g.name_ko.clone(),
+                    name_en: g.name_en.clone(),
+                }
+            };
+            Row {
+                delete_key: format!("delete-{}", g.id),
+                g,
+                members,
+                windows,
+                form,
+                key,
+            }
+        })
+        .collect();
+    let new_form = if error_form == "new" {
+        posted
+    } else {
+        GroupForm::default()
+    };
+    Ok(GroupsPage {
+        layout,
+        rows,
+        new_form,
+        error_form,
+        errors,
+    })
+}
+
+pub async fn list(
+    app: web::Data<AppState>,
+    _r: Registrar,
+    layout: Layout,
+) -> Result<HttpResponse, AppError> {
+    let errors = FormErrors::new(layout.lang);
+    html(list_page(&app, layout, None, errors).await?)
+}
+
+pub async fn create(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    form: web::Form<GroupForm>,
+) -> Result<HttpResponse, AppError> {
+    let form = form.into_inner();
+    let mut errors = FormErrors::new(layout.lang);
+    let c = crate::admin::departments::code(&mut errors, "code", &form.code);
+    let ko = forms::text(&mut errors, "name_ko", &form.name_ko, 100);
+    let en = forms::text(&mut errors, "name_en", &form.name_en, 100);
+    let (Some(c), Some(ko), Some(en)) = (c, ko, en) else {
+        return unprocessable(list_page(&app, layout, Some(("new".into(), form)), errors).await?);
+    };
+    let shown = c.clone();
+    let r2 = r.clone();
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                diesel::insert_into(priority_groups::table)
+                    .values((
+                        priority_groups::code.eq(&c),
+                        priority_groups::name_ko.eq(&ko),
+                        priority_groups::name_en.eq(&en),
+                    ))
+                    .execute(conn)?;
+                let detail = format!("group {c}: {ko} / {en}");
+                activity::record(conn, &line(&meta, &r2, "group_create", None, detail))?;
+                Ok(())
+            }))
+        })
+        .await?;
+    match result {
+        Ok(()) => {
+            let msg = layout
+                .lang
+                .format("admin.group.created", &[("code", shown)]);
+            redirect(&app, &r, "/admin/groups", Level::Ok, msg).await
+        }
+        Err(e) if forms::is_unique_violation(&e) => {
+            errors.put("admin.group.code_taken", "code");
+            unprocessable(list_page(&app, layout, Some(("new".into(), form)), errors).await?)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+pub async fn rename(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+    form: web::Form<GroupForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let mut errors = FormErrors::new(layout.lang);
+    let ko = forms::text(&mut errors, "name_ko", &form.name_ko, 100);
+    let en = forms::text(&mut errors, "name_en", &form.name_en, 100);
+    let (Some(ko), Some(en)) = (ko, en) else {
+        let key = format!("rename-{id}");
+        return unprocessable(list_page(&app, layout, Some((key, form)), errors).await?);
+    };
+    let r2 = r.clone();
+    app.db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                let g = lock(conn, id)?;
+                diesel::update(priority_groups::table.find(id))
+                    .set((
+                        priority_groups::name_ko.eq(&ko),
+                        priority_groups::name_en.eq(&en),
+                    ))
+                    .execute(conn)?;
+                let detail = format!(
+                    "group {}: {} / {} -> {ko} / {en}",
+                    g.code, g.name_ko, g.name_en
+                );
+                activity::record(conn, &line(&meta, &r2, "group_rename", None, detail))?;
+                Ok(())
+            }))
+        })
+        .await?
+        .map_err(fail)?;
+    let msg = layout.lang.text("admin.group.renamed").to_string();
+    redirect(&app, &r, "/admin/groups", Level::Ok, msg).await
+}
+
+/// Deletes a group no window names, with its members.
+pub async fn delete(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let lang = layout.lang;
+    let r2 = r.clone();
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                let g = lock(conn, id)?;
+                let windows: i64 = registration_windows::table
+                    .filter(registration_windows::group_id.eq(id))
+                    .count()
+                    .get_result(conn)?;
+                if windows > 0 {
+                    return Err(field("admin.group.in_use", "group")
+                        .arg("windows", windows)
+                        .into());
+                }
+                let members = diesel::delete(
+                    priority_group_members::table.filter(priority_group_members::group_id.eq(id)),
+                )
+                .execute(conn)?;
+                diesel::delete(priority_groups::table.find(id)).execute(conn)?;
+                let detail = format!("group {}: {members} members", g.code);
+                activity::record(conn, &line(&meta, &r2, "group_delete", None, detail))?;
+                Ok(g.code)
+            }))
+        })
+        .await?;
+    match result {
+        Ok(code) => {
+            let msg = lang.format("admin.group.deleted", &[("code", code)]);
+            redirect(&app, &r, "/admin/groups", Level::Ok, msg).await
+        }
+        Err(TxFail::Field(f)) => {
+            let mut errors = FormErrors::new(lang);
+            errors.push(f);
+            let failed = Some((format!("delete-{id}"), GroupForm::default()));
+            unprocessable(list_page(&app, layout, failed, errors).await?)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+// ---- one group and its members ----
+
+#[derive(Debug, Default, Clone, Deserialize)]
+pub struct MemberForm {
+    #[serde(default)]
+    student_number: String,
+}
+
+pub struct Member {
+    pub student_id: i32,
+    pub login_id: String,
+    pub name: String,
+    pub class_year: Option<i8>,
+}
+
+#[derive(Template)]
+#[template(path = "admin/group.html")]
+struct GroupPage {
+    layout: Layout,
+    group: PriorityGroup,
+    members: Vec<Member>,
+    form: MemberForm,
+    errors: FormErrors,
+}
+
+impl GroupPage {
+    fn name(&self) -> String {
+        forms::pick(self.layout.lang, &self.group.name_ko, &self.group.name_en)
+    }
+
+    fn year(&self, m: &Member) -> String {
+        m.class_year.map(|y| y.to_string()).unwrap_or_default()
+    }
+}
+
+/// The group's members, by student number.
+pub fn members(conn: &mut MysqlConnection, group_id: i32) -> QueryResult<Vec<Member>> {
+    let rows: Vec<(i32, String, String, Option<i8>)> = priority_group_members::table
+        .inner_join(users::table)
+        .filter(priority_group_members::group_id.eq(group_id))
+        .order(users::login_id)
+        .select((users::id, users::login_id, users::name, users::class_year))
+        .load(conn)?;
+    Ok(rows
+        .into_iter()
+        .map(|(student_id, login_id, name, class_year)| Member {
+            student_id,
+            login_id,
+            name,
+            class_year,
+        })
+        .collect())
+}
+
+async fn group_page(
+    app: &AppState,
+    layout: Layout,
+    id: i32,
+    form: MemberForm,
+    errors: FormErrors,
+) -> Result<GroupPage, AppError> {
+    let (group, members) = app
+        .db
+        .run(move |conn| {
+            let group = priority_groups::table
+                .find(id)
+                .select(PriorityGroup::as_select())
+                .first(conn)?;
+            Ok((group, members(conn, id)?))
+        })
+        .await?;
+    Ok(GroupPage {
+        layout,
+        group,
+        members,
+        form,
+        errors,
+    })
+}
+
+pub async fn show(
+    app: web::Data<AppState>,
+    _r: Registrar,
+    layout: Layout,
+    path: web::Path<i32>,
+) -> Result<HttpResponse, AppError> {
+    let errors = FormErrors::new(layout.lang);
+    html(
+        group_page(
+            &app,
+            layout,
+            path.into_inner(),
+            MemberForm::default(),
+            errors,
+        )
+        .await?,
+    )
+}
+
+pub async fn add_member(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<i32>,
+    form: web::Form<MemberForm>,
+) -> Result<HttpResponse, AppError> {
+    let id = path.into_inner();
+    let form = form.into_inner();
+    let lang = layout.lang;
+    let mut errors = FormErrors::new(lang);
+    let Some(number) = forms::text(&mut errors, "student_number", &form.student_number, 32) else {
+        return unprocessable(group_page(&app, layout, id, form, errors).await?);
+    };
+    let r2 = r.clone();
+    let result = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                let g = lock(conn, id)?;
+                let student: Option<(i32, String)> = users::table
+                    .filter(users::login_id.eq(&number))
+                    .filter(users::role.eq("student"))
+                    .select((users::id, users::login_id))
+                    .first(conn)
+                    .optional()?;
+                let Some((student_id, login_id)) = student else {
+                    return Err(field("admin.group.unknown_student", "student_number")
+                        .arg("value", &number)
+                        .into());
+                };
+                let already: i64 = priority_group_members::table
+                    .filter(priority_group_members::group_id.eq(id))
+                    .filter(priority_group_members::student_id.eq(student_id))
+                    .count()
+                    .get_result(conn)?;
+                if already > 0 {
+                    return Err(field("admin.group.already_member", "student_number")
+                        .arg("value", &login_id)
+                        .into());
+                }
+                diesel::insert_into(priority_group_members::table)
+                    .values((
+                        priority_group_members::group_id.eq(id),
+                        priority_group_members::student_id.eq(student_id),
+                    ))
+                    .execute(conn)?;
+                let detail = format!("group {}: {login_id}", g.code);
+                activity::record(
+                    conn,
+                    &line(&meta, &r2, "group_member_add", Some(student_id), detail),
+                )?;
+                Ok(login_id)
+            }))
+        })
+        .await?;
+    match result {
+        Ok(login_id) => {
+            let msg = lang.format("admin.group.member_added", &[("value", login_id)]);
+            redirect(&app, &r, &format!("/admin/groups/{id}"), Level::Ok, msg).await
+        }
+        Err(TxFail::Field(f)) => {
+            let mut errors = FormErrors::new(lang);
+            errors.push(f);
+            unprocessable(group_page(&app, layout, id, form, errors).await?)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+pub async fn remove_member(
+    app: web::Data<AppState>,
+    r: Registrar,
+    layout: Layout,
+    meta: RequestMeta,
+    path: web::Path<(i32, i32)>,
+) -> Result<HttpResponse, AppError> {
+    let (id, student_id) = path.into_inner();
+    let r2 = r.clone();
+    let login_id = app
+        .db
+        .run(move |conn| {
+            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+                let g = lock(conn, id)?;
+                let login_id: String = users::table
+                    .find(student_id)
+                    .select(users::login_id)
+                    .first(conn)?;
+                let n = diesel::delete(
+                    priority_group_members::table
+                        .filter(priority_group_members::group_id.eq(id))
+                        .filter(priority_group_members::student_id.eq(student_id)),
+                )
+                .execute(conn)?;
+                if n == 0 {
+                    return Err(TxFail::NotFound);
+                }
+                let detail = format!("group {}: {login_id}", g.code);
+                activity::record(
+                    conn,
+                    &line(&meta, &r2, "group_member_remove", Some(student_id), detail),
+                )?;
+                Ok(login_id)
+            }))
+        })
+        .await?
+        .map_err(fail)?;
+    let msg = layout
+        .lang
+        .format("admin.group.member_removed", &[("value", login_id)]);
+    redirect(&app, &r, &format!("/admin/groups/{id}"), Level::Ok, msg).await
+}
