@@ -13,7 +13,7 @@ use sugang::db::schema::{
 };
 use sugang::registration::allocation::{self, AllocationReport};
 
-use crate::helpers::{RegSection, RegStudent, RegistrationFixture, TestApp};
+use crate::helpers::{RegStudent, RegistrationFixture, SectionBuilder, TestApp};
 
 // ---- set-up and what the database says ----
 
@@ -37,7 +37,7 @@ impl Setup {
     fn section(&self, code: &str, capacity: i32, day: i8, start: i16, end: i16) -> i32 {
         let course = self.course(code, 3);
         self.app.reg_section(
-            RegSection::new(self.fx.term_id, course)
+            SectionBuilder::of(self.fx.term_id, course)
                 .capacity(capacity)
                 .meets(day, start, end),
         )
@@ -168,36 +168,6 @@ async fn page_with_flash(app: &TestApp, s: &RegStudent, path: &str) -> String {
 async fn page(app: &TestApp, s: &RegStudent, path: &str) -> (StatusCode, String) {
     let res = s.client.get(app.url(path)).send().await.expect("request");
     (res.status(), res.text().await.unwrap_or_default())
-}
-
-/// A registrar client signed in through the session store (same shape as a student's).
-async fn registrar(app: &TestApp, login: &str) -> RegStudent {
-    let id = app.insert_registrar(login);
-    let (cookie, session) = app
-        .state
-        .sessions
-        .sign_in(id, login, "학사지원팀", sugang::auth::Role::Registrar)
-        .await
-        .expect("session");
-    let mut headers = header::HeaderMap::new();
-    headers.insert(
-        header::COOKIE,
-        header::HeaderValue::from_str(&format!("sugang_session={cookie}")).expect("cookie"),
-    );
-    headers.insert(
-        "x-csrf-token",
-        header::HeaderValue::from_str(&session.csrf_token).expect("csrf"),
-    );
-    RegStudent {
-        id,
-        client: reqwest::Client::builder()
-            .default_headers(headers)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        csrf: session.csrf_token,
-        cookie,
-    }
 }
 
 // ---- the basket page and its API ----
@@ -776,7 +746,7 @@ async fn the_registrar_page_previews_and_runs_the_allocation_and_students_get_40
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(rows_in(app, fits), 0, "a student cannot run it");
 
-    let staff = registrar(app, "staff01").await;
+    let staff = app.registrar("staff01").await;
     let (status, html) = page(app, &staff, "/admin/allocation").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("class=\"admin-nav\""));
@@ -827,7 +797,7 @@ async fn a_promoted_waitlisted_student_finds_a_notice_on_the_home_page() {
     let app = &s.app;
     let course = s.course("CSE9010", 3);
     let section = app.reg_section(
-        RegSection::new(s.fx.term_id, course)
+        SectionBuilder::of(s.fx.term_id, course)
             .capacity(1)
             .waitlist(5)
             .meets(5, 540, 615),
@@ -1042,13 +1012,13 @@ async fn in_a_lottery_a_student_wins_at_most_one_section_of_a_course() {
     allocation::set_policy(&mut s.app.conn(), s.fx.term_id, allocation::LOTTERY).expect("policy");
     let course = s.course("LOT200", 3);
     let a = s.app.reg_section(
-        RegSection::new(s.fx.term_id, course)
+        SectionBuilder::of(s.fx.term_id, course)
             .no(1)
             .capacity(2)
             .meets(2, 540, 615),
     );
     let b = s.app.reg_section(
-        RegSection::new(s.fx.term_id, course)
+        SectionBuilder::of(s.fx.term_id, course)
             .no(2)
             .capacity(2)
             .meets(4, 540, 615),

@@ -4,7 +4,7 @@ use diesel::prelude::*;
 use reqwest::{header, StatusCode};
 use sugang::db::schema::enrollments;
 
-use crate::helpers::{RegSection, RegStudent, TestApp};
+use crate::helpers::{RegStudent, SectionBuilder, TestApp};
 
 async fn post(
     app: &TestApp,
@@ -56,19 +56,19 @@ async fn quick_add_registers_three_codes_written_three_ways_with_one_line_each()
     let b = app.reg_course(&fx, "MAT1010", 3);
     let c = app.reg_course(&fx, "ECO1001", 3);
     let sa = app.reg_section(
-        RegSection::new(fx.term_id, a)
+        SectionBuilder::of(fx.term_id, a)
             .no(1)
             .capacity(30)
             .meets(1, 540, 615),
     );
     let sb = app.reg_section(
-        RegSection::new(fx.term_id, b)
+        SectionBuilder::of(fx.term_id, b)
             .no(2)
             .capacity(30)
             .meets(2, 540, 615),
     );
     let sc = app.reg_section(
-        RegSection::new(fx.term_id, c)
+        SectionBuilder::of(fx.term_id, c)
             .no(1)
             .capacity(0)
             .meets(3, 540, 615),
@@ -108,7 +108,7 @@ async fn an_unknown_code_is_named_beside_the_field_and_nothing_is_registered() {
     let fx = app.registration_fixture();
     let a = app.reg_course(&fx, "CSE2010", 3);
     app.reg_section(
-        RegSection::new(fx.term_id, a)
+        SectionBuilder::of(fx.term_id, a)
             .no(1)
             .capacity(30)
             .meets(1, 540, 615),
@@ -156,7 +156,7 @@ async fn a_drop_asks_once_naming_the_section_before_anything_changes() {
     let fx = app.registration_fixture();
     let a = app.reg_course(&fx, "CSE2010", 3);
     let sa = app.reg_section(
-        RegSection::new(fx.term_id, a)
+        SectionBuilder::of(fx.term_id, a)
             .no(1)
             .capacity(30)
             .meets(1, 540, 615),

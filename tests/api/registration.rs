@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use sugang::db::schema::{activity_log, enrollments, holds, sections, waitlist_entries};
 
-use crate::helpers::{error_code, RegSection, RegStudent, RegistrationFixture, TestApp};
+use crate::helpers::{error_code, RegStudent, RegistrationFixture, SectionBuilder, TestApp};
 
 // ---- what the database says ----
 
@@ -101,8 +101,8 @@ impl Setup {
         self.app.reg_course(&self.fx, code, credits)
     }
 
-    fn section(&self, course: i32) -> RegSection {
-        RegSection::new(self.fx.term_id, course)
+    fn section(&self, course: i32) -> SectionBuilder {
+        SectionBuilder::of(self.fx.term_id, course)
     }
 
     async fn students(&self, prefix: &str, n: usize) -> Vec<RegStudent> {
@@ -256,9 +256,10 @@ async fn every_refusal_leaves_no_trace_but_its_activity_line() {
             .expect("prerequisite");
     }
     let with_prereq = s.app.reg_section(s.section(prereq_course));
-    let dept_only = s
-        .app
-        .reg_section(s.section(s.course("MAT2000", 3)).department(other_dept));
+    let dept_only = s.app.reg_section(
+        s.section(s.course("MAT2000", 3))
+            .only_department(other_dept),
+    );
     let seniors = s
         .app
         .reg_section(s.section(s.course("CSE4000", 3)).years(0b1000));

@@ -2,7 +2,7 @@
 
 use reqwest::{header, StatusCode};
 
-use crate::helpers::{RegSection, RegStudent, TestApp};
+use crate::helpers::{RegStudent, SectionBuilder, TestApp};
 
 async fn post_form(
     app: &TestApp,
@@ -62,19 +62,19 @@ async fn forms_register_drop_and_swap_with_a_message_after_the_redirect() {
     let algo = app.reg_course(&fx, "CSE3010", 3);
     let os = app.reg_course(&fx, "CSE3020", 3);
     let algo_1 = app.reg_section(
-        RegSection::new(fx.term_id, algo)
+        SectionBuilder::of(fx.term_id, algo)
             .no(1)
             .capacity(30)
             .meets(1, 540, 615),
     );
     let algo_2 = app.reg_section(
-        RegSection::new(fx.term_id, algo)
+        SectionBuilder::of(fx.term_id, algo)
             .no(2)
             .capacity(30)
             .meets(2, 540, 615),
     );
     let os_full = app.reg_section(
-        RegSection::new(fx.term_id, os)
+        SectionBuilder::of(fx.term_id, os)
             .no(1)
             .capacity(0)
             .meets(3, 540, 615),
@@ -188,7 +188,7 @@ async fn the_basket_takes_and_gives_back_sections_within_its_limits() {
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE4010", 3);
     let section = app.reg_section(
-        RegSection::new(fx.term_id, course)
+        SectionBuilder::of(fx.term_id, course)
             .capacity(30)
             .meets(4, 540, 615),
     );

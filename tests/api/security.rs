@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::admin_controls::{post_form, staff};
+use crate::helpers::console::post_form;
 use crate::helpers::{RegStudent, TestApp};
 use sugang::waiting_room::RoomConfig;
 
@@ -191,7 +191,7 @@ async fn encoded_registration_and_basket_changes_are_refused_while_frozen() {
     let fx = app.registration_fixture();
     let ids = app.reg_students(&fx, "frz", 1);
     let student = app.reg_sign_in(ids[0]).await;
-    let registrar = staff(&app).await;
+    let registrar = app.registrar("registrar-t").await;
     let res = post_form(
         &app,
         &registrar,

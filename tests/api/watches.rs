@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use sugang::db::schema::{enrollments, notices, section_watches};
 
-use crate::helpers::{error_code, RegSection, RegStudent, TestApp};
+use crate::helpers::{error_code, RegStudent, SectionBuilder, TestApp};
 
 async fn watch(app: &TestApp, s: &RegStudent, section: i32) -> reqwest::Response {
     s.client
@@ -33,7 +33,7 @@ async fn a_freed_seat_tells_every_watcher_first_and_then_goes_to_exactly_one_stu
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "WCH100", 3);
-    let section = app.reg_section(RegSection::new(fx.term_id, course).capacity(2));
+    let section = app.reg_section(SectionBuilder::of(fx.term_id, course).capacity(2));
     let ids = app.reg_students(&fx, "wch", 12);
     let students = app.reg_sign_in_all(&ids).await;
     for s in &students[..2] {
@@ -43,7 +43,7 @@ async fn a_freed_seat_tells_every_watcher_first_and_then_goes_to_exactly_one_stu
         );
     }
     // An open section is not watched; a full one is, once per student; watching grants nothing.
-    let other = app.reg_section(RegSection::new(
+    let other = app.reg_section(SectionBuilder::of(
         fx.term_id,
         app.reg_course(&fx, "WCH200", 3),
     ));
@@ -131,7 +131,11 @@ async fn a_seat_the_waitlist_takes_tells_no_watcher() {
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "WCH300", 3);
-    let section = app.reg_section(RegSection::new(fx.term_id, course).capacity(1).waitlist(5));
+    let section = app.reg_section(
+        SectionBuilder::of(fx.term_id, course)
+            .capacity(1)
+            .waitlist(5),
+    );
     let ids = app.reg_students(&fx, "wcw", 3);
     let students = app.reg_sign_in_all(&ids).await;
     assert_eq!(
@@ -181,7 +185,7 @@ async fn a_student_watches_at_most_ten_sections_and_bad_input_changes_nothing() 
     let full: Vec<i32> = (0..11)
         .map(|i| {
             let course = app.reg_course(&fx, &format!("WCL{i:03}"), 1);
-            app.reg_section(RegSection::new(fx.term_id, course).capacity(1))
+            app.reg_section(SectionBuilder::of(fx.term_id, course).capacity(1))
         })
         .collect();
     let ids = app.reg_students(&fx, "wcl", 2);
