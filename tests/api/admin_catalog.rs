@@ -638,7 +638,7 @@ async fn a_catalog_edit_shows_in_search_on_the_next_request() {
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
     app.reg_course(&fx, "CSE4020", 3);
-    let student = app.reg_sign_in(app.reg_students(&fx, "2027", 1)[0]).await;
+    let student = app.student(app.reg_students(&fx, "2027", 1)[0]).await;
     let r = app.registrar("staff01").await;
     let search = || async {
         let res = student
@@ -689,7 +689,7 @@ async fn capacity_below_the_enrolled_count_needs_force_and_a_reason() {
             .meets(1, 540, 615),
     );
     let ids = app.reg_students(&fx, "2026", 3);
-    for s in app.reg_sign_in_all(&ids).await {
+    for s in app.students(&ids).await {
         assert_eq!(
             app.post_enrollment(&s, section).await.status(),
             StatusCode::CREATED
@@ -756,7 +756,7 @@ async fn raising_the_capacity_seats_the_waitlist_first_come_first_served() {
             .waitlist(5)
             .meets(2, 540, 615),
     );
-    let students = app.reg_sign_in_all(&app.reg_students(&fx, "2025", 4)).await;
+    let students = app.students(&app.reg_students(&fx, "2025", 4)).await;
     assert_eq!(
         app.post_enrollment(&students[0], section).await.status(),
         StatusCode::CREATED
@@ -818,7 +818,7 @@ async fn cancelling_a_section_drops_everyone_and_tells_each_student_why() {
             .waitlist(3)
             .meets(3, 540, 615),
     );
-    let students = app.reg_sign_in_all(&app.reg_students(&fx, "2024", 4)).await;
+    let students = app.students(&app.reg_students(&fx, "2024", 4)).await;
     for s in &students[..3] {
         assert_eq!(
             app.post_enrollment(s, section).await.status(),
@@ -924,7 +924,7 @@ async fn cancelling_a_section_drops_everyone_and_tells_each_student_why() {
 async fn every_console_route_refuses_students_and_sends_visitors_to_sign_in() {
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
-    let student = app.reg_sign_in(app.reg_students(&fx, "2023", 1)[0]).await;
+    let student = app.student(app.reg_students(&fx, "2023", 1)[0]).await;
     let t = fx.term_id;
     let gets = [
         "/admin/terms".to_string(),
@@ -1010,23 +1010,21 @@ async fn a_capacity_raise_racing_new_enrollments_gives_every_new_seat_to_the_wai
             .waitlist(10)
             .meets(4, 540, 615),
     );
-    let seated = app.reg_sign_in_all(&app.reg_students(&fx, "2021", 5)).await;
+    let seated = app.students(&app.reg_students(&fx, "2021", 5)).await;
     for s in &seated {
         assert_eq!(
             app.post_enrollment(s, section).await.status(),
             StatusCode::CREATED
         );
     }
-    let waiting = app.reg_sign_in_all(&app.reg_students(&fx, "2022", 8)).await;
+    let waiting = app.students(&app.reg_students(&fx, "2022", 8)).await;
     for s in &waiting {
         assert_eq!(
             app.post_waitlist(s, section).await.status(),
             StatusCode::CREATED
         );
     }
-    let rushing = app
-        .reg_sign_in_all(&app.reg_students(&fx, "2020", 20))
-        .await;
+    let rushing = app.students(&app.reg_students(&fx, "2020", 20)).await;
     let r = app.registrar("staff01").await;
     let path = format!("/admin/sections/{section}/capacity");
     let raise = r.post(&app, &path, &[("capacity", "10")]);
@@ -1072,9 +1070,7 @@ async fn cancelling_while_students_enroll_leaves_no_seat_behind() {
             .capacity(50)
             .meets(5, 540, 615),
     );
-    let students = app
-        .reg_sign_in_all(&app.reg_students(&fx, "2019", 30))
-        .await;
+    let students = app.students(&app.reg_students(&fx, "2019", 30)).await;
     for s in &students[..10] {
         assert_eq!(
             app.post_enrollment(s, section).await.status(),

@@ -9,22 +9,6 @@ use crate::helpers::console::{get_text, post_form};
 use crate::helpers::{RegStudent, SectionBuilder, TestApp};
 use sugang::db::schema::activity_log;
 
-/// The page after a redirect, with the flash marker so its one-time message shows.
-async fn follow_flash(app: &TestApp, who: &RegStudent, location: &str) -> String {
-    who.client
-        .get(app.url(location))
-        .header(
-            header::COOKIE,
-            format!("sugang_session={}; sugang_flash=1", who.cookie),
-        )
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("html")
-}
-
 struct Fixture {
     app: TestApp,
     section: i32,
@@ -41,7 +25,7 @@ async fn fixture(capacity: i32) -> Fixture {
             .meets(1, 540, 615),
     );
     let ids = app.reg_students(&fx, "ctl", 3);
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     Fixture {
         app,
         section,
@@ -144,7 +128,7 @@ async fn freezing_refuses_enrollment_by_api_and_form_with_the_reason_and_unfreez
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let page = follow_flash(&app, &students[1], "/registration").await;
+    let page = students[1].page_with_flash(&app, "/registration").await;
     assert!(page.contains("id=\"flash\">"), "{page}");
     assert!(page.contains("id=\"freeze-banner\""));
     assert!(page.contains("서버 점검 중 (10분)"));

@@ -309,7 +309,7 @@ async fn exports_carry_a_bom_quote_korean_and_commas_and_count_baskets() {
         .set(users::name.eq("홍, 길동"))
         .execute(&mut app.conn())
         .expect("name");
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     assert_eq!(
         app.post_enrollment(&students[0], section).await.status(),
         StatusCode::CREATED
@@ -426,7 +426,7 @@ async fn exported_cells_a_spreadsheet_would_run_as_formulas_start_with_a_quote()
             .execute(&mut app.conn())
             .expect("name");
     }
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     for s in &students {
         assert_eq!(
             app.post_enrollment(s, section).await.status(),

@@ -66,7 +66,7 @@ async fn a_hold_blocks_registration_until_it_is_released() {
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE5010", 3);
     let section = app.reg_section(SectionBuilder::of(fx.term_id, course).meets(1, 540, 615));
-    let student = app.reg_sign_in(app.reg_students(&fx, "2032", 1)[0]).await;
+    let student = app.student(app.reg_students(&fx, "2032", 1)[0]).await;
     let r = app.registrar("staff01").await;
     let path = format!("/admin/students/{}/holds", student.id);
     refused(
@@ -161,7 +161,7 @@ async fn the_credit_limit_is_validated_and_applies_to_the_next_request() {
     let b = app.reg_course(&fx, "CSE5030", 3);
     let sa = app.reg_section(SectionBuilder::of(fx.term_id, a).meets(1, 540, 615));
     let sb = app.reg_section(SectionBuilder::of(fx.term_id, b).meets(2, 540, 615));
-    let student = app.reg_sign_in(app.reg_students(&fx, "2033", 1)[0]).await;
+    let student = app.student(app.reg_students(&fx, "2033", 1)[0]).await;
     let r = app.registrar("staff01").await;
     let path = format!("/admin/students/{}/credit-limit", student.id);
     refused(
@@ -214,7 +214,7 @@ async fn an_override_beyond_capacity_is_recorded_and_shown_in_the_audit_view() {
             .meets(4, 600, 675),
     );
     let ids = app.reg_students(&fx, "2034", 2);
-    let first = app.reg_sign_in(ids[0]).await;
+    let first = app.student(ids[0]).await;
     assert_eq!(
         app.post_enrollment(&first, section).await.status(),
         StatusCode::CREATED
@@ -451,7 +451,7 @@ async fn an_override_drop_gives_the_seat_to_the_waitlist_in_the_same_transaction
             .waitlist(2)
             .meets(1, 780, 855),
     );
-    let students = app.reg_sign_in_all(&app.reg_students(&fx, "2036", 2)).await;
+    let students = app.students(&app.reg_students(&fx, "2036", 2)).await;
     assert_eq!(
         app.post_enrollment(&students[0], section).await.status(),
         StatusCode::CREATED
@@ -643,7 +643,7 @@ async fn the_audit_view_shows_a_short_request_id_that_finds_its_lines_and_a_swap
             .meets(3, 540, 615),
     );
     let ids = app.reg_students(&fx, "2038", 1);
-    let student = app.reg_sign_in(ids[0]).await;
+    let student = app.student(ids[0]).await;
     assert_eq!(app.post_enrollment(&student, from).await.status(), 201);
     assert_eq!(app.post_swap(&student, from, to).await.status(), 200);
     let (request_id, detail): (String, Option<String>) = activity_log::table

@@ -160,7 +160,7 @@ async fn three_instances_behind_nginx_behave_as_one() {
     }
 
     // No overbooking: 60 students at once on 10 seats, spread over the instances.
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     let attempts = students.iter().map(|s| {
         s.client
             .post(format!("{base}/api/v1/enrollments"))

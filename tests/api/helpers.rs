@@ -531,7 +531,7 @@ impl Drop for Partition {
 
 // ---- registration fixtures (tests/api/registration.rs) ----
 
-/// A student (`reg_sign_in`) or a registrar (`registrar`) signed in through the session store
+/// A student (`app.student`) or a registrar (`app.registrar`) signed in through the session store
 /// directly (no password hashing), with a client that sends the session cookie and the CSRF token
 /// on every request.
 #[derive(Clone)]
@@ -644,7 +644,7 @@ impl TestApp {
     }
 
     /// Signs a student in through the session store and returns a client for them.
-    pub async fn reg_sign_in(&self, student_id: i32) -> RegStudent {
+    pub async fn student(&self, student_id: i32) -> RegStudent {
         let login_id = format!("s{student_id}");
         self.session_client(student_id, &login_id, "학생", sugang::auth::Role::Student)
             .await
@@ -693,10 +693,10 @@ impl TestApp {
         }
     }
 
-    pub async fn reg_sign_in_all(&self, ids: &[i32]) -> Vec<RegStudent> {
+    pub async fn students(&self, ids: &[i32]) -> Vec<RegStudent> {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.push(self.reg_sign_in(*id).await);
+            out.push(self.student(*id).await);
         }
         out
     }
@@ -757,6 +757,23 @@ impl RegStudent {
             .send()
             .await
             .expect("request")
+    }
+
+    /// A page as it looks right after a redirect that left a one-time message (the flash marker
+    /// cookie sent beside the session).
+    pub async fn page_with_flash(&self, app: &TestApp, path: &str) -> String {
+        self.client
+            .get(app.url(path))
+            .header(
+                header::COOKIE,
+                format!("sugang_session={}; sugang_flash=1", self.cookie),
+            )
+            .send()
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("html")
     }
 
     /// A client as a browser holds it: the session cookie and no CSRF header, so a form's own

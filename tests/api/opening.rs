@@ -34,7 +34,7 @@ async fn inside_the_opening_span_decisions_follow_the_drawn_order_not_arrival() 
     let course = app.reg_course(&fx, "CSE101", 3);
     let section = app.reg_section(SectionBuilder::of(term_id, course).capacity(5));
     let ids = app.reg_students(&fx, "op", 21);
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     let (early, rest) = students.split_first().expect("students");
 
     // Before opening: refused with the opening time, and no place in the draw.

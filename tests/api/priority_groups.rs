@@ -131,8 +131,8 @@ async fn a_group_window_opens_only_for_members() {
     let members: Vec<i32> = (0..6).map(|i| w.student(&format!("2026100{i}"))).collect();
     let others: Vec<i32> = (0..6).map(|i| w.student(&format!("2026200{i}"))).collect();
     w.join(group, &members);
-    let m = w.app.reg_sign_in_all(&members).await;
-    let o = w.app.reg_sign_in_all(&others).await;
+    let m = w.app.students(&members).await;
+    let o = w.app.students(&others).await;
 
     // Before the click, the section page says what the registration will answer.
     let page = |s: &RegStudent| {
@@ -274,8 +274,8 @@ async fn parity_days_open_for_odd_then_even_student_numbers() {
     let even: Vec<i32> = (0..5)
         .map(|i| w.student(&format!("202630{}", 2 * i)))
         .collect();
-    let os = w.app.reg_sign_in_all(&odd).await;
-    let es = w.app.reg_sign_in_all(&even).await;
+    let os = w.app.students(&odd).await;
+    let es = w.app.students(&even).await;
 
     // Day one: odd numbers register, even numbers are told when their day opens.
     let answers = join_all(os.iter().chain(es.iter()).map(|s| async {
@@ -518,7 +518,7 @@ async fn the_console_keeps_groups_members_and_windows_for_a_group_or_a_parity() 
     assert_eq!(activity(&w.app, "group_delete"), 0);
 
     // The windows made in the console apply: s1 (a member) may register.
-    let st = w.app.reg_sign_in(s1).await;
+    let st = w.app.student(s1).await;
     let (status, body) = status_and_json(w.app.post_enrollment(&st, w.sections[0]).await).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
@@ -571,7 +571,7 @@ async fn a_group_without_windows_is_deleted_with_its_members() {
     assert_eq!(member_count(&w.app, g), 0);
     assert_eq!(activity(&w.app, "group_delete"), 1);
     // A student cannot reach the console.
-    let st = w.app.reg_sign_in(s).await;
+    let st = w.app.student(s).await;
     let res = st
         .client
         .get(w.app.url("/admin/groups"))

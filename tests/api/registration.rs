@@ -107,7 +107,7 @@ impl Setup {
 
     async fn students(&self, prefix: &str, n: usize) -> Vec<RegStudent> {
         let ids = self.app.reg_students(&self.fx, prefix, n);
-        self.app.reg_sign_in_all(&ids).await
+        self.app.students(&ids).await
     }
 }
 
@@ -1104,7 +1104,7 @@ async fn the_seats_signal_is_rebuilt_from_mysql_when_redis_loses_it() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(rebuilt, "the signal was rebuilt from the counters");
-    let late = s.app.reg_sign_in_all(&[students[2].id]).await.remove(0);
+    let late = s.app.students(&[students[2].id]).await.remove(0);
     let (status, body) = status_and_json(s.app.post_enrollment(&late, section).await).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(counter(&s.app, section), 2);

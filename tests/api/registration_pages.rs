@@ -10,15 +10,7 @@ async fn post_form(
     path: &str,
     fields: &[(&str, &str)],
 ) -> (String, bool) {
-    let mut form: Vec<(&str, &str)> = vec![("csrf_token", s.csrf.as_str())];
-    form.extend_from_slice(fields);
-    let res = s
-        .client
-        .post(app.url(path))
-        .form(&form)
-        .send()
-        .await
-        .expect("request");
+    let res = s.post(app, path, fields).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
     let location = res.headers()[header::LOCATION]
         .to_str()
@@ -34,19 +26,7 @@ async fn post_form(
 
 /// Follows the redirect with the flash marker and returns the page and the message shown.
 async fn follow(app: &TestApp, s: &RegStudent, location: &str) -> (String, Option<String>) {
-    let html = s
-        .client
-        .get(app.url(location))
-        .header(
-            header::COOKIE,
-            format!("sugang_session={}; sugang_flash=1", s.cookie),
-        )
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("html");
+    let html = s.page_with_flash(app, location).await;
     let flash = html
         .split("id=\"flash\">")
         .nth(1)
@@ -80,7 +60,7 @@ async fn forms_register_drop_and_swap_with_a_message_after_the_redirect() {
             .meets(3, 540, 615),
     );
     let ids = app.reg_students(&fx, "p", 1);
-    let s = app.reg_sign_in(ids[0]).await;
+    let s = app.student(ids[0]).await;
 
     // Register from a section page: back to that page with the receipt as the message.
     let next = format!("/courses/{algo_1}");
@@ -193,7 +173,7 @@ async fn the_basket_takes_and_gives_back_sections_within_its_limits() {
             .meets(4, 540, 615),
     );
     let ids = app.reg_students(&fx, "b", 1);
-    let s = app.reg_sign_in(ids[0]).await;
+    let s = app.student(ids[0]).await;
     let count = || {
         let mut conn = app.conn();
         basket_items::table

@@ -123,7 +123,7 @@ async fn full_section(
         .await
         .expect("catalog version");
     let ids = app.reg_students(fx, &format!("{}e", code.to_lowercase()), capacity as usize);
-    let seated = app.reg_sign_in_all(&ids).await;
+    let seated = app.students(&ids).await;
     for s in &seated {
         assert_eq!(
             app.post_enrollment(s, section).await.status(),
@@ -158,7 +158,7 @@ async fn a_seat_dropped_at_1210_is_held_until_1300_then_watchers_hear_first_and_
     set_release_times(&app, fx.term_id, Some(TIMES));
     let (section, seated) = full_section(&app, &fx, "REL100", 4).await;
     let ids = app.reg_students(&fx, "relw", 14);
-    let others = app.reg_sign_in_all(&ids).await;
+    let others = app.students(&ids).await;
     let (watchers, racers) = others.split_at(2);
     for w in watchers {
         let res = w
@@ -282,7 +282,7 @@ async fn two_releasers_at_once_release_every_held_seat_once() {
         held.push((section, i.min(2) as i32 + 1));
     }
     let watcher_ids = app.reg_students(&fx, "relx", 1);
-    let watcher = app.reg_sign_in(watcher_ids[0]).await;
+    let watcher = app.student(watcher_ids[0]).await;
     let res = watcher
         .client
         .post(app.url("/api/v1/watches"))
@@ -374,7 +374,7 @@ async fn without_release_times_a_dropped_seat_is_free_at_once() {
     drop_at(&app, seated[0].id, section, next_seoul(12, 10)).await;
     assert_eq!(counters(&app, section), (1, 0, None));
     let ids = app.reg_students(&fx, "relo", 1);
-    let other = app.reg_sign_in(ids[0]).await;
+    let other = app.student(ids[0]).await;
     assert_eq!(
         app.post_enrollment(&other, section).await.status(),
         StatusCode::CREATED
@@ -475,7 +475,7 @@ async fn a_student_who_joins_the_line_while_seats_are_held_is_seated_first_at_th
             .waitlist(5),
     );
     let ids = app.reg_students(&fx, "relq", 4);
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     for s in &students[..2] {
         assert_eq!(
             app.post_enrollment(s, section).await.status(),

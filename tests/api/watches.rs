@@ -35,7 +35,7 @@ async fn a_freed_seat_tells_every_watcher_first_and_then_goes_to_exactly_one_stu
     let course = app.reg_course(&fx, "WCH100", 3);
     let section = app.reg_section(SectionBuilder::of(fx.term_id, course).capacity(2));
     let ids = app.reg_students(&fx, "wch", 12);
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     for s in &students[..2] {
         assert_eq!(
             app.post_enrollment(s, section).await.status(),
@@ -137,7 +137,7 @@ async fn a_seat_the_waitlist_takes_tells_no_watcher() {
             .waitlist(5),
     );
     let ids = app.reg_students(&fx, "wcw", 3);
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     assert_eq!(
         app.post_enrollment(&students[0], section).await.status(),
         StatusCode::CREATED
@@ -189,7 +189,7 @@ async fn a_student_watches_at_most_ten_sections_and_bad_input_changes_nothing() 
         })
         .collect();
     let ids = app.reg_students(&fx, "wcl", 2);
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     for section in &full {
         let res = app.post_enrollment(&students[0], *section).await;
         assert_eq!(res.status(), StatusCode::CREATED);
