@@ -1,66 +1,49 @@
-//! JSON handlers of registration: parse, call the service on the blocking pool, answer. The
-//! student is whoever the session says; ids in a body other than the section ids are ignored.
+//! JSON handlers of registration: parse, call the action (`actions`), answer. The student is
+//! whoever the session says; ids in a body other than the section ids are ignored.
 
 use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
-use diesel::result::DatabaseErrorKind;
-use diesel::result::Error::DatabaseError;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::auth::Student;
 use crate::registration::queries::{self, ActivityRow};
-use crate::registration::service::{self, Attempt, TxError};
-use crate::registration::{idempotency, opening};
+use crate::registration::service::{self, Attempt};
+use crate::registration::{actions, idempotency};
 use crate::startup::AppState;
-use crate::web::{AppError, Invalid, Lang, RequestMeta};
+use crate::web::AppError;
 
-impl From<TxError> for AppError {
-    fn from(e: TxError) -> Self {
-        match e {
-            TxError::Refused(r) | TxError::Aborted(r) => AppError::Refused(r),
-            TxError::NotFound => AppError::NotFound,
-            // Still deadlocked after the retries: busy, not broken; the client may retry.
-            TxError::Db(DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => {
-                AppError::Unavailable("registration busy: deadlock retries exhausted".into())
-            }
-            TxError::Db(e) => AppError::from(e),
-        }
-    }
-}
-
-fn json<T: Serialize>(status: StatusCode, value: &T) -> Result<(StatusCode, Value), AppError> {
+/// A JSON answer with its status, for `idempotency::run` to store and send.
+pub(crate) fn json<T: Serialize>(
+    status: StatusCode,
+    value: &T,
+) -> Result<(StatusCode, Value), AppError> {
     serde_json::to_value(value)
         .map(|v| (status, v))
         .map_err(|e| AppError::Internal(e.into()))
 }
 
-/// Reads a positive id field from a JSON object body: bad JSON is a 400, a missing or wrong
-/// field a 422. Other fields (a forged `student_id`, say) are ignored.
-pub(crate) fn id_field(body: &[u8], field: &'static str) -> Result<i32, AppError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|e| AppError::BadRequest(e.to_string()))?;
-    let Some(object) = value.as_object() else {
-        return Err(AppError::BadRequest("expected a JSON object".into()));
-    };
-    let raw = object
-        .get(field)
-        .ok_or_else(|| AppError::Validation(Invalid::new(field, "field.required")))?;
-    raw.as_i64()
-        .filter(|n| (1..=i64::from(i32::MAX)).contains(n))
-        .map(|n| n as i32)
-        .ok_or_else(|| AppError::Validation(Invalid::new(field, "field.invalid_value")))
-}
-
-pub(crate) fn path_id(raw: &str) -> Result<i32, AppError> {
-    raw.parse::<i32>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or(AppError::NotFound)
-}
-
-pub(crate) fn attempt(student: &Student, req: &HttpRequest) -> Attempt {
-    Attempt::new(&student.0, &RequestMeta::of(req), Lang::from_request(req))
+/// Runs `act` on the section a JSON body names (`section_id`), under the request's
+/// `Idempotency-Key`, and answers with its receipt and `status`.
+pub(crate) async fn on_body_section<T, Fut>(
+    app: &AppState,
+    student: &Student,
+    req: &HttpRequest,
+    body: &[u8],
+    status: StatusCode,
+    act: impl FnOnce(Attempt, i32) -> Fut,
+) -> Result<HttpResponse, AppError>
+where
+    T: Serialize,
+    Fut: std::future::Future<Output = Result<T, AppError>>,
+{
+    let a = actions::attempt(student, req);
+    idempotency::run(&app.cache, req, a.student_id, body, async {
+        let section_id = actions::id_in_body(body, "section_id")?;
+        let receipt = act(a, section_id).await?;
+        json(status, &receipt)
+    })
+    .await
 }
 
 pub async fn enroll(
@@ -69,7 +52,7 @@ pub async fn enroll(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let a = attempt(&student, &req);
+    let a = actions::attempt(&student, &req);
     let student_id = a.student_id;
     // A repeat of an attempt whose commit went unanswered learns from the database whether it
     // took effect.
@@ -83,8 +66,8 @@ pub async fn enroll(
         }
     };
     let work = async {
-        let section_id = id_field(&body, "section_id")?;
-        let receipt = opening::enroll(&app, a, section_id).await?;
+        let section_id = actions::id_in_body(&body, "section_id")?;
+        let receipt = actions::enroll(&app, a, section_id).await?;
         json(StatusCode::CREATED, &receipt)
     };
     idempotency::run_settled(&app.cache, &req, student_id, &body, work, Some(settle)).await
@@ -97,15 +80,10 @@ pub async fn drop_enrollment(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let a = attempt(&student, &req);
-    let db = app.db.clone();
-    let section_id = path_id(&path)?;
+    let a = actions::attempt(&student, &req);
+    let section_id = actions::id_in_path(&path)?;
     idempotency::run(&app.cache, &req, a.student_id, &body, async {
-        let now = service::now_ms();
-        let receipt = db
-            .run(move |conn| Ok(service::drop_enrollment(conn, &a, section_id, now)))
-            .await??;
-        app.seats.republish(vec![section_id]).await;
+        let receipt = actions::drop(&app, a, section_id).await?;
         json(StatusCode::OK, &receipt)
     })
     .await
@@ -117,22 +95,11 @@ pub async fn swap(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let a = attempt(&student, &req);
-    let db = app.db.clone();
+    let a = actions::attempt(&student, &req);
     idempotency::run(&app.cache, &req, a.student_id, &body, async {
-        let drop_id = id_field(&body, "drop_section_id")?;
-        let add_id = id_field(&body, "add_section_id")?;
-        if drop_id == add_id {
-            return Err(AppError::Validation(Invalid::new(
-                "add_section_id",
-                "field.same_section",
-            )));
-        }
-        let now = service::now_ms();
-        let receipt = db
-            .run(move |conn| Ok(service::swap(conn, &a, drop_id, add_id, now)))
-            .await??;
-        app.seats.republish(vec![drop_id, add_id]).await;
+        let drop_id = actions::id_in_body(&body, "drop_section_id")?;
+        let add_id = actions::id_in_body(&body, "add_section_id")?;
+        let receipt = actions::swap(&app, a, drop_id, add_id).await?;
         json(StatusCode::OK, &receipt)
     })
     .await
@@ -156,15 +123,8 @@ pub async fn join_waitlist(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let a = attempt(&student, &req);
-    let db = app.db.clone();
-    idempotency::run(&app.cache, &req, a.student_id, &body, async {
-        let section_id = id_field(&body, "section_id")?;
-        let now = service::now_ms();
-        let receipt = db
-            .run(move |conn| Ok(service::join_waitlist(conn, &a, section_id, now)))
-            .await??;
-        json(StatusCode::CREATED, &receipt)
+    on_body_section(&app, &student, &req, &body, StatusCode::CREATED, |a, id| {
+        actions::join_waitlist(&app, a, id)
     })
     .await
 }
@@ -176,13 +136,11 @@ pub async fn leave_waitlist(
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let a = attempt(&student, &req);
-    let db = app.db.clone();
-    let section_id = path_id(&path)?;
+    let a = actions::attempt(&student, &req);
+    let section_id = actions::id_in_path(&path)?;
     idempotency::run(&app.cache, &req, a.student_id, &body, async {
         let request_id = a.request_id.clone();
-        db.run(move |conn| Ok(service::leave_waitlist(conn, &a, section_id)))
-            .await??;
+        actions::leave_waitlist(&app, a, section_id).await?;
         json(
             StatusCode::OK,
             &serde_json::json!({ "request_id": request_id, "section_id": section_id }),

@@ -10,14 +10,14 @@ use serde::Serialize;
 use crate::auth::Student;
 use crate::catalog::snapshot::{hhmm, weekday_key};
 use crate::registration::activity::{self, NewActivity};
-use crate::registration::api::{id_field, path_id};
-use crate::registration::basket::{self, BasketError, BasketRefusal, BasketView, MeetingView};
-use crate::registration::idempotency;
+use crate::registration::api::json;
+use crate::registration::basket::{self, BasketRefusal, BasketView, MeetingView};
 use crate::registration::queries;
-use crate::registration::service::{self, Attempt, Receipt};
+use crate::registration::service::{Attempt, Receipt};
+use crate::registration::{actions, idempotency};
 use crate::startup::AppState;
 use crate::timetable::grid;
-use crate::timetable::routes::{DayHead, RowView};
+use crate::timetable::view::{self as week, DayHead, RowView};
 use crate::waiting_room::limits::Verdict;
 use crate::web::error::{ErrorBody, ErrorDetail};
 use crate::web::flash::{self, Flash, FlashLine, FlashLines, Level};
@@ -149,50 +149,15 @@ pub async fn page(
         .map(|i| i.section.id)
         .collect();
     let grid = grid::layout(&sections);
-    let label_of = |id: i32| {
-        sections
-            .iter()
-            .find(|s| s.section_id == id)
-            .map(grid::TimetableSection::label)
-            .unwrap_or_default()
-    };
-    let conflicts = grid
-        .conflicts
-        .iter()
-        .map(|c| {
-            lang.format(
-                "timetable.conflict",
-                &[
-                    ("a", label_of(c.section_a)),
-                    ("b", label_of(c.section_b)),
-                    (
-                        "when",
-                        format!(
-                            "{} {}–{}",
-                            lang.text(weekday_key(c.weekday)),
-                            hhmm(c.start),
-                            hhmm(c.end)
-                        ),
-                    ),
-                ],
-            )
-        })
-        .collect();
+    let conflicts = week::conflicts(lang, &grid, &sections);
     let results = req
         .extensions()
         .get::<FlashLines>()
         .map(|l| l.0.clone())
         .unwrap_or_default();
     html(BasketPage {
-        heads: grid
-            .days
-            .iter()
-            .map(|d| DayHead {
-                name: lang.text(weekday_key(d.weekday)),
-                lanes: d.lanes,
-            })
-            .collect(),
-        rows: crate::timetable::routes::rows(lang, &grid, &preview),
+        heads: week::heads(lang, &grid),
+        rows: week::rows(lang, &grid, &preview),
         slot: grid.slot,
         conflicts,
         results,
@@ -334,7 +299,7 @@ async fn register_basket(
             continue;
         }
         // The same path as every other enroll: fast refusals, the seats-left signal, the lines.
-        let outcome = crate::registration::opening::enroll(app, a.clone(), section_id).await;
+        let outcome = actions::enroll(app, a.clone(), section_id).await;
         if outcome.is_ok() {
             let sid = a.student_id;
             if let Err(e) = app
@@ -456,9 +421,7 @@ pub async fn register_api(
     let sid = student.0.user_id;
     idempotency::run(&app.cache, &req, sid, &body, async {
         let outcome = register_basket(&app, &student, &req).await?;
-        serde_json::to_value(&outcome)
-            .map(|v| (StatusCode::OK, v))
-            .map_err(|e| AppError::Internal(e.into()))
+        json(StatusCode::OK, &outcome)
     })
     .await
 }
@@ -496,23 +459,16 @@ pub async fn api_add(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let section_id = id_field(&body, "section_id")?;
-    let lang = Lang::from_request(&req);
-    let a = Attempt::new(&student.0, &RequestMeta::of(&req), lang);
-    let request_id = a.request_id.clone();
-    let now = service::now_ms();
-    match app
-        .db
-        .run(move |conn| Ok(basket::add(conn, &a, section_id, now)))
-        .await?
-    {
+    let section_id = actions::id_in_body(&body, "section_id")?;
+    let a = actions::attempt(&student, &req);
+    let (lang, request_id) = (a.lang, a.request_id.clone());
+    match actions::basket_add(&app, a, section_id).await? {
         Ok(credits) => Ok(HttpResponse::Created().json(serde_json::json!({
             "request_id": request_id,
             "section_id": section_id,
             "basket_credits": credits,
         }))),
-        Err(BasketError::Refused(r)) => Ok(refusal(&r, lang)),
-        Err(BasketError::Db(e)) => Err(e.into()),
+        Err(r) => Ok(refusal(&r, lang)),
     }
 }
 
@@ -522,18 +478,12 @@ pub async fn api_remove(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let section_id = path_id(&path)?;
-    let lang = Lang::from_request(&req);
-    let a = Attempt::new(&student.0, &RequestMeta::of(&req), lang);
-    let request_id = a.request_id.clone();
-    match app
-        .db
-        .run(move |conn| Ok(basket::remove(conn, &a, section_id)))
-        .await?
-    {
+    let section_id = actions::id_in_path(&path)?;
+    let a = actions::attempt(&student, &req);
+    let (lang, request_id) = (a.lang, a.request_id.clone());
+    match actions::basket_remove(&app, a, section_id).await? {
         Ok(()) => Ok(HttpResponse::Ok()
             .json(serde_json::json!({ "request_id": request_id, "section_id": section_id }))),
-        Err(BasketError::Refused(r)) => Ok(refusal(&r, lang)),
-        Err(BasketError::Db(e)) => Err(e.into()),
+        Err(r) => Ok(refusal(&r, lang)),
     }
 }

@@ -1,6 +1,7 @@
 //! Registration: the student's standing, the ordered rules, enroll / drop / swap transactions,
 //! the waitlist, idempotent retries and the activity log every attempt is recorded in.
 
+pub mod actions;
 pub mod activity;
 pub mod allocation;
 pub mod api;

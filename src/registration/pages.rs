@@ -5,14 +5,11 @@
 use actix_web::http::header;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
-use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::auth::Student;
-use crate::catalog::queries::current_term;
-use crate::db::schema::{courses, sections};
 use crate::registration::service::{self, Attempt, MyEnrollments, WaitlistItem};
-use crate::registration::{basket, quick_add};
+use crate::registration::{actions, basket, quick_add};
 use crate::startup::AppState;
 use crate::web::flash::{self, Flash, FlashLine, FlashLines, Level};
 use crate::web::{html, AppError, Invalid, Lang, Layout, RequestMeta};
@@ -149,32 +146,12 @@ pub async fn quick_add(
             return refuse(layout, message).await;
         }
     };
-    let wanted = codes.clone();
-    let found: Vec<(String, i16, i32)> = app
-        .db
-        .run(move |conn| {
-            let Some(term) = current_term(conn)? else {
-                return Ok(Vec::new());
-            };
-            let courses: Vec<&str> = wanted.iter().map(|c| c.course()).collect();
-            Ok(sections::table
-                .inner_join(courses::table)
-                .filter(sections::term_id.eq(term.id))
-                .filter(courses::code.eq_any(courses))
-                .select((courses::code, sections::section_no, sections::id))
-                .load(conn)?)
-        })
-        .await?;
-    let id_of = |c: &quick_add::SectionCode| {
-        found
-            .iter()
-            .find(|(code, no, _)| code == c.course() && *no == c.section_no())
-            .map(|(_, _, id)| *id)
-    };
+    let ids = actions::section_ids(&app, codes.clone()).await?;
     let unknown: Vec<String> = codes
         .iter()
-        .filter(|c| id_of(c).is_none())
-        .map(ToString::to_string)
+        .zip(&ids)
+        .filter(|(_, id)| id.is_none())
+        .map(|(c, _)| c.to_string())
         .collect();
     if !unknown.is_empty() {
         let message = lang.format("quick_add.unknown", &[("codes", unknown.join(", "))]);
@@ -183,13 +160,13 @@ pub async fn quick_add(
     let meta = RequestMeta::of(&req);
     let mut lines = Vec::new();
     let mut refused = 0;
-    for code in &codes {
-        let Some(section_id) = id_of(code) else {
+    for (code, section_id) in codes.iter().zip(ids) {
+        let Some(section_id) = section_id else {
             continue;
         };
         let a = Attempt::new(&student.0, &meta, lang);
         let request_id = a.request_id.clone();
-        match crate::registration::opening::enroll(&app, a, section_id).await {
+        match actions::enroll(&app, a, section_id).await {
             Ok(receipt) => lines.push(FlashLine {
                 ok: true,
                 text: lang.format(
@@ -276,17 +253,6 @@ fn blank(v: &Option<String>) -> bool {
     v.as_deref().is_none_or(|s| s.trim().is_empty())
 }
 
-fn parse_id(raw: &Option<String>, field: &'static str) -> Result<i32, AppError> {
-    raw.as_deref()
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .ok_or_else(|| AppError::Validation(Invalid::new(field, "field.required")))?
-        .parse::<i32>()
-        .ok()
-        .filter(|n| *n > 0)
-        .ok_or_else(|| AppError::Validation(Invalid::new(field, "field.invalid_value")))
-}
-
 /// Resolves either a section id or (course code, section number) in the current term.
 async fn resolve(
     app: &AppState,
@@ -296,7 +262,7 @@ async fn resolve(
     id_field: &'static str,
 ) -> Result<i32, AppError> {
     if !blank(id) || blank(code) {
-        return parse_id(id, id_field);
+        return actions::id_in_form(id, id_field);
     }
     let code = code.as_deref().unwrap_or("").trim().to_ascii_uppercase();
     if code.len() > 16 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
@@ -314,21 +280,11 @@ async fn resolve(
         .ok()
         .filter(|n| (1..=999).contains(n))
         .ok_or_else(|| AppError::Validation(Invalid::new("section_no", "field.invalid_value")))?;
-    app.db
-        .run(move |conn| {
-            let Some(term) = current_term(conn)? else {
-                return Err(diesel::result::Error::NotFound.into());
-            };
-            Ok(sections::table
-                .inner_join(courses::table)
-                .filter(sections::term_id.eq(term.id))
-                .filter(courses::code.eq(&code))
-                .filter(sections::section_no.eq(no))
-                .select(sections::id)
-                .first::<i32>(conn)?)
-        })
-        .await
-        .map_err(AppError::from)
+    actions::section_ids(app, vec![quick_add::SectionCode::new(code, no)])
+        .await?
+        .pop()
+        .flatten()
+        .ok_or(AppError::NotFound)
 }
 
 /// Back to the page the form was on (a local path), else the registration page.
@@ -355,18 +311,6 @@ enum FormError {
 impl From<AppError> for FormError {
     fn from(e: AppError) -> Self {
         FormError::App(e)
-    }
-}
-
-impl From<crate::db::DbError> for FormError {
-    fn from(e: crate::db::DbError) -> Self {
-        FormError::App(e.into())
-    }
-}
-
-impl From<service::TxError> for FormError {
-    fn from(e: service::TxError) -> Self {
-        FormError::App(e.into())
     }
 }
 
@@ -415,12 +359,33 @@ async fn run_form<Fut>(
 where
     Fut: std::future::Future<Output = Result<String, FormError>>,
 {
-    let lang = Lang::from_request(req);
-    let a = Attempt::new(&student.0, &RequestMeta::of(req), lang);
-    let request_id = a.request_id.clone();
+    let a = actions::attempt(student, req);
+    let (lang, request_id) = (a.lang, a.request_id.clone());
     let to = back(next, req);
     let outcome = act(a, lang).await;
     answer(app, student, lang, &request_id, to, outcome).await
+}
+
+/// Runs a form that names one section by its id: `act` gets the app, the attempt, the id and the
+/// language, and says what to tell the student.
+async fn on_section<Fut>(
+    app: web::Data<AppState>,
+    student: &Student,
+    req: &HttpRequest,
+    form: &SectionForm,
+    act: impl FnOnce(web::Data<AppState>, Attempt, i32, Lang) -> Fut,
+) -> Result<HttpResponse, AppError>
+where
+    Fut: std::future::Future<Output = Result<String, FormError>>,
+{
+    run_form(&app, student, req, &form.next, |a, lang| {
+        let app = app.clone();
+        async move {
+            let section_id = actions::id_in_form(&form.section_id, "section_id")?;
+            act(app, a, section_id, lang).await
+        }
+    })
+    .await
 }
 
 pub async fn enroll(
@@ -440,7 +405,7 @@ pub async fn enroll(
                 "section_id",
             )
             .await?;
-            let receipt = crate::registration::opening::enroll(app, a, section_id).await?;
+            let receipt = actions::enroll(app, a, section_id).await?;
             Ok(lang.format(
                 "registration.enrolled",
                 &[
@@ -475,7 +440,7 @@ pub async fn drop_section(
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
     if form.confirm.as_deref() != Some("1") {
-        let section_id = parse_id(&form.section_id, "section_id")?;
+        let section_id = actions::id_in_form(&form.section_id, "section_id")?;
         let sid = student.0.user_id;
         let mine = app
             .db
@@ -496,16 +461,13 @@ pub async fn drop_section(
             });
         }
     }
-    run_form(&app, &student, &req, &form.next, |a, lang| {
-        let (app, form) = (&app, &form);
-        async move {
-            let section_id = parse_id(&form.section_id, "section_id")?;
-            let now = service::now_ms();
-            let receipt = app
-                .db
-                .run(move |conn| Ok(service::drop_enrollment(conn, &a, section_id, now)))
-                .await??;
-            app.seats.republish(vec![section_id]).await;
+    on_section(
+        app,
+        &student,
+        &req,
+        &form,
+        |app, a, section_id, lang| async move {
+            let receipt = actions::drop(&app, a, section_id).await?;
             Ok(lang.format(
                 "registration.dropped",
                 &[
@@ -513,8 +475,8 @@ pub async fn drop_section(
                     ("credits", receipt.credits_total.to_string()),
                 ],
             ))
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -527,7 +489,7 @@ pub async fn swap(
     run_form(&app, &student, &req, &form.next, |a, lang| {
         let (app, form) = (&app, &form);
         async move {
-            let drop_id = parse_id(&form.drop_section_id, "drop_section_id")?;
+            let drop_id = actions::id_in_form(&form.drop_section_id, "drop_section_id")?;
             let add_id = resolve(
                 app,
                 &form.add_section_id,
@@ -536,19 +498,7 @@ pub async fn swap(
                 "add_section_id",
             )
             .await?;
-            if drop_id == add_id {
-                return Err(AppError::Validation(Invalid::new(
-                    "add_section_id",
-                    "field.same_section",
-                ))
-                .into());
-            }
-            let now = service::now_ms();
-            let receipt = app
-                .db
-                .run(move |conn| Ok(service::swap(conn, &a, drop_id, add_id, now)))
-                .await??;
-            app.seats.republish(vec![drop_id, add_id]).await;
+            let receipt = actions::swap(app, a, drop_id, add_id).await?;
             Ok(lang.format(
                 "registration.swapped",
                 &[
@@ -567,15 +517,13 @@ pub async fn join_waitlist(
     req: HttpRequest,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    run_form(&app, &student, &req, &form.next, |a, lang| {
-        let (app, form) = (&app, &form);
-        async move {
-            let section_id = parse_id(&form.section_id, "section_id")?;
-            let now = service::now_ms();
-            let receipt = app
-                .db
-                .run(move |conn| Ok(service::join_waitlist(conn, &a, section_id, now)))
-                .await??;
+    on_section(
+        app,
+        &student,
+        &req,
+        &form,
+        |app, a, section_id, lang| async move {
+            let receipt = actions::join_waitlist(&app, a, section_id).await?;
             Ok(lang.format(
                 "registration.waitlisted",
                 &[
@@ -583,8 +531,8 @@ pub async fn join_waitlist(
                     ("position", receipt.position.to_string()),
                 ],
             ))
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -595,25 +543,19 @@ pub async fn watch(
     req: HttpRequest,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    run_form(&app, &student, &req, &form.next, |a, lang| {
-        let (app, form) = (&app, &form);
-        async move {
-            let section_id = parse_id(&form.section_id, "section_id")?;
-            let now = service::now_ms();
-            let receipt = app
-                .db
-                .run(move |conn| {
-                    Ok(crate::registration::watches::watch(
-                        conn, &a, section_id, now,
-                    ))
-                })
-                .await??;
+    on_section(
+        app,
+        &student,
+        &req,
+        &form,
+        |app, a, section_id, lang| async move {
+            let receipt = actions::watch(&app, a, section_id).await?;
             Ok(lang.format(
                 "registration.watching",
                 &[("section", label(&receipt.section, lang))],
             ))
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -624,16 +566,16 @@ pub async fn unwatch(
     req: HttpRequest,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    run_form(&app, &student, &req, &form.next, |a, lang| {
-        let (app, form) = (&app, &form);
-        async move {
-            let section_id = parse_id(&form.section_id, "section_id")?;
-            app.db
-                .run(move |conn| Ok(crate::registration::watches::unwatch(conn, &a, section_id)))
-                .await??;
+    on_section(
+        app,
+        &student,
+        &req,
+        &form,
+        |app, a, section_id, lang| async move {
+            actions::unwatch(&app, a, section_id).await?;
             Ok(lang.text("registration.unwatched").to_string())
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -643,16 +585,16 @@ pub async fn leave_waitlist(
     req: HttpRequest,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    run_form(&app, &student, &req, &form.next, |a, lang| {
-        let (app, form) = (&app, &form);
-        async move {
-            let section_id = parse_id(&form.section_id, "section_id")?;
-            app.db
-                .run(move |conn| Ok(service::leave_waitlist(conn, &a, section_id)))
-                .await??;
+    on_section(
+        app,
+        &student,
+        &req,
+        &form,
+        |app, a, section_id, lang| async move {
+            actions::leave_waitlist(&app, a, section_id).await?;
             Ok(lang.text("registration.left_waitlist").to_string())
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -662,21 +604,18 @@ pub async fn basket_add(
     req: HttpRequest,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    run_form(&app, &student, &req, &form.next, |a, lang| {
-        let (app, form) = (&app, &form);
-        async move {
-            let section_id = parse_id(&form.section_id, "section_id")?;
-            let now = service::now_ms();
-            match app
-                .db
-                .run(move |conn| Ok(basket::add(conn, &a, section_id, now)))
-                .await?
-            {
+    on_section(
+        app,
+        &student,
+        &req,
+        &form,
+        |app, a, section_id, lang| async move {
+            match actions::basket_add(&app, a, section_id).await? {
                 Ok(total) => Ok(lang.format("basket.added", &[("credits", total.to_string())])),
-                Err(e) => Err(basket_error(e, lang)),
+                Err(r) => Err(FormError::Refused(r.message(lang))),
             }
-        }
-    })
+        },
+    )
     .await
 }
 
@@ -686,29 +625,19 @@ pub async fn basket_remove(
     req: HttpRequest,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    run_form(&app, &student, &req, &form.next, |a, lang| {
-        let (app, form) = (&app, &form);
-        async move {
-            let section_id = parse_id(&form.section_id, "section_id")?;
-            match app
-                .db
-                .run(move |conn| Ok(basket::remove(conn, &a, section_id)))
-                .await?
-            {
+    on_section(
+        app,
+        &student,
+        &req,
+        &form,
+        |app, a, section_id, lang| async move {
+            match actions::basket_remove(&app, a, section_id).await? {
                 Ok(()) => Ok(lang.text("basket.removed").to_string()),
-                Err(e) => Err(basket_error(e, lang)),
+                Err(r) => Err(FormError::Refused(r.message(lang))),
             }
-        }
-    })
+        },
+    )
     .await
-}
-
-/// A basket refusal becomes the message; a database failure stays an error.
-fn basket_error(e: basket::BasketError, lang: Lang) -> FormError {
-    match e {
-        basket::BasketError::Refused(r) => FormError::Refused(r.message(lang)),
-        basket::BasketError::Db(e) => FormError::App(AppError::from(e)),
-    }
 }
 
 fn label(s: &service::SectionSummary, lang: Lang) -> String {

@@ -128,19 +128,9 @@ pub fn active_holds(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<
         .load(conn)
 }
 
-/// Ids of the student's enrolled sections in the term, in the order they were taken.
-pub fn held_ids(
-    conn: &mut MysqlConnection,
-    student_id: i32,
-    term_id: i32,
-) -> QueryResult<Vec<i32>> {
-    enrollments::table
-        .filter(enrollments::student_id.eq(student_id))
-        .filter(enrollments::term_id.eq(term_id))
-        .order(enrollments::created_at)
-        .select(enrollments::section_id)
-        .load(conn)
-}
+/// Ids of the student's enrolled sections in the term, in the order they were taken: the
+/// timetable's query, which sits below registration.
+pub use crate::timetable::enrolled_section_ids as held_ids;
 
 /// Meetings of the student's enrolled sections in the term, by section. A join rather than
 /// `IN (...)`: a fixed statement shape stays in the prepared-statement cache.
@@ -601,4 +591,18 @@ pub fn section_labels(
             )
         })
         .collect())
+}
+
+/// (course code, section number, id) of the term's sections of these courses.
+pub fn sections_of_courses(
+    conn: &mut MysqlConnection,
+    term_id: i32,
+    course_codes: &[&str],
+) -> QueryResult<Vec<(String, i16, i32)>> {
+    sections::table
+        .inner_join(courses::table)
+        .filter(sections::term_id.eq(term_id))
+        .filter(courses::code.eq_any(course_codes))
+        .select((courses::code, sections::section_no, sections::id))
+        .load(conn)
 }

@@ -16,6 +16,11 @@ pub struct SectionCode {
 }
 
 impl SectionCode {
+    /// A code already checked by its caller (the forms' course code and number fields).
+    pub(crate) fn new(course: String, section_no: i16) -> SectionCode {
+        SectionCode { course, section_no }
+    }
+
     pub fn course(&self) -> &str {
         &self.course
     }

@@ -7,6 +7,7 @@
 //! grants a seat, and it is a registration action (rate-limited and behind the waiting room like
 //! the others).
 
+use actix_web::http::StatusCode;
 use actix_web::{web, HttpRequest, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
@@ -15,9 +16,9 @@ use serde::Serialize;
 use crate::auth::Student;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{notices, section_watches};
+use crate::registration::actions;
 use crate::registration::activity;
-use crate::registration::api::{attempt, id_field, path_id};
-use crate::registration::idempotency;
+use crate::registration::api::on_body_section;
 use crate::registration::notices::NoticeKind;
 use crate::registration::queries;
 use crate::registration::rules::{Ineligible, Refusal};
@@ -176,18 +177,8 @@ pub async fn api_watch(
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let a = attempt(&student, &req);
-    let db = app.db.clone();
-    idempotency::run(&app.cache, &req, a.student_id, &body, async {
-        let section_id = id_field(&body, "section_id")?;
-        let now = service::now_ms();
-        let receipt = db
-            .run(move |conn| Ok(watch(conn, &a, section_id, now)))
-            .await??;
-        Ok((
-            actix_web::http::StatusCode::CREATED,
-            serde_json::to_value(&receipt).map_err(|e| AppError::Internal(e.into()))?,
-        ))
+    on_body_section(&app, &student, &req, &body, StatusCode::CREATED, |a, id| {
+        actions::watch(&app, a, id)
     })
     .await
 }
@@ -199,13 +190,9 @@ pub async fn api_unwatch(
     req: HttpRequest,
     path: web::Path<String>,
 ) -> Result<HttpResponse, AppError> {
-    let a = attempt(&student, &req);
-    let section_id = path_id(&path)?;
-    let removed = app
-        .db
-        .run(move |conn| Ok(unwatch(conn, &a, section_id)))
-        .await??;
-    if !removed {
+    let a = actions::attempt(&student, &req);
+    let section_id = actions::id_in_path(&path)?;
+    if !actions::unwatch(&app, a, section_id).await? {
         return Err(AppError::NotFound);
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({ "section_id": section_id, "watching": false })))

@@ -4,6 +4,7 @@
 pub mod grid;
 pub mod ics;
 pub mod routes;
+pub mod view;
 
 use std::collections::HashMap;
 
@@ -20,7 +21,8 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/api/v1/timetable", web::get().to(routes::api));
 }
 
-/// Sections the student is enrolled in for the term.
+/// Sections the student is enrolled in for the term, in the order they were taken
+/// (registration reads them as `queries::held_ids`).
 pub fn enrolled_section_ids(
     conn: &mut MysqlConnection,
     student_id: i32,
@@ -29,6 +31,7 @@ pub fn enrolled_section_ids(
     enrollments::table
         .filter(enrollments::student_id.eq(student_id))
         .filter(enrollments::term_id.eq(term_id))
+        .order(enrollments::created_at)
         .select(enrollments::section_id)
         .load(conn)
 }

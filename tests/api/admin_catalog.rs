@@ -2,9 +2,8 @@
 //! validates and changes nothing when refused; writes that race are decided under a lock.
 
 use chrono::{Duration, NaiveDateTime, Utc};
-use chrono_tz::Asia::Seoul;
 use diesel::prelude::*;
-use reqwest::{header, Client, Response, StatusCode};
+use reqwest::StatusCode;
 use serde_json::Value;
 
 use sugang::db::schema::{
@@ -12,99 +11,8 @@ use sugang::db::schema::{
     registration_windows, sections, terms, waitlist_entries,
 };
 
-use crate::helpers::{RegSection, TestApp};
-
-/// A registrar signed in through the session store, with a client that sends the session cookie.
-pub struct Staff {
-    pub id: i32,
-    pub client: Client,
-    pub csrf: String,
-}
-
-pub async fn staff(app: &TestApp, login_id: &str) -> Staff {
-    let id = app.insert_registrar(login_id);
-    let (cookie, session) = app
-        .state
-        .sessions
-        .sign_in(id, login_id, "학사팀", sugang::auth::Role::Registrar)
-        .await
-        .expect("session");
-    let mut headers = header::HeaderMap::new();
-    headers.insert(
-        header::COOKIE,
-        header::HeaderValue::from_str(&format!("sugang_session={cookie}")).expect("cookie"),
-    );
-    let client = Client::builder()
-        .default_headers(headers)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    Staff {
-        id,
-        client,
-        csrf: session.csrf_token,
-    }
-}
-
-impl Staff {
-    /// Posts a form with the CSRF token field, as the console's pages do.
-    pub async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
-        let mut form: Vec<(&str, &str)> = vec![("csrf_token", self.csrf.as_str())];
-        form.extend_from_slice(fields);
-        self.client
-            .post(app.url(path))
-            .form(&form)
-            .send()
-            .await
-            .expect("request")
-    }
-
-    pub async fn get(&self, app: &TestApp, path: &str) -> Response {
-        self.client
-            .get(app.url(path))
-            .send()
-            .await
-            .expect("request")
-    }
-}
-
-/// Asserts the form was refused with an error beside `field`, and returns the page.
-pub async fn refused(res: Response, field: &str) -> String {
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
-    let html = res.text().await.expect("html");
-    assert!(
-        html.contains(&format!("class=\"field-error\" data-field=\"{field}\"")),
-        "no error beside {field}"
-    );
-    html
-}
-
-/// Asserts the form was refused with `field` named in the summary above the forms (used when
-/// the refused form is no longer on the page).
-pub async fn summarized(res: Response, field: &str) -> String {
-    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{field}");
-    let html = res.text().await.expect("html");
-    assert!(
-        html.contains(&format!("class=\"error-summary\" data-field=\"{field}\"")),
-        "no summary line for {field}"
-    );
-    html
-}
-
-pub fn location(res: &Response) -> String {
-    assert_eq!(res.status(), StatusCode::SEE_OTHER, "expected a redirect");
-    res.headers()[header::LOCATION]
-        .to_str()
-        .expect("ascii")
-        .to_string()
-}
-
-/// A UTC instant as a `datetime-local` value in Seoul time.
-pub fn seoul_input(at: chrono::DateTime<Utc>) -> String {
-    at.with_timezone(&Seoul)
-        .format("%Y-%m-%dT%H:%M")
-        .to_string()
-}
+use crate::helpers::console::{location, refused, seoul_input, summarized};
+use crate::helpers::{SectionBuilder, TestApp};
 
 fn window_count(app: &TestApp) -> i64 {
     registration_windows::table
@@ -117,7 +25,7 @@ fn window_count(app: &TestApp) -> i64 {
 async fn a_new_term_is_validated_and_made_current_leaving_exactly_one_current_term() {
     let app = TestApp::spawn().await;
     let spring = app.insert_current_term();
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     let term = [
         ("year", "2027"),
         ("season", "fall"),
@@ -192,7 +100,7 @@ async fn a_new_term_is_validated_and_made_current_leaving_exactly_one_current_te
 async fn window_forms_refuse_bad_dates_and_overlaps_and_store_seoul_time_as_utc() {
     let app = TestApp::spawn().await;
     let term = app.insert_current_term();
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     let path = format!("/admin/terms/{term}/windows");
     let before = window_count(&app);
     let window = |opens: &'static str, closes: &'static str, cohort: &'static str| {
@@ -297,8 +205,8 @@ async fn window_forms_refuse_bad_dates_and_overlaps_and_store_seoul_time_as_utc(
 async fn two_registrars_creating_overlapping_windows_at_once_store_only_one() {
     let app = TestApp::spawn().await;
     let term = app.insert_current_term();
-    let a = staff(&app, "staff01").await;
-    let b = staff(&app, "staff02").await;
+    let a = app.registrar("staff01").await;
+    let b = app.registrar("staff02").await;
     let path = format!("/admin/terms/{term}/windows");
     let before = window_count(&app);
     let mut posts = Vec::new();
@@ -332,7 +240,7 @@ async fn two_registrars_creating_overlapping_windows_at_once_store_only_one() {
 async fn an_open_window_is_extended_live_but_never_into_the_past() {
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     let window = |phase: &str| -> (i32, NaiveDateTime) {
         registration_windows::table
             .filter(registration_windows::phase.eq(phase))
@@ -384,7 +292,7 @@ async fn an_open_window_is_extended_live_but_never_into_the_past() {
 async fn department_and_course_forms_validate_codes_and_refuse_duplicates() {
     let app = TestApp::spawn().await;
     app.insert_current_term();
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     let dept = [
         ("code", "bio"),
         ("name_ko", "생명과학과"),
@@ -486,7 +394,7 @@ async fn prerequisites_refuse_unknown_codes_the_course_itself_and_cycles() {
     let a = app.reg_course(&fx, "CSE1001", 3);
     let b = app.reg_course(&fx, "CSE2001", 3);
     let c = app.reg_course(&fx, "CSE3001", 3);
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     let add = |course: i32| format!("/admin/courses/{course}/prerequisites");
     location(&r.post(&app, &add(c), &[("required_code", "cse2001")]).await);
     location(&r.post(&app, &add(b), &[("required_code", "CSE1001")]).await);
@@ -537,8 +445,8 @@ async fn two_registrars_closing_a_prerequisite_cycle_at_once_succeed_only_once()
     let fx = app.registration_fixture();
     let a = app.reg_course(&fx, "MTH1001", 3);
     let b = app.reg_course(&fx, "MTH2001", 3);
-    let one = staff(&app, "staff01").await;
-    let two = staff(&app, "staff02").await;
+    let one = app.registrar("staff01").await;
+    let two = app.registrar("staff02").await;
     let (path_a, path_b) = (
         format!("/admin/courses/{a}/prerequisites"),
         format!("/admin/courses/{b}/prerequisites"),
@@ -605,7 +513,7 @@ async fn the_section_form_refuses_bad_input_and_creates_a_section_with_its_meeti
     let app = TestApp::spawn().await;
     let fx = app.registration_fixture();
     app.reg_course(&fx, "CSE4010", 3);
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     let form = section_form("CSE4010", "1", "40");
     let new = "/admin/sections/new";
     refused(
@@ -730,8 +638,8 @@ async fn a_catalog_edit_shows_in_search_on_the_next_request() {
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
     app.reg_course(&fx, "CSE4020", 3);
-    let student = app.reg_sign_in(app.reg_students(&fx, "2027", 1)[0]).await;
-    let r = staff(&app, "staff01").await;
+    let student = app.student(app.reg_students(&fx, "2027", 1)[0]).await;
+    let r = app.registrar("staff01").await;
     let search = || async {
         let res = student
             .client
@@ -776,18 +684,18 @@ async fn capacity_below_the_enrolled_count_needs_force_and_a_reason() {
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE4030", 3);
     let section = app.reg_section(
-        RegSection::new(fx.term_id, course)
+        SectionBuilder::of(fx.term_id, course)
             .capacity(3)
             .meets(1, 540, 615),
     );
     let ids = app.reg_students(&fx, "2026", 3);
-    for s in app.reg_sign_in_all(&ids).await {
+    for s in app.students(&ids).await {
         assert_eq!(
             app.post_enrollment(&s, section).await.status(),
             StatusCode::CREATED
         );
     }
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     let path = format!("/admin/sections/{section}/capacity");
     let html = refused(r.post(&app, &path, &[("capacity", "2")]).await, "capacity").await;
     assert!(html.contains("3"), "the enrolled count is named");
@@ -843,12 +751,12 @@ async fn raising_the_capacity_seats_the_waitlist_first_come_first_served() {
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE4040", 3);
     let section = app.reg_section(
-        RegSection::new(fx.term_id, course)
+        SectionBuilder::of(fx.term_id, course)
             .capacity(1)
             .waitlist(5)
             .meets(2, 540, 615),
     );
-    let students = app.reg_sign_in_all(&app.reg_students(&fx, "2025", 4)).await;
+    let students = app.students(&app.reg_students(&fx, "2025", 4)).await;
     assert_eq!(
         app.post_enrollment(&students[0], section).await.status(),
         StatusCode::CREATED
@@ -859,7 +767,7 @@ async fn raising_the_capacity_seats_the_waitlist_first_come_first_served() {
             StatusCode::CREATED
         );
     }
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     location(
         &r.post(
             &app,
@@ -905,12 +813,12 @@ async fn cancelling_a_section_drops_everyone_and_tells_each_student_why() {
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE4050", 3);
     let section = app.reg_section(
-        RegSection::new(fx.term_id, course)
+        SectionBuilder::of(fx.term_id, course)
             .capacity(3)
             .waitlist(3)
             .meets(3, 540, 615),
     );
-    let students = app.reg_sign_in_all(&app.reg_students(&fx, "2024", 4)).await;
+    let students = app.students(&app.reg_students(&fx, "2024", 4)).await;
     for s in &students[..3] {
         assert_eq!(
             app.post_enrollment(s, section).await.status(),
@@ -921,7 +829,7 @@ async fn cancelling_a_section_drops_everyone_and_tells_each_student_why() {
         app.post_waitlist(&students[3], section).await.status(),
         StatusCode::CREATED
     );
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     let path = format!("/admin/sections/{section}/cancel");
     refused(
         r.post(&app, &path, &[("cancel_reason", "수강 인원 미달")])
@@ -1016,7 +924,7 @@ async fn cancelling_a_section_drops_everyone_and_tells_each_student_why() {
 async fn every_console_route_refuses_students_and_sends_visitors_to_sign_in() {
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
-    let student = app.reg_sign_in(app.reg_students(&fx, "2023", 1)[0]).await;
+    let student = app.student(app.reg_students(&fx, "2023", 1)[0]).await;
     let t = fx.term_id;
     let gets = [
         "/admin/terms".to_string(),
@@ -1097,29 +1005,27 @@ async fn a_capacity_raise_racing_new_enrollments_gives_every_new_seat_to_the_wai
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE4060", 3);
     let section = app.reg_section(
-        RegSection::new(fx.term_id, course)
+        SectionBuilder::of(fx.term_id, course)
             .capacity(5)
             .waitlist(10)
             .meets(4, 540, 615),
     );
-    let seated = app.reg_sign_in_all(&app.reg_students(&fx, "2021", 5)).await;
+    let seated = app.students(&app.reg_students(&fx, "2021", 5)).await;
     for s in &seated {
         assert_eq!(
             app.post_enrollment(s, section).await.status(),
             StatusCode::CREATED
         );
     }
-    let waiting = app.reg_sign_in_all(&app.reg_students(&fx, "2022", 8)).await;
+    let waiting = app.students(&app.reg_students(&fx, "2022", 8)).await;
     for s in &waiting {
         assert_eq!(
             app.post_waitlist(s, section).await.status(),
             StatusCode::CREATED
         );
     }
-    let rushing = app
-        .reg_sign_in_all(&app.reg_students(&fx, "2020", 20))
-        .await;
-    let r = staff(&app, "staff01").await;
+    let rushing = app.students(&app.reg_students(&fx, "2020", 20)).await;
+    let r = app.registrar("staff01").await;
     let path = format!("/admin/sections/{section}/capacity");
     let raise = r.post(&app, &path, &[("capacity", "10")]);
     let attempts =
@@ -1160,20 +1066,18 @@ async fn cancelling_while_students_enroll_leaves_no_seat_behind() {
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE4070", 3);
     let section = app.reg_section(
-        RegSection::new(fx.term_id, course)
+        SectionBuilder::of(fx.term_id, course)
             .capacity(50)
             .meets(5, 540, 615),
     );
-    let students = app
-        .reg_sign_in_all(&app.reg_students(&fx, "2019", 30))
-        .await;
+    let students = app.students(&app.reg_students(&fx, "2019", 30)).await;
     for s in &students[..10] {
         assert_eq!(
             app.post_enrollment(s, section).await.status(),
             StatusCode::CREATED
         );
     }
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     let path = format!("/admin/sections/{section}/cancel");
     let cancel = r.post(
         &app,

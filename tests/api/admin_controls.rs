@@ -2,79 +2,12 @@
 //! room settings, and that students reach none of it.
 
 use diesel::prelude::*;
-use reqwest::{header, Client, StatusCode};
+use reqwest::{header, StatusCode};
 use serde_json::Value;
 
-use crate::helpers::{RegSection, RegStudent, TestApp};
+use crate::helpers::console::{get_text, post_form};
+use crate::helpers::{RegStudent, SectionBuilder, TestApp};
 use sugang::db::schema::activity_log;
-
-/// A signed-in registrar whose client sends the session cookie and the CSRF token.
-pub async fn staff(app: &TestApp) -> RegStudent {
-    let id = app.insert_registrar("registrar-t");
-    let (cookie, session) = app
-        .state
-        .sessions
-        .sign_in(id, "registrar-t", "교무처", sugang::auth::Role::Registrar)
-        .await
-        .expect("session");
-    let mut headers = header::HeaderMap::new();
-    headers.insert(
-        header::COOKIE,
-        header::HeaderValue::from_str(&format!("sugang_session={cookie}")).expect("cookie"),
-    );
-    headers.insert(
-        "x-csrf-token",
-        header::HeaderValue::from_str(&session.csrf_token).expect("csrf"),
-    );
-    let client = Client::builder()
-        .default_headers(headers)
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .expect("client");
-    RegStudent {
-        id,
-        client,
-        csrf: session.csrf_token,
-        cookie,
-    }
-}
-
-pub async fn post_form(
-    app: &TestApp,
-    who: &RegStudent,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let mut form: Vec<(&str, &str)> = vec![("csrf_token", who.csrf.as_str())];
-    form.extend_from_slice(fields);
-    who.client
-        .post(app.url(path))
-        .form(&form)
-        .send()
-        .await
-        .expect("request")
-}
-
-pub async fn get_text(app: &TestApp, who: &RegStudent, path: &str) -> (StatusCode, String) {
-    let res = who.client.get(app.url(path)).send().await.expect("request");
-    (res.status(), res.text().await.expect("body"))
-}
-
-/// The page after a redirect, with the flash marker so its one-time message shows.
-async fn follow_flash(app: &TestApp, who: &RegStudent, location: &str) -> String {
-    who.client
-        .get(app.url(location))
-        .header(
-            header::COOKIE,
-            format!("sugang_session={}; sugang_flash=1", who.cookie),
-        )
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("html")
-}
 
 struct Fixture {
     app: TestApp,
@@ -87,12 +20,12 @@ async fn fixture(capacity: i32) -> Fixture {
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE3100", 3);
     let section = app.reg_section(
-        RegSection::new(fx.term_id, course)
+        SectionBuilder::of(fx.term_id, course)
             .capacity(capacity)
             .meets(1, 540, 615),
     );
     let ids = app.reg_students(&fx, "ctl", 3);
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     Fixture {
         app,
         section,
@@ -117,7 +50,7 @@ async fn dashboard_and_summary_show_enrollments_refusals_and_seats() {
             StatusCode::CONFLICT
         );
     }
-    let registrar = staff(&app).await;
+    let registrar = app.registrar("registrar-t").await;
     let res = registrar
         .client
         .get(app.url("/api/v1/admin/summary"))
@@ -165,7 +98,7 @@ async fn freezing_refuses_enrollment_by_api_and_form_with_the_reason_and_unfreez
         section,
         students,
     } = fixture(10).await;
-    let registrar = staff(&app).await;
+    let registrar = app.registrar("registrar-t").await;
     let res = post_form(
         &app,
         &registrar,
@@ -195,7 +128,7 @@ async fn freezing_refuses_enrollment_by_api_and_form_with_the_reason_and_unfreez
     )
     .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let page = follow_flash(&app, &students[1], "/registration").await;
+    let page = students[1].page_with_flash(&app, "/registration").await;
     assert!(page.contains("id=\"flash\">"), "{page}");
     assert!(page.contains("id=\"freeze-banner\""));
     assert!(page.contains("서버 점검 중 (10분)"));
@@ -247,7 +180,7 @@ async fn freezing_without_javascript_asks_once_on_a_page_naming_the_effect() {
         section,
         students,
     } = fixture(10).await;
-    let registrar = staff(&app).await;
+    let registrar = app.registrar("registrar-t").await;
     let freeze_lines = |app: &TestApp| -> i64 {
         activity_log::table
             .filter(activity_log::action.eq("control_freeze"))
@@ -349,7 +282,7 @@ async fn a_freeze_without_a_reason_is_refused_beside_the_field_and_changes_nothi
         section,
         students,
     } = fixture(10).await;
-    let registrar = staff(&app).await;
+    let registrar = app.registrar("registrar-t").await;
     let res = post_form(
         &app,
         &registrar,
@@ -370,7 +303,7 @@ async fn a_freeze_without_a_reason_is_refused_beside_the_field_and_changes_nothi
 #[tokio::test]
 async fn the_incident_banner_shows_on_every_page_for_everyone_until_switched_off() {
     let Fixture { app, students, .. } = fixture(10).await;
-    let registrar = staff(&app).await;
+    let registrar = app.registrar("registrar-t").await;
     let res = post_form(
         &app,
         &registrar,
@@ -446,7 +379,7 @@ async fn the_incident_banner_shows_on_every_page_for_everyone_until_switched_off
 #[tokio::test]
 async fn waiting_room_settings_are_validated_then_applied_live() {
     let app = TestApp::spawn().await;
-    let registrar = staff(&app).await;
+    let registrar = app.registrar("registrar-t").await;
     let before = app.state.waiting_room.config().await.expect("config");
     for (rate, concurrency, ttl, field) in [
         ("0", "100", "300", "rate-error"),

@@ -3,68 +3,11 @@
 use diesel::prelude::*;
 use reqwest::{header, StatusCode};
 
-use crate::admin_controls::{post_form, staff};
-use crate::helpers::{RegSection, RegStudent, SectionBuilder, TestApp};
+use crate::helpers::console::{post_form, upload, upload_id, upload_with};
+use crate::helpers::{RegStudent, SectionBuilder, TestApp};
 use sugang::db::schema::{
     basket_items, course_prerequisites, courses, enrollments, meetings, sections, users,
 };
-
-/// Posts the import form as multipart (the way a browser uploads a file).
-pub(crate) async fn upload(
-    app: &TestApp,
-    who: &RegStudent,
-    kind: &str,
-    file: &[u8],
-    password: &str,
-) -> reqwest::Response {
-    upload_with(app, &who.client, &who.csrf, kind, file, password).await
-}
-
-/// The same from any client, with `token` in the form body (as the page's form sends it).
-async fn upload_with(
-    app: &TestApp,
-    client: &reqwest::Client,
-    token: &str,
-    kind: &str,
-    file: &[u8],
-    password: &str,
-) -> reqwest::Response {
-    let b = "----sugangtestboundary";
-    let mut body = Vec::new();
-    for (name, value) in [
-        ("csrf_token", token),
-        ("kind", kind),
-        ("initial_password", password),
-    ] {
-        body.extend_from_slice(
-            format!("--{b}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
-                .as_bytes(),
-        );
-    }
-    body.extend_from_slice(
-        format!("--{b}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"data.csv\"\r\nContent-Type: text/csv\r\n\r\n").as_bytes(),
-    );
-    body.extend_from_slice(file);
-    body.extend_from_slice(format!("\r\n--{b}--\r\n").as_bytes());
-    client
-        .post(app.url("/admin/import"))
-        .header(
-            header::CONTENT_TYPE,
-            format!("multipart/form-data; boundary={b}"),
-        )
-        .body(body)
-        .send()
-        .await
-        .expect("request")
-}
-
-/// The upload id of the apply button on a clean preview.
-pub(crate) fn upload_id(html: &str) -> Option<String> {
-    html.split("name=\"upload\" value=\"")
-        .nth(1)
-        .and_then(|r| r.split('"').next())
-        .map(str::to_string)
-}
 
 /// The error text of one line of the preview table.
 fn line_errors(html: &str, line: u64) -> Option<String> {
@@ -84,7 +27,7 @@ async fn setup() -> (TestApp, RegStudent) {
     let app = TestApp::spawn().await;
     app.insert_current_term();
     app.insert_department("CSE");
-    let registrar = staff(&app).await;
+    let registrar = app.registrar("registrar-t").await;
     (app, registrar)
 }
 
@@ -357,7 +300,7 @@ async fn exports_carry_a_bom_quote_korean_and_commas_and_count_baskets() {
         .execute(&mut app.conn())
         .expect("title");
     let section = app.reg_section(
-        RegSection::new(fx.term_id, course)
+        SectionBuilder::of(fx.term_id, course)
             .capacity(2)
             .meets(2, 600, 675),
     );
@@ -366,7 +309,7 @@ async fn exports_carry_a_bom_quote_korean_and_commas_and_count_baskets() {
         .set(users::name.eq("홍, 길동"))
         .execute(&mut app.conn())
         .expect("name");
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     assert_eq!(
         app.post_enrollment(&students[0], section).await.status(),
         StatusCode::CREATED
@@ -380,7 +323,7 @@ async fn exports_carry_a_bom_quote_korean_and_commas_and_count_baskets() {
             .execute(&mut app.conn())
             .expect("basket");
     }
-    let registrar = staff(&app).await;
+    let registrar = app.registrar("registrar-t").await;
 
     let res = registrar
         .client
@@ -466,7 +409,7 @@ async fn exported_cells_a_spreadsheet_would_run_as_formulas_start_with_a_quote()
         .execute(&mut app.conn())
         .expect("title");
     let section = app.reg_section(
-        RegSection::new(fx.term_id, course)
+        SectionBuilder::of(fx.term_id, course)
             .capacity(5)
             .meets(2, 600, 675),
     );
@@ -483,14 +426,14 @@ async fn exported_cells_a_spreadsheet_would_run_as_formulas_start_with_a_quote()
             .execute(&mut app.conn())
             .expect("name");
     }
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     for s in &students {
         assert_eq!(
             app.post_enrollment(s, section).await.status(),
             StatusCode::CREATED
         );
     }
-    let registrar = staff(&app).await;
+    let registrar = app.registrar("registrar-t").await;
     for path in [
         format!("/admin/export/sections/{section}/roster.csv"),
         "/admin/export/enrollments.csv".to_string(),

@@ -8,8 +8,8 @@ use sugang::db::schema::{
     activity_log, enrollments, holds, notices, sections, users, waitlist_entries,
 };
 
-use crate::admin_catalog::{location, refused, staff, summarized};
-use crate::helpers::{error_code, RegSection, TestApp};
+use crate::helpers::console::{location, refused, summarized};
+use crate::helpers::{error_code, SectionBuilder, TestApp};
 
 fn counter_and_rows(app: &TestApp, section: i32) -> (i32, i64) {
     let mut conn = app.conn();
@@ -31,7 +31,7 @@ async fn students_are_found_by_number_or_name() {
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
     let ids = app.reg_students(&fx, "2031", 3);
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     let by_number = r
         .get(&app, "/admin/students?q=203100001")
         .await
@@ -65,9 +65,9 @@ async fn a_hold_blocks_registration_until_it_is_released() {
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE5010", 3);
-    let section = app.reg_section(RegSection::new(fx.term_id, course).meets(1, 540, 615));
-    let student = app.reg_sign_in(app.reg_students(&fx, "2032", 1)[0]).await;
-    let r = staff(&app, "staff01").await;
+    let section = app.reg_section(SectionBuilder::of(fx.term_id, course).meets(1, 540, 615));
+    let student = app.student(app.reg_students(&fx, "2032", 1)[0]).await;
+    let r = app.registrar("staff01").await;
     let path = format!("/admin/students/{}/holds", student.id);
     refused(
         r.post(&app, &path, &[("hold_reason", "  ")]).await,
@@ -159,10 +159,10 @@ async fn the_credit_limit_is_validated_and_applies_to_the_next_request() {
     let fx = app.registration_fixture();
     let a = app.reg_course(&fx, "CSE5020", 3);
     let b = app.reg_course(&fx, "CSE5030", 3);
-    let sa = app.reg_section(RegSection::new(fx.term_id, a).meets(1, 540, 615));
-    let sb = app.reg_section(RegSection::new(fx.term_id, b).meets(2, 540, 615));
-    let student = app.reg_sign_in(app.reg_students(&fx, "2033", 1)[0]).await;
-    let r = staff(&app, "staff01").await;
+    let sa = app.reg_section(SectionBuilder::of(fx.term_id, a).meets(1, 540, 615));
+    let sb = app.reg_section(SectionBuilder::of(fx.term_id, b).meets(2, 540, 615));
+    let student = app.student(app.reg_students(&fx, "2033", 1)[0]).await;
+    let r = app.registrar("staff01").await;
     let path = format!("/admin/students/{}/credit-limit", student.id);
     refused(
         r.post(&app, &path, &[("max_credits", "31")]).await,
@@ -209,17 +209,17 @@ async fn an_override_beyond_capacity_is_recorded_and_shown_in_the_audit_view() {
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE5040", 3);
     let section = app.reg_section(
-        RegSection::new(fx.term_id, course)
+        SectionBuilder::of(fx.term_id, course)
             .capacity(1)
             .meets(4, 600, 675),
     );
     let ids = app.reg_students(&fx, "2034", 2);
-    let first = app.reg_sign_in(ids[0]).await;
+    let first = app.student(ids[0]).await;
     assert_eq!(
         app.post_enrollment(&first, section).await.status(),
         StatusCode::CREATED
     );
-    let r = staff(&app, "staff07").await;
+    let r = app.registrar("staff07").await;
     let path = format!("/admin/students/{}/enroll", ids[1]);
 
     refused(
@@ -368,9 +368,9 @@ async fn an_override_waives_only_the_rule_it_names() {
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE5050", 3);
-    let section = app.reg_section(RegSection::new(fx.term_id, course).meets(5, 600, 675));
+    let section = app.reg_section(SectionBuilder::of(fx.term_id, course).meets(5, 600, 675));
     let student = app.reg_students(&fx, "2035", 1)[0];
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     location(
         &r.post(
             &app,
@@ -446,12 +446,12 @@ async fn an_override_drop_gives_the_seat_to_the_waitlist_in_the_same_transaction
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE5060", 3);
     let section = app.reg_section(
-        RegSection::new(fx.term_id, course)
+        SectionBuilder::of(fx.term_id, course)
             .capacity(1)
             .waitlist(2)
             .meets(1, 780, 855),
     );
-    let students = app.reg_sign_in_all(&app.reg_students(&fx, "2036", 2)).await;
+    let students = app.students(&app.reg_students(&fx, "2036", 2)).await;
     assert_eq!(
         app.post_enrollment(&students[0], section).await.status(),
         StatusCode::CREATED
@@ -460,7 +460,7 @@ async fn an_override_drop_gives_the_seat_to_the_waitlist_in_the_same_transaction
         app.post_waitlist(&students[1], section).await.status(),
         StatusCode::CREATED
     );
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     let path = format!("/admin/students/{}/drop", students[0].id);
     let section_s = section.to_string();
     refused(
@@ -518,7 +518,7 @@ async fn an_override_drop_gives_the_seat_to_the_waitlist_in_the_same_transaction
 async fn audit_filters_are_checked_and_shown_beside_their_fields() {
     let app = TestApp::spawn().await;
     app.insert_current_term();
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     for (query, field) in [
         ("section=abc", "section"),
         ("student=99999999", "student"),
@@ -548,11 +548,11 @@ async fn the_audit_view_filters_by_named_choices_shows_words_and_hides_sign_ins_
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE5070", 3);
     let section = app.reg_section(
-        RegSection::new(fx.term_id, course)
+        SectionBuilder::of(fx.term_id, course)
             .capacity(41)
             .meets(2, 780, 855),
     );
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
     location(
         &r.post(
             &app,
@@ -632,10 +632,18 @@ async fn the_audit_view_shows_a_short_request_id_that_finds_its_lines_and_a_swap
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE5080", 3);
-    let from = app.reg_section(RegSection::new(fx.term_id, course).no(1).meets(1, 540, 615));
-    let to = app.reg_section(RegSection::new(fx.term_id, course).no(2).meets(3, 540, 615));
+    let from = app.reg_section(
+        SectionBuilder::of(fx.term_id, course)
+            .no(1)
+            .meets(1, 540, 615),
+    );
+    let to = app.reg_section(
+        SectionBuilder::of(fx.term_id, course)
+            .no(2)
+            .meets(3, 540, 615),
+    );
     let ids = app.reg_students(&fx, "2038", 1);
-    let student = app.reg_sign_in(ids[0]).await;
+    let student = app.student(ids[0]).await;
     assert_eq!(app.post_enrollment(&student, from).await.status(), 201);
     assert_eq!(app.post_swap(&student, from, to).await.status(), 200);
     let (request_id, detail): (String, Option<String>) = activity_log::table
@@ -650,7 +658,7 @@ async fn the_audit_view_shows_a_short_request_id_that_finds_its_lines_and_a_swap
         "the log keeps its plain detail"
     );
     let short = &request_id[..8];
-    let r = staff(&app, "staff01").await;
+    let r = app.registrar("staff01").await;
 
     let html = r
         .get(&app, "/admin/audit?action=swap")

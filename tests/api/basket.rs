@@ -13,7 +13,7 @@ use sugang::db::schema::{
 };
 use sugang::registration::allocation::{self, AllocationReport};
 
-use crate::helpers::{RegSection, RegStudent, RegistrationFixture, TestApp};
+use crate::helpers::{RegStudent, RegistrationFixture, SectionBuilder, TestApp};
 
 // ---- set-up and what the database says ----
 
@@ -37,7 +37,7 @@ impl Setup {
     fn section(&self, code: &str, capacity: i32, day: i8, start: i16, end: i16) -> i32 {
         let course = self.course(code, 3);
         self.app.reg_section(
-            RegSection::new(self.fx.term_id, course)
+            SectionBuilder::of(self.fx.term_id, course)
                 .capacity(capacity)
                 .meets(day, start, end),
         )
@@ -133,15 +133,7 @@ async fn post_json(app: &TestApp, s: &RegStudent, path: &str, body: Value) -> Re
 
 /// Posts a form with the CSRF token and returns the redirect target (asserting a 303).
 async fn post_form(app: &TestApp, s: &RegStudent, path: &str, fields: &[(&str, &str)]) -> String {
-    let mut form: Vec<(&str, &str)> = vec![("csrf_token", s.csrf.as_str())];
-    form.extend_from_slice(fields);
-    let res = s
-        .client
-        .post(app.url(path))
-        .form(&form)
-        .send()
-        .await
-        .expect("request");
+    let res = s.post(app, path, fields).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
     res.headers()[header::LOCATION]
         .to_str()
@@ -149,55 +141,9 @@ async fn post_form(app: &TestApp, s: &RegStudent, path: &str, fields: &[(&str, &
         .to_string()
 }
 
-/// A page as it looks right after a redirect that left a message.
-async fn page_with_flash(app: &TestApp, s: &RegStudent, path: &str) -> String {
-    s.client
-        .get(app.url(path))
-        .header(
-            header::COOKIE,
-            format!("sugang_session={}; sugang_flash=1", s.cookie),
-        )
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("html")
-}
-
 async fn page(app: &TestApp, s: &RegStudent, path: &str) -> (StatusCode, String) {
     let res = s.client.get(app.url(path)).send().await.expect("request");
     (res.status(), res.text().await.unwrap_or_default())
-}
-
-/// A registrar client signed in through the session store (same shape as a student's).
-async fn registrar(app: &TestApp, login: &str) -> RegStudent {
-    let id = app.insert_registrar(login);
-    let (cookie, session) = app
-        .state
-        .sessions
-        .sign_in(id, login, "학사지원팀", sugang::auth::Role::Registrar)
-        .await
-        .expect("session");
-    let mut headers = header::HeaderMap::new();
-    headers.insert(
-        header::COOKIE,
-        header::HeaderValue::from_str(&format!("sugang_session={cookie}")).expect("cookie"),
-    );
-    headers.insert(
-        "x-csrf-token",
-        header::HeaderValue::from_str(&session.csrf_token).expect("csrf"),
-    );
-    RegStudent {
-        id,
-        client: reqwest::Client::builder()
-            .default_headers(headers)
-            .redirect(reqwest::redirect::Policy::none())
-            .build()
-            .expect("client"),
-        csrf: session.csrf_token,
-        cookie,
-    }
 }
 
 // ---- the basket page and its API ----
@@ -212,8 +158,8 @@ async fn basket_page_and_api_show_items_credits_demand_and_conflicts() {
     let d = s.section("CSE2030", 30, 2, 570, 630);
     let e = s.section("CSE2040", 30, 2, 540, 615);
     let ids = s.students("bk", 2);
-    let me = app.reg_sign_in(ids[0]).await;
-    let other = app.reg_sign_in(ids[1]).await;
+    let me = app.student(ids[0]).await;
+    let other = app.student(ids[1]).await;
     assert_eq!(
         app.post_enrollment(&me, e).await.status(),
         StatusCode::CREATED
@@ -334,7 +280,7 @@ async fn basket_api_refuses_with_codes_and_changes_nothing() {
     let app = &s.app;
     let a = s.section("CSE3010", 30, 3, 540, 615);
     let ids = s.students("bq", 1);
-    let me = app.reg_sign_in(ids[0]).await;
+    let me = app.student(ids[0]).await;
 
     let (status, body) = json_of(post_json(app, &me, "/api/v1/basket", json!({})).await).await;
     assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
@@ -391,8 +337,8 @@ async fn registering_my_basket_gives_one_result_per_item_and_leaves_refusals_unt
     let full = s.section("CSE2130", 1, 3, 540, 615);
     let d = s.section("CSE2140", 30, 4, 540, 615);
     let ids = s.students("br", 2);
-    let me = app.reg_sign_in(ids[0]).await;
-    let other = app.reg_sign_in(ids[1]).await;
+    let me = app.student(ids[0]).await;
+    let other = app.student(ids[1]).await;
     assert_eq!(
         app.post_enrollment(&other, full).await.status(),
         StatusCode::CREATED
@@ -450,7 +396,7 @@ async fn registering_my_basket_gives_one_result_per_item_and_leaves_refusals_unt
     // The form: one line per item on the basket page after the redirect.
     let location = post_form(app, &me, "/basket/register", &[]).await;
     assert_eq!(location, "/basket");
-    let html = page_with_flash(app, &me, &location).await;
+    let html = me.page_with_flash(app, &location).await;
     assert!(html.contains("id=\"basket-results\""));
     assert_eq!(html.matches("data-ok=\"false\"").count(), 2, "{html}");
     assert!(html.contains("장바구니 신청: 0건 성공, 2건 실패."));
@@ -478,7 +424,7 @@ async fn registering_my_basket_spends_one_action_per_item_from_the_rate_limit() 
         .map(|i| s.section(&format!("CSE5{i}10"), 30, 1 + i as i8, 540, 615))
         .collect();
     let ids = s.students("rl", 1);
-    let me = s.app.reg_sign_in(ids[0]).await;
+    let me = s.app.student(ids[0]).await;
     for section in &sections {
         s.put_in_basket(me.id, *section);
     }
@@ -646,7 +592,7 @@ async fn allocation_enrolls_eligible_holders_of_fitting_sections_and_skips_overs
 
     // A re-run enrolls nobody again: the enrolled are no longer demand, and a student who
     // dropped an allocated section is not put back into it.
-    let dropper = app.reg_sign_in(ids[1]).await;
+    let dropper = app.student(ids[1]).await;
     assert_eq!(
         app.delete_enrollment(&dropper, fits).await.status(),
         StatusCode::OK
@@ -761,7 +707,7 @@ async fn the_registrar_page_previews_and_runs_the_allocation_and_students_get_40
         s.put_in_basket(*student, fits);
         s.put_in_basket(*student, crowded);
     }
-    let student = app.reg_sign_in(ids[0]).await;
+    let student = app.student(ids[0]).await;
     assert_eq!(
         page(app, &student, "/admin/allocation").await.0,
         StatusCode::FORBIDDEN
@@ -776,7 +722,7 @@ async fn the_registrar_page_previews_and_runs_the_allocation_and_students_get_40
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
     assert_eq!(rows_in(app, fits), 0, "a student cannot run it");
 
-    let staff = registrar(app, "staff01").await;
+    let staff = app.registrar("staff01").await;
     let (status, html) = page(app, &staff, "/admin/allocation").await;
     assert_eq!(status, StatusCode::OK);
     assert!(html.contains("class=\"admin-nav\""));
@@ -803,7 +749,7 @@ async fn the_registrar_page_previews_and_runs_the_allocation_and_students_get_40
 
     let location = post_form(app, &staff, "/admin/allocation", &[]).await;
     assert_eq!(location, "/admin/allocation");
-    let html = page_with_flash(app, &staff, &location).await;
+    let html = staff.page_with_flash(app, &location).await;
     assert!(html.contains("id=\"allocation-report\""), "{html}");
     assert!(html.contains("학생 2명"), "{html}");
     assert!(html.contains("CSE8020-01: 수요 2명"), "{html}");
@@ -827,15 +773,15 @@ async fn a_promoted_waitlisted_student_finds_a_notice_on_the_home_page() {
     let app = &s.app;
     let course = s.course("CSE9010", 3);
     let section = app.reg_section(
-        RegSection::new(s.fx.term_id, course)
+        SectionBuilder::of(s.fx.term_id, course)
             .capacity(1)
             .waitlist(5)
             .meets(5, 540, 615),
     );
     let ids = s.students("nt", 3);
-    let seated = app.reg_sign_in(ids[0]).await;
-    let waiting = app.reg_sign_in(ids[1]).await;
-    let stranger = app.reg_sign_in(ids[2]).await;
+    let seated = app.student(ids[0]).await;
+    let waiting = app.student(ids[1]).await;
+    let stranger = app.student(ids[2]).await;
     assert_eq!(
         app.post_enrollment(&seated, section).await.status(),
         StatusCode::CREATED
@@ -897,7 +843,7 @@ async fn registering_my_basket_waits_in_the_waiting_room_but_the_basket_does_not
     let app = &s.app;
     let a = s.section("CSE9510", 30, 1, 540, 615);
     let ids = s.students("wr", 1);
-    let me = app.reg_sign_in(ids[0]).await;
+    let me = app.student(ids[0]).await;
     app.state
         .waiting_room
         .set_config(sugang::waiting_room::RoomConfig {
@@ -1042,13 +988,13 @@ async fn in_a_lottery_a_student_wins_at_most_one_section_of_a_course() {
     allocation::set_policy(&mut s.app.conn(), s.fx.term_id, allocation::LOTTERY).expect("policy");
     let course = s.course("LOT200", 3);
     let a = s.app.reg_section(
-        RegSection::new(s.fx.term_id, course)
+        SectionBuilder::of(s.fx.term_id, course)
             .no(1)
             .capacity(2)
             .meets(2, 540, 615),
     );
     let b = s.app.reg_section(
-        RegSection::new(s.fx.term_id, course)
+        SectionBuilder::of(s.fx.term_id, course)
             .no(2)
             .capacity(2)
             .meets(4, 540, 615),

@@ -17,7 +17,7 @@ use sugang::registration::rush;
 use sugang::registration::service::{self, Attempt, Frame, TxError};
 use sugang::web::Lang;
 
-use crate::helpers::{RegSection, RegistrationFixture, TestApp};
+use crate::helpers::{RegistrationFixture, SectionBuilder, TestApp};
 
 fn attempt(student_id: i32, n: usize) -> Attempt {
     Attempt {
@@ -114,15 +114,15 @@ fn mixed(app: &TestApp) -> Mixed {
         .execute(&mut app.conn())
         .expect("prerequisite");
     let t = fx.term_id;
-    let a1 = app.reg_section(RegSection::new(t, a).no(1).meets(1, 540, 615));
-    let a2 = app.reg_section(RegSection::new(t, a).no(2).meets(2, 540, 615));
-    let b1 = app.reg_section(RegSection::new(t, b).meets(1, 600, 660));
-    let c1 = app.reg_section(RegSection::new(t, c).meets(3, 540, 615));
-    let dept = app.reg_section(RegSection::new(t, d).department(other_dept));
-    let year = app.reg_section(RegSection::new(t, e).years(0b1000));
-    let cancelled = app.reg_section(RegSection::new(t, f).cancelled());
-    let small = app.reg_section(RegSection::new(t, g).capacity(1).waitlist(5));
-    let spare = app.reg_section(RegSection::new(t, h).meets(5, 540, 615));
+    let a1 = app.reg_section(SectionBuilder::of(t, a).no(1).meets(1, 540, 615));
+    let a2 = app.reg_section(SectionBuilder::of(t, a).no(2).meets(2, 540, 615));
+    let b1 = app.reg_section(SectionBuilder::of(t, b).meets(1, 600, 660));
+    let c1 = app.reg_section(SectionBuilder::of(t, c).meets(3, 540, 615));
+    let dept = app.reg_section(SectionBuilder::of(t, d).only_department(other_dept));
+    let year = app.reg_section(SectionBuilder::of(t, e).years(0b1000));
+    let cancelled = app.reg_section(SectionBuilder::of(t, f).cancelled());
+    let small = app.reg_section(SectionBuilder::of(t, g).capacity(1).waitlist(5));
+    let spare = app.reg_section(SectionBuilder::of(t, h).meets(5, 540, 615));
     let s = app.reg_students(&fx, "bm", 7);
     let mut conn = app.conn();
     diesel::insert_into(holds::table)
@@ -254,7 +254,7 @@ async fn clashing_attempts_of_one_student_in_one_batch_grant_only_the_first() {
         .map(|i| {
             let course = app.reg_course(&fx, &format!("CLS{i:03}"), 3);
             // Each overlaps the next on Monday morning.
-            app.reg_section(RegSection::new(fx.term_id, course).meets(1, 540 + i * 10, 600))
+            app.reg_section(SectionBuilder::of(fx.term_id, course).meets(1, 540 + i * 10, 600))
         })
         .collect();
     let student = app.reg_students(&fx, "clash", 1)[0];
@@ -298,7 +298,7 @@ async fn a_full_section_in_the_batch_refuses_after_earlier_rules_and_counts_no_s
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "FUL100", 3);
-    let full = app.reg_section(RegSection::new(fx.term_id, course).capacity(2));
+    let full = app.reg_section(SectionBuilder::of(fx.term_id, course).capacity(2));
     let students = app.reg_students(&fx, "full", 6);
     let mut conn = app.conn();
     diesel::insert_into(holds::table)
@@ -356,7 +356,7 @@ async fn a_batch_that_deadlocks_is_retried_and_decides_each_attempt_once() {
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "DLK100", 3);
-    let section = app.reg_section(RegSection::new(fx.term_id, course).capacity(3));
+    let section = app.reg_section(SectionBuilder::of(fx.term_id, course).capacity(3));
     let students = app.reg_students(&fx, "dlk", 4);
     let f = frame(&app).await;
     let now = Utc::now();
@@ -466,8 +466,8 @@ async fn a_batch_sees_a_drop_that_commits_while_it_waits_for_the_student() {
     let fx = app.registration_fixture();
     let old = app.reg_course(&fx, "DRP100", 3);
     let new = app.reg_course(&fx, "DRP200", 3);
-    let old_section = app.reg_section(RegSection::new(fx.term_id, old).meets(1, 540, 615));
-    let new_section = app.reg_section(RegSection::new(fx.term_id, new).meets(1, 540, 615));
+    let old_section = app.reg_section(SectionBuilder::of(fx.term_id, old).meets(1, 540, 615));
+    let new_section = app.reg_section(SectionBuilder::of(fx.term_id, new).meets(1, 540, 615));
     let students = app.reg_students(&fx, "drp", 2);
     let (dropper, other) = (students[0], students[1]);
     let f = frame(&app).await;
@@ -535,7 +535,7 @@ async fn hundreds_of_attempts_through_the_queue_never_overbook() {
     let sections: Vec<i32> = (0..4)
         .map(|i| {
             let course = app.reg_course(&fx, &format!("HOT{i:03}"), 3);
-            app.reg_section(RegSection::new(fx.term_id, course).capacity(25))
+            app.reg_section(SectionBuilder::of(fx.term_id, course).capacity(25))
         })
         .collect();
     let students = app.reg_students(&fx, "hot", 300);

@@ -35,7 +35,7 @@ async fn catalog_app() -> (TestApp, Catalog) {
         .meets_in(3, 9 * 60, 10 * 60 + 15, "공학관 301")
         .insert(&app, term);
     let ds2 = SectionBuilder::new("CSE2010", cse)
-        .section_no(2)
+        .no(2)
         .instructor("이영희")
         .capacity(40)
         .meets(2, 13 * 60 + 30, 14 * 60 + 45)

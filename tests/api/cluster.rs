@@ -12,8 +12,8 @@ use sugang::cache::Cache;
 use sugang::db::schema::{enrollments, sections};
 use sugang::waiting_room::{RoomConfig, WaitingRoom};
 
-use crate::helpers::{error_code, redis_url, RegSection, TestApp, PASSWORD};
-use crate::ops::spawn_binary_with;
+use crate::helpers::spawn_binary_with;
+use crate::helpers::{error_code, redis_url, SectionBuilder, TestApp, PASSWORD};
 
 struct Cluster {
     instances: Vec<Child>,
@@ -126,7 +126,7 @@ async fn three_instances_behind_nginx_behave_as_one() {
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE3001", 3);
     let section = app.reg_section(
-        RegSection::new(fx.term_id, course)
+        SectionBuilder::of(fx.term_id, course)
             .capacity(10)
             .meets(1, 540, 615),
     );
@@ -160,7 +160,7 @@ async fn three_instances_behind_nginx_behave_as_one() {
     }
 
     // No overbooking: 60 students at once on 10 seats, spread over the instances.
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     let attempts = students.iter().map(|s| {
         s.client
             .post(format!("{base}/api/v1/enrollments"))

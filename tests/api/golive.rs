@@ -10,9 +10,8 @@ use sugang::accounts::create::{create_account, CreateAccount, PasswordSource};
 use sugang::auth::Role;
 use sugang::db::schema::{activity_log, one_time_passwords, users};
 
-use crate::admin_controls::post_form;
-use crate::admin_csv::{upload, upload_id};
-use crate::helpers::{error_code, RegSection, RegStudent, TestApp};
+use crate::helpers::console::{post_form, upload, upload_id};
+use crate::helpers::{error_code, RegStudent, SectionBuilder, TestApp};
 
 const REGISTRAR_PASSWORD: &str = "first-day-registrar-2026";
 const STUDENT_PASSWORD: &str = "my-own-password-2026";
@@ -92,7 +91,7 @@ async fn from_an_empty_database_to_a_student_registered_with_a_password_of_their
     // The term and a section to register for.
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE1001", 3);
-    let section = app.reg_section(RegSection::new(fx.term_id, course).capacity(30));
+    let section = app.reg_section(SectionBuilder::of(fx.term_id, course).capacity(30));
 
     // Students imported by CSV without a password.
     let file = "login_id,name,department,class_year\n20269101,Kim,CSE,2\n20269102,Lee,CSE,2\n";
@@ -269,7 +268,7 @@ async fn a_registrar_issues_a_one_time_password_from_the_student_page_and_the_ol
             .status(),
         StatusCode::OK
     );
-    let registrar = crate::admin_controls::staff(&app).await;
+    let registrar = app.registrar("registrar-t").await;
     let res = post_form(
         &app,
         &registrar,

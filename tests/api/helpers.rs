@@ -5,6 +5,7 @@
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher as _};
+use std::io::BufRead as _;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
@@ -25,6 +26,8 @@ use sugang::catalog::models::{NewTerm, NewWindow};
 use sugang::config::Settings;
 use sugang::db::schema::{registration_windows, terms};
 use sugang::startup::{AppState, Application};
+
+pub mod console;
 
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -528,8 +531,9 @@ impl Drop for Partition {
 
 // ---- registration fixtures (tests/api/registration.rs) ----
 
-/// A student signed in through the session store directly (no password hashing), with a client
-/// that sends the session cookie and the CSRF token on every request.
+/// A student (`app.student`) or a registrar (`app.registrar`) signed in through the session store
+/// directly (no password hashing), with a client that sends the session cookie and the CSRF token
+/// on every request.
 #[derive(Clone)]
 pub struct RegStudent {
     pub id: i32,
@@ -537,104 +541,6 @@ pub struct RegStudent {
     pub csrf: String,
     /// The session cookie value, for requests that send more cookies than the default one.
     pub cookie: String,
-}
-
-/// A section to insert: `RegSection::new(term, course).capacity(30).meets(1, 540, 615)`.
-#[derive(Debug, Clone)]
-pub struct RegSection {
-    pub term_id: i32,
-    pub course_id: i32,
-    pub section_no: i16,
-    pub capacity: i32,
-    pub waitlist_capacity: i32,
-    pub restrict_department_id: Option<i32>,
-    pub restrict_class_years: i8,
-    pub status: &'static str,
-    pub meetings: Vec<(i8, i16, i16)>,
-}
-
-impl RegSection {
-    pub fn new(term_id: i32, course_id: i32) -> Self {
-        RegSection {
-            term_id,
-            course_id,
-            section_no: 1,
-            capacity: 30,
-            waitlist_capacity: 0,
-            restrict_department_id: None,
-            restrict_class_years: 0,
-            status: "open",
-            meetings: Vec::new(),
-        }
-    }
-
-    pub fn no(mut self, n: i16) -> Self {
-        self.section_no = n;
-        self
-    }
-
-    pub fn capacity(mut self, n: i32) -> Self {
-        self.capacity = n;
-        self
-    }
-
-    pub fn waitlist(mut self, n: i32) -> Self {
-        self.waitlist_capacity = n;
-        self
-    }
-
-    pub fn department(mut self, id: i32) -> Self {
-        self.restrict_department_id = Some(id);
-        self
-    }
-
-    pub fn years(mut self, mask: i8) -> Self {
-        self.restrict_class_years = mask;
-        self
-    }
-
-    pub fn cancelled(mut self) -> Self {
-        self.status = "cancelled";
-        self
-    }
-
-    /// Meets on `weekday` (Mon=1) from `start` to `end`, minutes from midnight.
-    pub fn meets(mut self, weekday: i8, start: i16, end: i16) -> Self {
-        self.meetings.push((weekday, start, end));
-        self
-    }
-
-    pub fn insert(&self, conn: &mut MysqlConnection) -> i32 {
-        use sugang::db::schema::{meetings, sections};
-        diesel::insert_into(sections::table)
-            .values((
-                sections::term_id.eq(self.term_id),
-                sections::course_id.eq(self.course_id),
-                sections::section_no.eq(self.section_no),
-                sections::instructor.eq("김교수"),
-                sections::capacity.eq(self.capacity),
-                sections::waitlist_capacity.eq(self.waitlist_capacity),
-                sections::restrict_department_id.eq(self.restrict_department_id),
-                sections::restrict_class_years.eq(self.restrict_class_years),
-                sections::status.eq(self.status),
-            ))
-            .execute(conn)
-            .expect("section");
-        let id = sugang::db::last_insert_id(conn).expect("id") as i32;
-        for (weekday, start, end) in &self.meetings {
-            diesel::insert_into(meetings::table)
-                .values((
-                    meetings::section_id.eq(id),
-                    meetings::weekday.eq(weekday),
-                    meetings::starts_at_min.eq(start),
-                    meetings::ends_at_min.eq(end),
-                    meetings::room.eq("공학관 101"),
-                ))
-                .execute(conn)
-                .expect("meeting");
-        }
-        id
-    }
 }
 
 /// A current term whose registration window is open now, a department, and helpers to add
@@ -702,8 +608,10 @@ impl TestApp {
         sugang::db::last_insert_id(&mut conn).expect("id") as i32
     }
 
-    pub fn reg_section(&self, section: RegSection) -> i32 {
-        section.insert(&mut self.conn())
+    /// Inserts a section of an existing course (`SectionBuilder::of`) and returns its id.
+    pub fn reg_section(&self, section: SectionBuilder) -> i32 {
+        let term_id = section.term_id.expect("SectionBuilder::of names the term");
+        section.insert(self, term_id).section_id
     }
 
     /// `n` students (year 2, enrolled, in the fixture's department) with one multi-row insert.
@@ -736,16 +644,30 @@ impl TestApp {
     }
 
     /// Signs a student in through the session store and returns a client for them.
-    pub async fn reg_sign_in(&self, student_id: i32) -> RegStudent {
+    pub async fn student(&self, student_id: i32) -> RegStudent {
+        let login_id = format!("s{student_id}");
+        self.session_client(student_id, &login_id, "학생", sugang::auth::Role::Student)
+            .await
+    }
+
+    /// A new registrar account, signed in the same way (the client sends the CSRF header too).
+    pub async fn registrar(&self, login_id: &str) -> RegStudent {
+        let id = self.insert_registrar(login_id);
+        self.session_client(id, login_id, "학사팀", sugang::auth::Role::Registrar)
+            .await
+    }
+
+    async fn session_client(
+        &self,
+        user_id: i32,
+        login_id: &str,
+        name: &str,
+        role: sugang::auth::Role,
+    ) -> RegStudent {
         let (cookie, session) = self
             .state
             .sessions
-            .sign_in(
-                student_id,
-                &format!("s{student_id}"),
-                "학생",
-                sugang::auth::Role::Student,
-            )
+            .sign_in(user_id, login_id, name, role)
             .await
             .expect("session");
         let mut headers = header::HeaderMap::new();
@@ -764,17 +686,17 @@ impl TestApp {
             .build()
             .expect("client");
         RegStudent {
-            id: student_id,
+            id: user_id,
             client,
             csrf: session.csrf_token,
             cookie,
         }
     }
 
-    pub async fn reg_sign_in_all(&self, ids: &[i32]) -> Vec<RegStudent> {
+    pub async fn students(&self, ids: &[i32]) -> Vec<RegStudent> {
         let mut out = Vec::with_capacity(ids.len());
         for id in ids {
-            out.push(self.reg_sign_in(*id).await);
+            out.push(self.student(*id).await);
         }
         out
     }
@@ -823,28 +745,88 @@ impl TestApp {
     }
 }
 
-// ---- catalog builders ----
+impl RegStudent {
+    /// Posts a form with the CSRF token field, as the pages' forms do.
+    pub async fn post(&self, app: &TestApp, path: &str, fields: &[(&str, &str)]) -> Response {
+        console::post_form(app, self, path, fields).await
+    }
 
-/// A course (reused when the code exists), one section of it in a term, its meetings and
-/// optional enrollments (rows plus the `enrolled` counter):
-/// `SectionBuilder::new("CSE2010", dept).title("자료구조", "Data Structures").meets(1, 540, 615).insert(&app, term)`.
+    pub async fn get(&self, app: &TestApp, path: &str) -> Response {
+        self.client
+            .get(app.url(path))
+            .send()
+            .await
+            .expect("request")
+    }
+
+    /// A page as it looks right after a redirect that left a one-time message (the flash marker
+    /// cookie sent beside the session).
+    pub async fn page_with_flash(&self, app: &TestApp, path: &str) -> String {
+        self.client
+            .get(app.url(path))
+            .header(
+                header::COOKIE,
+                format!("sugang_session={}; sugang_flash=1", self.cookie),
+            )
+            .send()
+            .await
+            .expect("request")
+            .text()
+            .await
+            .expect("html")
+    }
+
+    /// A client as a browser holds it: the session cookie and no CSRF header, so a form's own
+    /// token field is all that vouches for it.
+    pub fn browser(&self) -> Client {
+        let mut headers = header::HeaderMap::new();
+        headers.insert(
+            header::COOKIE,
+            header::HeaderValue::from_str(&format!("sugang_session={}", self.cookie))
+                .expect("cookie"),
+        );
+        Client::builder()
+            .default_headers(headers)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .expect("client")
+    }
+}
+
+// ---- section builder ----
+
+/// A section to insert, with its meetings and optional enrollments (rows plus the `enrolled`
+/// counter). Of a course by code, created when missing:
+/// `SectionBuilder::new("CSE2010", dept).title("자료구조", "Data Structures").meets(1, 540, 615).insert(&app, term)`;
+/// or of an existing course in a term: `app.reg_section(SectionBuilder::of(term, course).capacity(30))`.
 #[derive(Debug, Clone)]
 pub struct SectionBuilder {
-    pub code: String,
-    pub department_id: i32,
-    pub title_ko: String,
-    pub title_en: String,
-    pub credits: i8,
-    pub category: String,
-    pub section_no: i16,
-    pub instructor: String,
-    pub capacity: i32,
-    pub waitlist_capacity: i32,
-    pub restrict_department_id: Option<i32>,
-    pub restrict_class_years: i8,
-    pub status: String,
-    pub meetings: Vec<(i8, i16, i16, String)>,
-    pub enroll: Vec<i32>,
+    course: Course,
+    term_id: Option<i32>,
+    section_no: i16,
+    instructor: String,
+    capacity: i32,
+    waitlist_capacity: i32,
+    restrict_department_id: Option<i32>,
+    restrict_class_years: i8,
+    status: &'static str,
+    /// Where `meets` puts a meeting.
+    room: String,
+    meetings: Vec<(i8, i16, i16, String)>,
+    enroll: Vec<i32>,
+}
+
+#[derive(Debug, Clone)]
+enum Course {
+    Existing(i32),
+    ByCode {
+        code: String,
+        department_id: i32,
+        title_ko: String,
+        title_en: String,
+        credits: i8,
+        category: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -854,44 +836,78 @@ pub struct BuiltSection {
 }
 
 impl SectionBuilder {
+    /// A section of the course `code` (reused when the code exists), meeting in "R-<code>".
     pub fn new(code: &str, department_id: i32) -> SectionBuilder {
         SectionBuilder {
-            code: code.to_string(),
-            department_id,
-            title_ko: format!("{code} 과목"),
-            title_en: format!("Course {code}"),
-            credits: 3,
-            category: "major_elective".into(),
+            room: format!("R-{code}"),
+            ..SectionBuilder::with(Course::ByCode {
+                code: code.to_string(),
+                department_id,
+                title_ko: format!("{code} 과목"),
+                title_en: format!("Course {code}"),
+                credits: 3,
+                category: "major_elective".into(),
+            })
+        }
+    }
+
+    /// A section of an existing course in `term_id`, meeting in "공학관 101".
+    pub fn of(term_id: i32, course_id: i32) -> SectionBuilder {
+        SectionBuilder {
+            term_id: Some(term_id),
+            ..SectionBuilder::with(Course::Existing(course_id))
+        }
+    }
+
+    fn with(course: Course) -> SectionBuilder {
+        SectionBuilder {
+            course,
+            term_id: None,
             section_no: 1,
             instructor: "김교수".into(),
             capacity: 30,
             waitlist_capacity: 0,
             restrict_department_id: None,
             restrict_class_years: 0,
-            status: "open".into(),
+            status: "open",
+            room: "공학관 101".into(),
             meetings: Vec::new(),
             enroll: Vec::new(),
         }
     }
 
+    fn new_course(&mut self) -> (&mut String, &mut String, &mut i8, &mut String) {
+        match &mut self.course {
+            Course::ByCode {
+                title_ko,
+                title_en,
+                credits,
+                category,
+                ..
+            } => (title_ko, title_en, credits, category),
+            Course::Existing(_) => panic!("the course exists already: set it with reg_course"),
+        }
+    }
+
     pub fn title(mut self, ko: &str, en: &str) -> Self {
-        self.title_ko = ko.into();
-        self.title_en = en.into();
+        let (title_ko, title_en, _, _) = self.new_course();
+        *title_ko = ko.into();
+        *title_en = en.into();
         self
     }
 
     pub fn credits(mut self, credits: i8) -> Self {
-        self.credits = credits;
+        *self.new_course().2 = credits;
         self
     }
 
     pub fn category(mut self, category: &str) -> Self {
-        self.category = category.into();
+        *self.new_course().3 = category.into();
         self
     }
 
-    pub fn section_no(mut self, no: i16) -> Self {
-        self.section_no = no;
+    pub fn no(mut self, n: i16) -> Self {
+        self.section_no = n;
         self
     }
 
@@ -922,13 +938,13 @@ impl SectionBuilder {
     }
 
     pub fn cancelled(mut self) -> Self {
-        self.status = "cancelled".into();
+        self.status = "cancelled";
         self
     }
 
-    /// A meeting: weekday Mon=1..Sat=6, minutes from midnight, in room "R-<code>".
+    /// A meeting: weekday Mon=1..Sat=6, minutes from midnight, in the builder's room.
     pub fn meets(self, weekday: i8, start: i16, end: i16) -> Self {
-        let room = format!("R-{}", self.code);
+        let room = self.room.clone();
         self.meets_in(weekday, start, end, &room)
     }
 
@@ -945,28 +961,40 @@ impl SectionBuilder {
     pub fn insert(self, app: &TestApp, term_id: i32) -> BuiltSection {
         use sugang::db::schema::{courses, enrollments, meetings, sections};
         let mut conn = app.conn();
-        let existing: Option<i32> = courses::table
-            .filter(courses::code.eq(&self.code))
-            .select(courses::id)
-            .first(&mut conn)
-            .optional()
-            .expect("course lookup");
-        let course_id = match existing {
-            Some(id) => id,
-            None => {
-                diesel::insert_into(courses::table)
-                    .values((
-                        courses::code.eq(&self.code),
-                        courses::title_ko.eq(&self.title_ko),
-                        courses::title_en.eq(&self.title_en),
-                        courses::credits.eq(self.credits),
-                        courses::department_id.eq(self.department_id),
-                        courses::category.eq(&self.category),
-                        courses::description.eq(format!("{} 설명", self.title_ko)),
-                    ))
-                    .execute(&mut conn)
-                    .expect("course");
-                sugang::db::last_insert_id(&mut conn).expect("id") as i32
+        let course_id = match &self.course {
+            Course::Existing(id) => *id,
+            Course::ByCode {
+                code,
+                department_id,
+                title_ko,
+                title_en,
+                credits,
+                category,
+            } => {
+                let existing: Option<i32> = courses::table
+                    .filter(courses::code.eq(code))
+                    .select(courses::id)
+                    .first(&mut conn)
+                    .optional()
+                    .expect("course lookup");
+                match existing {
+                    Some(id) => id,
+                    None => {
+                        diesel::insert_into(courses::table)
+                            .values((
+                                courses::code.eq(code),
+                                courses::title_ko.eq(title_ko),
+                                courses::title_en.eq(title_en),
+                                courses::credits.eq(credits),
+                                courses::department_id.eq(department_id),
+                                courses::category.eq(category),
+                                courses::description.eq(format!("{title_ko} 설명")),
+                            ))
+                            .execute(&mut conn)
+                            .expect("course");
+                        sugang::db::last_insert_id(&mut conn).expect("id") as i32
+                    }
+                }
             }
         };
         diesel::insert_into(sections::table)
@@ -980,7 +1008,7 @@ impl SectionBuilder {
                 sections::waitlist_capacity.eq(self.waitlist_capacity),
                 sections::restrict_department_id.eq(self.restrict_department_id),
                 sections::restrict_class_years.eq(self.restrict_class_years),
-                sections::status.eq(&self.status),
+                sections::status.eq(self.status),
             ))
             .execute(&mut conn)
             .expect("section");
@@ -1083,4 +1111,47 @@ impl TestApp {
         self.get(client, &format!("/api/v1/timetable?{query}"))
             .await
     }
+}
+
+// ---- the binary ----
+
+/// Starts the real binary; returns the child and its port.
+pub fn spawn_binary(db_url: &str, prefix: &str, delay_secs: u64) -> (std::process::Child, u16) {
+    spawn_binary_with(db_url, prefix, delay_secs, &[])
+}
+
+pub fn spawn_binary_with(
+    db_url: &str,
+    prefix: &str,
+    delay_secs: u64,
+    extra_env: &[(&str, &str)],
+) -> (std::process::Child, u16) {
+    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_sugang"));
+    command.envs(extra_env.iter().copied());
+    let mut child = command
+        .arg("serve")
+        .env("SUGANG_LISTEN", "127.0.0.1:0")
+        .env("DATABASE_URL", db_url)
+        .env("REDIS_URL", redis_url())
+        .env("SUGANG_REDIS_PREFIX", prefix)
+        .env("SUGANG_WORKERS", "2")
+        .env("SUGANG_HASH_CONCURRENCY", "1")
+        .env("SUGANG_SHUTDOWN_DELAY_SECS", delay_secs.to_string())
+        .env("RUST_LOG", "warn")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("binary starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut line = String::new();
+    std::io::BufReader::new(stdout)
+        .read_line(&mut line)
+        .expect("listening line");
+    let port = line
+        .trim()
+        .rsplit(' ')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port in the listening line");
+    (child, port)
 }

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use sugang::db::schema::activity_log;
 
-use crate::helpers::{RegSection, RegistrationFixture, TestApp};
+use crate::helpers::{RegistrationFixture, SectionBuilder, TestApp};
 
 const SEED: u64 = 42;
 
@@ -32,9 +32,9 @@ async fn inside_the_opening_span_decisions_follow_the_drawn_order_not_arrival() 
         department_id: app.insert_department("CSE"),
     };
     let course = app.reg_course(&fx, "CSE101", 3);
-    let section = app.reg_section(RegSection::new(term_id, course).capacity(5));
+    let section = app.reg_section(SectionBuilder::of(term_id, course).capacity(5));
     let ids = app.reg_students(&fx, "op", 21);
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     let (early, rest) = students.split_first().expect("students");
 
     // Before opening: refused with the opening time, and no place in the draw.
@@ -105,7 +105,7 @@ async fn inside_the_opening_span_decisions_follow_the_drawn_order_not_arrival() 
     );
 
     // The registrar dashboard lists the draw with its seed.
-    let registrar = crate::admin_controls::staff(&app).await;
+    let registrar = app.registrar("registrar-t").await;
     let page = registrar
         .client
         .get(app.url("/admin"))

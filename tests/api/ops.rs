@@ -1,11 +1,10 @@
-use std::io::{BufRead, BufReader};
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::time::Duration;
 
 use futures_util::future::join_all;
 use reqwest::StatusCode;
 
-use crate::helpers::{redis_url, TestApp, TestDb, PASSWORD};
+use crate::helpers::{redis_url, spawn_binary, TestApp, TestDb, PASSWORD};
 use crate::helpers::{url_for, Partition};
 
 #[tokio::test]
@@ -138,47 +137,6 @@ async fn metrics_describe_requests_by_route_pattern_and_sign_ins_by_outcome() {
         .lines()
         .any(|l| l.starts_with("sugang_logins_total{outcome=\"ok\"}") && !l.ends_with(" 0")));
     assert!(text.contains("http_request_duration_seconds_bucket"));
-}
-
-/// Starts the real binary; returns the child and its port.
-pub fn spawn_binary(db_url: &str, prefix: &str, delay_secs: u64) -> (std::process::Child, u16) {
-    spawn_binary_with(db_url, prefix, delay_secs, &[])
-}
-
-pub fn spawn_binary_with(
-    db_url: &str,
-    prefix: &str,
-    delay_secs: u64,
-    extra_env: &[(&str, &str)],
-) -> (std::process::Child, u16) {
-    let mut command = Command::new(env!("CARGO_BIN_EXE_sugang"));
-    command.envs(extra_env.iter().copied());
-    let mut child = command
-        .arg("serve")
-        .env("SUGANG_LISTEN", "127.0.0.1:0")
-        .env("DATABASE_URL", db_url)
-        .env("REDIS_URL", redis_url())
-        .env("SUGANG_REDIS_PREFIX", prefix)
-        .env("SUGANG_WORKERS", "2")
-        .env("SUGANG_HASH_CONCURRENCY", "1")
-        .env("SUGANG_SHUTDOWN_DELAY_SECS", delay_secs.to_string())
-        .env("RUST_LOG", "warn")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null())
-        .spawn()
-        .expect("binary starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let mut line = String::new();
-    BufReader::new(stdout)
-        .read_line(&mut line)
-        .expect("listening line");
-    let port = line
-        .trim()
-        .rsplit(' ')
-        .next()
-        .and_then(|p| p.parse().ok())
-        .expect("port in the listening line");
-    (child, port)
 }
 
 #[tokio::test]

@@ -14,10 +14,8 @@ use sugang::db::schema::{
 };
 use sugang::web::layout::seoul;
 
-use crate::admin_catalog::{refused, seoul_input};
-use crate::admin_controls::{get_text, post_form, staff};
-use crate::admin_csv::{upload, upload_id};
-use crate::helpers::{RegSection, RegStudent, RegistrationFixture, TestApp};
+use crate::helpers::console::{get_text, post_form, refused, seoul_input, upload, upload_id};
+use crate::helpers::{RegStudent, RegistrationFixture, SectionBuilder, TestApp};
 
 fn now_s() -> NaiveDateTime {
     Utc::now().naive_utc().trunc_subsecs(0)
@@ -55,7 +53,7 @@ async fn world(sections: i16) -> World {
     let sections = (0..sections)
         .map(|i| {
             let course = app.reg_course(&fx, &format!("CSE30{i:02}"), 3);
-            app.reg_section(RegSection::new(term_id, course).capacity(100))
+            app.reg_section(SectionBuilder::of(term_id, course).capacity(100))
         })
         .collect();
     World { app, fx, sections }
@@ -133,8 +131,8 @@ async fn a_group_window_opens_only_for_members() {
     let members: Vec<i32> = (0..6).map(|i| w.student(&format!("2026100{i}"))).collect();
     let others: Vec<i32> = (0..6).map(|i| w.student(&format!("2026200{i}"))).collect();
     w.join(group, &members);
-    let m = w.app.reg_sign_in_all(&members).await;
-    let o = w.app.reg_sign_in_all(&others).await;
+    let m = w.app.students(&members).await;
+    let o = w.app.students(&others).await;
 
     // Before the click, the section page says what the registration will answer.
     let page = |s: &RegStudent| {
@@ -276,8 +274,8 @@ async fn parity_days_open_for_odd_then_even_student_numbers() {
     let even: Vec<i32> = (0..5)
         .map(|i| w.student(&format!("202630{}", 2 * i)))
         .collect();
-    let os = w.app.reg_sign_in_all(&odd).await;
-    let es = w.app.reg_sign_in_all(&even).await;
+    let os = w.app.students(&odd).await;
+    let es = w.app.students(&even).await;
 
     // Day one: odd numbers register, even numbers are told when their day opens.
     let answers = join_all(os.iter().chain(es.iter()).map(|s| async {
@@ -355,7 +353,7 @@ fn activity(app: &TestApp, action: &str) -> i64 {
 #[tokio::test]
 async fn the_console_keeps_groups_members_and_windows_for_a_group_or_a_parity() {
     let w = world(1).await;
-    let registrar = staff(&w.app).await;
+    let registrar = w.app.registrar("registrar-t").await;
     let s1 = w.student("20270001");
     let s2 = w.student("20270002");
     w.student("20270003");
@@ -520,7 +518,7 @@ async fn the_console_keeps_groups_members_and_windows_for_a_group_or_a_parity() 
     assert_eq!(activity(&w.app, "group_delete"), 0);
 
     // The windows made in the console apply: s1 (a member) may register.
-    let st = w.app.reg_sign_in(s1).await;
+    let st = w.app.student(s1).await;
     let (status, body) = status_and_json(w.app.post_enrollment(&st, w.sections[0]).await).await;
     assert_eq!(status, StatusCode::CREATED, "{body}");
 }
@@ -528,13 +526,13 @@ async fn the_console_keeps_groups_members_and_windows_for_a_group_or_a_parity() 
 #[tokio::test]
 async fn a_group_without_windows_is_deleted_with_its_members() {
     let w = world(0).await;
-    let registrar = staff(&w.app).await;
+    let registrar = w.app.registrar("registrar-t").await;
     let g = w.group("ATHL", "체육특기자");
     let s = w.student("20270101");
     w.join(g, &[s]);
 
     // Without the CSRF token (a forged form from another site) nothing changes.
-    let forger = crate::admin_catalog::staff(&w.app, "registrar-f").await;
+    let forger = w.app.registrar("registrar-f").await.browser();
     for (path, fields) in [
         (
             "/admin/groups".to_string(),
@@ -548,7 +546,6 @@ async fn a_group_without_windows_is_deleted_with_its_members() {
         (format!("/admin/groups/{g}/members/{s}/delete"), vec![]),
     ] {
         let res = forger
-            .client
             .post(w.app.url(&path))
             .form(&fields)
             .send()
@@ -574,7 +571,7 @@ async fn a_group_without_windows_is_deleted_with_its_members() {
     assert_eq!(member_count(&w.app, g), 0);
     assert_eq!(activity(&w.app, "group_delete"), 1);
     // A student cannot reach the console.
-    let st = w.app.reg_sign_in(s).await;
+    let st = w.app.student(s).await;
     let res = st
         .client
         .get(w.app.url("/admin/groups"))

@@ -1,41 +1,10 @@
 //! Quick add of several codes in one submit, and the one question before a drop.
 
 use diesel::prelude::*;
-use reqwest::{header, StatusCode};
+use reqwest::StatusCode;
 use sugang::db::schema::enrollments;
 
-use crate::helpers::{RegSection, RegStudent, TestApp};
-
-async fn post(
-    app: &TestApp,
-    s: &RegStudent,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> reqwest::Response {
-    let mut form: Vec<(&str, &str)> = vec![("csrf_token", s.csrf.as_str())];
-    form.extend_from_slice(fields);
-    s.client
-        .post(app.url(path))
-        .form(&form)
-        .send()
-        .await
-        .expect("request")
-}
-
-async fn page_with_flash(app: &TestApp, s: &RegStudent, location: &str) -> String {
-    s.client
-        .get(app.url(location))
-        .header(
-            header::COOKIE,
-            format!("sugang_session={}; sugang_flash=1", s.cookie),
-        )
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("html")
-}
+use crate::helpers::{SectionBuilder, TestApp};
 
 fn enrolled(app: &TestApp, student: i32) -> Vec<i32> {
     let mut conn = app.conn();
@@ -56,35 +25,35 @@ async fn quick_add_registers_three_codes_written_three_ways_with_one_line_each()
     let b = app.reg_course(&fx, "MAT1010", 3);
     let c = app.reg_course(&fx, "ECO1001", 3);
     let sa = app.reg_section(
-        RegSection::new(fx.term_id, a)
+        SectionBuilder::of(fx.term_id, a)
             .no(1)
             .capacity(30)
             .meets(1, 540, 615),
     );
     let sb = app.reg_section(
-        RegSection::new(fx.term_id, b)
+        SectionBuilder::of(fx.term_id, b)
             .no(2)
             .capacity(30)
             .meets(2, 540, 615),
     );
     let sc = app.reg_section(
-        RegSection::new(fx.term_id, c)
+        SectionBuilder::of(fx.term_id, c)
             .no(1)
             .capacity(0)
             .meets(3, 540, 615),
     );
     let ids = app.reg_students(&fx, "q", 1);
-    let s = app.reg_sign_in(ids[0]).await;
+    let s = app.student(ids[0]).await;
 
-    let res = post(
-        &app,
-        &s,
-        "/registration/quick",
-        &[("codes", "CSE2010-01\nｍａｔ１０１０ ２, eco1001-1")],
-    )
-    .await;
+    let res = s
+        .post(
+            &app,
+            "/registration/quick",
+            &[("codes", "CSE2010-01\nｍａｔ１０１０ ２, eco1001-1")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
-    let html = page_with_flash(&app, &s, "/registration").await;
+    let html = s.page_with_flash(&app, "/registration").await;
     let results = html
         .split("id=\"quick-results\">")
         .nth(1)
@@ -108,20 +77,22 @@ async fn an_unknown_code_is_named_beside_the_field_and_nothing_is_registered() {
     let fx = app.registration_fixture();
     let a = app.reg_course(&fx, "CSE2010", 3);
     app.reg_section(
-        RegSection::new(fx.term_id, a)
+        SectionBuilder::of(fx.term_id, a)
             .no(1)
             .capacity(30)
             .meets(1, 540, 615),
     );
     let ids = app.reg_students(&fx, "u", 1);
-    let s = app.reg_sign_in(ids[0]).await;
+    let s = app.student(ids[0]).await;
 
     for (typed, named) in [
         ("CSE2010-01, NOP9999-01", "NOP9999-01"),
         ("CSE2010-01 garbage", "GARBAGE"),
         ("CSE2010-07", "CSE2010-07"),
     ] {
-        let res = post(&app, &s, "/registration/quick", &[("codes", typed)]).await;
+        let res = s
+            .post(&app, "/registration/quick", &[("codes", typed)])
+            .await;
         assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{typed}");
         let html = res.text().await.expect("html");
         let error = html
@@ -139,13 +110,9 @@ async fn an_unknown_code_is_named_beside_the_field_and_nothing_is_registered() {
     }
     // Eleven codes are refused whole.
     let many: Vec<String> = (1..=11).map(|n| format!("CSE2010-{n}")).collect();
-    let res = post(
-        &app,
-        &s,
-        "/registration/quick",
-        &[("codes", &many.join(","))],
-    )
-    .await;
+    let res = s
+        .post(&app, "/registration/quick", &[("codes", &many.join(","))])
+        .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
     assert!(enrolled(&app, s.id).is_empty());
 }
@@ -156,30 +123,26 @@ async fn a_drop_asks_once_naming_the_section_before_anything_changes() {
     let fx = app.registration_fixture();
     let a = app.reg_course(&fx, "CSE2010", 3);
     let sa = app.reg_section(
-        RegSection::new(fx.term_id, a)
+        SectionBuilder::of(fx.term_id, a)
             .no(1)
             .capacity(30)
             .meets(1, 540, 615),
     );
     let ids = app.reg_students(&fx, "d", 1);
-    let s = app.reg_sign_in(ids[0]).await;
-    let res = post(
-        &app,
-        &s,
-        "/registration",
-        &[("section_id", &sa.to_string())],
-    )
-    .await;
+    let s = app.student(ids[0]).await;
+    let res = s
+        .post(&app, "/registration", &[("section_id", &sa.to_string())])
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(enrolled(&app, s.id), vec![sa]);
 
-    let res = post(
-        &app,
-        &s,
-        "/registration/drop",
-        &[("section_id", &sa.to_string())],
-    )
-    .await;
+    let res = s
+        .post(
+            &app,
+            "/registration/drop",
+            &[("section_id", &sa.to_string())],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.expect("html");
     assert!(html.contains("id=\"drop-confirm\""));
@@ -191,13 +154,13 @@ async fn a_drop_asks_once_naming_the_section_before_anything_changes() {
     assert!(html.contains("name=\"confirm\" value=\"1\""));
     assert_eq!(enrolled(&app, s.id), vec![sa], "asking drops nothing");
 
-    let res = post(
-        &app,
-        &s,
-        "/registration/drop",
-        &[("section_id", &sa.to_string()), ("confirm", "1")],
-    )
-    .await;
+    let res = s
+        .post(
+            &app,
+            "/registration/drop",
+            &[("section_id", &sa.to_string()), ("confirm", "1")],
+        )
+        .await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert!(enrolled(&app, s.id).is_empty());
 }

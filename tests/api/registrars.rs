@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 
 use sugang::db::schema::{activity_log, one_time_passwords, users};
 
-use crate::admin_controls::{post_form, staff};
+use crate::helpers::console::{get_text, post_form};
 use crate::helpers::{error_code, RegStudent, TestApp};
 
 const NEW_PASSWORD: &str = "lantern-river-quietly-47";
@@ -88,9 +88,9 @@ async fn api_sign_in(app: &TestApp, login: &str, password: &str) -> (Client, Sta
 #[tokio::test]
 async fn a_registrar_created_in_the_console_signs_in_once_and_must_change_the_password() {
     let app = TestApp::spawn().await;
-    let boss = staff(&app).await;
+    let boss = app.registrar("registrar-t").await;
 
-    let (status, page) = crate::admin_controls::get_text(&app, &boss, "/admin/registrars").await;
+    let (status, page) = get_text(&app, &boss, "/admin/registrars").await;
     assert_eq!(status, StatusCode::OK);
     assert!(page.contains("data-registrar=\"registrar-t\""), "{page}");
 
@@ -107,7 +107,7 @@ async fn a_registrar_created_in_the_console_signs_in_once_and_must_change_the_pa
     assert!(stored.starts_with("$argon2id$"), "only a hash is stored");
     assert!(!stored.contains(&otp));
 
-    let (status, page) = crate::admin_controls::get_text(&app, &boss, "/admin/registrars").await;
+    let (status, page) = get_text(&app, &boss, "/admin/registrars").await;
     assert_eq!(status, StatusCode::OK);
     assert!(
         page.contains("data-registrar=\"reg-kim\" data-status=\"active\""),
@@ -156,7 +156,7 @@ async fn a_registrar_created_in_the_console_signs_in_once_and_must_change_the_pa
 #[tokio::test]
 async fn disabling_ends_the_live_session_at_once_and_refuses_sign_in() {
     let app = TestApp::spawn().await;
-    let boss = staff(&app).await;
+    let boss = app.registrar("registrar-t").await;
     let other = app.insert_registrar("reg-lee");
     let student = app.insert_student("20250301");
 
@@ -224,7 +224,7 @@ async fn disabling_ends_the_live_session_at_once_and_refuses_sign_in() {
     assert_eq!(error_code(res).await, "account_disabled");
 
     // The console shows it disabled; the activity log has each change with its actor.
-    let (_, page) = crate::admin_controls::get_text(&app, &boss, "/admin/registrars").await;
+    let (_, page) = get_text(&app, &boss, "/admin/registrars").await;
     assert!(
         page.contains("data-registrar=\"reg-lee\" data-status=\"disabled\""),
         "{page}"
@@ -254,7 +254,7 @@ async fn disabling_ends_the_live_session_at_once_and_refuses_sign_in() {
 #[tokio::test]
 async fn a_registrar_cannot_disable_themselves_nor_the_last_active_registrar() {
     let app = TestApp::spawn().await;
-    let boss = staff(&app).await;
+    let boss = app.registrar("registrar-t").await;
 
     let res = post_form(
         &app,
@@ -298,7 +298,7 @@ async fn a_registrar_cannot_disable_themselves_nor_the_last_active_registrar() {
 #[tokio::test]
 async fn bad_input_is_refused_beside_the_field_and_changes_nothing() {
     let app = TestApp::spawn().await;
-    let boss = staff(&app).await;
+    let boss = app.registrar("registrar-t").await;
     app.insert_student("20250401");
     let before = registrar_count(&app);
 
@@ -373,7 +373,7 @@ async fn bad_input_is_refused_beside_the_field_and_changes_nothing() {
 #[tokio::test]
 async fn a_one_time_password_for_a_registrar_ends_the_session_and_forces_a_change() {
     let app = TestApp::spawn().await;
-    let boss = staff(&app).await;
+    let boss = app.registrar("registrar-t").await;
     let other = app.insert_registrar("reg-han");
     let (old, status, _) = api_sign_in(&app, "reg-han", crate::helpers::PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
@@ -411,7 +411,7 @@ async fn a_one_time_password_for_a_registrar_ends_the_session_and_forces_a_chang
 #[tokio::test]
 async fn a_student_disabled_from_the_student_page_is_signed_out_and_refused() {
     let app = TestApp::spawn().await;
-    let boss = staff(&app).await;
+    let boss = app.registrar("registrar-t").await;
     let student = app.insert_student("20250501");
     let (client, status, _) = api_sign_in(&app, "20250501", crate::helpers::PASSWORD).await;
     assert_eq!(status, StatusCode::OK);
@@ -435,8 +435,7 @@ async fn a_student_disabled_from_the_student_page_is_signed_out_and_refused() {
     let (_, status, body) = api_sign_in(&app, "20250501", crate::helpers::PASSWORD).await;
     assert_eq!(status, StatusCode::UNAUTHORIZED);
     assert_eq!(body["error"]["code"], "account_disabled");
-    let (_, page) =
-        crate::admin_controls::get_text(&app, &boss, &format!("/admin/students/{student}")).await;
+    let (_, page) = get_text(&app, &boss, &format!("/admin/students/{student}")).await;
     assert!(page.contains("data-status=\"disabled\""), "{page}");
 
     let res = post_form(

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use sugang::db::schema::{activity_log, enrollments, holds, sections, waitlist_entries};
 
-use crate::helpers::{error_code, RegSection, RegStudent, RegistrationFixture, TestApp};
+use crate::helpers::{error_code, RegStudent, RegistrationFixture, SectionBuilder, TestApp};
 
 // ---- what the database says ----
 
@@ -101,13 +101,13 @@ impl Setup {
         self.app.reg_course(&self.fx, code, credits)
     }
 
-    fn section(&self, course: i32) -> RegSection {
-        RegSection::new(self.fx.term_id, course)
+    fn section(&self, course: i32) -> SectionBuilder {
+        SectionBuilder::of(self.fx.term_id, course)
     }
 
     async fn students(&self, prefix: &str, n: usize) -> Vec<RegStudent> {
         let ids = self.app.reg_students(&self.fx, prefix, n);
-        self.app.reg_sign_in_all(&ids).await
+        self.app.students(&ids).await
     }
 }
 
@@ -256,9 +256,10 @@ async fn every_refusal_leaves_no_trace_but_its_activity_line() {
             .expect("prerequisite");
     }
     let with_prereq = s.app.reg_section(s.section(prereq_course));
-    let dept_only = s
-        .app
-        .reg_section(s.section(s.course("MAT2000", 3)).department(other_dept));
+    let dept_only = s.app.reg_section(
+        s.section(s.course("MAT2000", 3))
+            .only_department(other_dept),
+    );
     let seniors = s
         .app
         .reg_section(s.section(s.course("CSE4000", 3)).years(0b1000));
@@ -1103,7 +1104,7 @@ async fn the_seats_signal_is_rebuilt_from_mysql_when_redis_loses_it() {
         tokio::time::sleep(std::time::Duration::from_millis(50)).await;
     }
     assert!(rebuilt, "the signal was rebuilt from the counters");
-    let late = s.app.reg_sign_in_all(&[students[2].id]).await.remove(0);
+    let late = s.app.students(&[students[2].id]).await.remove(0);
     let (status, body) = status_and_json(s.app.post_enrollment(&late, section).await).await;
     assert_eq!(status, 201, "{body}");
     assert_eq!(counter(&s.app, section), 2);

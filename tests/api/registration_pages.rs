@@ -2,7 +2,7 @@
 
 use reqwest::{header, StatusCode};
 
-use crate::helpers::{RegSection, RegStudent, TestApp};
+use crate::helpers::{RegStudent, SectionBuilder, TestApp};
 
 async fn post_form(
     app: &TestApp,
@@ -10,15 +10,7 @@ async fn post_form(
     path: &str,
     fields: &[(&str, &str)],
 ) -> (String, bool) {
-    let mut form: Vec<(&str, &str)> = vec![("csrf_token", s.csrf.as_str())];
-    form.extend_from_slice(fields);
-    let res = s
-        .client
-        .post(app.url(path))
-        .form(&form)
-        .send()
-        .await
-        .expect("request");
+    let res = s.post(app, path, fields).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER, "{path}");
     let location = res.headers()[header::LOCATION]
         .to_str()
@@ -34,19 +26,7 @@ async fn post_form(
 
 /// Follows the redirect with the flash marker and returns the page and the message shown.
 async fn follow(app: &TestApp, s: &RegStudent, location: &str) -> (String, Option<String>) {
-    let html = s
-        .client
-        .get(app.url(location))
-        .header(
-            header::COOKIE,
-            format!("sugang_session={}; sugang_flash=1", s.cookie),
-        )
-        .send()
-        .await
-        .expect("request")
-        .text()
-        .await
-        .expect("html");
+    let html = s.page_with_flash(app, location).await;
     let flash = html
         .split("id=\"flash\">")
         .nth(1)
@@ -62,25 +42,25 @@ async fn forms_register_drop_and_swap_with_a_message_after_the_redirect() {
     let algo = app.reg_course(&fx, "CSE3010", 3);
     let os = app.reg_course(&fx, "CSE3020", 3);
     let algo_1 = app.reg_section(
-        RegSection::new(fx.term_id, algo)
+        SectionBuilder::of(fx.term_id, algo)
             .no(1)
             .capacity(30)
             .meets(1, 540, 615),
     );
     let algo_2 = app.reg_section(
-        RegSection::new(fx.term_id, algo)
+        SectionBuilder::of(fx.term_id, algo)
             .no(2)
             .capacity(30)
             .meets(2, 540, 615),
     );
     let os_full = app.reg_section(
-        RegSection::new(fx.term_id, os)
+        SectionBuilder::of(fx.term_id, os)
             .no(1)
             .capacity(0)
             .meets(3, 540, 615),
     );
     let ids = app.reg_students(&fx, "p", 1);
-    let s = app.reg_sign_in(ids[0]).await;
+    let s = app.student(ids[0]).await;
 
     // Register from a section page: back to that page with the receipt as the message.
     let next = format!("/courses/{algo_1}");
@@ -188,12 +168,12 @@ async fn the_basket_takes_and_gives_back_sections_within_its_limits() {
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "CSE4010", 3);
     let section = app.reg_section(
-        RegSection::new(fx.term_id, course)
+        SectionBuilder::of(fx.term_id, course)
             .capacity(30)
             .meets(4, 540, 615),
     );
     let ids = app.reg_students(&fx, "b", 1);
-    let s = app.reg_sign_in(ids[0]).await;
+    let s = app.student(ids[0]).await;
     let count = || {
         let mut conn = app.conn();
         basket_items::table

@@ -17,8 +17,8 @@ use sugang::registration::release::{self, Released};
 use sugang::registration::service::{self, Attempt};
 use sugang::web::Lang;
 
-use crate::admin_catalog::{refused, staff};
-use crate::helpers::{error_code, RegSection, RegStudent, RegistrationFixture, TestApp};
+use crate::helpers::console::refused;
+use crate::helpers::{error_code, RegStudent, RegistrationFixture, SectionBuilder, TestApp};
 
 const TIMES: &str = "09:00,13:00,17:00,21:00";
 
@@ -117,13 +117,13 @@ async fn full_section(
     capacity: i32,
 ) -> (i32, Vec<RegStudent>) {
     let course = app.reg_course(fx, code, 3);
-    let section = app.reg_section(RegSection::new(fx.term_id, course).capacity(capacity));
+    let section = app.reg_section(SectionBuilder::of(fx.term_id, course).capacity(capacity));
     // A section added after the catalog was first read: the next read takes the new one.
     sugang::catalog::bump_version(&app.state.cache)
         .await
         .expect("catalog version");
     let ids = app.reg_students(fx, &format!("{}e", code.to_lowercase()), capacity as usize);
-    let seated = app.reg_sign_in_all(&ids).await;
+    let seated = app.students(&ids).await;
     for s in &seated {
         assert_eq!(
             app.post_enrollment(s, section).await.status(),
@@ -158,7 +158,7 @@ async fn a_seat_dropped_at_1210_is_held_until_1300_then_watchers_hear_first_and_
     set_release_times(&app, fx.term_id, Some(TIMES));
     let (section, seated) = full_section(&app, &fx, "REL100", 4).await;
     let ids = app.reg_students(&fx, "relw", 14);
-    let others = app.reg_sign_in_all(&ids).await;
+    let others = app.students(&ids).await;
     let (watchers, racers) = others.split_at(2);
     for w in watchers {
         let res = w
@@ -282,7 +282,7 @@ async fn two_releasers_at_once_release_every_held_seat_once() {
         held.push((section, i.min(2) as i32 + 1));
     }
     let watcher_ids = app.reg_students(&fx, "relx", 1);
-    let watcher = app.reg_sign_in(watcher_ids[0]).await;
+    let watcher = app.student(watcher_ids[0]).await;
     let res = watcher
         .client
         .post(app.url("/api/v1/watches"))
@@ -374,7 +374,7 @@ async fn without_release_times_a_dropped_seat_is_free_at_once() {
     drop_at(&app, seated[0].id, section, next_seoul(12, 10)).await;
     assert_eq!(counters(&app, section), (1, 0, None));
     let ids = app.reg_students(&fx, "relo", 1);
-    let other = app.reg_sign_in(ids[0]).await;
+    let other = app.student(ids[0]).await;
     assert_eq!(
         app.post_enrollment(&other, section).await.status(),
         StatusCode::CREATED
@@ -392,7 +392,7 @@ async fn a_capacity_cut_takes_held_seats_first_and_a_raise_is_held_too() {
         drop_at(&app, s.id, section, at_1210).await;
     }
     assert_eq!(counters(&app, section).1, 2);
-    let r = staff(&app, "relstaff").await;
+    let r = app.registrar("relstaff").await;
     let path = format!("/admin/sections/{section}/capacity");
     let res = r.post(&app, &path, &[("capacity", "3")]).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
@@ -424,7 +424,7 @@ async fn a_capacity_cut_takes_held_seats_first_and_a_raise_is_held_too() {
 async fn the_term_form_validates_release_times_and_stores_them_sorted() {
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
-    let r = staff(&app, "relform").await;
+    let r = app.registrar("relform").await;
     let path = format!("/admin/terms/{}/release-times", fx.term_id);
     let stored = |app: &TestApp| -> Option<String> {
         terms::table
@@ -469,9 +469,13 @@ async fn a_student_who_joins_the_line_while_seats_are_held_is_seated_first_at_th
     let fx = app.registration_fixture();
     set_release_times(&app, fx.term_id, Some(TIMES));
     let course = app.reg_course(&fx, "REL600", 3);
-    let section = app.reg_section(RegSection::new(fx.term_id, course).capacity(2).waitlist(5));
+    let section = app.reg_section(
+        SectionBuilder::of(fx.term_id, course)
+            .capacity(2)
+            .waitlist(5),
+    );
     let ids = app.reg_students(&fx, "relq", 4);
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     for s in &students[..2] {
         assert_eq!(
             app.post_enrollment(s, section).await.status(),

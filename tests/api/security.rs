@@ -4,7 +4,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::json;
 
-use crate::admin_controls::{post_form, staff};
+use crate::helpers::console::post_form;
 use crate::helpers::{RegStudent, TestApp};
 use sugang::waiting_room::RoomConfig;
 
@@ -107,7 +107,7 @@ async fn answer(res: reqwest::Response) -> (StatusCode, String) {
 async fn every_registration_action_encoded_any_way_is_queued_like_the_plain_path() {
     let app = TestApp::spawn().await;
     let id = app.insert_student("20259001");
-    let student = app.reg_sign_in(id).await;
+    let student = app.student(id).await;
     // The room is on and admits nobody: every action must be queued.
     app.state
         .waiting_room
@@ -149,7 +149,7 @@ async fn encoded_registration_actions_count_toward_the_action_limit_and_are_limi
     })
     .await;
     let id = app.insert_student("20259002");
-    let student = app.reg_sign_in(id).await;
+    let student = app.student(id).await;
     // Three encoded actions spend the whole allowance ...
     for (method, path) in &REGISTRATION_ACTIONS[..3] {
         let encoded = &encodings(path)[0];
@@ -190,8 +190,8 @@ async fn encoded_registration_and_basket_changes_are_refused_while_frozen() {
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
     let ids = app.reg_students(&fx, "frz", 1);
-    let student = app.reg_sign_in(ids[0]).await;
-    let registrar = staff(&app).await;
+    let student = app.student(ids[0]).await;
+    let registrar = app.registrar("registrar-t").await;
     let res = post_form(
         &app,
         &registrar,
@@ -463,7 +463,7 @@ async fn a_control_character_in_next_is_answered_cleanly_never_with_a_500() {
         assert!(crate::helpers::session_cookie(&res).is_some(), "{next:?}");
     }
     // A registration form: the answer is a redirect to a local page, not an error after the fact.
-    let student = app.reg_sign_in(ids[0]).await;
+    let student = app.student(ids[0]).await;
     let res = post_form(
         &app,
         &student,
@@ -482,7 +482,7 @@ async fn a_client_chosen_request_id_and_forwarded_address_are_not_believed() {
 
     let app = TestApp::spawn().await;
     let id = app.insert_student("20259401");
-    let student = app.reg_sign_in(id).await;
+    let student = app.student(id).await;
     let res = student
         .client
         .post(app.url("/api/v1/enrollments"))
@@ -551,7 +551,7 @@ async fn a_trusted_proxy_forwards_the_address_and_its_id_beside_the_servers() {
 async fn the_csrf_token_is_never_taken_from_the_query_string() {
     let app = TestApp::spawn().await;
     let id = app.insert_student("20259402");
-    let s = app.reg_sign_in(id).await;
+    let s = app.student(id).await;
     // The session cookie only: the token must come in a header or a form body.
     let bare = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())

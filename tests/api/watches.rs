@@ -8,7 +8,7 @@ use serde_json::{json, Value};
 
 use sugang::db::schema::{enrollments, notices, section_watches};
 
-use crate::helpers::{error_code, RegSection, RegStudent, TestApp};
+use crate::helpers::{error_code, RegStudent, SectionBuilder, TestApp};
 
 async fn watch(app: &TestApp, s: &RegStudent, section: i32) -> reqwest::Response {
     s.client
@@ -33,9 +33,9 @@ async fn a_freed_seat_tells_every_watcher_first_and_then_goes_to_exactly_one_stu
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "WCH100", 3);
-    let section = app.reg_section(RegSection::new(fx.term_id, course).capacity(2));
+    let section = app.reg_section(SectionBuilder::of(fx.term_id, course).capacity(2));
     let ids = app.reg_students(&fx, "wch", 12);
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     for s in &students[..2] {
         assert_eq!(
             app.post_enrollment(s, section).await.status(),
@@ -43,7 +43,7 @@ async fn a_freed_seat_tells_every_watcher_first_and_then_goes_to_exactly_one_stu
         );
     }
     // An open section is not watched; a full one is, once per student; watching grants nothing.
-    let other = app.reg_section(RegSection::new(
+    let other = app.reg_section(SectionBuilder::of(
         fx.term_id,
         app.reg_course(&fx, "WCH200", 3),
     ));
@@ -131,9 +131,13 @@ async fn a_seat_the_waitlist_takes_tells_no_watcher() {
     let app = TestApp::spawn_for_registration().await;
     let fx = app.registration_fixture();
     let course = app.reg_course(&fx, "WCH300", 3);
-    let section = app.reg_section(RegSection::new(fx.term_id, course).capacity(1).waitlist(5));
+    let section = app.reg_section(
+        SectionBuilder::of(fx.term_id, course)
+            .capacity(1)
+            .waitlist(5),
+    );
     let ids = app.reg_students(&fx, "wcw", 3);
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     assert_eq!(
         app.post_enrollment(&students[0], section).await.status(),
         StatusCode::CREATED
@@ -181,11 +185,11 @@ async fn a_student_watches_at_most_ten_sections_and_bad_input_changes_nothing() 
     let full: Vec<i32> = (0..11)
         .map(|i| {
             let course = app.reg_course(&fx, &format!("WCL{i:03}"), 1);
-            app.reg_section(RegSection::new(fx.term_id, course).capacity(1))
+            app.reg_section(SectionBuilder::of(fx.term_id, course).capacity(1))
         })
         .collect();
     let ids = app.reg_students(&fx, "wcl", 2);
-    let students = app.reg_sign_in_all(&ids).await;
+    let students = app.students(&ids).await;
     for section in &full {
         let res = app.post_enrollment(&students[0], *section).await;
         assert_eq!(res.status(), StatusCode::CREATED);

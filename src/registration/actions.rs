@@ -1,0 +1,280 @@
+//! What a student does to their registration, written once for every door: the JSON API
+//! (`api`, `watches`, `basket_page`) and the forms (`pages`) read the request their own way, call
+//! one action here — the service on the blocking pool, then the seats-left signal once the change
+//! is committed — and present the receipt their own way. Also the one reading of a section id
+//! from outside and the one lookup of a section by course code and number.
+
+use actix_web::{web, HttpRequest};
+use diesel::result::DatabaseErrorKind;
+use diesel::result::Error::DatabaseError;
+use serde_json::Value;
+
+use crate::auth::Student;
+use crate::catalog::queries::current_term;
+use crate::registration::basket::{self, BasketError, BasketRefusal};
+use crate::registration::quick_add::SectionCode;
+use crate::registration::service::{
+    self, Attempt, DropReceipt, Receipt, SwapReceipt, TxError, WaitlistReceipt,
+};
+use crate::registration::watches::{self, WatchReceipt};
+use crate::registration::{opening, queries};
+use crate::startup::AppState;
+use crate::web::{AppError, Invalid, Lang, RequestMeta};
+
+impl From<TxError> for AppError {
+    fn from(e: TxError) -> Self {
+        match e {
+            TxError::Refused(r) | TxError::Aborted(r) => AppError::Refused(r),
+            TxError::NotFound => AppError::NotFound,
+            // Still deadlocked after the retries: busy, not broken; the client may retry.
+            TxError::Db(DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => {
+                AppError::Unavailable("registration busy: deadlock retries exhausted".into())
+            }
+            TxError::Db(e) => AppError::from(e),
+        }
+    }
+}
+
+/// The signed-in student's attempt, with the request's id, address and language.
+pub fn attempt(student: &Student, req: &HttpRequest) -> Attempt {
+    Attempt::new(&student.0, &RequestMeta::of(req), Lang::from_request(req))
+}
+
+// ---- section ids from outside ----
+
+/// A section id is a positive `i32`; anything else names no section.
+fn section_id(raw: &str) -> Option<i32> {
+    raw.parse::<i64>().ok().and_then(positive)
+}
+
+fn positive(n: i64) -> Option<i32> {
+    i32::try_from(n).ok().filter(|n| *n > 0)
+}
+
+/// An id in the path (`/api/v1/enrollments/{id}`): anything but a section id is a 404.
+pub fn id_in_path(raw: &str) -> Result<i32, AppError> {
+    section_id(raw).ok_or(AppError::NotFound)
+}
+
+/// An id field of a JSON object body: bad JSON is a 400, a missing or wrong field a 422. Other
+/// fields (a forged `student_id`, say) are ignored.
+pub fn id_in_body(body: &[u8], field: &'static str) -> Result<i32, AppError> {
+    let value: Value =
+        serde_json::from_slice(body).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    let Some(object) = value.as_object() else {
+        return Err(AppError::BadRequest("expected a JSON object".into()));
+    };
+    let raw = object
+        .get(field)
+        .ok_or_else(|| AppError::Validation(Invalid::new(field, "field.required")))?;
+    raw.as_i64()
+        .and_then(positive)
+        .ok_or_else(|| AppError::Validation(Invalid::new(field, "field.invalid_value")))
+}
+
+/// An id field of a form: blank is "required", anything but a section id "invalid".
+pub fn id_in_form(raw: &Option<String>, field: &'static str) -> Result<i32, AppError> {
+    let raw = raw
+        .as_deref()
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .ok_or_else(|| AppError::Validation(Invalid::new(field, "field.required")))?;
+    section_id(raw).ok_or_else(|| AppError::Validation(Invalid::new(field, "field.invalid_value")))
+}
+
+/// The ids of the current term's sections named by `codes`, in their order: `None` for a code
+/// that names no section (every code, when no term is current).
+pub async fn section_ids(
+    app: &AppState,
+    codes: Vec<SectionCode>,
+) -> Result<Vec<Option<i32>>, AppError> {
+    app.db
+        .run(move |conn| {
+            let Some(term) = current_term(conn)? else {
+                return Ok(vec![None; codes.len()]);
+            };
+            let courses: Vec<&str> = codes.iter().map(SectionCode::course).collect();
+            let found = queries::sections_of_courses(conn, term.id, &courses)?;
+            Ok(codes
+                .iter()
+                .map(|c| {
+                    found
+                        .iter()
+                        .find(|(code, no, _)| code == c.course() && *no == c.section_no())
+                        .map(|(_, _, id)| *id)
+                })
+                .collect())
+        })
+        .await
+        .map_err(AppError::from)
+}
+
+// ---- the actions ----
+
+/// Enrolls through the opening draw or the rush path, which publish the seats themselves.
+pub async fn enroll(
+    app: &web::Data<AppState>,
+    a: Attempt,
+    section_id: i32,
+) -> Result<Receipt, AppError> {
+    opening::enroll(app, a, section_id).await
+}
+
+pub async fn drop(app: &AppState, a: Attempt, section_id: i32) -> Result<DropReceipt, AppError> {
+    let now = service::now_ms();
+    let receipt = app
+        .db
+        .run(move |conn| Ok(service::drop_enrollment(conn, &a, section_id, now)))
+        .await??;
+    app.seats.republish(vec![section_id]).await;
+    Ok(receipt)
+}
+
+/// Drops `drop_id` and adds `add_id` atomically; the same section twice is an input error.
+pub async fn swap(
+    app: &AppState,
+    a: Attempt,
+    drop_id: i32,
+    add_id: i32,
+) -> Result<SwapReceipt, AppError> {
+    if drop_id == add_id {
+        return Err(AppError::Validation(Invalid::new(
+            "add_section_id",
+            "field.same_section",
+        )));
+    }
+    let now = service::now_ms();
+    let receipt = app
+        .db
+        .run(move |conn| Ok(service::swap(conn, &a, drop_id, add_id, now)))
+        .await??;
+    app.seats.republish(vec![drop_id, add_id]).await;
+    Ok(receipt)
+}
+
+pub async fn join_waitlist(
+    app: &AppState,
+    a: Attempt,
+    section_id: i32,
+) -> Result<WaitlistReceipt, AppError> {
+    let now = service::now_ms();
+    Ok(app
+        .db
+        .run(move |conn| Ok(service::join_waitlist(conn, &a, section_id, now)))
+        .await??)
+}
+
+pub async fn leave_waitlist(app: &AppState, a: Attempt, section_id: i32) -> Result<(), AppError> {
+    Ok(app
+        .db
+        .run(move |conn| Ok(service::leave_waitlist(conn, &a, section_id)))
+        .await??)
+}
+
+pub async fn watch(app: &AppState, a: Attempt, section_id: i32) -> Result<WatchReceipt, AppError> {
+    let now = service::now_ms();
+    Ok(app
+        .db
+        .run(move |conn| Ok(watches::watch(conn, &a, section_id, now)))
+        .await??)
+}
+
+/// Whether the student was watching the section.
+pub async fn unwatch(app: &AppState, a: Attempt, section_id: i32) -> Result<bool, AppError> {
+    Ok(app
+        .db
+        .run(move |conn| Ok(watches::unwatch(conn, &a, section_id)))
+        .await??)
+}
+
+/// The basket's credits after adding, or why the basket refused; a failure is the error.
+pub async fn basket_add(
+    app: &AppState,
+    a: Attempt,
+    section_id: i32,
+) -> Result<Result<i64, BasketRefusal>, AppError> {
+    let now = service::now_ms();
+    let outcome = app
+        .db
+        .run(move |conn| Ok(basket::add(conn, &a, section_id, now)))
+        .await?;
+    refusal_or_error(outcome)
+}
+
+pub async fn basket_remove(
+    app: &AppState,
+    a: Attempt,
+    section_id: i32,
+) -> Result<Result<(), BasketRefusal>, AppError> {
+    let outcome = app
+        .db
+        .run(move |conn| Ok(basket::remove(conn, &a, section_id)))
+        .await?;
+    refusal_or_error(outcome)
+}
+
+fn refusal_or_error<T>(
+    outcome: Result<T, BasketError>,
+) -> Result<Result<T, BasketRefusal>, AppError> {
+    match outcome {
+        Ok(v) => Ok(Ok(v)),
+        Err(BasketError::Refused(r)) => Ok(Err(r)),
+        Err(BasketError::Db(e)) => Err(e.into()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_section_id_is_a_positive_i32() {
+        assert_eq!(section_id("1"), Some(1));
+        assert_eq!(section_id("2147483647"), Some(i32::MAX));
+        assert_eq!(section_id("2147483648"), None);
+        assert_eq!(section_id("0"), None);
+        assert_eq!(section_id("-3"), None);
+        assert_eq!(section_id(" 3"), None);
+        assert_eq!(section_id("3x"), None);
+    }
+
+    #[test]
+    fn a_form_id_is_trimmed_and_blank_is_required() {
+        let code = |r: Result<i32, AppError>| match r {
+            Ok(n) => n.to_string(),
+            Err(AppError::Validation(_)) => "validation".into(),
+            Err(_) => "other".into(),
+        };
+        assert_eq!(code(id_in_form(&Some(" 7 ".into()), "section_id")), "7");
+        assert_eq!(
+            code(id_in_form(&Some("  ".into()), "section_id")),
+            "validation"
+        );
+        assert_eq!(code(id_in_form(&None, "section_id")), "validation");
+        assert_eq!(
+            code(id_in_form(&Some("0".into()), "section_id")),
+            "validation"
+        );
+    }
+
+    #[test]
+    fn a_body_id_must_be_a_positive_number_field() {
+        assert_eq!(
+            id_in_body(br#"{"section_id": 5}"#, "section_id").ok(),
+            Some(5)
+        );
+        assert!(matches!(
+            id_in_body(br#"{"section_id": "5"}"#, "section_id"),
+            Err(AppError::Validation(_))
+        ));
+        assert!(matches!(
+            id_in_body(br#"{"other": 5}"#, "section_id"),
+            Err(AppError::Validation(_))
+        ));
+        assert!(matches!(
+            id_in_body(b"[5]", "section_id"),
+            Err(AppError::BadRequest(_))
+        ));
+        assert!(matches!(id_in_path("0"), Err(AppError::NotFound)));
+    }
+}
