@@ -42,6 +42,9 @@ pub const PASS_TTL_RANGE: (u32, u32) = (30, 3_600);
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default)]
 pub struct SiteControls {
+    /// Raised by every change; a copy never replaces a newer one (in memory or in Redis), so a
+    /// refresh that read MySQL just before a change cannot undo it.
+    pub version: u64,
     pub frozen: bool,
     pub freeze_reason: String,
     pub banner_on: bool,
@@ -88,13 +91,18 @@ impl Controls {
         }
     }
 
+    /// Takes `next` unless this copy is newer.
     fn replace(&self, next: SiteControls) {
-        if *self.current() == next {
+        let current = self.current();
+        if *current == next || current.version > next.version {
             return;
         }
-        match self.current.write() {
-            Ok(mut guard) => *guard = Arc::new(next),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(next),
+        let mut guard = match self.current.write() {
+            Ok(guard) => guard,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        if guard.version <= next.version {
+            *guard = Arc::new(next);
         }
     }
 
@@ -140,17 +148,36 @@ async fn read_redis(cache: &Cache) -> Result<Option<SiteControls>, CacheError> {
     Ok(json.and_then(|j| serde_json::from_str(&j).ok()))
 }
 
+/// Mirrors `controls` to Redis unless Redis already holds a newer version.
 async fn publish(cache: &Cache, controls: &SiteControls) -> Result<(), CacheError> {
     let json =
         serde_json::to_string(controls).map_err(|e| CacheError::Unavailable(e.to_string()))?;
     let mut conn = cache.conn().await?;
-    let _: () = redis::cmd("SET")
-        .arg(cache.key(REDIS_KEY))
+    let _: i64 = PUBLISH
+        .key(cache.key(REDIS_KEY))
         .arg(json)
-        .query_async(&mut conn)
+        .arg(controls.version)
+        .invoke_async(&mut conn)
         .await?;
     Ok(())
 }
+
+static PUBLISH: std::sync::LazyLock<redis::Script> = std::sync::LazyLock::new(|| {
+    redis::Script::new(
+        r#"
+-- KEYS[1] the mirror; ARGV[1] the controls' JSON, ARGV[2] their version
+local held = redis.call('GET', KEYS[1])
+if held then
+  local ok, decoded = pcall(cjson.decode, held)
+  if ok and type(decoded) == 'table' and tonumber(decoded['version'] or 0) > tonumber(ARGV[2]) then
+    return 0
+  end
+end
+redis.call('SET', KEYS[1], ARGV[1])
+return 1
+"#,
+    )
+});
 
 fn load(conn: &mut MysqlConnection) -> QueryResult<SiteControls> {
     let value: Option<String> = site_settings::table
@@ -184,6 +211,9 @@ fn update(
             .first(conn)?;
         let mut controls: SiteControls = serde_json::from_str(&value).unwrap_or_default();
         change(&mut controls);
+        // Later than every earlier change, even after a restore of an older MySQL copy.
+        let micros = u64::try_from(chrono::Utc::now().timestamp_micros()).unwrap_or(0);
+        controls.version = (controls.version + 1).max(micros);
         let json = serde_json::to_string(&controls).unwrap_or_else(|_| "{}".into());
         diesel::update(site_settings::table.find(SETTING_NAME))
             .set(site_settings::value.eq(json))
@@ -732,6 +762,30 @@ mod tests {
         assert!(!frozen_action(&Method::GET, "/registration"));
         assert!(!frozen_action(&Method::GET, "/api/v1/basket"));
         assert!(!frozen_action(&Method::POST, "/admin/controls/unfreeze"));
+    }
+
+    #[test]
+    fn a_copy_never_replaces_a_newer_one() {
+        let controls = Controls::new();
+        let frozen = SiteControls {
+            version: 7,
+            frozen: true,
+            freeze_reason: "점검".into(),
+            ..Default::default()
+        };
+        controls.replace(frozen.clone());
+        // A refresh that read MySQL just before the freeze lands after it.
+        controls.replace(SiteControls {
+            version: 6,
+            ..Default::default()
+        });
+        assert_eq!(*controls.current(), frozen);
+        let lifted = SiteControls {
+            version: 8,
+            ..Default::default()
+        };
+        controls.replace(lifted.clone());
+        assert_eq!(*controls.current(), lifted);
     }
 
     #[test]

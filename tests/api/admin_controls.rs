@@ -276,6 +276,43 @@ async fn freezing_without_javascript_asks_once_on_a_page_naming_the_effect() {
 }
 
 #[tokio::test]
+async fn an_older_copy_of_the_controls_never_undoes_a_freeze() {
+    let Fixture {
+        app,
+        section,
+        students,
+    } = fixture(10).await;
+    let registrar = app.registrar("registrar-v").await;
+    let res = post_form(
+        &app,
+        &registrar,
+        "/admin/controls/freeze",
+        &[("reason", "점검"), ("confirm", "1")],
+    )
+    .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert!(app.state.controls.current().frozen);
+
+    // What a refresh that read MySQL just before the freeze would mirror after it.
+    let client = redis::Client::open(crate::helpers::redis_url()).expect("redis");
+    let mut conn = client.get_connection().expect("redis connection");
+    let _: () = redis::cmd("SET")
+        .arg(format!("{}site:controls", app.prefix.0))
+        .arg(r#"{"version":1,"frozen":false}"#)
+        .query(&mut conn)
+        .expect("set");
+    // The instance follows the mirror once a second: let it look a few times.
+    for _ in 0..3 {
+        tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+        assert!(app.state.controls.current().frozen);
+    }
+    assert_eq!(
+        app.post_enrollment(&students[0], section).await.status(),
+        StatusCode::CONFLICT
+    );
+}
+
+#[tokio::test]
 async fn a_freeze_without_a_reason_is_refused_beside_the_field_and_changes_nothing() {
     let Fixture {
         app,
