@@ -492,19 +492,27 @@ async fn one_students_concurrent_requests_cannot_race_past_the_rules() {
     assert_counters_match(&s.app);
 }
 
+/// `POST /api/v1/enrollments` with an `Idempotency-Key`.
+fn enroll_with_key(
+    app: &TestApp,
+    st: &RegStudent,
+    key: &str,
+    section: i32,
+) -> impl std::future::Future<Output = reqwest::Result<Response>> {
+    st.client
+        .post(app.url("/api/v1/enrollments"))
+        .header("Idempotency-Key", key)
+        .json(&json!({ "section_id": section }))
+        .send()
+}
+
 #[tokio::test]
 async fn repeated_idempotency_key_enrolls_once_with_identical_answers() {
     let s = setup().await;
     let section = s.app.reg_section(s.section(s.course("CSE7000", 3)));
     let other = s.app.reg_section(s.section(s.course("CSE7001", 3)));
     let st = s.students("idem", 1).await.remove(0);
-    let send = |key: &'static str, section: i32| {
-        st.client
-            .post(s.app.url("/api/v1/enrollments"))
-            .header("Idempotency-Key", key)
-            .json(&json!({ "section_id": section }))
-            .send()
-    };
+    let send = |key: &'static str, section: i32| enroll_with_key(&s.app, &st, key, section);
     let answers = join_all((0..10).map(|_| async {
         let res = send("click-1", section).await.expect("request");
         (res.status(), res.text().await.expect("body"))
@@ -589,13 +597,7 @@ async fn a_repeat_settles_an_enroll_left_in_doubt() {
     let took = s.app.reg_section(s.section(s.course("CSE7100", 3)));
     let lost = s.app.reg_section(s.section(s.course("CSE7101", 3)));
     let st = s.students("doubt", 1).await.remove(0);
-    let send = |key: &'static str, section: i32| {
-        st.client
-            .post(s.app.url("/api/v1/enrollments"))
-            .header("Idempotency-Key", key)
-            .json(&json!({ "section_id": section }))
-            .send()
-    };
+    let send = |key: &'static str, section: i32| enroll_with_key(&s.app, &st, key, section);
 
     // The attempt committed, but its answer was lost: the repeat answers its receipt.
     let res = send("doubt-1", took).await.expect("request");
