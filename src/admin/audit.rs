@@ -12,13 +12,13 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::audit_words::{self, ACTIONS, OUTCOMES, SIGN_IN};
-use crate::admin::courses::url_encode;
 use crate::admin::forms::{self, unprocessable, Choice, FormErrors};
 use crate::auth::Registrar;
 use crate::db::schema::{activity_log, users};
 use crate::registration::queries as reg;
 use crate::registration::rules::SectionLabel;
 use crate::startup::AppState;
+use crate::web::form::url_encode;
 use crate::web::{html, AppError, Lang, Layout};
 
 const PER_PAGE: i64 = 50;

@@ -14,12 +14,14 @@ use crate::admin::forms::{
     self, catalog_changed, field, redirect, tx, unprocessable, Choice, FormErrors, Isolation,
     TxFail,
 };
-use crate::admin::terms::fail;
+use crate::admin::forms::{fail, run};
 use crate::auth::models::Department;
 use crate::auth::Registrar;
 use crate::db::schema::{course_prerequisites, courses, departments as departments_t};
 use crate::startup::AppState;
 use crate::web::flash::Level;
+use crate::web::form::url_encode;
+use crate::web::RequestMeta;
 use crate::web::{html, AppError, Lang, Layout};
 
 pub const CATEGORIES: &[&str] = &[
@@ -184,12 +186,6 @@ impl CoursesPage {
     }
 }
 
-pub fn url_encode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|v| v.trim_start_matches('=').to_string())
-        .unwrap_or_default()
-}
-
 fn like_pattern(q: &str) -> String {
     let escaped = q
         .replace('\\', "\\\\")
@@ -274,6 +270,7 @@ pub async fn create(
     app: web::Data<AppState>,
     r: Registrar,
     layout: Layout,
+    meta: RequestMeta,
     form: web::Form<CourseForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
@@ -285,25 +282,21 @@ pub async fn create(
         let q = ListQuery::default();
         return unprocessable(courses_page(&app, layout, &q, form, errors).await?);
     };
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                diesel::insert_into(courses::table)
-                    .values((
-                        courses::code.eq(&c),
-                        courses::title_ko.eq(&v.title_ko),
-                        courses::title_en.eq(&v.title_en),
-                        courses::credits.eq(v.credits),
-                        courses::department_id.eq(v.department_id),
-                        courses::category.eq(&v.category),
-                        courses::description.eq(&v.description),
-                    ))
-                    .execute(conn)?;
-                Ok(crate::db::last_insert_id(conn)? as i32)
-            }))
-        })
-        .await?;
+    let result = run(&app, &r, meta, Isolation::ReadCommitted, move |conn, _| {
+        diesel::insert_into(courses::table)
+            .values((
+                courses::code.eq(&c),
+                courses::title_ko.eq(&v.title_ko),
+                courses::title_en.eq(&v.title_en),
+                courses::credits.eq(v.credits),
+                courses::department_id.eq(v.department_id),
+                courses::category.eq(&v.category),
+                courses::description.eq(&v.description),
+            ))
+            .execute(conn)?;
+        Ok(crate::db::last_insert_id(conn)? as i32)
+    })
+    .await?;
     match result {
         Ok(id) => {
             catalog_changed(&app).await;
@@ -445,6 +438,7 @@ pub async fn add_prerequisite(
     app: web::Data<AppState>,
     r: Registrar,
     layout: Layout,
+    meta: RequestMeta,
     path: web::Path<i32>,
     form: web::Form<PrerequisiteForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -455,51 +449,47 @@ pub async fn add_prerequisite(
         return unprocessable(course_page(&app, layout, id, None, raw, errors).await?);
     };
     let shown = required.clone();
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::RepeatableRead, |conn| {
-                // The locking scan of the whole graph serializes every prerequisite write.
-                let edges: Vec<(i32, i32)> = course_prerequisites::table
-                    .select((
-                        course_prerequisites::course_id,
-                        course_prerequisites::required_course_id,
-                    ))
-                    .for_update()
-                    .load(conn)?;
-                courses::table
-                    .find(id)
-                    .select(courses::id)
-                    .first::<i32>(conn)?;
-                let required_id: i32 = courses::table
-                    .filter(courses::code.eq(&required))
-                    .select(courses::id)
-                    .first(conn)
-                    .optional()?
-                    .ok_or_else(|| {
-                        field("admin.course.unknown_code", "required_code").arg("code", &required)
-                    })?;
-                if required_id == id {
-                    return Err(field("admin.course.self_prerequisite", "required_code").into());
-                }
-                if edges.contains(&(id, required_id)) {
-                    return Err(field("admin.course.already_required", "required_code").into());
-                }
-                if requires(&edges, required_id, id) {
-                    return Err(field("admin.course.cycle", "required_code")
-                        .arg("code", &required)
-                        .into());
-                }
-                diesel::insert_into(course_prerequisites::table)
-                    .values((
-                        course_prerequisites::course_id.eq(id),
-                        course_prerequisites::required_course_id.eq(required_id),
-                    ))
-                    .execute(conn)?;
-                Ok(())
-            }))
-        })
-        .await?;
+    let result = run(&app, &r, meta, Isolation::RepeatableRead, move |conn, _| {
+        // The locking scan of the whole graph serializes every prerequisite write.
+        let edges: Vec<(i32, i32)> = course_prerequisites::table
+            .select((
+                course_prerequisites::course_id,
+                course_prerequisites::required_course_id,
+            ))
+            .for_update()
+            .load(conn)?;
+        courses::table
+            .find(id)
+            .select(courses::id)
+            .first::<i32>(conn)?;
+        let required_id: i32 = courses::table
+            .filter(courses::code.eq(&required))
+            .select(courses::id)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| {
+                field("admin.course.unknown_code", "required_code").arg("code", &required)
+            })?;
+        if required_id == id {
+            return Err(field("admin.course.self_prerequisite", "required_code").into());
+        }
+        if edges.contains(&(id, required_id)) {
+            return Err(field("admin.course.already_required", "required_code").into());
+        }
+        if requires(&edges, required_id, id) {
+            return Err(field("admin.course.cycle", "required_code")
+                .arg("code", &required)
+                .into());
+        }
+        diesel::insert_into(course_prerequisites::table)
+            .values((
+                course_prerequisites::course_id.eq(id),
+                course_prerequisites::required_course_id.eq(required_id),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await?;
     match result {
         Ok(()) => {
             catalog_changed(&app).await;

@@ -5,15 +5,14 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::admin::forms::{
-    self, catalog_changed, redirect, tx, unprocessable, FormErrors, Isolation,
-};
-use crate::admin::terms::fail;
+use crate::admin::forms::{self, catalog_changed, redirect, unprocessable, FormErrors, Isolation};
+use crate::admin::forms::{fail, run};
 use crate::auth::models::Department;
 use crate::auth::Registrar;
 use crate::db::schema::departments;
 use crate::startup::AppState;
 use crate::web::flash::Level;
+use crate::web::RequestMeta;
 use crate::web::{html, AppError, Layout};
 
 /// A department or course code: 2 to 16 upper-case letters and digits.
@@ -124,6 +123,7 @@ pub async fn create(
     app: web::Data<AppState>,
     r: Registrar,
     layout: Layout,
+    meta: RequestMeta,
     form: web::Form<DepartmentForm>,
 ) -> Result<HttpResponse, AppError> {
     let form = form.into_inner();
@@ -135,21 +135,17 @@ pub async fn create(
         return unprocessable(page(&app, layout, Some(("new".into(), form)), errors).await?);
     };
     let shown = c.clone();
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                diesel::insert_into(departments::table)
-                    .values((
-                        departments::code.eq(&c),
-                        departments::name_ko.eq(&ko),
-                        departments::name_en.eq(&en),
-                    ))
-                    .execute(conn)?;
-                Ok(())
-            }))
-        })
-        .await?;
+    let result = run(&app, &r, meta, Isolation::ReadCommitted, move |conn, _| {
+        diesel::insert_into(departments::table)
+            .values((
+                departments::code.eq(&c),
+                departments::name_ko.eq(&ko),
+                departments::name_en.eq(&en),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await?;
     match result {
         Ok(()) => {
             catalog_changed(&app).await;
@@ -170,6 +166,7 @@ pub async fn rename(
     app: web::Data<AppState>,
     r: Registrar,
     layout: Layout,
+    meta: RequestMeta,
     path: web::Path<i32>,
     form: web::Form<DepartmentForm>,
 ) -> Result<HttpResponse, AppError> {
@@ -182,24 +179,21 @@ pub async fn rename(
         let key = format!("rename-{id}");
         return unprocessable(page(&app, layout, Some((key, form)), errors).await?);
     };
-    app.db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let n = diesel::update(departments::table.find(id))
-                    .set((departments::name_ko.eq(&ko), departments::name_en.eq(&en)))
-                    .execute(conn)?;
-                if n == 0 {
-                    // MySQL counts changed rows: an unchanged name is still a department.
-                    departments::table
-                        .find(id)
-                        .select(departments::id)
-                        .first::<i32>(conn)?;
-                }
-                Ok(())
-            }))
-        })
-        .await?
-        .map_err(fail)?;
+    run(&app, &r, meta, Isolation::ReadCommitted, move |conn, _| {
+        let n = diesel::update(departments::table.find(id))
+            .set((departments::name_ko.eq(&ko), departments::name_en.eq(&en)))
+            .execute(conn)?;
+        if n == 0 {
+            // MySQL counts changed rows: an unchanged name is still a department.
+            departments::table
+                .find(id)
+                .select(departments::id)
+                .first::<i32>(conn)?;
+        }
+        Ok(())
+    })
+    .await?
+    .map_err(fail)?;
     catalog_changed(&app).await;
     let msg = layout.lang.text("admin.department.renamed").to_string();
     redirect(&app, &r, "/admin/departments", Level::Ok, msg).await

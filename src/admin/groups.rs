@@ -12,13 +12,10 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::admin::forms::{
-    self, field, redirect, tx, unprocessable, FormErrors, Isolation, TxFail,
-};
-use crate::admin::terms::fail;
+use crate::admin::forms::{self, field, redirect, unprocessable, FormErrors, Isolation, TxFail};
+use crate::admin::forms::{fail, run};
 use crate::auth::Registrar;
 use crate::db::schema::{priority_group_members, priority_groups, registration_windows, users};
-use crate::registration::activity::{self, NewActivity};
 use crate::startup::AppState;
 use crate::web::flash::Level;
 use crate::web::{html, AppError, Layout, RequestMeta};
@@ -48,21 +45,6 @@ fn lock(conn: &mut MysqlConnection, id: i32) -> QueryResult<PriorityGroup> {
         .select(PriorityGroup::as_select())
         .for_update()
         .first(conn)
-}
-
-fn line(
-    meta: &RequestMeta,
-    r: &Registrar,
-    action: &'static str,
-    student_id: Option<i32>,
-    detail: String,
-) -> NewActivity {
-    let mut line = NewActivity::new(action, "ok", meta);
-    line.actor_id = Some(r.0.user_id);
-    line.student_id = student_id;
-    line.request_id = forms::request_id(meta);
-    line.detail = Some(detail);
-    line
 }
 
 // ---- the list ----
@@ -208,24 +190,25 @@ pub async fn create(
         return unprocessable(list_page(&app, layout, Some(("new".into(), form)), errors).await?);
     };
     let shown = c.clone();
-    let r2 = r.clone();
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                diesel::insert_into(priority_groups::table)
-                    .values((
-                        priority_groups::code.eq(&c),
-                        priority_groups::name_ko.eq(&ko),
-                        priority_groups::name_en.eq(&en),
-                    ))
-                    .execute(conn)?;
-                let detail = format!("group {c}: {ko} / {en}");
-                activity::record(conn, &line(&meta, &r2, "group_create", None, detail))?;
-                Ok(())
-            }))
-        })
-        .await?;
+    let result = run(
+        &app,
+        &r,
+        meta,
+        Isolation::ReadCommitted,
+        move |conn, act| {
+            diesel::insert_into(priority_groups::table)
+                .values((
+                    priority_groups::code.eq(&c),
+                    priority_groups::name_ko.eq(&ko),
+                    priority_groups::name_en.eq(&en),
+                ))
+                .execute(conn)?;
+            let detail = format!("group {c}: {ko} / {en}");
+            act.record(conn, "group_create", None, None, detail)?;
+            Ok(())
+        },
+    )
+    .await?;
     match result {
         Ok(()) => {
             let msg = layout
@@ -258,27 +241,29 @@ pub async fn rename(
         let key = format!("rename-{id}");
         return unprocessable(list_page(&app, layout, Some((key, form)), errors).await?);
     };
-    let r2 = r.clone();
-    app.db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let g = lock(conn, id)?;
-                diesel::update(priority_groups::table.find(id))
-                    .set((
-                        priority_groups::name_ko.eq(&ko),
-                        priority_groups::name_en.eq(&en),
-                    ))
-                    .execute(conn)?;
-                let detail = format!(
-                    "group {}: {} / {} -> {ko} / {en}",
-                    g.code, g.name_ko, g.name_en
-                );
-                activity::record(conn, &line(&meta, &r2, "group_rename", None, detail))?;
-                Ok(())
-            }))
-        })
-        .await?
-        .map_err(fail)?;
+    run(
+        &app,
+        &r,
+        meta,
+        Isolation::ReadCommitted,
+        move |conn, act| {
+            let g = lock(conn, id)?;
+            diesel::update(priority_groups::table.find(id))
+                .set((
+                    priority_groups::name_ko.eq(&ko),
+                    priority_groups::name_en.eq(&en),
+                ))
+                .execute(conn)?;
+            let detail = format!(
+                "group {}: {} / {} -> {ko} / {en}",
+                g.code, g.name_ko, g.name_en
+            );
+            act.record(conn, "group_rename", None, None, detail)?;
+            Ok(())
+        },
+    )
+    .await?
+    .map_err(fail)?;
     let msg = layout.lang.text("admin.group.renamed").to_string();
     redirect(&app, &r, "/admin/groups", Level::Ok, msg).await
 }
@@ -293,32 +278,33 @@ pub async fn delete(
 ) -> Result<HttpResponse, AppError> {
     let id = path.into_inner();
     let lang = layout.lang;
-    let r2 = r.clone();
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let g = lock(conn, id)?;
-                let windows: i64 = registration_windows::table
-                    .filter(registration_windows::group_id.eq(id))
-                    .count()
-                    .get_result(conn)?;
-                if windows > 0 {
-                    return Err(field("admin.group.in_use", "group")
-                        .arg("windows", windows)
-                        .into());
-                }
-                let members = diesel::delete(
-                    priority_group_members::table.filter(priority_group_members::group_id.eq(id)),
-                )
-                .execute(conn)?;
-                diesel::delete(priority_groups::table.find(id)).execute(conn)?;
-                let detail = format!("group {}: {members} members", g.code);
-                activity::record(conn, &line(&meta, &r2, "group_delete", None, detail))?;
-                Ok(g.code)
-            }))
-        })
-        .await?;
+    let result = run(
+        &app,
+        &r,
+        meta,
+        Isolation::ReadCommitted,
+        move |conn, act| {
+            let g = lock(conn, id)?;
+            let windows: i64 = registration_windows::table
+                .filter(registration_windows::group_id.eq(id))
+                .count()
+                .get_result(conn)?;
+            if windows > 0 {
+                return Err(field("admin.group.in_use", "group")
+                    .arg("windows", windows)
+                    .into());
+            }
+            let members = diesel::delete(
+                priority_group_members::table.filter(priority_group_members::group_id.eq(id)),
+            )
+            .execute(conn)?;
+            diesel::delete(priority_groups::table.find(id)).execute(conn)?;
+            let detail = format!("group {}: {members} members", g.code);
+            act.record(conn, "group_delete", None, None, detail)?;
+            Ok(g.code)
+        },
+    )
+    .await?;
     match result {
         Ok(code) => {
             let msg = lang.format("admin.group.deleted", &[("code", code)]);
@@ -448,48 +434,46 @@ pub async fn add_member(
     let Some(number) = forms::text(&mut errors, "student_number", &form.student_number, 32) else {
         return unprocessable(group_page(&app, layout, id, form, errors).await?);
     };
-    let r2 = r.clone();
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let g = lock(conn, id)?;
-                let student: Option<(i32, String)> = users::table
-                    .filter(users::login_id.eq(&number))
-                    .filter(users::role.eq("student"))
-                    .select((users::id, users::login_id))
-                    .first(conn)
-                    .optional()?;
-                let Some((student_id, login_id)) = student else {
-                    return Err(field("admin.group.unknown_student", "student_number")
-                        .arg("value", &number)
-                        .into());
-                };
-                let already: i64 = priority_group_members::table
-                    .filter(priority_group_members::group_id.eq(id))
-                    .filter(priority_group_members::student_id.eq(student_id))
-                    .count()
-                    .get_result(conn)?;
-                if already > 0 {
-                    return Err(field("admin.group.already_member", "student_number")
-                        .arg("value", &login_id)
-                        .into());
-                }
-                diesel::insert_into(priority_group_members::table)
-                    .values((
-                        priority_group_members::group_id.eq(id),
-                        priority_group_members::student_id.eq(student_id),
-                    ))
-                    .execute(conn)?;
-                let detail = format!("group {}: {login_id}", g.code);
-                activity::record(
-                    conn,
-                    &line(&meta, &r2, "group_member_add", Some(student_id), detail),
-                )?;
-                Ok(login_id)
-            }))
-        })
-        .await?;
+    let result = run(
+        &app,
+        &r,
+        meta,
+        Isolation::ReadCommitted,
+        move |conn, act| {
+            let g = lock(conn, id)?;
+            let student: Option<(i32, String)> = users::table
+                .filter(users::login_id.eq(&number))
+                .filter(users::role.eq("student"))
+                .select((users::id, users::login_id))
+                .first(conn)
+                .optional()?;
+            let Some((student_id, login_id)) = student else {
+                return Err(field("admin.group.unknown_student", "student_number")
+                    .arg("value", &number)
+                    .into());
+            };
+            let already: i64 = priority_group_members::table
+                .filter(priority_group_members::group_id.eq(id))
+                .filter(priority_group_members::student_id.eq(student_id))
+                .count()
+                .get_result(conn)?;
+            if already > 0 {
+                return Err(field("admin.group.already_member", "student_number")
+                    .arg("value", &login_id)
+                    .into());
+            }
+            diesel::insert_into(priority_group_members::table)
+                .values((
+                    priority_group_members::group_id.eq(id),
+                    priority_group_members::student_id.eq(student_id),
+                ))
+                .execute(conn)?;
+            let detail = format!("group {}: {login_id}", g.code);
+            act.record(conn, "group_member_add", Some(student_id), None, detail)?;
+            Ok(login_id)
+        },
+    )
+    .await?;
     match result {
         Ok(login_id) => {
             let msg = lang.format("admin.group.member_added", &[("value", login_id)]);
@@ -512,35 +496,33 @@ pub async fn remove_member(
     path: web::Path<(i32, i32)>,
 ) -> Result<HttpResponse, AppError> {
     let (id, student_id) = path.into_inner();
-    let r2 = r.clone();
-    let login_id = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let g = lock(conn, id)?;
-                let login_id: String = users::table
-                    .find(student_id)
-                    .select(users::login_id)
-                    .first(conn)?;
-                let n = diesel::delete(
-                    priority_group_members::table
-                        .filter(priority_group_members::group_id.eq(id))
-                        .filter(priority_group_members::student_id.eq(student_id)),
-                )
-                .execute(conn)?;
-                if n == 0 {
-                    return Err(TxFail::NotFound);
-                }
-                let detail = format!("group {}: {login_id}", g.code);
-                activity::record(
-                    conn,
-                    &line(&meta, &r2, "group_member_remove", Some(student_id), detail),
-                )?;
-                Ok(login_id)
-            }))
-        })
-        .await?
-        .map_err(fail)?;
+    let login_id = run(
+        &app,
+        &r,
+        meta,
+        Isolation::ReadCommitted,
+        move |conn, act| {
+            let g = lock(conn, id)?;
+            let login_id: String = users::table
+                .find(student_id)
+                .select(users::login_id)
+                .first(conn)?;
+            let n = diesel::delete(
+                priority_group_members::table
+                    .filter(priority_group_members::group_id.eq(id))
+                    .filter(priority_group_members::student_id.eq(student_id)),
+            )
+            .execute(conn)?;
+            if n == 0 {
+                return Err(TxFail::NotFound);
+            }
+            let detail = format!("group {}: {login_id}", g.code);
+            act.record(conn, "group_member_remove", Some(student_id), None, detail)?;
+            Ok(login_id)
+        },
+    )
+    .await?
+    .map_err(fail)?;
     let msg = layout
         .lang
         .format("admin.group.member_removed", &[("value", login_id)]);

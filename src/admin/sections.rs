@@ -11,24 +11,24 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::admin::courses::{url_encode, Course};
+use crate::admin::courses::Course;
 use crate::admin::departments;
 use crate::admin::forms::{
-    self, catalog_changed, field, redirect, tx, unprocessable, Choice, FormErrors, Isolation,
-    TxFail, Values,
+    self, catalog_changed, fail, field, redirect, run, unprocessable, Act, Changed, Choice,
+    FormErrors, Isolation, TxFail, Values,
 };
-use crate::admin::terms::fail;
 use crate::auth::Registrar;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{
     basket_items, courses, enrollments, meetings, sections, users, waitlist_entries,
 };
-use crate::registration::activity::{self, NewActivity};
+use crate::registration::activity;
 use crate::registration::notices::{self, NoticeKind};
 use crate::registration::queries as reg;
 use crate::registration::rules::SectionLabel;
 use crate::startup::AppState;
 use crate::web::flash::Level;
+use crate::web::form::url_encode;
 use crate::web::{html, AppError, Lang, Layout, RequestMeta};
 
 const PER_PAGE: i64 = 50;
@@ -392,51 +392,48 @@ pub async fn create(
     if !errors.is_empty() {
         return unprocessable(new_page(&app, layout, values, errors).await?);
     }
-    let (actor, request_id) = (r.0.user_id, forms::request_id(&meta));
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let term = current_term(conn)?
-                    .ok_or_else(|| field("admin.section.no_current_term", "course_code"))?;
-                let course_id: i32 = courses::table
-                    .filter(courses::code.eq(&code))
-                    .select(courses::id)
-                    .first(conn)
-                    .optional()?
-                    .ok_or_else(|| {
-                        field("admin.course.unknown_code", "course_code").arg("code", &code)
-                    })?;
-                diesel::insert_into(sections::table)
-                    .values((
-                        sections::term_id.eq(term.id),
-                        sections::course_id.eq(course_id),
-                        sections::section_no.eq(no as i16),
-                        sections::instructor.eq(&instructor),
-                        sections::capacity.eq(capacity as i32),
-                        sections::waitlist_capacity.eq(waitlist as i32),
-                        sections::restrict_department_id.eq(restrict),
-                        sections::restrict_class_years.eq(years),
-                    ))
-                    .execute(conn)
-                    .map_err(|e| match TxFail::from(e) {
-                        e if forms::is_unique_violation(&e) => {
-                            TxFail::Field(field("admin.section.number_taken", "section_no"))
-                        }
-                        e => e,
-                    })?;
-                let id = crate::db::last_insert_id(conn)? as i32;
-                insert_meetings(conn, id, &meetings)?;
-                let mut line = NewActivity::new("section_create", "ok", &meta);
-                line.actor_id = Some(actor);
-                line.section_id = Some(id);
-                line.request_id = request_id.clone();
-                line.detail = Some(format!("{code}-{no:02} capacity {capacity}"));
-                activity::record(conn, &line)?;
-                Ok(id)
-            }))
-        })
-        .await?;
+    let result = run(
+        &app,
+        &r,
+        meta,
+        Isolation::ReadCommitted,
+        move |conn, act| {
+            let term = current_term(conn)?
+                .ok_or_else(|| field("admin.section.no_current_term", "course_code"))?;
+            let course_id: i32 = courses::table
+                .filter(courses::code.eq(&code))
+                .select(courses::id)
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| {
+                    field("admin.course.unknown_code", "course_code").arg("code", &code)
+                })?;
+            diesel::insert_into(sections::table)
+                .values((
+                    sections::term_id.eq(term.id),
+                    sections::course_id.eq(course_id),
+                    sections::section_no.eq(no as i16),
+                    sections::instructor.eq(&instructor),
+                    sections::capacity.eq(capacity as i32),
+                    sections::waitlist_capacity.eq(waitlist as i32),
+                    sections::restrict_department_id.eq(restrict),
+                    sections::restrict_class_years.eq(years),
+                ))
+                .execute(conn)
+                .map_err(|e| match TxFail::from(e) {
+                    e if forms::is_unique_violation(&e) => {
+                        TxFail::Field(field("admin.section.number_taken", "section_no"))
+                    }
+                    e => e,
+                })?;
+            let id = crate::db::last_insert_id(conn)? as i32;
+            insert_meetings(conn, id, &meetings)?;
+            let detail = format!("{code}-{no:02} capacity {capacity}");
+            act.record(conn, "section_create", None, Some(id), detail)?;
+            Ok(id)
+        },
+    )
+    .await?;
     match result {
         Ok(id) => {
             catalog_changed(&app).await;
@@ -686,36 +683,17 @@ async fn answer(
     values: Values,
     result: Result<String, TxFail>,
 ) -> Result<HttpResponse, AppError> {
-    match result {
-        Ok(message) => {
-            catalog_changed(app).await;
-            redirect(app, r, &format!("/admin/sections/{id}"), Level::Ok, message).await
-        }
-        Err(TxFail::Field(f)) => {
-            let mut errors = FormErrors::new(layout.lang);
-            errors.push(f);
-            unprocessable(section_page(app, layout, id, Some(values), errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
-}
-
-fn line(
-    meta: &RequestMeta,
-    actor: i32,
-    action: &'static str,
-    section_id: i32,
-    request_id: &str,
-) -> NewActivity {
-    let mut l = NewActivity::new(action, "ok", meta);
-    l.actor_id = Some(actor);
-    l.section_id = Some(section_id);
-    l.request_id = request_id.to_string();
-    l
-}
-
-fn clip(s: String) -> String {
-    s.chars().take(500).collect()
+    let to = format!("/admin/sections/{id}");
+    forms::answer(
+        app,
+        r,
+        layout.lang,
+        &to,
+        Changed::Catalog,
+        result,
+        |errors| section_page(app, layout, id, Some(values), errors),
+    )
+    .await
 }
 
 /// Locks the section's row; a cancelled section takes no more edits.
@@ -754,11 +732,8 @@ pub async fn update(
     else {
         return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
     };
-    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
+    let lang = layout.lang;
+    let result = run(&app, &r, meta, Isolation::ReadCommitted, move |conn, act| {
                 lock_open(conn, id, "instructor")?;
                 diesel::update(sections::table.find(id))
                     .set((
@@ -768,14 +743,12 @@ pub async fn update(
                         sections::restrict_class_years.eq(years),
                     ))
                     .execute(conn)?;
-                let mut l = line(&meta, actor, "section_update", id, &request_id);
-                l.detail = Some(clip(format!(
+                let detail = format!(
                     "instructor {instructor}; waitlist {waitlist}; department {restrict:?}; years {years}"
-                )));
-                activity::record(conn, &l)?;
+                );
+                act.record(conn, "section_update", None, Some(id), detail)?;
                 Ok(lang.text("admin.section.updated").to_string())
-            }))
-        })
+            })
         .await?;
     answer(&app, &r, layout, id, values, result).await
 }
@@ -796,33 +769,32 @@ pub async fn update_meetings(
     if !errors.is_empty() {
         return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
     }
-    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                lock_open(conn, id, DAY[0])?;
-                diesel::delete(meetings::table.filter(meetings::section_id.eq(id)))
-                    .execute(conn)?;
-                insert_meetings(conn, id, &list)?;
-                let mut l = line(&meta, actor, "section_meetings", id, &request_id);
-                let shown: Vec<String> = list
-                    .iter()
-                    .map(|(m, room)| {
-                        format!(
-                            "{} {}-{} {room}",
-                            m.weekday,
-                            forms::hhmm(m.starts),
-                            forms::hhmm(m.ends)
-                        )
-                    })
-                    .collect();
-                l.detail = Some(clip(shown.join("; ")));
-                activity::record(conn, &l)?;
-                Ok(lang.text("admin.section.meetings_saved").to_string())
-            }))
-        })
-        .await?;
+    let lang = layout.lang;
+    let result = run(
+        &app,
+        &r,
+        meta,
+        Isolation::ReadCommitted,
+        move |conn, act| {
+            lock_open(conn, id, DAY[0])?;
+            diesel::delete(meetings::table.filter(meetings::section_id.eq(id))).execute(conn)?;
+            insert_meetings(conn, id, &list)?;
+            let shown: Vec<String> = list
+                .iter()
+                .map(|(m, room)| {
+                    format!(
+                        "{} {}-{} {room}",
+                        m.weekday,
+                        forms::hhmm(m.starts),
+                        forms::hhmm(m.ends)
+                    )
+                })
+                .collect();
+            act.record(conn, "section_meetings", None, Some(id), shown.join("; "))?;
+            Ok(lang.text("admin.section.meetings_saved").to_string())
+        },
+    )
+    .await?;
     answer(&app, &r, layout, id, values, result).await
 }
 
@@ -854,67 +826,67 @@ pub async fn change_capacity(
         return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
     }
     let capacity = capacity as i32;
-    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let seats = lock_open(conn, id, "capacity")?;
-                let below = capacity < seats.enrolled;
-                if below && !force {
-                    return Err(field("admin.section.below_enrolled", "capacity")
-                        .arg("enrolled", seats.enrolled)
-                        .into());
-                }
+    let lang = layout.lang;
+    let result = run(
+        &app,
+        &r,
+        meta,
+        Isolation::ReadCommitted,
+        move |conn, act| {
+            let seats = lock_open(conn, id, "capacity")?;
+            let below = capacity < seats.enrolled;
+            if below && !force {
+                return Err(field("admin.section.below_enrolled", "capacity")
+                    .arg("enrolled", seats.enrolled)
+                    .into());
+            }
+            diesel::update(sections::table.find(id))
+                .set(sections::capacity.eq(capacity))
+                .execute(conn)?;
+            // A cut takes seats held for the next release time first.
+            let held = seats.held_seats.min((capacity - seats.enrolled).max(0));
+            if held != seats.held_seats {
                 diesel::update(sections::table.find(id))
-                    .set(sections::capacity.eq(capacity))
+                    .set(sections::held_seats.eq(held))
                     .execute(conn)?;
-                // A cut takes seats held for the next release time first.
-                let held = seats.held_seats.min((capacity - seats.enrolled).max(0));
-                if held != seats.held_seats {
+                if held == 0 {
                     diesel::update(sections::table.find(id))
-                        .set(sections::held_seats.eq(held))
+                        .set(sections::held_until.eq(None::<NaiveDateTime>))
                         .execute(conn)?;
-                    if held == 0 {
-                        diesel::update(sections::table.find(id))
-                            .set(sections::held_until.eq(None::<NaiveDateTime>))
-                            .execute(conn)?;
-                    }
                 }
-                let action = if below {
-                    "override_capacity"
-                } else {
-                    "capacity_change"
-                };
-                let mut l = line(&meta, actor, action, id, &request_id);
-                let mut detail = format!(
-                    "capacity {} -> {capacity} (enrolled {})",
-                    seats.capacity, seats.enrolled
-                );
-                if !reason.is_empty() {
-                    detail.push_str(": ");
-                    detail.push_str(&reason);
-                }
-                l.detail = Some(clip(detail));
-                activity::record(conn, &l)?;
-                let promoted = if capacity > seats.capacity {
-                    crate::registration::promote_waitlist(conn, id, Utc::now())?
-                        .iter()
-                        .filter(|p| p.outcome == "ok")
-                        .count()
-                } else {
-                    0
-                };
-                Ok(lang.format(
-                    "admin.section.capacity_saved",
-                    &[
-                        ("capacity", capacity.to_string()),
-                        ("promoted", promoted.to_string()),
-                    ],
-                ))
-            }))
-        })
-        .await?;
+            }
+            let action = if below {
+                "override_capacity"
+            } else {
+                "capacity_change"
+            };
+            let mut detail = format!(
+                "capacity {} -> {capacity} (enrolled {})",
+                seats.capacity, seats.enrolled
+            );
+            if !reason.is_empty() {
+                detail.push_str(": ");
+                detail.push_str(&reason);
+            }
+            act.record(conn, action, None, Some(id), detail)?;
+            let promoted = if capacity > seats.capacity {
+                crate::registration::promote_waitlist(conn, id, Utc::now())?
+                    .iter()
+                    .filter(|p| p.outcome == "ok")
+                    .count()
+            } else {
+                0
+            };
+            Ok(lang.format(
+                "admin.section.capacity_saved",
+                &[
+                    ("capacity", capacity.to_string()),
+                    ("promoted", promoted.to_string()),
+                ],
+            ))
+        },
+    )
+    .await?;
     answer(&app, &r, layout, id, values, result).await
 }
 
@@ -940,31 +912,29 @@ pub async fn cancel(
     let Some(reason) = reason.filter(|_| errors.is_empty()) else {
         return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
     };
-    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                cancel_tx(conn, id, actor, &reason, &meta, &request_id)
-            }))
-        })
-        .await?
-        .map(|n| {
-            lang.format(
-                "admin.section.cancelled_done",
-                &[("students", n.to_string())],
-            )
-        });
+    let lang = layout.lang;
+    let result = run(
+        &app,
+        &r,
+        meta,
+        Isolation::ReadCommitted,
+        move |conn, act| cancel_tx(conn, act, id, &reason),
+    )
+    .await?
+    .map(|n| {
+        lang.format(
+            "admin.section.cancelled_done",
+            &[("students", n.to_string())],
+        )
+    });
     answer(&app, &r, layout, id, values, result).await
 }
 
 fn cancel_tx(
     conn: &mut MysqlConnection,
+    act: &Act,
     id: i32,
-    actor: i32,
     reason: &str,
-    meta: &RequestMeta,
-    request_id: &str,
 ) -> Result<usize, TxFail> {
     // Students' rows before the section's, as every registration transaction takes them.
     let enrolled: Vec<i32> = enrollments::table
@@ -1031,10 +1001,11 @@ fn cancel_tx(
                 action: &'static str,
                 key: &'static str|
      -> QueryResult<()> {
-        let mut l = line(meta, actor, action, id, request_id);
+        let mut l = act.line(action);
+        l.section_id = Some(id);
         l.student_id = Some(student);
         l.outcome = "section_cancelled".into();
-        l.detail = Some(clip(reason.to_string()));
+        l.detail = Some(forms::clip(reason.to_string()));
         activity::record(conn, &l)?;
         notices::post(
             conn,
@@ -1066,14 +1037,13 @@ fn cancel_tx(
     {
         tell(conn, *s, "basket_removed", "admin.notice.cancelled_basket")?;
     }
-    let mut l = line(meta, actor, "section_cancel", id, request_id);
-    l.detail = Some(clip(format!(
+    let detail = format!(
         "{} dropped, {} waitlisted, {} in baskets: {reason}",
         dropped.len(),
         waiting.len(),
         basket.len()
-    )));
-    activity::record(conn, &l)?;
+    );
+    act.record(conn, "section_cancel", None, Some(id), detail)?;
     tracing::info!(
         section.id = id,
         dropped = dropped.len(),
