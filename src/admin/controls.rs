@@ -14,6 +14,7 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::admin::forms::{self, FormErrors};
+use crate::admin::forms::{Answer, Console};
 use crate::auth::{Registrar, Role, SessionState};
 use crate::cache::{Cache, CacheError};
 use crate::db::schema::{site_settings, terms};
@@ -418,11 +419,8 @@ async fn room_state(app: &AppState) -> Result<(RoomConfig, i64), AppError> {
     ))
 }
 
-pub async fn page(
-    app: web::Data<AppState>,
-    _registrar: Registrar,
-    layout: Layout,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(c: Console) -> Answer {
+    let Console { app, layout, .. } = c;
     let (controls, room) = page_state(&app).await?;
     html(ControlsPage::new(layout, controls, room))
 }
@@ -449,13 +447,13 @@ async fn apply_change(
     forms::redirect(app, registrar, "/admin/controls", Level::Ok, message).await
 }
 
-pub async fn freeze(
-    app: web::Data<AppState>,
-    registrar: Registrar,
-    layout: Layout,
-    req: HttpRequest,
-    form: web::Form<FreezeForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn freeze(c: Console, req: HttpRequest, form: web::Form<FreezeForm>) -> Answer {
+    let Console {
+        app,
+        r: registrar,
+        layout,
+        ..
+    } = c;
     let lang = layout.lang;
     let reason = form.reason.trim().to_string();
     let mut errors = FormErrors::new(lang);
@@ -498,12 +496,13 @@ pub async fn freeze(
     .await
 }
 
-pub async fn unfreeze(
-    app: web::Data<AppState>,
-    registrar: Registrar,
-    layout: Layout,
-    req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
+pub async fn unfreeze(c: Console, req: HttpRequest) -> Answer {
+    let Console {
+        app,
+        r: registrar,
+        layout,
+        ..
+    } = c;
     tracing::warn!(registrar.id = registrar.0.user_id, "registration unfrozen");
     let log = forms::session_line(
         &registrar,
@@ -522,13 +521,13 @@ pub async fn unfreeze(
     .await
 }
 
-pub async fn banner(
-    app: web::Data<AppState>,
-    registrar: Registrar,
-    layout: Layout,
-    req: HttpRequest,
-    form: web::Form<BannerForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn banner(c: Console, req: HttpRequest, form: web::Form<BannerForm>) -> Answer {
+    let Console {
+        app,
+        r: registrar,
+        layout,
+        ..
+    } = c;
     let lang = layout.lang;
     let on = checked(&form.enabled);
     let (ko, en) = (
@@ -589,13 +588,13 @@ fn in_range(raw: &str, (lo, hi): (u32, u32)) -> Option<u32> {
         .filter(|v| (lo..=hi).contains(v))
 }
 
-pub async fn waiting_room(
-    app: web::Data<AppState>,
-    registrar: Registrar,
-    layout: Layout,
-    req: HttpRequest,
-    form: web::Form<RoomForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn waiting_room(c: Console, req: HttpRequest, form: web::Form<RoomForm>) -> Answer {
+    let Console {
+        app,
+        r: registrar,
+        layout,
+        ..
+    } = c;
     let lang = layout.lang;
     let mut errors = FormErrors::new(lang);
     let mut field = |name: &'static str, raw: &str, range: (u32, u32)| {

@@ -4,7 +4,7 @@
 
 use std::collections::{HashMap, HashSet};
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
@@ -15,13 +15,12 @@ use crate::admin::forms::{
     TxFail,
 };
 use crate::admin::forms::{fail, run};
+use crate::admin::forms::{Answer, Console};
 use crate::auth::models::Department;
-use crate::auth::Registrar;
 use crate::db::schema::{course_prerequisites, courses, departments as departments_t};
 use crate::startup::AppState;
 use crate::web::flash::Level;
 use crate::web::form::url_encode;
-use crate::web::RequestMeta;
 use crate::web::{html, AppError, Lang, Layout};
 
 pub const CATEGORIES: &[&str] = &[
@@ -251,12 +250,8 @@ async fn courses_page(
     })
 }
 
-pub async fn list(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
+    let Console { app, layout, .. } = c;
     let errors = FormErrors::new(layout.lang);
     let form = CourseForm {
         credits: "3".into(),
@@ -266,13 +261,13 @@ pub async fn list(
     html(courses_page(&app, layout, &query, form, errors).await?)
 }
 
-pub async fn create(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    form: web::Form<CourseForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(c: Console, form: web::Form<CourseForm>) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
@@ -374,23 +369,14 @@ async fn course_page(
     })
 }
 
-pub async fn show(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
+    let Console { app, layout, .. } = c;
     let errors = FormErrors::new(layout.lang);
     html(course_page(&app, layout, path.into_inner(), None, String::new(), errors).await?)
 }
 
-pub async fn update(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    path: web::Path<i32>,
-    form: web::Form<CourseForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn update(c: Console, path: web::Path<i32>, form: web::Form<CourseForm>) -> Answer {
+    let Console { app, r, layout, .. } = c;
     let id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
@@ -435,13 +421,16 @@ pub struct PrerequisiteForm {
 }
 
 pub async fn add_prerequisite(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
+    c: Console,
     path: web::Path<i32>,
     form: web::Form<PrerequisiteForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let id = path.into_inner();
     let raw = form.into_inner().required_code;
     let mut errors = FormErrors::new(layout.lang);
@@ -506,12 +495,8 @@ pub async fn add_prerequisite(
     }
 }
 
-pub async fn remove_prerequisite(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    path: web::Path<(i32, i32)>,
-) -> Result<HttpResponse, AppError> {
+pub async fn remove_prerequisite(c: Console, path: web::Path<(i32, i32)>) -> Answer {
+    let Console { app, r, layout, .. } = c;
     let (id, required_id) = path.into_inner();
     app.db
         .run(move |conn| {

@@ -1,18 +1,17 @@
 //! Departments: list, create (the code is unique) and rename.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::forms::{self, catalog_changed, redirect, unprocessable, FormErrors, Isolation};
 use crate::admin::forms::{fail, run};
+use crate::admin::forms::{Answer, Console};
 use crate::auth::models::Department;
-use crate::auth::Registrar;
 use crate::db::schema::departments;
 use crate::startup::AppState;
 use crate::web::flash::Level;
-use crate::web::RequestMeta;
 use crate::web::{html, AppError, Layout};
 
 /// A department or course code: 2 to 16 upper-case letters and digits.
@@ -110,22 +109,19 @@ async fn page(
     })
 }
 
-pub async fn list(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-) -> Result<HttpResponse, AppError> {
+pub async fn list(c: Console) -> Answer {
+    let Console { app, layout, .. } = c;
     let errors = FormErrors::new(layout.lang);
     html(page(&app, layout, None, errors).await?)
 }
 
-pub async fn create(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    form: web::Form<DepartmentForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(c: Console, form: web::Form<DepartmentForm>) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let c = code(&mut errors, "code", &form.code);
@@ -162,14 +158,13 @@ pub async fn create(
     }
 }
 
-pub async fn rename(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<DepartmentForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<DepartmentForm>) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);

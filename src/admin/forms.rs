@@ -3,9 +3,10 @@
 //! actor, the catalog version and seats signal after a committed change, and the answer (back to
 //! the page with a message, or the page again with the refused field).
 
-use std::future::Future;
+use std::future::{ready, Future, Ready};
 
-use actix_web::HttpResponse;
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
@@ -14,9 +15,38 @@ use crate::registration::activity::{self, NewActivity};
 use crate::registration::rules::Refusal;
 use crate::startup::AppState;
 use crate::web::flash::Level;
-use crate::web::{AppError, RequestMeta};
+use crate::web::{AppError, Layout, RequestMeta};
 
 pub use crate::web::form::*;
+
+/// What a console handler answers.
+pub type Answer = Result<HttpResponse, AppError>;
+
+/// What every console handler takes: the app, the signed-in registrar (a student gets 403, a
+/// visitor is sent to sign in, as with `Registrar` alone), the page's layout and the request's
+/// metadata for activity lines.
+pub struct Console {
+    pub app: web::Data<AppState>,
+    pub r: Registrar,
+    pub layout: Layout,
+    pub meta: RequestMeta,
+}
+
+impl FromRequest for Console {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready((|| {
+            Ok(Console {
+                app: web::Data::<AppState>::from_request(req, payload).into_inner()?,
+                r: Registrar::from_request(req, payload).into_inner()?,
+                layout: Layout::from_request(req, payload).into_inner()?,
+                meta: RequestMeta::from_request(req, payload).into_inner()?,
+            })
+        })())
+    }
+}
 
 // ---- transactions ----
 

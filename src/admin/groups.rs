@@ -6,7 +6,7 @@
 //! Every write locks the group's row first, so a delete and a member change or a window naming
 //! the group (`terms::lock_group`) are one decision each.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use askama::Template;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
@@ -14,11 +14,11 @@ use serde::Deserialize;
 
 use crate::admin::forms::{self, field, redirect, unprocessable, FormErrors, Isolation, TxFail};
 use crate::admin::forms::{fail, run};
-use crate::auth::Registrar;
+use crate::admin::forms::{Answer, Console};
 use crate::db::schema::{priority_group_members, priority_groups, registration_windows, users};
 use crate::startup::AppState;
 use crate::web::flash::Level;
-use crate::web::{html, AppError, Layout, RequestMeta};
+use crate::web::{html, AppError, Layout};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = priority_groups, check_for_backend(diesel::mysql::Mysql))]
@@ -165,22 +165,19 @@ async fn list_page(
     })
 }
 
-pub async fn list(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-) -> Result<HttpResponse, AppError> {
+pub async fn list(c: Console) -> Answer {
+    let Console { app, layout, .. } = c;
     let errors = FormErrors::new(layout.lang);
     html(list_page(&app, layout, None, errors).await?)
 }
 
-pub async fn create(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    form: web::Form<GroupForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(c: Console, form: web::Form<GroupForm>) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let c = crate::admin::departments::code(&mut errors, "code", &form.code);
@@ -224,14 +221,13 @@ pub async fn create(
     }
 }
 
-pub async fn rename(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<GroupForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<GroupForm>) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
@@ -269,13 +265,13 @@ pub async fn rename(
 }
 
 /// Deletes a group no window names, with its members.
-pub async fn delete(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn delete(c: Console, path: web::Path<i32>) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let id = path.into_inner();
     let lang = layout.lang;
     let result = run(
@@ -400,12 +396,8 @@ async fn group_page(
     })
 }
 
-pub async fn show(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
+    let Console { app, layout, .. } = c;
     let errors = FormErrors::new(layout.lang);
     html(
         group_page(
@@ -419,14 +411,13 @@ pub async fn show(
     )
 }
 
-pub async fn add_member(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<MemberForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn add_member(c: Console, path: web::Path<i32>, form: web::Form<MemberForm>) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let id = path.into_inner();
     let form = form.into_inner();
     let lang = layout.lang;
@@ -488,13 +479,13 @@ pub async fn add_member(
     }
 }
 
-pub async fn remove_member(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<(i32, i32)>,
-) -> Result<HttpResponse, AppError> {
+pub async fn remove_member(c: Console, path: web::Path<(i32, i32)>) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let (id, student_id) = path.into_inner();
     let login_id = run(
         &app,

@@ -3,8 +3,6 @@
 //! enrolled count only when forced, with a reason, as a recorded override), and cancel (폐강:
 //! everyone dropped, told why, in one transaction).
 
-use std::collections::HashMap;
-
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDateTime, Utc};
@@ -17,6 +15,7 @@ use crate::admin::forms::{
     self, catalog_changed, fail, field, redirect, run, unprocessable, Act, Changed, Choice,
     FormErrors, Isolation, TxFail, Values,
 };
+use crate::admin::forms::{Answer, Console};
 use crate::auth::Registrar;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{
@@ -29,7 +28,7 @@ use crate::registration::rules::SectionLabel;
 use crate::startup::AppState;
 use crate::web::flash::Level;
 use crate::web::form::url_encode;
-use crate::web::{html, AppError, Lang, Layout, RequestMeta};
+use crate::web::{html, AppError, Lang, Layout};
 
 const PER_PAGE: i64 = 50;
 const MAX_SEATS: i64 = 10_000;
@@ -223,12 +222,8 @@ fn like_pattern(q: &str) -> String {
     format!("%{escaped}%")
 }
 
-pub async fn list(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
+    let Console { app, layout, .. } = c;
     let q: String = query.q.trim().chars().take(100).collect();
     let status = match query.status.trim() {
         s @ ("open" | "cancelled") => s.to_string(),
@@ -342,11 +337,8 @@ async fn new_page(
     })
 }
 
-pub async fn new_form(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-) -> Result<HttpResponse, AppError> {
+pub async fn new_form(c: Console) -> Answer {
+    let Console { app, layout, .. } = c;
     let mut values = Values::default();
     values.set("section_no", 1);
     values.set("capacity", 40);
@@ -355,14 +347,13 @@ pub async fn new_form(
     html(new_page(&app, layout, values, errors).await?)
 }
 
-pub async fn create(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
-    let values = Values(form.into_inner());
+pub async fn create(c: Console, values: Values) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let mut errors = FormErrors::new(layout.lang);
     let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
     let course_code = departments::code(&mut errors, "course_code", values.v("course_code"));
@@ -664,12 +655,8 @@ async fn section_page(
     })
 }
 
-pub async fn show(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
+    let Console { app, layout, .. } = c;
     let errors = FormErrors::new(layout.lang);
     html(section_page(&app, layout, path.into_inner(), None, errors).await?)
 }
@@ -705,16 +692,14 @@ fn lock_open(conn: &mut MysqlConnection, id: i32, at: &'static str) -> Result<re
     Ok(seats)
 }
 
-pub async fn update(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn update(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let id = path.into_inner();
-    let mut values = Values(form.into_inner());
     values.0.entry("instructor".into()).or_default();
     let mut errors = FormErrors::new(layout.lang);
     let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
@@ -753,16 +738,14 @@ pub async fn update(
     answer(&app, &r, layout, id, values, result).await
 }
 
-pub async fn update_meetings(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn update_meetings(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let id = path.into_inner();
-    let mut values = Values(form.into_inner());
     values.0.entry(DAY[0].into()).or_default();
     let mut errors = FormErrors::new(layout.lang);
     let list = parse_meetings(&values, &mut errors);
@@ -801,16 +784,14 @@ pub async fn update_meetings(
 /// Sets the capacity. Below the enrolled count only with `force` and a reason (the section then
 /// stays over capacity until students leave; recorded as an override). A raise hands the new
 /// seats to the waitlist, first come first served, before anyone else can take them.
-pub async fn change_capacity(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn change_capacity(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let id = path.into_inner();
-    let mut values = Values(form.into_inner());
     values.0.entry("capacity".into()).or_default();
     let mut errors = FormErrors::new(layout.lang);
     let capacity = forms::int(&mut errors, "capacity", values.v("capacity"), 0, MAX_SEATS);
@@ -893,16 +874,14 @@ pub async fn change_capacity(
 /// 폐강: in one transaction the section is cancelled, every enrolled student dropped (the counter
 /// goes to zero with the rows), its waitlist and basket entries cleared, and each student gets an
 /// activity line with the reason and a notice on their home page.
-pub async fn cancel(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn cancel(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let id = path.into_inner();
-    let mut values = Values(form.into_inner());
     values.0.entry("cancel_reason".into()).or_default();
     let mut errors = FormErrors::new(layout.lang);
     let reason = forms::text(&mut errors, "cancel_reason", values.v("cancel_reason"), 300);

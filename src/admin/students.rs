@@ -16,6 +16,7 @@ use crate::admin::forms::{
     self, field, tx, unprocessable, Choice, FieldError, FormErrors, Isolation, TxFail, Values,
 };
 use crate::admin::forms::{run, Changed};
+use crate::admin::forms::{Answer, Console};
 use crate::admin::overrides::{self, Override, Remedy, WAIVABLE};
 use crate::auth::models::User;
 use crate::auth::Registrar;
@@ -47,12 +48,8 @@ struct StudentsPage {
     errors: FormErrors,
 }
 
-pub async fn search(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    query: web::Query<SearchQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn search(c: Console, query: web::Query<SearchQuery>) -> Answer {
+    let Console { app, layout, .. } = c;
     let mut errors = FormErrors::new(layout.lang);
     let q = forms::opt_text(&mut errors, "q", &query.q, 100).unwrap_or_default();
     let searched = !q.is_empty();
@@ -347,12 +344,8 @@ async fn student_page(
     })
 }
 
-pub async fn show(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
+    let Console { app, layout, .. } = c;
     let errors = FormErrors::new(layout.lang);
     html(student_page(&app, layout, path.into_inner(), Values::default(), errors).await?)
 }
@@ -382,16 +375,14 @@ fn lock(conn: &mut MysqlConnection, id: i32) -> Result<User, TxFail> {
     Ok(user)
 }
 
-pub async fn add_hold(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn add_hold(c: Console, path: web::Path<i32>, values: Values) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let id = path.into_inner();
-    let values = Values(form.into_inner());
     let mut errors = FormErrors::new(layout.lang);
     let Some(reason) = forms::text(&mut errors, "hold_reason", values.v("hold_reason"), 255) else {
         return unprocessable(student_page(&app, layout, id, values, errors).await?);
@@ -422,16 +413,14 @@ pub async fn add_hold(
 /// The longest reason a registrar may give for releasing a hold (it goes to the audit line).
 const RELEASE_REASON_MAX: usize = 200;
 
-pub async fn release_hold(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<(i32, i32)>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn release_hold(c: Console, path: web::Path<(i32, i32)>, mut values: Values) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let (id, hold_id) = path.into_inner();
-    let mut values = Values(form.into_inner());
     // The page shows a refusal beside the reason field of the hold it was about.
     values.set("release_hold", hold_id);
     let mut errors = FormErrors::new(layout.lang);
@@ -479,16 +468,14 @@ pub async fn release_hold(
     answer(&app, &r, layout, id, values, result).await
 }
 
-pub async fn credit_limit(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn credit_limit(c: Console, path: web::Path<i32>, values: Values) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let id = path.into_inner();
-    let values = Values(form.into_inner());
     let mut errors = FormErrors::new(layout.lang);
     let raw = values.v("max_credits").trim();
     let limit = if raw.is_empty() {
@@ -650,15 +637,13 @@ impl OverrideAct {
     }
 }
 
-pub async fn override_enroll(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
-    let values = Values(form.into_inner());
+pub async fn override_enroll(c: Console, path: web::Path<i32>, values: Values) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     run_override(
         &app,
         &r,
@@ -671,15 +656,13 @@ pub async fn override_enroll(
     .await
 }
 
-pub async fn override_drop(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
-    let values = Values(form.into_inner());
+pub async fn override_drop(c: Console, path: web::Path<i32>, values: Values) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     run_override(
         &app,
         &r,

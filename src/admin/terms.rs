@@ -12,6 +12,7 @@ use crate::admin::forms::{
     self, catalog_changed, fail, field, redirect, run, unprocessable, Changed, Choice, FormErrors,
     Isolation, TxFail,
 };
+use crate::admin::forms::{Answer, Console};
 use crate::admin::groups::PriorityGroup;
 use crate::auth::Registrar;
 use crate::catalog::models::{NewTerm, NewWindow};
@@ -19,7 +20,7 @@ use crate::catalog::{Parity, Term, Window, WindowState};
 use crate::db::schema::{priority_groups, registration_windows, terms};
 use crate::startup::AppState;
 use crate::web::flash::Level;
-use crate::web::{html, AppError, Lang, Layout, RequestMeta};
+use crate::web::{html, AppError, Lang, Layout};
 
 pub const SEASONS: &[&str] = &["spring", "summer", "fall", "winter"];
 pub const PHASES: &[&str] = &["basket", "register", "add_drop"];
@@ -154,11 +155,8 @@ async fn terms_page(
     })
 }
 
-pub async fn list(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-) -> Result<HttpResponse, AppError> {
+pub async fn list(c: Console) -> Answer {
+    let Console { app, layout, .. } = c;
     let errors = FormErrors::new(layout.lang);
     let form = TermForm {
         max_credits: "18".into(),
@@ -167,13 +165,13 @@ pub async fn list(
     html(terms_page(&app, layout, form, errors).await?)
 }
 
-pub async fn create(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    form: web::Form<TermForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(c: Console, form: web::Form<TermForm>) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let Some(v) = validate_term(&form, &mut errors) else {
@@ -209,13 +207,13 @@ pub async fn create(
     }
 }
 
-pub async fn set_current(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn set_current(c: Console, path: web::Path<i32>) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let id = path.into_inner();
     let term = run(
         &app,
@@ -463,12 +461,8 @@ async fn term_page(
     })
 }
 
-pub async fn show(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
+    let Console { app, layout, .. } = c;
     let errors = FormErrors::new(layout.lang);
     html(term_page(&app, layout, path.into_inner(), None, errors).await?)
 }
@@ -482,13 +476,16 @@ pub struct ReleaseTimesForm {
 /// The term's seat-release times (`registration::release`): Seoul times, stored sorted and
 /// without repeats; blank turns the feature off. Seats already held keep their release time.
 pub async fn set_release_times(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
+    c: Console,
     path: web::Path<i32>,
     form: web::Form<ReleaseTimesForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     use crate::registration::release::{ReleaseTimes, ReleaseTimesError, MAX_TIMES};
     let term_id = path.into_inner();
     let posted = form.into_inner().release_times;
@@ -695,13 +692,16 @@ async fn answer(
 }
 
 pub async fn create_window(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
+    c: Console,
     path: web::Path<i32>,
     form: web::Form<WindowForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let term_id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
@@ -762,13 +762,16 @@ pub async fn create_window(
 }
 
 pub async fn update_window(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
+    c: Console,
     path: web::Path<(i32, i32)>,
     form: web::Form<WindowForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let (term_id, window_id) = path.into_inner();
     let form = form.into_inner();
     let key = format!("edit-{window_id}");
@@ -838,13 +841,16 @@ pub async fn update_window(
 /// Moves the end of an open window, live: students see the new closing time on their next
 /// request. The new end may not lie in the past.
 pub async fn extend_window(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
+    c: Console,
     path: web::Path<(i32, i32)>,
     form: web::Form<WindowForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let (term_id, window_id) = path.into_inner();
     let form = form.into_inner();
     let key = format!("extend-{window_id}");
@@ -911,13 +917,13 @@ pub async fn extend_window(
     .await
 }
 
-pub async fn delete_window(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<(i32, i32)>,
-) -> Result<HttpResponse, AppError> {
+pub async fn delete_window(c: Console, path: web::Path<(i32, i32)>) -> Answer {
+    let Console {
+        app,
+        r,
+        layout,
+        meta,
+    } = c;
     let (term_id, window_id) = path.into_inner();
     let result = run(
         &app,

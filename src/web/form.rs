@@ -5,10 +5,12 @@
 
 use std::collections::HashMap;
 
+use actix_web::dev::Payload;
 use actix_web::http::{header, StatusCode};
-use actix_web::HttpResponse;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Asia::Seoul;
+use futures_util::future::LocalBoxFuture;
 
 use crate::auth::Session;
 use crate::cache::Cache;
@@ -101,9 +103,20 @@ pub fn field(key: &'static str, field: &'static str) -> FieldError {
     }
 }
 
-/// What a form posted, by field name; a missing field reads as empty.
+/// What a form posted, by field name; a missing field reads as empty. As an extractor it reads
+/// the urlencoded body under the app's `FormConfig` (size limit, clear 4xx errors).
 #[derive(Debug, Clone, Default)]
 pub struct Values(pub HashMap<String, String>);
+
+impl FromRequest for Values {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let form = web::Form::<HashMap<String, String>>::from_request(req, payload);
+        Box::pin(async move { Ok(Values(form.await?.into_inner())) })
+    }
+}
 
 impl Values {
     pub fn v(&self, name: &str) -> &str {
