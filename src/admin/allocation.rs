@@ -64,7 +64,7 @@ impl AllocationPage {
 }
 
 pub async fn page(c: Console, req: HttpRequest) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
     let (term_name, policy, sections) = app
         .db

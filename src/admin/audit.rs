@@ -12,8 +12,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::audit_words::{self, ACTIONS, OUTCOMES, SIGN_IN};
-use crate::admin::forms::{self, unprocessable, Choice, FormErrors};
-use crate::admin::forms::{Answer, Console};
+use crate::admin::forms::{self, unprocessable, Answer, Choice, Console, FormErrors};
 use crate::db::schema::{activity_log, users};
 use crate::registration::queries as reg;
 use crate::registration::rules::SectionLabel;
@@ -399,7 +398,7 @@ fn search(conn: &mut MysqlConnection, f: &Filters) -> QueryResult<Found> {
 }
 
 pub async fn page(c: Console, query: web::Query<AuditQuery>) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let q = query.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let filters = check(&q, &mut errors);

@@ -13,8 +13,7 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::admin::forms::{self, FormErrors};
-use crate::admin::forms::{Answer, Console};
+use crate::admin::forms::{self, Answer, Console, FormErrors};
 use crate::auth::{Registrar, Role, SessionState};
 use crate::cache::{Cache, CacheError};
 use crate::db::schema::{site_settings, terms};
@@ -420,7 +419,7 @@ async fn room_state(app: &AppState) -> Result<(RoomConfig, i64), AppError> {
 }
 
 pub async fn page(c: Console) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let (controls, room) = page_state(&app).await?;
     html(ControlsPage::new(layout, controls, room))
 }
@@ -448,12 +447,7 @@ async fn apply_change(
 }
 
 pub async fn freeze(c: Console, req: HttpRequest, form: web::Form<FreezeForm>) -> Answer {
-    let Console {
-        app,
-        r: registrar,
-        layout,
-        ..
-    } = c;
+    let (app, registrar, layout, _) = c.parts();
     let lang = layout.lang;
     let reason = form.reason.trim().to_string();
     let mut errors = FormErrors::new(lang);
@@ -497,12 +491,7 @@ pub async fn freeze(c: Console, req: HttpRequest, form: web::Form<FreezeForm>) -
 }
 
 pub async fn unfreeze(c: Console, req: HttpRequest) -> Answer {
-    let Console {
-        app,
-        r: registrar,
-        layout,
-        ..
-    } = c;
+    let (app, registrar, layout, _) = c.parts();
     tracing::warn!(registrar.id = registrar.0.user_id, "registration unfrozen");
     let log = forms::session_line(
         &registrar,
@@ -522,12 +511,7 @@ pub async fn unfreeze(c: Console, req: HttpRequest) -> Answer {
 }
 
 pub async fn banner(c: Console, req: HttpRequest, form: web::Form<BannerForm>) -> Answer {
-    let Console {
-        app,
-        r: registrar,
-        layout,
-        ..
-    } = c;
+    let (app, registrar, layout, _) = c.parts();
     let lang = layout.lang;
     let on = checked(&form.enabled);
     let (ko, en) = (
@@ -589,12 +573,7 @@ fn in_range(raw: &str, (lo, hi): (u32, u32)) -> Option<u32> {
 }
 
 pub async fn waiting_room(c: Console, req: HttpRequest, form: web::Form<RoomForm>) -> Answer {
-    let Console {
-        app,
-        r: registrar,
-        layout,
-        ..
-    } = c;
+    let (app, registrar, layout, _) = c.parts();
     let lang = layout.lang;
     let mut errors = FormErrors::new(lang);
     let mut field = |name: &'static str, raw: &str, range: (u32, u32)| {

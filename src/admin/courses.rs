@@ -11,11 +11,9 @@ use serde::Deserialize;
 
 use crate::admin::departments::{self, code};
 use crate::admin::forms::{
-    self, catalog_changed, field, redirect, tx, unprocessable, Choice, FormErrors, Isolation,
-    TxFail,
+    self, catalog_changed, fail, field, redirect, run, tx, unprocessable, Answer, Choice, Console,
+    FormErrors, Isolation, TxFail,
 };
-use crate::admin::forms::{fail, run};
-use crate::admin::forms::{Answer, Console};
 use crate::auth::models::Department;
 use crate::db::schema::{course_prerequisites, courses, departments as departments_t};
 use crate::startup::AppState;
@@ -251,7 +249,7 @@ async fn courses_page(
 }
 
 pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let errors = FormErrors::new(layout.lang);
     let form = CourseForm {
         credits: "3".into(),
@@ -262,12 +260,7 @@ pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
 }
 
 pub async fn create(c: Console, form: web::Form<CourseForm>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
@@ -370,13 +363,13 @@ async fn course_page(
 }
 
 pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let errors = FormErrors::new(layout.lang);
     html(course_page(&app, layout, path.into_inner(), None, String::new(), errors).await?)
 }
 
 pub async fn update(c: Console, path: web::Path<i32>, form: web::Form<CourseForm>) -> Answer {
-    let Console { app, r, layout, .. } = c;
+    let (app, r, layout, _) = c.parts();
     let id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
@@ -425,12 +418,7 @@ pub async fn add_prerequisite(
     path: web::Path<i32>,
     form: web::Form<PrerequisiteForm>,
 ) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let raw = form.into_inner().required_code;
     let mut errors = FormErrors::new(layout.lang);
@@ -496,7 +484,7 @@ pub async fn add_prerequisite(
 }
 
 pub async fn remove_prerequisite(c: Console, path: web::Path<(i32, i32)>) -> Answer {
-    let Console { app, r, layout, .. } = c;
+    let (app, r, layout, _) = c.parts();
     let (id, required_id) = path.into_inner();
     app.db
         .run(move |conn| {

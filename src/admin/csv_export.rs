@@ -107,7 +107,7 @@ type RosterRow = (
 );
 
 pub async fn roster(c: Console, path: web::Path<i32>) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let section_id = path.into_inner();
     let lang = layout.lang;
     let (label, rows) = app
@@ -176,7 +176,7 @@ type EnrollmentRow = (
 );
 
 pub async fn enrollments(c: Console, query: web::Query<TermQuery>) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
     let requested = query.term;
     let (term, rows) = app
@@ -243,7 +243,7 @@ pub async fn enrollments(c: Console, query: web::Query<TermQuery>) -> Answer {
 type SectionRow = (i32, String, i16, String, String, String, i32, i32, String);
 
 pub async fn demand(c: Console, query: web::Query<TermQuery>) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
     let requested = query.term;
     let (term, rows, baskets, waitlists) = app
@@ -349,7 +349,7 @@ pub struct RosterQuery {
 /// Every priority group's members, one line per (student, group), in the columns the member
 /// import reads back (`student_number`, `group_code`, `name`).
 pub async fn groups(c: Console) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
     let rows: Vec<(String, String, String)> = app
         .db
@@ -382,7 +382,7 @@ pub async fn groups(c: Console) -> Answer {
 /// The export page; with `course_code` and `section_no` it finds that section of the current
 /// term and sends its roster.
 pub async fn page(c: Console, query: web::Query<RosterQuery>) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
     let term = app
         .db

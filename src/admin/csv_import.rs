@@ -1552,12 +1552,7 @@ pub struct ApplyForm {
 }
 
 pub async fn apply(c: Console, req: HttpRequest, form: web::Form<ApplyForm>) -> Answer {
-    let Console {
-        app,
-        r: registrar,
-        layout,
-        ..
-    } = c;
+    let (app, registrar, layout, _) = c.parts();
     let lang = layout.lang;
     let id = form.upload.trim();
     let well_formed = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());

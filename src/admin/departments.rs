@@ -5,9 +5,10 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::admin::forms::{self, catalog_changed, redirect, unprocessable, FormErrors, Isolation};
-use crate::admin::forms::{fail, run};
-use crate::admin::forms::{Answer, Console};
+use crate::admin::forms::{
+    self, catalog_changed, fail, redirect, run, unprocessable, Answer, Console, FormErrors,
+    Isolation,
+};
 use crate::auth::models::Department;
 use crate::db::schema::departments;
 use crate::startup::AppState;
@@ -110,18 +111,13 @@ async fn page(
 }
 
 pub async fn list(c: Console) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let errors = FormErrors::new(layout.lang);
     html(page(&app, layout, None, errors).await?)
 }
 
 pub async fn create(c: Console, form: web::Form<DepartmentForm>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let c = code(&mut errors, "code", &form.code);
@@ -159,12 +155,7 @@ pub async fn create(c: Console, form: web::Form<DepartmentForm>) -> Answer {
 }
 
 pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<DepartmentForm>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);

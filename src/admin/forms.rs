@@ -32,6 +32,13 @@ pub struct Console {
     pub meta: RequestMeta,
 }
 
+impl Console {
+    /// The parts, for a handler's first line: `let (app, r, layout, meta) = c.parts();`.
+    pub fn parts(self) -> (web::Data<AppState>, Registrar, Layout, RequestMeta) {
+        (self.app, self.r, self.layout, self.meta)
+    }
+}
+
 impl FromRequest for Console {
     type Error = actix_web::Error;
     type Future = Ready<Result<Self, Self::Error>>;

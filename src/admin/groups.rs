@@ -12,9 +12,9 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::admin::forms::{self, field, redirect, unprocessable, FormErrors, Isolation, TxFail};
-use crate::admin::forms::{fail, run};
-use crate::admin::forms::{Answer, Console};
+use crate::admin::forms::{
+    self, fail, field, redirect, run, unprocessable, Answer, Console, FormErrors, Isolation, TxFail,
+};
 use crate::db::schema::{priority_group_members, priority_groups, registration_windows, users};
 use crate::startup::AppState;
 use crate::web::flash::Level;
@@ -166,18 +166,13 @@ async fn list_page(
 }
 
 pub async fn list(c: Console) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let errors = FormErrors::new(layout.lang);
     html(list_page(&app, layout, None, errors).await?)
 }
 
 pub async fn create(c: Console, form: web::Form<GroupForm>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let c = crate::admin::departments::code(&mut errors, "code", &form.code);
@@ -222,12 +217,7 @@ pub async fn create(c: Console, form: web::Form<GroupForm>) -> Answer {
 }
 
 pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<GroupForm>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
@@ -266,12 +256,7 @@ pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<GroupForm>
 
 /// Deletes a group no window names, with its members.
 pub async fn delete(c: Console, path: web::Path<i32>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let lang = layout.lang;
     let result = run(
@@ -397,7 +382,7 @@ async fn group_page(
 }
 
 pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let errors = FormErrors::new(layout.lang);
     html(
         group_page(
@@ -412,12 +397,7 @@ pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
 }
 
 pub async fn add_member(c: Console, path: web::Path<i32>, form: web::Form<MemberForm>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let form = form.into_inner();
     let lang = layout.lang;
@@ -480,12 +460,7 @@ pub async fn add_member(c: Console, path: web::Path<i32>, form: web::Form<Member
 }
 
 pub async fn remove_member(c: Console, path: web::Path<(i32, i32)>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let (id, student_id) = path.into_inner();
     let login_id = run(
         &app,

@@ -14,10 +14,9 @@ use serde::Deserialize;
 
 use crate::accounts::one_time;
 use crate::admin::forms::{
-    self, field, redirect, tx, unprocessable, FormErrors, Isolation, TxFail,
+    self, fail, field, redirect, run, session_line, tx, unprocessable, Answer, Console, FormErrors,
+    Isolation, TxFail,
 };
-use crate::admin::forms::{fail, run, session_line};
-use crate::admin::forms::{Answer, Console};
 use crate::auth::domain::LoginId;
 use crate::auth::models::{self, NewUser};
 use crate::auth::Registrar;
@@ -154,7 +153,7 @@ async fn page(
 }
 
 pub async fn list_page(c: Console) -> Answer {
-    let Console { app, r, layout, .. } = c;
+    let (app, r, layout, _) = c.parts();
     let errors = FormErrors::new(layout.lang);
     html(page(&app, &r, layout, None, errors).await?)
 }
@@ -169,12 +168,7 @@ fn password_answer(page: PasswordPage) -> Result<HttpResponse, AppError> {
 /// Creates a registrar account whose password is a one-time password: shown once on the answer,
 /// only its hash stored, to be changed at the first sign-in.
 pub async fn create(c: Console, form: web::Form<CreateForm>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let login = match LoginId::parse(&form.login_id) {
@@ -354,55 +348,30 @@ async fn set_disabled(
 }
 
 pub async fn disable(c: Console, path: web::Path<i32>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     set_disabled(app, r, layout, meta, path.into_inner(), true, ROLE).await
 }
 
 pub async fn enable(c: Console, path: web::Path<i32>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     set_disabled(app, r, layout, meta, path.into_inner(), false, ROLE).await
 }
 
 /// The student's console page: disable the student's account (the session ends at once).
 pub async fn disable_student(c: Console, path: web::Path<i32>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     set_disabled(app, r, layout, meta, path.into_inner(), true, "student").await
 }
 
 pub async fn enable_student(c: Console, path: web::Path<i32>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     set_disabled(app, r, layout, meta, path.into_inner(), false, "student").await
 }
 
 /// A new one-time password for a registrar account: shown once, its hash replaces the password,
 /// and the account's session ends.
 pub async fn one_time_password(c: Console, path: web::Path<i32>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let password = one_time::generate();
     let hash = app.hasher.hash(password.clone()).await?;

@@ -127,7 +127,7 @@ impl DashboardPage {
 }
 
 pub async fn dashboard(c: Console) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let summary = summary(&app, layout.lang).await?;
     let draws = app.db.run(|conn| Ok(recent_draws(conn)?)).await?;
     html(DashboardPage {

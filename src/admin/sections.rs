@@ -12,10 +12,10 @@ use serde::Deserialize;
 use crate::admin::courses::Course;
 use crate::admin::departments;
 use crate::admin::forms::{
-    self, catalog_changed, fail, field, redirect, run, unprocessable, Act, Changed, Choice,
-    FormErrors, Isolation, TxFail, Values,
+    self, catalog_changed, fail, field, redirect, run, unprocessable, Act, Answer, Changed, Choice,
+    Console, FormErrors, Isolation, TxFail, Values,
 };
-use crate::admin::forms::{Answer, Console};
+use crate::admin::queries::{self as q, NewMeeting};
 use crate::auth::Registrar;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{
@@ -41,11 +41,20 @@ const END: [&str; MEETING_ROWS] = ["m1_end", "m2_end", "m3_end", "m4_end"];
 const ROOM: [&str; MEETING_ROWS] = ["m1_room", "m2_room", "m3_room", "m4_room"];
 const YEARS: [&str; 4] = ["year1", "year2", "year3", "year4"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NewMeeting {
-    pub weekday: i8,
-    pub starts: i16,
-    pub ends: i16,
+/// "Any department" and every department, the posted or stored restriction selected.
+fn department_choices(
+    depts: &[crate::auth::models::Department],
+    lang: Lang,
+    values: &Values,
+) -> Vec<Choice> {
+    let current = values.v("restrict_department_id").trim();
+    let mut choices = vec![Choice::new(
+        "",
+        lang.text("admin.section.any_department"),
+        current,
+    )];
+    choices.extend(departments::choices(depts, lang, current));
+    choices
 }
 
 /// The used meeting rows, each checked: a weekday Mon-Sat, a start before its end within the
@@ -223,7 +232,7 @@ fn like_pattern(q: &str) -> String {
 }
 
 pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let q: String = query.q.trim().chars().take(100).collect();
     let status = match query.status.trim() {
         s @ ("open" | "cancelled") => s.to_string(),
@@ -321,13 +330,7 @@ async fn new_page(
 ) -> Result<NewSectionPage, AppError> {
     let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
     let lang = layout.lang;
-    let current = values.v("restrict_department_id").trim().to_string();
-    let mut choices = vec![Choice::new(
-        "",
-        lang.text("admin.section.any_department"),
-        &current,
-    )];
-    choices.extend(departments::choices(&depts, lang, &current));
+    let choices = department_choices(&depts, lang, &values);
     Ok(NewSectionPage {
         meetings: meeting_rows(&values, lang),
         departments: choices,
@@ -338,7 +341,7 @@ async fn new_page(
 }
 
 pub async fn new_form(c: Console) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let mut values = Values::default();
     values.set("section_no", 1);
     values.set("capacity", 40);
@@ -348,12 +351,7 @@ pub async fn new_form(c: Console) -> Answer {
 }
 
 pub async fn create(c: Console, values: Values) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let mut errors = FormErrors::new(layout.lang);
     let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
     let course_code = departments::code(&mut errors, "course_code", values.v("course_code"));
@@ -391,34 +389,26 @@ pub async fn create(c: Console, values: Values) -> Answer {
         move |conn, act| {
             let term = current_term(conn)?
                 .ok_or_else(|| field("admin.section.no_current_term", "course_code"))?;
-            let course_id: i32 = courses::table
-                .filter(courses::code.eq(&code))
-                .select(courses::id)
-                .first(conn)
-                .optional()?
-                .ok_or_else(|| {
-                    field("admin.course.unknown_code", "course_code").arg("code", &code)
-                })?;
-            diesel::insert_into(sections::table)
-                .values((
-                    sections::term_id.eq(term.id),
-                    sections::course_id.eq(course_id),
-                    sections::section_no.eq(no as i16),
-                    sections::instructor.eq(&instructor),
-                    sections::capacity.eq(capacity as i32),
-                    sections::waitlist_capacity.eq(waitlist as i32),
-                    sections::restrict_department_id.eq(restrict),
-                    sections::restrict_class_years.eq(years),
-                ))
-                .execute(conn)
-                .map_err(|e| match TxFail::from(e) {
-                    e if forms::is_unique_violation(&e) => {
-                        TxFail::Field(field("admin.section.number_taken", "section_no"))
-                    }
-                    e => e,
-                })?;
-            let id = crate::db::last_insert_id(conn)? as i32;
-            insert_meetings(conn, id, &meetings)?;
+            let course_id = q::course_id_by_code(conn, &code)?.ok_or_else(|| {
+                field("admin.course.unknown_code", "course_code").arg("code", &code)
+            })?;
+            let new = q::NewSection {
+                term_id: term.id,
+                course_id,
+                section_no: no as i16,
+                instructor: &instructor,
+                capacity: capacity as i32,
+                waitlist_capacity: waitlist as i32,
+                restrict_department_id: restrict,
+                restrict_class_years: years,
+            };
+            let id = q::insert_section(conn, &new).map_err(|e| match TxFail::from(e) {
+                e if forms::is_unique_violation(&e) => {
+                    TxFail::Field(field("admin.section.number_taken", "section_no"))
+                }
+                e => e,
+            })?;
+            q::insert_meetings(conn, id, &meetings)?;
             let detail = format!("{code}-{no:02} capacity {capacity}");
             act.record(conn, "section_create", None, Some(id), detail)?;
             Ok(id)
@@ -437,25 +427,6 @@ pub async fn create(c: Console, values: Values) -> Answer {
         }
         Err(e) => Err(fail(e)),
     }
-}
-
-fn insert_meetings(
-    conn: &mut MysqlConnection,
-    section_id: i32,
-    list: &[(NewMeeting, String)],
-) -> QueryResult<()> {
-    for (m, room) in list {
-        diesel::insert_into(meetings::table)
-            .values((
-                meetings::section_id.eq(section_id),
-                meetings::weekday.eq(m.weekday),
-                meetings::starts_at_min.eq(m.starts),
-                meetings::ends_at_min.eq(m.ends),
-                meetings::room.eq(room),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
 }
 
 // ---- one section ----
@@ -633,13 +604,7 @@ async fn section_page(
         values.0.extend(p.0);
     }
     let lang = layout.lang;
-    let current = values.v("restrict_department_id").trim().to_string();
-    let mut choices = vec![Choice::new(
-        "",
-        lang.text("admin.section.any_department"),
-        &current,
-    )];
-    choices.extend(departments::choices(&depts, lang, &current));
+    let choices = department_choices(&depts, lang, &values);
     Ok(SectionPage {
         meetings: meeting_rows(&values, lang),
         departments: choices,
@@ -656,7 +621,7 @@ async fn section_page(
 }
 
 pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let errors = FormErrors::new(layout.lang);
     html(section_page(&app, layout, path.into_inner(), None, errors).await?)
 }
@@ -693,12 +658,7 @@ fn lock_open(conn: &mut MysqlConnection, id: i32, at: &'static str) -> Result<re
 }
 
 pub async fn update(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     values.0.entry("instructor".into()).or_default();
     let mut errors = FormErrors::new(layout.lang);
@@ -720,14 +680,13 @@ pub async fn update(c: Console, path: web::Path<i32>, mut values: Values) -> Ans
     let lang = layout.lang;
     let result = run(&app, &r, meta, Isolation::ReadCommitted, move |conn, act| {
                 lock_open(conn, id, "instructor")?;
-                diesel::update(sections::table.find(id))
-                    .set((
-                        sections::instructor.eq(&instructor),
-                        sections::waitlist_capacity.eq(waitlist as i32),
-                        sections::restrict_department_id.eq(restrict),
-                        sections::restrict_class_years.eq(years),
-                    ))
-                    .execute(conn)?;
+                let details = q::SectionDetails {
+                    instructor: &instructor,
+                    waitlist_capacity: waitlist as i32,
+                    restrict_department_id: restrict,
+                    restrict_class_years: years,
+                };
+                q::update_details(conn, id, &details)?;
                 let detail = format!(
                     "instructor {instructor}; waitlist {waitlist}; department {restrict:?}; years {years}"
                 );
@@ -739,12 +698,7 @@ pub async fn update(c: Console, path: web::Path<i32>, mut values: Values) -> Ans
 }
 
 pub async fn update_meetings(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     values.0.entry(DAY[0].into()).or_default();
     let mut errors = FormErrors::new(layout.lang);
@@ -760,8 +714,7 @@ pub async fn update_meetings(c: Console, path: web::Path<i32>, mut values: Value
         Isolation::ReadCommitted,
         move |conn, act| {
             lock_open(conn, id, DAY[0])?;
-            diesel::delete(meetings::table.filter(meetings::section_id.eq(id))).execute(conn)?;
-            insert_meetings(conn, id, &list)?;
+            q::replace_meetings(conn, id, &list)?;
             let shown: Vec<String> = list
                 .iter()
                 .map(|(m, room)| {
@@ -785,12 +738,7 @@ pub async fn update_meetings(c: Console, path: web::Path<i32>, mut values: Value
 /// stays over capacity until students leave; recorded as an override). A raise hands the new
 /// seats to the waitlist, first come first served, before anyone else can take them.
 pub async fn change_capacity(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     values.0.entry("capacity".into()).or_default();
     let mut errors = FormErrors::new(layout.lang);
@@ -821,20 +769,11 @@ pub async fn change_capacity(c: Console, path: web::Path<i32>, mut values: Value
                     .arg("enrolled", seats.enrolled)
                     .into());
             }
-            diesel::update(sections::table.find(id))
-                .set(sections::capacity.eq(capacity))
-                .execute(conn)?;
+            q::set_capacity(conn, id, capacity)?;
             // A cut takes seats held for the next release time first.
             let held = seats.held_seats.min((capacity - seats.enrolled).max(0));
             if held != seats.held_seats {
-                diesel::update(sections::table.find(id))
-                    .set(sections::held_seats.eq(held))
-                    .execute(conn)?;
-                if held == 0 {
-                    diesel::update(sections::table.find(id))
-                        .set(sections::held_until.eq(None::<NaiveDateTime>))
-                        .execute(conn)?;
-                }
+                q::set_held_seats(conn, id, held)?;
             }
             let action = if below {
                 "override_capacity"
@@ -875,12 +814,7 @@ pub async fn change_capacity(c: Console, path: web::Path<i32>, mut values: Value
 /// goes to zero with the rows), its waitlist and basket entries cleared, and each student gets an
 /// activity line with the reason and a notice on their home page.
 pub async fn cancel(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     values.0.entry("cancel_reason".into()).or_default();
     let mut errors = FormErrors::new(layout.lang);
@@ -916,24 +850,10 @@ fn cancel_tx(
     reason: &str,
 ) -> Result<usize, TxFail> {
     // Students' rows before the section's, as every registration transaction takes them.
-    let enrolled: Vec<i32> = enrollments::table
-        .filter(enrollments::section_id.eq(id))
-        .select(enrollments::student_id)
-        .load(conn)?;
-    if !enrolled.is_empty() {
-        users::table
-            .filter(users::id.eq_any(&enrolled))
-            .order(users::id)
-            .select(users::id)
-            .for_update()
-            .load::<i32>(conn)?;
-    }
+    let enrolled = q::enrolled_students(conn, id)?;
+    q::lock_users(conn, &enrolled)?;
     lock_open(conn, id, "cancel_reason")?;
-    let (c, no): (Course, i16) = sections::table
-        .inner_join(courses::table)
-        .filter(sections::id.eq(id))
-        .select((Course::as_select(), sections::section_no))
-        .first(conn)?;
+    let (c, no) = q::course_and_number(conn, id)?;
     let label = SectionLabel {
         course_code: c.code.clone(),
         section_no: no,
@@ -941,33 +861,9 @@ fn cancel_tx(
         title_en: c.title_en.clone(),
     };
     // Read again under the lock: whoever enrolled meanwhile is dropped too.
-    let dropped: Vec<i32> = enrollments::table
-        .filter(enrollments::section_id.eq(id))
-        .order(enrollments::student_id)
-        .select(enrollments::student_id)
-        .load(conn)?;
-    diesel::delete(enrollments::table.filter(enrollments::section_id.eq(id))).execute(conn)?;
-    diesel::update(sections::table.find(id))
-        .set((
-            sections::status.eq("cancelled"),
-            sections::enrolled.eq(0),
-            // Nothing is held for a release of a cancelled section.
-            sections::held_seats.eq(0),
-            sections::held_until.eq(None::<NaiveDateTime>),
-            sections::cancel_reason.eq(Some(reason)),
-        ))
-        .execute(conn)?;
-    let waiting: Vec<i32> = waitlist_entries::table
-        .filter(waitlist_entries::section_id.eq(id))
-        .select(waitlist_entries::student_id)
-        .load(conn)?;
-    diesel::delete(waitlist_entries::table.filter(waitlist_entries::section_id.eq(id)))
-        .execute(conn)?;
-    let basket: Vec<i32> = basket_items::table
-        .filter(basket_items::section_id.eq(id))
-        .select(basket_items::student_id)
-        .load(conn)?;
-    diesel::delete(basket_items::table.filter(basket_items::section_id.eq(id))).execute(conn)?;
+    let dropped = q::cancel_section(conn, id, reason)?;
+    let waiting = q::clear_waitlist(conn, id)?;
+    let basket = q::clear_baskets(conn, id)?;
 
     let args = |lang: Lang| {
         [

@@ -13,10 +13,9 @@ use serde::Deserialize;
 
 use crate::admin::audit_words;
 use crate::admin::forms::{
-    self, field, tx, unprocessable, Choice, FieldError, FormErrors, Isolation, TxFail, Values,
+    self, field, run, tx, unprocessable, Answer, Changed, Choice, Console, FieldError, FormErrors,
+    Isolation, TxFail, Values,
 };
-use crate::admin::forms::{run, Changed};
-use crate::admin::forms::{Answer, Console};
 use crate::admin::overrides::{self, Override, Remedy, WAIVABLE};
 use crate::auth::models::User;
 use crate::auth::Registrar;
@@ -49,7 +48,7 @@ struct StudentsPage {
 }
 
 pub async fn search(c: Console, query: web::Query<SearchQuery>) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let mut errors = FormErrors::new(layout.lang);
     let q = forms::opt_text(&mut errors, "q", &query.q, 100).unwrap_or_default();
     let searched = !q.is_empty();
@@ -345,7 +344,7 @@ async fn student_page(
 }
 
 pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let errors = FormErrors::new(layout.lang);
     html(student_page(&app, layout, path.into_inner(), Values::default(), errors).await?)
 }
@@ -376,12 +375,7 @@ fn lock(conn: &mut MysqlConnection, id: i32) -> Result<User, TxFail> {
 }
 
 pub async fn add_hold(c: Console, path: web::Path<i32>, values: Values) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let Some(reason) = forms::text(&mut errors, "hold_reason", values.v("hold_reason"), 255) else {
@@ -414,12 +408,7 @@ pub async fn add_hold(c: Console, path: web::Path<i32>, values: Values) -> Answe
 const RELEASE_REASON_MAX: usize = 200;
 
 pub async fn release_hold(c: Console, path: web::Path<(i32, i32)>, mut values: Values) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let (id, hold_id) = path.into_inner();
     // The page shows a refusal beside the reason field of the hold it was about.
     values.set("release_hold", hold_id);
@@ -469,12 +458,7 @@ pub async fn release_hold(c: Console, path: web::Path<(i32, i32)>, mut values: V
 }
 
 pub async fn credit_limit(c: Console, path: web::Path<i32>, values: Values) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let raw = values.v("max_credits").trim();
@@ -638,12 +622,7 @@ impl OverrideAct {
 }
 
 pub async fn override_enroll(c: Console, path: web::Path<i32>, values: Values) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     run_override(
         &app,
         &r,
@@ -657,12 +636,7 @@ pub async fn override_enroll(c: Console, path: web::Path<i32>, values: Values) -
 }
 
 pub async fn override_drop(c: Console, path: web::Path<i32>, values: Values) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     run_override(
         &app,
         &r,

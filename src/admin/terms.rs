@@ -9,10 +9,9 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::forms::{
-    self, catalog_changed, fail, field, redirect, run, unprocessable, Changed, Choice, FormErrors,
-    Isolation, TxFail,
+    self, catalog_changed, fail, field, redirect, run, unprocessable, Answer, Changed, Choice,
+    Console, FormErrors, Isolation, TxFail,
 };
-use crate::admin::forms::{Answer, Console};
 use crate::admin::groups::PriorityGroup;
 use crate::auth::Registrar;
 use crate::catalog::models::{NewTerm, NewWindow};
@@ -156,7 +155,7 @@ async fn terms_page(
 }
 
 pub async fn list(c: Console) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let errors = FormErrors::new(layout.lang);
     let form = TermForm {
         max_credits: "18".into(),
@@ -166,12 +165,7 @@ pub async fn list(c: Console) -> Answer {
 }
 
 pub async fn create(c: Console, form: web::Form<TermForm>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let Some(v) = validate_term(&form, &mut errors) else {
@@ -208,12 +202,7 @@ pub async fn create(c: Console, form: web::Form<TermForm>) -> Answer {
 }
 
 pub async fn set_current(c: Console, path: web::Path<i32>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let term = run(
         &app,
@@ -462,7 +451,7 @@ async fn term_page(
 }
 
 pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
-    let Console { app, layout, .. } = c;
+    let (app, _, layout, _) = c.parts();
     let errors = FormErrors::new(layout.lang);
     html(term_page(&app, layout, path.into_inner(), None, errors).await?)
 }
@@ -480,12 +469,7 @@ pub async fn set_release_times(
     path: web::Path<i32>,
     form: web::Form<ReleaseTimesForm>,
 ) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     use crate::registration::release::{ReleaseTimes, ReleaseTimesError, MAX_TIMES};
     let term_id = path.into_inner();
     let posted = form.into_inner().release_times;
@@ -696,12 +680,7 @@ pub async fn create_window(
     path: web::Path<i32>,
     form: web::Form<WindowForm>,
 ) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let term_id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
@@ -766,12 +745,7 @@ pub async fn update_window(
     path: web::Path<(i32, i32)>,
     form: web::Form<WindowForm>,
 ) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let (term_id, window_id) = path.into_inner();
     let form = form.into_inner();
     let key = format!("edit-{window_id}");
@@ -845,12 +819,7 @@ pub async fn extend_window(
     path: web::Path<(i32, i32)>,
     form: web::Form<WindowForm>,
 ) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let (term_id, window_id) = path.into_inner();
     let form = form.into_inner();
     let key = format!("extend-{window_id}");
@@ -918,12 +887,7 @@ pub async fn extend_window(
 }
 
 pub async fn delete_window(c: Console, path: web::Path<(i32, i32)>) -> Answer {
-    let Console {
-        app,
-        r,
-        layout,
-        meta,
-    } = c;
+    let (app, r, layout, meta) = c.parts();
     let (term_id, window_id) = path.into_inner();
     let result = run(
         &app,
