@@ -249,8 +249,7 @@ async fn courses_page(
 }
 
 pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let errors = FormErrors::new(layout.lang);
+    let (app, layout, errors) = c.page();
     let form = CourseForm {
         credits: "3".into(),
         category: "major_elective".into(),
@@ -363,8 +362,7 @@ async fn course_page(
 }
 
 pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let errors = FormErrors::new(layout.lang);
+    let (app, layout, errors) = c.page();
     html(course_page(&app, layout, path.into_inner(), None, String::new(), errors).await?)
 }
 

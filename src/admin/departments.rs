@@ -111,8 +111,7 @@ async fn page(
 }
 
 pub async fn list(c: Console) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let errors = FormErrors::new(layout.lang);
+    let (app, layout, errors) = c.page();
     html(page(&app, layout, None, errors).await?)
 }
 

@@ -37,6 +37,12 @@ impl Console {
     pub fn parts(self) -> (web::Data<AppState>, Registrar, Layout, RequestMeta) {
         (self.app, self.r, self.layout, self.meta)
     }
+
+    /// For a page shown fresh: the app, the layout and no errors yet.
+    pub fn page(self) -> (web::Data<AppState>, Layout, FormErrors) {
+        let errors = FormErrors::new(self.layout.lang);
+        (self.app, self.layout, errors)
+    }
 }
 
 impl FromRequest for Console {

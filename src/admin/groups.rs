@@ -166,8 +166,7 @@ async fn list_page(
 }
 
 pub async fn list(c: Console) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let errors = FormErrors::new(layout.lang);
+    let (app, layout, errors) = c.page();
     html(list_page(&app, layout, None, errors).await?)
 }
 
@@ -382,8 +381,7 @@ async fn group_page(
 }
 
 pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let errors = FormErrors::new(layout.lang);
+    let (app, layout, errors) = c.page();
     html(
         group_page(
             &app,

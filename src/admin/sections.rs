@@ -621,8 +621,7 @@ async fn section_page(
 }
 
 pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let errors = FormErrors::new(layout.lang);
+    let (app, layout, errors) = c.page();
     html(section_page(&app, layout, path.into_inner(), None, errors).await?)
 }
 

@@ -48,8 +48,7 @@ struct StudentsPage {
 }
 
 pub async fn search(c: Console, query: web::Query<SearchQuery>) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let mut errors = FormErrors::new(layout.lang);
+    let (app, layout, mut errors) = c.page();
     let q = forms::opt_text(&mut errors, "q", &query.q, 100).unwrap_or_default();
     let searched = !q.is_empty();
     if !errors.is_empty() {
@@ -344,8 +343,7 @@ async fn student_page(
 }
 
 pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let errors = FormErrors::new(layout.lang);
+    let (app, layout, errors) = c.page();
     html(student_page(&app, layout, path.into_inner(), Values::default(), errors).await?)
 }
 

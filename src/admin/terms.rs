@@ -155,8 +155,7 @@ async fn terms_page(
 }
 
 pub async fn list(c: Console) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let errors = FormErrors::new(layout.lang);
+    let (app, layout, errors) = c.page();
     let form = TermForm {
         max_credits: "18".into(),
         ..TermForm::default()
@@ -451,8 +450,7 @@ async fn term_page(
 }
 
 pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let errors = FormErrors::new(layout.lang);
+    let (app, layout, errors) = c.page();
     html(term_page(&app, layout, path.into_inner(), None, errors).await?)
 }
 
