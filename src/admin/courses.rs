@@ -11,8 +11,8 @@ use serde::Deserialize;
 
 use crate::admin::departments::{self, code};
 use crate::admin::forms::{
-    self, catalog_changed, fail, field, redirect, run, tx, unprocessable, Answer, Choice, Console,
-    FormErrors, Isolation, TxFail,
+    self, catalog_changed, fail, field, redirect, run, run_at, tx, unprocessable, Answer, Choice,
+    Console, FormErrors, Isolation, TxFail,
 };
 use crate::auth::models::Department;
 use crate::db::schema::{course_prerequisites, courses, departments as departments_t};
@@ -269,7 +269,7 @@ pub async fn create(c: Console, form: web::Form<CourseForm>) -> Answer {
         let q = ListQuery::default();
         return unprocessable(courses_page(&app, layout, &q, form, errors).await?);
     };
-    let result = run(&app, &r, meta, Isolation::ReadCommitted, move |conn, _| {
+    let result = run(&app, &r, meta, move |conn, _| {
         diesel::insert_into(courses::table)
             .values((
                 courses::code.eq(&c),
@@ -424,7 +424,7 @@ pub async fn add_prerequisite(
         return unprocessable(course_page(&app, layout, id, None, raw, errors).await?);
     };
     let shown = required.clone();
-    let result = run(&app, &r, meta, Isolation::RepeatableRead, move |conn, _| {
+    let result = run_at(&app, &r, meta, Isolation::RepeatableRead, move |conn, _| {
         // The locking scan of the whole graph serializes every prerequisite write.
         let edges: Vec<(i32, i32)> = course_prerequisites::table
             .select((

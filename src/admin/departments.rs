@@ -7,7 +7,6 @@ use serde::Deserialize;
 
 use crate::admin::forms::{
     self, catalog_changed, fail, redirect, run, unprocessable, Answer, Console, FormErrors,
-    Isolation,
 };
 use crate::auth::models::Department;
 use crate::db::schema::departments;
@@ -126,7 +125,7 @@ pub async fn create(c: Console, form: web::Form<DepartmentForm>) -> Answer {
         return unprocessable(page(&app, layout, Some(("new".into(), form)), errors).await?);
     };
     let shown = c.clone();
-    let result = run(&app, &r, meta, Isolation::ReadCommitted, move |conn, _| {
+    let result = run(&app, &r, meta, move |conn, _| {
         diesel::insert_into(departments::table)
             .values((
                 departments::code.eq(&c),
@@ -164,7 +163,7 @@ pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<Department
         let key = format!("rename-{id}");
         return unprocessable(page(&app, layout, Some((key, form)), errors).await?);
     };
-    run(&app, &r, meta, Isolation::ReadCommitted, move |conn, _| {
+    run(&app, &r, meta, move |conn, _| {
         let n = diesel::update(departments::table.find(id))
             .set((departments::name_ko.eq(&ko), departments::name_en.eq(&en)))
             .execute(conn)?;

@@ -192,9 +192,19 @@ pub fn clip(s: String) -> String {
     s.chars().take(500).collect()
 }
 
-/// Runs a registrar action in one transaction at `level` (retried as one piece after a
+/// Runs a registrar action in one READ COMMITTED transaction (retried as one piece after a
 /// deadlock); `f` writes its own activity lines through `Act`.
 pub async fn run<T: Send + 'static>(
+    app: &AppState,
+    r: &Registrar,
+    meta: RequestMeta,
+    f: impl Fn(&mut MysqlConnection, &Act) -> Result<T, TxFail> + Send + 'static,
+) -> Result<Result<T, TxFail>, AppError> {
+    run_at(app, r, meta, Isolation::ReadCommitted, f).await
+}
+
+/// `run` at another isolation level (REPEATABLE READ for writes serialized by a locking scan).
+pub async fn run_at<T: Send + 'static>(
     app: &AppState,
     r: &Registrar,
     meta: RequestMeta,

@@ -13,7 +13,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::forms::{
-    self, fail, field, redirect, run, unprocessable, Answer, Console, FormErrors, Isolation, TxFail,
+    self, fail, field, redirect, run, unprocessable, Answer, Console, FormErrors, TxFail,
 };
 use crate::db::schema::{priority_group_members, priority_groups, registration_windows, users};
 use crate::startup::AppState;
@@ -181,24 +181,18 @@ pub async fn create(c: Console, form: web::Form<GroupForm>) -> Answer {
         return unprocessable(list_page(&app, layout, Some(("new".into(), form)), errors).await?);
     };
     let shown = c.clone();
-    let result = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            diesel::insert_into(priority_groups::table)
-                .values((
-                    priority_groups::code.eq(&c),
-                    priority_groups::name_ko.eq(&ko),
-                    priority_groups::name_en.eq(&en),
-                ))
-                .execute(conn)?;
-            let detail = format!("group {c}: {ko} / {en}");
-            act.record(conn, "group_create", None, None, detail)?;
-            Ok(())
-        },
-    )
+    let result = run(&app, &r, meta, move |conn, act| {
+        diesel::insert_into(priority_groups::table)
+            .values((
+                priority_groups::code.eq(&c),
+                priority_groups::name_ko.eq(&ko),
+                priority_groups::name_en.eq(&en),
+            ))
+            .execute(conn)?;
+        let detail = format!("group {c}: {ko} / {en}");
+        act.record(conn, "group_create", None, None, detail)?;
+        Ok(())
+    })
     .await?;
     match result {
         Ok(()) => {
@@ -226,27 +220,21 @@ pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<GroupForm>
         let key = format!("rename-{id}");
         return unprocessable(list_page(&app, layout, Some((key, form)), errors).await?);
     };
-    run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            let g = lock(conn, id)?;
-            diesel::update(priority_groups::table.find(id))
-                .set((
-                    priority_groups::name_ko.eq(&ko),
-                    priority_groups::name_en.eq(&en),
-                ))
-                .execute(conn)?;
-            let detail = format!(
-                "group {}: {} / {} -> {ko} / {en}",
-                g.code, g.name_ko, g.name_en
-            );
-            act.record(conn, "group_rename", None, None, detail)?;
-            Ok(())
-        },
-    )
+    run(&app, &r, meta, move |conn, act| {
+        let g = lock(conn, id)?;
+        diesel::update(priority_groups::table.find(id))
+            .set((
+                priority_groups::name_ko.eq(&ko),
+                priority_groups::name_en.eq(&en),
+            ))
+            .execute(conn)?;
+        let detail = format!(
+            "group {}: {} / {} -> {ko} / {en}",
+            g.code, g.name_ko, g.name_en
+        );
+        act.record(conn, "group_rename", None, None, detail)?;
+        Ok(())
+    })
     .await?
     .map_err(fail)?;
     let msg = layout.lang.text("admin.group.renamed").to_string();
@@ -258,32 +246,26 @@ pub async fn delete(c: Console, path: web::Path<i32>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let lang = layout.lang;
-    let result = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            let g = lock(conn, id)?;
-            let windows: i64 = registration_windows::table
-                .filter(registration_windows::group_id.eq(id))
-                .count()
-                .get_result(conn)?;
-            if windows > 0 {
-                return Err(field("admin.group.in_use", "group")
-                    .arg("windows", windows)
-                    .into());
-            }
-            let members = diesel::delete(
-                priority_group_members::table.filter(priority_group_members::group_id.eq(id)),
-            )
-            .execute(conn)?;
-            diesel::delete(priority_groups::table.find(id)).execute(conn)?;
-            let detail = format!("group {}: {members} members", g.code);
-            act.record(conn, "group_delete", None, None, detail)?;
-            Ok(g.code)
-        },
-    )
+    let result = run(&app, &r, meta, move |conn, act| {
+        let g = lock(conn, id)?;
+        let windows: i64 = registration_windows::table
+            .filter(registration_windows::group_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if windows > 0 {
+            return Err(field("admin.group.in_use", "group")
+                .arg("windows", windows)
+                .into());
+        }
+        let members = diesel::delete(
+            priority_group_members::table.filter(priority_group_members::group_id.eq(id)),
+        )
+        .execute(conn)?;
+        diesel::delete(priority_groups::table.find(id)).execute(conn)?;
+        let detail = format!("group {}: {members} members", g.code);
+        act.record(conn, "group_delete", None, None, detail)?;
+        Ok(g.code)
+    })
     .await?;
     match result {
         Ok(code) => {
@@ -403,45 +385,39 @@ pub async fn add_member(c: Console, path: web::Path<i32>, form: web::Form<Member
     let Some(number) = forms::text(&mut errors, "student_number", &form.student_number, 32) else {
         return unprocessable(group_page(&app, layout, id, form, errors).await?);
     };
-    let result = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            let g = lock(conn, id)?;
-            let student: Option<(i32, String)> = users::table
-                .filter(users::login_id.eq(&number))
-                .filter(users::role.eq("student"))
-                .select((users::id, users::login_id))
-                .first(conn)
-                .optional()?;
-            let Some((student_id, login_id)) = student else {
-                return Err(field("admin.group.unknown_student", "student_number")
-                    .arg("value", &number)
-                    .into());
-            };
-            let already: i64 = priority_group_members::table
-                .filter(priority_group_members::group_id.eq(id))
-                .filter(priority_group_members::student_id.eq(student_id))
-                .count()
-                .get_result(conn)?;
-            if already > 0 {
-                return Err(field("admin.group.already_member", "student_number")
-                    .arg("value", &login_id)
-                    .into());
-            }
-            diesel::insert_into(priority_group_members::table)
-                .values((
-                    priority_group_members::group_id.eq(id),
-                    priority_group_members::student_id.eq(student_id),
-                ))
-                .execute(conn)?;
-            let detail = format!("group {}: {login_id}", g.code);
-            act.record(conn, "group_member_add", Some(student_id), None, detail)?;
-            Ok(login_id)
-        },
-    )
+    let result = run(&app, &r, meta, move |conn, act| {
+        let g = lock(conn, id)?;
+        let student: Option<(i32, String)> = users::table
+            .filter(users::login_id.eq(&number))
+            .filter(users::role.eq("student"))
+            .select((users::id, users::login_id))
+            .first(conn)
+            .optional()?;
+        let Some((student_id, login_id)) = student else {
+            return Err(field("admin.group.unknown_student", "student_number")
+                .arg("value", &number)
+                .into());
+        };
+        let already: i64 = priority_group_members::table
+            .filter(priority_group_members::group_id.eq(id))
+            .filter(priority_group_members::student_id.eq(student_id))
+            .count()
+            .get_result(conn)?;
+        if already > 0 {
+            return Err(field("admin.group.already_member", "student_number")
+                .arg("value", &login_id)
+                .into());
+        }
+        diesel::insert_into(priority_group_members::table)
+            .values((
+                priority_group_members::group_id.eq(id),
+                priority_group_members::student_id.eq(student_id),
+            ))
+            .execute(conn)?;
+        let detail = format!("group {}: {login_id}", g.code);
+        act.record(conn, "group_member_add", Some(student_id), None, detail)?;
+        Ok(login_id)
+    })
     .await?;
     match result {
         Ok(login_id) => {
@@ -460,31 +436,25 @@ pub async fn add_member(c: Console, path: web::Path<i32>, form: web::Form<Member
 pub async fn remove_member(c: Console, path: web::Path<(i32, i32)>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let (id, student_id) = path.into_inner();
-    let login_id = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            let g = lock(conn, id)?;
-            let login_id: String = users::table
-                .find(student_id)
-                .select(users::login_id)
-                .first(conn)?;
-            let n = diesel::delete(
-                priority_group_members::table
-                    .filter(priority_group_members::group_id.eq(id))
-                    .filter(priority_group_members::student_id.eq(student_id)),
-            )
-            .execute(conn)?;
-            if n == 0 {
-                return Err(TxFail::NotFound);
-            }
-            let detail = format!("group {}: {login_id}", g.code);
-            act.record(conn, "group_member_remove", Some(student_id), None, detail)?;
-            Ok(login_id)
-        },
-    )
+    let login_id = run(&app, &r, meta, move |conn, act| {
+        let g = lock(conn, id)?;
+        let login_id: String = users::table
+            .find(student_id)
+            .select(users::login_id)
+            .first(conn)?;
+        let n = diesel::delete(
+            priority_group_members::table
+                .filter(priority_group_members::group_id.eq(id))
+                .filter(priority_group_members::student_id.eq(student_id)),
+        )
+        .execute(conn)?;
+        if n == 0 {
+            return Err(TxFail::NotFound);
+        }
+        let detail = format!("group {}: {login_id}", g.code);
+        act.record(conn, "group_member_remove", Some(student_id), None, detail)?;
+        Ok(login_id)
+    })
     .await?
     .map_err(fail)?;
     let msg = layout

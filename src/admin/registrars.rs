@@ -14,8 +14,8 @@ use serde::Deserialize;
 
 use crate::accounts::one_time;
 use crate::admin::forms::{
-    self, fail, field, redirect, run, session_line, tx, unprocessable, Answer, Console, FormErrors,
-    Isolation, TxFail,
+    self, fail, field, redirect, run, run_at, session_line, tx, unprocessable, Answer, Console,
+    FormErrors, Isolation, TxFail,
 };
 use crate::auth::domain::LoginId;
 use crate::auth::models::{self, NewUser};
@@ -197,7 +197,7 @@ pub async fn create(c: Console, form: web::Form<CreateForm>) -> Answer {
         format!("registrar {login} created in the console"),
     );
     let l = login.clone();
-    let result = run(&app, &r, meta, Isolation::ReadCommitted, move |conn, _| {
+    let result = run(&app, &r, meta, move |conn, _| {
         if models::find_by_login_id(conn, &l)?.is_some() {
             return Err(field("admin.registrars.login_taken", "login_id").into());
         }
@@ -297,7 +297,7 @@ async fn set_disabled(
     if role == "student" {
         entry.student_id = Some(id);
     }
-    let result = run(&app, &r, meta, Isolation::RepeatableRead, move |conn, _| {
+    let result = run_at(&app, &r, meta, Isolation::RepeatableRead, move |conn, _| {
         if disable && role == ROLE {
             check_disable(conn, actor, id)?;
         }

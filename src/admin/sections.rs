@@ -13,7 +13,7 @@ use crate::admin::courses::Course;
 use crate::admin::departments;
 use crate::admin::forms::{
     self, catalog_changed, fail, field, redirect, run, unprocessable, Act, Answer, Changed, Choice,
-    Console, FormErrors, Isolation, TxFail, Values,
+    Console, FormErrors, TxFail, Values,
 };
 use crate::admin::queries::{self as q, NewMeeting};
 use crate::auth::Registrar;
@@ -381,39 +381,32 @@ pub async fn create(c: Console, values: Values) -> Answer {
     if !errors.is_empty() {
         return unprocessable(new_page(&app, layout, values, errors).await?);
     }
-    let result = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            let term = current_term(conn)?
-                .ok_or_else(|| field("admin.section.no_current_term", "course_code"))?;
-            let course_id = q::course_id_by_code(conn, &code)?.ok_or_else(|| {
-                field("admin.course.unknown_code", "course_code").arg("code", &code)
-            })?;
-            let new = q::NewSection {
-                term_id: term.id,
-                course_id,
-                section_no: no as i16,
-                instructor: &instructor,
-                capacity: capacity as i32,
-                waitlist_capacity: waitlist as i32,
-                restrict_department_id: restrict,
-                restrict_class_years: years,
-            };
-            let id = q::insert_section(conn, &new).map_err(|e| match TxFail::from(e) {
-                e if forms::is_unique_violation(&e) => {
-                    TxFail::Field(field("admin.section.number_taken", "section_no"))
-                }
-                e => e,
-            })?;
-            q::insert_meetings(conn, id, &meetings)?;
-            let detail = format!("{code}-{no:02} capacity {capacity}");
-            act.record(conn, "section_create", None, Some(id), detail)?;
-            Ok(id)
-        },
-    )
+    let result = run(&app, &r, meta, move |conn, act| {
+        let term = current_term(conn)?
+            .ok_or_else(|| field("admin.section.no_current_term", "course_code"))?;
+        let course_id = q::course_id_by_code(conn, &code)?
+            .ok_or_else(|| field("admin.course.unknown_code", "course_code").arg("code", &code))?;
+        let new = q::NewSection {
+            term_id: term.id,
+            course_id,
+            section_no: no as i16,
+            instructor: &instructor,
+            capacity: capacity as i32,
+            waitlist_capacity: waitlist as i32,
+            restrict_department_id: restrict,
+            restrict_class_years: years,
+        };
+        let id = q::insert_section(conn, &new).map_err(|e| match TxFail::from(e) {
+            e if forms::is_unique_violation(&e) => {
+                TxFail::Field(field("admin.section.number_taken", "section_no"))
+            }
+            e => e,
+        })?;
+        q::insert_meetings(conn, id, &meetings)?;
+        let detail = format!("{code}-{no:02} capacity {capacity}");
+        act.record(conn, "section_create", None, Some(id), detail)?;
+        Ok(id)
+    })
     .await?;
     match result {
         Ok(id) => {
@@ -677,22 +670,22 @@ pub async fn update(c: Console, path: web::Path<i32>, mut values: Values) -> Ans
         return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
     };
     let lang = layout.lang;
-    let result = run(&app, &r, meta, Isolation::ReadCommitted, move |conn, act| {
-                lock_open(conn, id, "instructor")?;
-                let details = q::SectionDetails {
-                    instructor: &instructor,
-                    waitlist_capacity: waitlist as i32,
-                    restrict_department_id: restrict,
-                    restrict_class_years: years,
-                };
-                q::update_details(conn, id, &details)?;
-                let detail = format!(
-                    "instructor {instructor}; waitlist {waitlist}; department {restrict:?}; years {years}"
-                );
-                act.record(conn, "section_update", None, Some(id), detail)?;
-                Ok(lang.text("admin.section.updated").to_string())
-            })
-        .await?;
+    let result = run(&app, &r, meta, move |conn, act| {
+        lock_open(conn, id, "instructor")?;
+        let details = q::SectionDetails {
+            instructor: &instructor,
+            waitlist_capacity: waitlist as i32,
+            restrict_department_id: restrict,
+            restrict_class_years: years,
+        };
+        q::update_details(conn, id, &details)?;
+        let detail = format!(
+            "instructor {instructor}; waitlist {waitlist}; department {restrict:?}; years {years}"
+        );
+        act.record(conn, "section_update", None, Some(id), detail)?;
+        Ok(lang.text("admin.section.updated").to_string())
+    })
+    .await?;
     answer(&app, &r, layout, id, values, result).await
 }
 
@@ -706,29 +699,23 @@ pub async fn update_meetings(c: Console, path: web::Path<i32>, mut values: Value
         return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
     }
     let lang = layout.lang;
-    let result = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            lock_open(conn, id, DAY[0])?;
-            q::replace_meetings(conn, id, &list)?;
-            let shown: Vec<String> = list
-                .iter()
-                .map(|(m, room)| {
-                    format!(
-                        "{} {}-{} {room}",
-                        m.weekday,
-                        forms::hhmm(m.starts),
-                        forms::hhmm(m.ends)
-                    )
-                })
-                .collect();
-            act.record(conn, "section_meetings", None, Some(id), shown.join("; "))?;
-            Ok(lang.text("admin.section.meetings_saved").to_string())
-        },
-    )
+    let result = run(&app, &r, meta, move |conn, act| {
+        lock_open(conn, id, DAY[0])?;
+        q::replace_meetings(conn, id, &list)?;
+        let shown: Vec<String> = list
+            .iter()
+            .map(|(m, room)| {
+                format!(
+                    "{} {}-{} {room}",
+                    m.weekday,
+                    forms::hhmm(m.starts),
+                    forms::hhmm(m.ends)
+                )
+            })
+            .collect();
+        act.record(conn, "section_meetings", None, Some(id), shown.join("; "))?;
+        Ok(lang.text("admin.section.meetings_saved").to_string())
+    })
     .await?;
     answer(&app, &r, layout, id, values, result).await
 }
@@ -755,56 +742,50 @@ pub async fn change_capacity(c: Console, path: web::Path<i32>, mut values: Value
     }
     let capacity = capacity as i32;
     let lang = layout.lang;
-    let result = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            let seats = lock_open(conn, id, "capacity")?;
-            let below = capacity < seats.enrolled;
-            if below && !force {
-                return Err(field("admin.section.below_enrolled", "capacity")
-                    .arg("enrolled", seats.enrolled)
-                    .into());
-            }
-            q::set_capacity(conn, id, capacity)?;
-            // A cut takes seats held for the next release time first.
-            let held = seats.held_seats.min((capacity - seats.enrolled).max(0));
-            if held != seats.held_seats {
-                q::set_held_seats(conn, id, held)?;
-            }
-            let action = if below {
-                "override_capacity"
-            } else {
-                "capacity_change"
-            };
-            let mut detail = format!(
-                "capacity {} -> {capacity} (enrolled {})",
-                seats.capacity, seats.enrolled
-            );
-            if !reason.is_empty() {
-                detail.push_str(": ");
-                detail.push_str(&reason);
-            }
-            act.record(conn, action, None, Some(id), detail)?;
-            let promoted = if capacity > seats.capacity {
-                crate::registration::promote_waitlist(conn, id, Utc::now())?
-                    .iter()
-                    .filter(|p| p.outcome == "ok")
-                    .count()
-            } else {
-                0
-            };
-            Ok(lang.format(
-                "admin.section.capacity_saved",
-                &[
-                    ("capacity", capacity.to_string()),
-                    ("promoted", promoted.to_string()),
-                ],
-            ))
-        },
-    )
+    let result = run(&app, &r, meta, move |conn, act| {
+        let seats = lock_open(conn, id, "capacity")?;
+        let below = capacity < seats.enrolled;
+        if below && !force {
+            return Err(field("admin.section.below_enrolled", "capacity")
+                .arg("enrolled", seats.enrolled)
+                .into());
+        }
+        q::set_capacity(conn, id, capacity)?;
+        // A cut takes seats held for the next release time first.
+        let held = seats.held_seats.min((capacity - seats.enrolled).max(0));
+        if held != seats.held_seats {
+            q::set_held_seats(conn, id, held)?;
+        }
+        let action = if below {
+            "override_capacity"
+        } else {
+            "capacity_change"
+        };
+        let mut detail = format!(
+            "capacity {} -> {capacity} (enrolled {})",
+            seats.capacity, seats.enrolled
+        );
+        if !reason.is_empty() {
+            detail.push_str(": ");
+            detail.push_str(&reason);
+        }
+        act.record(conn, action, None, Some(id), detail)?;
+        let promoted = if capacity > seats.capacity {
+            crate::registration::promote_waitlist(conn, id, Utc::now())?
+                .iter()
+                .filter(|p| p.outcome == "ok")
+                .count()
+        } else {
+            0
+        };
+        Ok(lang.format(
+            "admin.section.capacity_saved",
+            &[
+                ("capacity", capacity.to_string()),
+                ("promoted", promoted.to_string()),
+            ],
+        ))
+    })
     .await?;
     answer(&app, &r, layout, id, values, result).await
 }
@@ -825,13 +806,9 @@ pub async fn cancel(c: Console, path: web::Path<i32>, mut values: Values) -> Ans
         return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
     };
     let lang = layout.lang;
-    let result = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| cancel_tx(conn, act, id, &reason),
-    )
+    let result = run(&app, &r, meta, move |conn, act| {
+        cancel_tx(conn, act, id, &reason)
+    })
     .await?
     .map(|n| {
         lang.format(

@@ -380,24 +380,18 @@ pub async fn add_hold(c: Console, path: web::Path<i32>, values: Values) -> Answe
         return unprocessable(student_page(&app, layout, id, values, errors).await?);
     };
     let lang = layout.lang;
-    let result = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            lock(conn, id)?;
-            diesel::insert_into(holds::table)
-                .values((
-                    holds::student_id.eq(id),
-                    holds::reason.eq(&reason),
-                    holds::created_by.eq(act.actor),
-                ))
-                .execute(conn)?;
-            act.record(conn, "hold_add", Some(id), None, reason.clone())?;
-            Ok(lang.text("admin.hold.added").to_string())
-        },
-    )
+    let result = run(&app, &r, meta, move |conn, act| {
+        lock(conn, id)?;
+        diesel::insert_into(holds::table)
+            .values((
+                holds::student_id.eq(id),
+                holds::reason.eq(&reason),
+                holds::created_by.eq(act.actor),
+            ))
+            .execute(conn)?;
+        act.record(conn, "hold_add", Some(id), None, reason.clone())?;
+        Ok(lang.text("admin.hold.added").to_string())
+    })
     .await?;
     answer(&app, &r, layout, id, values, result).await
 }
@@ -420,37 +414,31 @@ pub async fn release_hold(c: Console, path: web::Path<(i32, i32)>, mut values: V
         return unprocessable(student_page(&app, layout, id, values, errors).await?);
     };
     let lang = layout.lang;
-    let result = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            lock(conn, id)?;
-            // The hold must be this student's: a wrong pair is a 404, not a release.
+    let result = run(&app, &r, meta, move |conn, act| {
+        lock(conn, id)?;
+        // The hold must be this student's: a wrong pair is a 404, not a release.
+        holds::table
+            .filter(holds::id.eq(hold_id))
+            .filter(holds::student_id.eq(id))
+            .select(holds::id)
+            .first::<i32>(conn)?;
+        let n = diesel::update(
             holds::table
                 .filter(holds::id.eq(hold_id))
-                .filter(holds::student_id.eq(id))
-                .select(holds::id)
-                .first::<i32>(conn)?;
-            let n = diesel::update(
-                holds::table
-                    .filter(holds::id.eq(hold_id))
-                    .filter(holds::released_at.is_null()),
-            )
-            .set((
-                holds::released_at.eq(Some(Utc::now().naive_utc())),
-                holds::released_by.eq(Some(act.actor)),
-            ))
-            .execute(conn)?;
-            if n == 0 {
-                // Released by someone else a moment ago: nothing left to do.
-                return Ok(lang.text("admin.hold.already_released").to_string());
-            }
-            act.record(conn, "hold_release", Some(id), None, release_reason.clone())?;
-            Ok(lang.text("admin.hold.released").to_string())
-        },
-    )
+                .filter(holds::released_at.is_null()),
+        )
+        .set((
+            holds::released_at.eq(Some(Utc::now().naive_utc())),
+            holds::released_by.eq(Some(act.actor)),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            // Released by someone else a moment ago: nothing left to do.
+            return Ok(lang.text("admin.hold.already_released").to_string());
+        }
+        act.record(conn, "hold_release", Some(id), None, release_reason.clone())?;
+        Ok(lang.text("admin.hold.released").to_string())
+    })
     .await?;
     answer(&app, &r, layout, id, values, result).await
 }
@@ -469,29 +457,23 @@ pub async fn credit_limit(c: Console, path: web::Path<i32>, values: Values) -> A
         return unprocessable(student_page(&app, layout, id, values, errors).await?);
     };
     let lang = layout.lang;
-    let result = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            let user = lock(conn, id)?;
-            diesel::update(users::table.find(id))
-                .set(users::max_credits.eq(limit))
-                .execute(conn)?;
-            act.record(
-                conn,
-                "credit_limit",
-                Some(id),
-                None,
-                format!("{:?} -> {:?}", user.max_credits, limit),
-            )?;
-            Ok(match limit {
-                Some(n) => lang.format("admin.limit.set", &[("credits", n.to_string())]),
-                None => lang.text("admin.limit.cleared").to_string(),
-            })
-        },
-    )
+    let result = run(&app, &r, meta, move |conn, act| {
+        let user = lock(conn, id)?;
+        diesel::update(users::table.find(id))
+            .set(users::max_credits.eq(limit))
+            .execute(conn)?;
+        act.record(
+            conn,
+            "credit_limit",
+            Some(id),
+            None,
+            format!("{:?} -> {:?}", user.max_credits, limit),
+        )?;
+        Ok(match limit {
+            Some(n) => lang.format("admin.limit.set", &[("credits", n.to_string())]),
+            None => lang.text("admin.limit.cleared").to_string(),
+        })
+    })
     .await?;
     answer(&app, &r, layout, id, values, result).await
 }

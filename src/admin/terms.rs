@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::admin::forms::{
     self, catalog_changed, fail, field, redirect, run, unprocessable, Answer, Changed, Choice,
-    Console, FormErrors, Isolation, TxFail,
+    Console, FormErrors, TxFail,
 };
 use crate::admin::groups::PriorityGroup;
 use crate::auth::Registrar;
@@ -171,7 +171,7 @@ pub async fn create(c: Console, form: web::Form<TermForm>) -> Answer {
         return unprocessable(terms_page(&app, layout, form, errors).await?);
     };
     let name = forms::pick(layout.lang, &v.name_ko, &v.name_en);
-    let result = run(&app, &r, meta, Isolation::ReadCommitted, move |conn, _| {
+    let result = run(&app, &r, meta, move |conn, _| {
         diesel::insert_into(terms::table)
             .values(&NewTerm {
                 year: v.year,
@@ -203,27 +203,21 @@ pub async fn create(c: Console, form: web::Form<TermForm>) -> Answer {
 pub async fn set_current(c: Console, path: web::Path<i32>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
-    let term = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            let term: Term = terms::table
-                .find(id)
-                .select(Term::as_select())
-                .for_update()
-                .first(conn)?;
-            // One statement flips every row: there is never a moment with two current terms
-            // or none, whoever else is doing the same.
-            diesel::update(terms::table)
-                .set(terms::is_current.eq(terms::id.eq(id)))
-                .execute(conn)?;
-            let detail = format!("term {} {} {}", term.id, term.year, term.season);
-            act.record(conn, "term_current", None, None, detail)?;
-            Ok(term)
-        },
-    )
+    let term = run(&app, &r, meta, move |conn, act| {
+        let term: Term = terms::table
+            .find(id)
+            .select(Term::as_select())
+            .for_update()
+            .first(conn)?;
+        // One statement flips every row: there is never a moment with two current terms
+        // or none, whoever else is doing the same.
+        diesel::update(terms::table)
+            .set(terms::is_current.eq(terms::id.eq(id)))
+            .execute(conn)?;
+        let detail = format!("term {} {} {}", term.id, term.year, term.season);
+        act.record(conn, "term_current", None, None, detail)?;
+        Ok(term)
+    })
     .await?
     .map_err(fail)?;
     catalog_changed(&app).await;
@@ -492,22 +486,16 @@ pub async fn set_release_times(
     };
     let stored = times.as_ref().map(ToString::to_string);
     let detail = stored.clone().unwrap_or_else(|| "off".into());
-    run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            let n = diesel::update(terms::table.find(term_id))
-                .set(terms::release_times.eq(&stored))
-                .execute(conn)?;
-            if n == 0 {
-                return Err(TxFail::NotFound);
-            }
-            act.record(conn, "release_times", None, None, detail.clone())?;
-            Ok(())
-        },
-    )
+    run(&app, &r, meta, move |conn, act| {
+        let n = diesel::update(terms::table.find(term_id))
+            .set(terms::release_times.eq(&stored))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(TxFail::NotFound);
+        }
+        act.record(conn, "release_times", None, None, detail.clone())?;
+        Ok(())
+    })
     .await?
     .map_err(fail)?;
     let msg = match &times {
@@ -688,42 +676,35 @@ pub async fn create_window(
         );
     };
     let lang = layout.lang;
-    let result = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            let windows = lock_windows(conn, term_id)?;
-            let code = lock_group(conn, v.group_id)?;
-            let parity = v.parity.map(Parity::as_str);
-            let same = same_target(&windows, v.group_id, parity);
-            if let Some(w) = overlapping(&same, None, &v.phase, &v.cohort, v.opens_at, v.closes_at)
-            {
-                return Err(overlap_error(lang, w));
-            }
-            diesel::insert_into(registration_windows::table)
-                .values(&NewWindow {
-                    term_id,
-                    phase: &v.phase,
-                    cohort: &v.cohort,
-                    opens_at: v.opens_at,
-                    closes_at: v.closes_at,
-                    group_id: v.group_id,
-                    parity,
-                })
-                .execute(conn)?;
-            let detail = format!(
-                "term {term_id} {} {} {} - {} UTC",
-                v.phase,
-                v.target(code.as_deref()),
-                v.opens_at,
-                v.closes_at
-            );
-            act.record(conn, "window_create", None, None, detail)?;
-            Ok(())
-        },
-    )
+    let result = run(&app, &r, meta, move |conn, act| {
+        let windows = lock_windows(conn, term_id)?;
+        let code = lock_group(conn, v.group_id)?;
+        let parity = v.parity.map(Parity::as_str);
+        let same = same_target(&windows, v.group_id, parity);
+        if let Some(w) = overlapping(&same, None, &v.phase, &v.cohort, v.opens_at, v.closes_at) {
+            return Err(overlap_error(lang, w));
+        }
+        diesel::insert_into(registration_windows::table)
+            .values(&NewWindow {
+                term_id,
+                phase: &v.phase,
+                cohort: &v.cohort,
+                opens_at: v.opens_at,
+                closes_at: v.closes_at,
+                group_id: v.group_id,
+                parity,
+            })
+            .execute(conn)?;
+        let detail = format!(
+            "term {term_id} {} {} {} - {} UTC",
+            v.phase,
+            v.target(code.as_deref()),
+            v.opens_at,
+            v.closes_at
+        );
+        act.record(conn, "window_create", None, None, detail)?;
+        Ok(())
+    })
     .await?;
     answer(
         &app,
@@ -752,50 +733,44 @@ pub async fn update_window(
         return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
     };
     let lang = layout.lang;
-    let result = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            let windows = lock_windows(conn, term_id)?;
-            if !windows.iter().any(|w| w.id == window_id) {
-                return Err(TxFail::NotFound);
-            }
-            let code = lock_group(conn, v.group_id)?;
-            let parity = v.parity.map(Parity::as_str);
-            let same = same_target(&windows, v.group_id, parity);
-            if let Some(w) = overlapping(
-                &same,
-                Some(window_id),
-                &v.phase,
-                &v.cohort,
-                v.opens_at,
-                v.closes_at,
-            ) {
-                return Err(overlap_error(lang, w));
-            }
-            diesel::update(registration_windows::table.find(window_id))
-                .set((
-                    registration_windows::phase.eq(&v.phase),
-                    registration_windows::cohort.eq(&v.cohort),
-                    registration_windows::opens_at.eq(v.opens_at),
-                    registration_windows::closes_at.eq(v.closes_at),
-                    registration_windows::group_id.eq(v.group_id),
-                    registration_windows::parity.eq(parity),
-                ))
-                .execute(conn)?;
-            let detail = format!(
-                "window {window_id}: {} {} {} - {} UTC",
-                v.phase,
-                v.target(code.as_deref()),
-                v.opens_at,
-                v.closes_at
-            );
-            act.record(conn, "window_update", None, None, detail)?;
-            Ok(())
-        },
-    )
+    let result = run(&app, &r, meta, move |conn, act| {
+        let windows = lock_windows(conn, term_id)?;
+        if !windows.iter().any(|w| w.id == window_id) {
+            return Err(TxFail::NotFound);
+        }
+        let code = lock_group(conn, v.group_id)?;
+        let parity = v.parity.map(Parity::as_str);
+        let same = same_target(&windows, v.group_id, parity);
+        if let Some(w) = overlapping(
+            &same,
+            Some(window_id),
+            &v.phase,
+            &v.cohort,
+            v.opens_at,
+            v.closes_at,
+        ) {
+            return Err(overlap_error(lang, w));
+        }
+        diesel::update(registration_windows::table.find(window_id))
+            .set((
+                registration_windows::phase.eq(&v.phase),
+                registration_windows::cohort.eq(&v.cohort),
+                registration_windows::opens_at.eq(v.opens_at),
+                registration_windows::closes_at.eq(v.closes_at),
+                registration_windows::group_id.eq(v.group_id),
+                registration_windows::parity.eq(parity),
+            ))
+            .execute(conn)?;
+        let detail = format!(
+            "window {window_id}: {} {} {} - {} UTC",
+            v.phase,
+            v.target(code.as_deref()),
+            v.opens_at,
+            v.closes_at
+        );
+        act.record(conn, "window_update", None, None, detail)?;
+        Ok(())
+    })
     .await?;
     answer(
         &app,
@@ -826,50 +801,44 @@ pub async fn extend_window(
         return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
     };
     let lang = layout.lang;
-    let result = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            let windows = lock_windows(conn, term_id)?;
-            let w = windows
-                .iter()
-                .find(|w| w.id == window_id)
-                .ok_or(TxFail::NotFound)?;
-            let now = Utc::now();
-            if w.state(now) != WindowState::Open {
-                return Err(field("admin.window.not_open", "closes_at").into());
+    let result = run(&app, &r, meta, move |conn, act| {
+        let windows = lock_windows(conn, term_id)?;
+        let w = windows
+            .iter()
+            .find(|w| w.id == window_id)
+            .ok_or(TxFail::NotFound)?;
+        let now = Utc::now();
+        if w.state(now) != WindowState::Open {
+            return Err(field("admin.window.not_open", "closes_at").into());
+        }
+        if closes_at <= now.naive_utc() {
+            return Err(field("admin.window.end_in_past", "closes_at").into());
+        }
+        let same = same_target(&windows, w.group_id, w.parity.as_deref());
+        if let Some(other) = overlapping(
+            &same,
+            Some(window_id),
+            &w.phase,
+            &w.cohort,
+            w.opens_at,
+            closes_at,
+        ) {
+            let mut e = overlap_error(lang, other);
+            if let TxFail::Field(f) = &mut e {
+                f.field = "closes_at";
             }
-            if closes_at <= now.naive_utc() {
-                return Err(field("admin.window.end_in_past", "closes_at").into());
-            }
-            let same = same_target(&windows, w.group_id, w.parity.as_deref());
-            if let Some(other) = overlapping(
-                &same,
-                Some(window_id),
-                &w.phase,
-                &w.cohort,
-                w.opens_at,
-                closes_at,
-            ) {
-                let mut e = overlap_error(lang, other);
-                if let TxFail::Field(f) = &mut e {
-                    f.field = "closes_at";
-                }
-                return Err(e);
-            }
-            diesel::update(registration_windows::table.find(window_id))
-                .set(registration_windows::closes_at.eq(closes_at))
-                .execute(conn)?;
-            let detail = format!(
-                "window {window_id}: closes {} -> {} UTC",
-                w.closes_at, closes_at
-            );
-            act.record(conn, "window_extend", None, None, detail)?;
-            Ok(())
-        },
-    )
+            return Err(e);
+        }
+        diesel::update(registration_windows::table.find(window_id))
+            .set(registration_windows::closes_at.eq(closes_at))
+            .execute(conn)?;
+        let detail = format!(
+            "window {window_id}: closes {} -> {} UTC",
+            w.closes_at, closes_at
+        );
+        act.record(conn, "window_extend", None, None, detail)?;
+        Ok(())
+    })
     .await?;
     answer(
         &app,
@@ -887,32 +856,26 @@ pub async fn extend_window(
 pub async fn delete_window(c: Console, path: web::Path<(i32, i32)>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let (term_id, window_id) = path.into_inner();
-    let result = run(
-        &app,
-        &r,
-        meta,
-        Isolation::ReadCommitted,
-        move |conn, act| {
-            lock_windows(conn, term_id)?;
-            let n = diesel::delete(
-                registration_windows::table
-                    .filter(registration_windows::id.eq(window_id))
-                    .filter(registration_windows::term_id.eq(term_id)),
-            )
-            .execute(conn)?;
-            if n == 0 {
-                return Err(TxFail::NotFound);
-            }
-            act.record(
-                conn,
-                "window_delete",
-                None,
-                None,
-                format!("window {window_id} of term {term_id}"),
-            )?;
-            Ok(())
-        },
-    )
+    let result = run(&app, &r, meta, move |conn, act| {
+        lock_windows(conn, term_id)?;
+        let n = diesel::delete(
+            registration_windows::table
+                .filter(registration_windows::id.eq(window_id))
+                .filter(registration_windows::term_id.eq(term_id)),
+        )
+        .execute(conn)?;
+        if n == 0 {
+            return Err(TxFail::NotFound);
+        }
+        act.record(
+            conn,
+            "window_delete",
+            None,
+            None,
+            format!("window {window_id} of term {term_id}"),
+        )?;
+        Ok(())
+    })
     .await?;
     answer(
         &app,
