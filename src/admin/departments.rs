@@ -64,6 +64,14 @@ impl DepartmentsPage {
     }
 }
 
+/// The Korean and English names of a code table's row (a department, a priority group), each
+/// required, at most 100 characters.
+pub fn names(errors: &mut FormErrors, ko: &str, en: &str) -> Option<(String, String)> {
+    let ko = forms::text(errors, "name_ko", ko, 100);
+    let en = forms::text(errors, "name_en", en, 100);
+    ko.zip(en)
+}
+
 pub fn all(conn: &mut MysqlConnection) -> QueryResult<Vec<Department>> {
     departments::table
         .order(departments::code)
@@ -119,9 +127,8 @@ pub async fn create(c: Console, form: web::Form<DepartmentForm>) -> Answer {
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let c = code(&mut errors, "code", &form.code);
-    let ko = forms::text(&mut errors, "name_ko", &form.name_ko, 100);
-    let en = forms::text(&mut errors, "name_en", &form.name_en, 100);
-    let (Some(c), Some(ko), Some(en)) = (c, ko, en) else {
+    let names = names(&mut errors, &form.name_ko, &form.name_en);
+    let (Some(c), Some((ko, en))) = (c, names) else {
         return unprocessable(page(&app, layout, Some(("new".into(), form)), errors).await?);
     };
     let shown = c.clone();
@@ -157,9 +164,7 @@ pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<Department
     let id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
-    let ko = forms::text(&mut errors, "name_ko", &form.name_ko, 100);
-    let en = forms::text(&mut errors, "name_en", &form.name_en, 100);
-    let (Some(ko), Some(en)) = (ko, en) else {
+    let Some((ko, en)) = names(&mut errors, &form.name_ko, &form.name_en) else {
         let key = format!("rename-{id}");
         return unprocessable(page(&app, layout, Some((key, form)), errors).await?);
     };

@@ -12,6 +12,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::admin::departments::{code, names};
 use crate::admin::forms::{
     self, fail, field, redirect, run, unprocessable, Answer, Console, FormErrors, TxFail,
 };
@@ -174,10 +175,9 @@ pub async fn create(c: Console, form: web::Form<GroupForm>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
-    let c = crate::admin::departments::code(&mut errors, "code", &form.code);
-    let ko = forms::text(&mut errors, "name_ko", &form.name_ko, 100);
-    let en = forms::text(&mut errors, "name_en", &form.name_en, 100);
-    let (Some(c), Some(ko), Some(en)) = (c, ko, en) else {
+    let c = code(&mut errors, "code", &form.code);
+    let names = names(&mut errors, &form.name_ko, &form.name_en);
+    let (Some(c), Some((ko, en))) = (c, names) else {
         return unprocessable(list_page(&app, layout, Some(("new".into(), form)), errors).await?);
     };
     let shown = c.clone();
@@ -214,9 +214,7 @@ pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<GroupForm>
     let id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
-    let ko = forms::text(&mut errors, "name_ko", &form.name_ko, 100);
-    let en = forms::text(&mut errors, "name_en", &form.name_en, 100);
-    let (Some(ko), Some(en)) = (ko, en) else {
+    let Some((ko, en)) = names(&mut errors, &form.name_ko, &form.name_en) else {
         let key = format!("rename-{id}");
         return unprocessable(list_page(&app, layout, Some((key, form)), errors).await?);
     };
