@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::admin::forms::{Answer, Console};
 use crate::auth::Registrar;
 use crate::catalog::queries::current_term;
 use crate::registration::allocation::{
@@ -62,12 +63,8 @@ impl AllocationPage {
     }
 }
 
-pub async fn page(
-    app: web::Data<AppState>,
-    _registrar: Registrar,
-    layout: Layout,
-    req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(c: Console, req: HttpRequest) -> Answer {
+    let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
     let (term_name, policy, sections) = app
         .db

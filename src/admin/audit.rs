@@ -5,21 +5,19 @@
 
 use std::collections::HashMap;
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use askama::Template;
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::audit_words::{self, ACTIONS, OUTCOMES, SIGN_IN};
-use crate::admin::courses::url_encode;
-use crate::admin::forms::{self, unprocessable, Choice, FormErrors};
-use crate::auth::Registrar;
+use crate::admin::forms::{self, unprocessable, Answer, Choice, Console, FormErrors};
 use crate::db::schema::{activity_log, users};
 use crate::registration::queries as reg;
 use crate::registration::rules::SectionLabel;
-use crate::startup::AppState;
-use crate::web::{html, AppError, Lang, Layout};
+use crate::web::form::url_encode;
+use crate::web::{html, Lang, Layout};
 
 const PER_PAGE: i64 = 50;
 
@@ -399,12 +397,8 @@ fn search(conn: &mut MysqlConnection, f: &Filters) -> QueryResult<Found> {
     Ok(Found::Rows(rows, logins, labels))
 }
 
-pub async fn page(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    query: web::Query<AuditQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(c: Console, query: web::Query<AuditQuery>) -> Answer {
+    let (app, _, layout, _) = c.parts();
     let q = query.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let filters = check(&q, &mut errors);

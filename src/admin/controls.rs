@@ -3,7 +3,6 @@
 //! and mirrored to Redis (`site:controls`); every instance copies Redis into memory once a second,
 //! so the registration hot path and every page read only that in-process copy.
 
-use std::collections::BTreeMap;
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
@@ -14,7 +13,7 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::admin::forms;
+use crate::admin::forms::{self, Answer, Console, FormErrors};
 use crate::auth::{Registrar, Role, SessionState};
 use crate::cache::{Cache, CacheError};
 use crate::db::schema::{site_settings, terms};
@@ -321,24 +320,6 @@ impl Banners {
 
 // ---- the page and its forms ----
 
-/// Field → message, shown beside the field.
-#[derive(Debug, Default)]
-pub struct FieldErrors(BTreeMap<&'static str, String>);
-
-impl FieldErrors {
-    pub fn get(&self, field: &str) -> Option<&str> {
-        self.0.get(field).map(String::as_str)
-    }
-
-    fn add(&mut self, field: &'static str, message: String) {
-        self.0.entry(field).or_insert(message);
-    }
-
-    fn is_empty(&self) -> bool {
-        self.0.is_empty()
-    }
-}
-
 #[derive(Debug, Default, Deserialize)]
 pub struct FreezeForm {
     #[serde(default)]
@@ -399,7 +380,7 @@ struct ControlsPage {
     opens_at: String,
     /// The opening instant in force (Unix ms, 0 = none), the registrar's or the calendar's.
     opening_in_force: i64,
-    errors: FieldErrors,
+    errors: FormErrors,
 }
 
 impl ControlsPage {
@@ -408,6 +389,7 @@ impl ControlsPage {
         controls: SiteControls,
         (room, opening_in_force): (RoomConfig, i64),
     ) -> Self {
+        let lang = layout.lang;
         ControlsPage {
             opens_at: if room.opens_at_ms > 0 {
                 chrono::DateTime::from_timestamp_millis(room.opens_at_ms)
@@ -426,7 +408,7 @@ impl ControlsPage {
             pass_ttl: room.pass_ttl_secs.to_string(),
             controls,
             room,
-            errors: FieldErrors::default(),
+            errors: FormErrors::new(lang),
         }
     }
 
@@ -466,26 +448,10 @@ async fn room_state(app: &AppState) -> Result<(RoomConfig, i64), AppError> {
     ))
 }
 
-pub async fn page(
-    app: web::Data<AppState>,
-    _registrar: Registrar,
-    layout: Layout,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(c: Console) -> Answer {
+    let (app, _, layout, _) = c.parts();
     let (controls, room) = page_state(&app).await?;
     html(ControlsPage::new(layout, controls, room))
-}
-
-fn entry(
-    registrar: &Registrar,
-    action: &'static str,
-    detail: String,
-    req: &HttpRequest,
-) -> NewActivity {
-    let mut e = NewActivity::new(action, "ok", &RequestMeta::of(req));
-    e.actor_id = Some(registrar.0.user_id);
-    e.session_ref = Some(registrar.0.reference());
-    e.detail = Some(detail.chars().take(500).collect());
-    e
 }
 
 /// Commits a change, publishes it to every instance and redirects with a message.
@@ -506,47 +472,21 @@ async fn apply_change(
         // Recorded in MySQL already; other instances pick it up from there within seconds.
         tracing::warn!(error = %e, "registration controls not published to Redis");
     }
-    redirect_with(app, registrar, lang.text(done_key).to_string()).await
+    let message = lang.text(done_key).to_string();
+    forms::redirect(app, registrar, "/admin/controls", Level::Ok, message).await
 }
 
-async fn redirect_with(
-    app: &AppState,
-    registrar: &Registrar,
-    message: String,
-) -> Result<HttpResponse, AppError> {
-    let cookie = flash::set(
-        &app.cache,
-        &registrar.0,
-        &Flash {
-            level: Level::Ok,
-            message,
-        },
-    )
-    .await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, "/admin/controls"))
-        .cookie(cookie)
-        .finish())
-}
-
-fn too_long(lang: Lang, max: usize) -> String {
-    lang.format("controls.error.too_long", &[("max", max.to_string())])
-}
-
-pub async fn freeze(
-    app: web::Data<AppState>,
-    registrar: Registrar,
-    layout: Layout,
-    req: HttpRequest,
-    form: web::Form<FreezeForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn freeze(c: Console, req: HttpRequest, form: web::Form<FreezeForm>) -> Answer {
+    let (app, registrar, layout, _) = c.parts();
     let lang = layout.lang;
     let reason = form.reason.trim().to_string();
-    let mut errors = FieldErrors::default();
+    let mut errors = FormErrors::new(lang);
     if reason.is_empty() {
-        errors.add("reason", lang.text("controls.error.reason_required").into());
+        errors.put("controls.error.reason_required", "reason");
     } else if reason.chars().count() > REASON_MAX {
-        errors.add("reason", too_long(lang, REASON_MAX));
+        errors
+            .put("controls.error.too_long", "reason")
+            .and("max", REASON_MAX);
     }
     if !errors.is_empty() {
         let (controls, room) = page_state(&app).await?;
@@ -560,7 +500,12 @@ pub async fn freeze(
         return html(FreezeConfirmPage { layout, reason });
     }
     tracing::warn!(registrar.id = registrar.0.user_id, reason = %reason, "registration frozen");
-    let log = entry(&registrar, "control_freeze", reason.clone(), &req);
+    let log = forms::session_line(
+        &registrar,
+        "control_freeze",
+        &RequestMeta::of(&req),
+        reason.clone(),
+    );
     apply_change(
         &app,
         &registrar,
@@ -575,14 +520,15 @@ pub async fn freeze(
     .await
 }
 
-pub async fn unfreeze(
-    app: web::Data<AppState>,
-    registrar: Registrar,
-    layout: Layout,
-    req: HttpRequest,
-) -> Result<HttpResponse, AppError> {
+pub async fn unfreeze(c: Console, req: HttpRequest) -> Answer {
+    let (app, registrar, layout, _) = c.parts();
     tracing::warn!(registrar.id = registrar.0.user_id, "registration unfrozen");
-    let log = entry(&registrar, "control_unfreeze", String::new(), &req);
+    let log = forms::session_line(
+        &registrar,
+        "control_unfreeze",
+        &RequestMeta::of(&req),
+        String::new(),
+    );
     apply_change(
         &app,
         &registrar,
@@ -594,31 +540,27 @@ pub async fn unfreeze(
     .await
 }
 
-pub async fn banner(
-    app: web::Data<AppState>,
-    registrar: Registrar,
-    layout: Layout,
-    req: HttpRequest,
-    form: web::Form<BannerForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn banner(c: Console, req: HttpRequest, form: web::Form<BannerForm>) -> Answer {
+    let (app, registrar, layout, _) = c.parts();
     let lang = layout.lang;
     let on = checked(&form.enabled);
     let (ko, en) = (
         form.text_ko.trim().to_string(),
         form.text_en.trim().to_string(),
     );
-    let mut errors = FieldErrors::default();
+    let mut errors = FormErrors::new(lang);
     if on && ko.is_empty() {
-        errors.add(
-            "text_ko",
-            lang.text("controls.error.banner_required").into(),
-        );
+        errors.put("controls.error.banner_required", "text_ko");
     }
     if ko.chars().count() > BANNER_MAX {
-        errors.add("text_ko", too_long(lang, BANNER_MAX));
+        errors
+            .put("controls.error.too_long", "text_ko")
+            .and("max", BANNER_MAX);
     }
     if en.chars().count() > BANNER_MAX {
-        errors.add("text_en", too_long(lang, BANNER_MAX));
+        errors
+            .put("controls.error.too_long", "text_en")
+            .and("max", BANNER_MAX);
     }
     if !errors.is_empty() {
         let (controls, room) = page_state(&app).await?;
@@ -633,7 +575,7 @@ pub async fn banner(
     } else {
         "off".to_string()
     };
-    let log = entry(&registrar, "control_banner", detail, &req);
+    let log = forms::session_line(&registrar, "control_banner", &RequestMeta::of(&req), detail);
     apply_change(
         &app,
         &registrar,
@@ -660,25 +602,17 @@ fn in_range(raw: &str, (lo, hi): (u32, u32)) -> Option<u32> {
         .filter(|v| (lo..=hi).contains(v))
 }
 
-pub async fn waiting_room(
-    app: web::Data<AppState>,
-    registrar: Registrar,
-    layout: Layout,
-    req: HttpRequest,
-    form: web::Form<RoomForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn waiting_room(c: Console, req: HttpRequest, form: web::Form<RoomForm>) -> Answer {
+    let (app, registrar, layout, _) = c.parts();
     let lang = layout.lang;
-    let mut errors = FieldErrors::default();
+    let mut errors = FormErrors::new(lang);
     let mut field = |name: &'static str, raw: &str, range: (u32, u32)| {
         let v = in_range(raw, range);
         if v.is_none() {
-            errors.add(
-                name,
-                lang.format(
-                    "controls.error.range",
-                    &[("min", range.0.to_string()), ("max", range.1.to_string())],
-                ),
-            );
+            errors
+                .put("controls.error.range", name)
+                .and("min", range.0)
+                .and("max", range.1);
         }
         v
     };
@@ -687,14 +621,8 @@ pub async fn waiting_room(
     let pass_ttl = field("pass_ttl_secs", &form.pass_ttl_secs, PASS_TTL_RANGE);
     let opens_at = match form.opens_at.trim() {
         "" => Some(0),
-        raw => {
-            let mut scratch = forms::FormErrors::default();
-            let at = forms::seoul_datetime(&mut scratch, "opens_at", raw);
-            if at.is_none() {
-                errors.add("opens_at", lang.text("admin.error.datetime").to_string());
-            }
-            at.map(|at| at.and_utc().timestamp_millis())
-        }
+        raw => forms::seoul_datetime(&mut errors, "opens_at", raw)
+            .map(|at| at.and_utc().timestamp_millis()),
     };
     let current = room_state(&app).await?;
     let (Some(rate), Some(concurrency), Some(pass_ttl_secs), Some(opens_at_ms)) =
@@ -726,24 +654,15 @@ pub async fn waiting_room(
         opens_at_ms,
         "waiting room settings changed"
     );
-    let log = entry(
-        &registrar,
-        "control_waiting_room",
-        format!(
+    let log = forms::session_line(&registrar, "control_waiting_room", &RequestMeta::of(&req), format!(
             "enabled={} rate={rate} concurrency={concurrency} pass_ttl={pass_ttl_secs} opens_at_ms={opens_at_ms}",
             next.enabled
-        ),
-        &req,
-    );
+        ));
     app.db
         .run(move |conn| Ok(activity::record(conn, &log)?))
         .await?;
-    redirect_with(
-        &app,
-        &registrar,
-        lang.text("controls.done.waiting_room").into(),
-    )
-    .await
+    let message = lang.text("controls.done.waiting_room").to_string();
+    forms::redirect(&app, &registrar, "/admin/controls", Level::Ok, message).await
 }
 
 #[cfg(test)]

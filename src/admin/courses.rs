@@ -4,22 +4,21 @@
 
 use std::collections::{HashMap, HashSet};
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::departments::{self, code};
 use crate::admin::forms::{
-    self, catalog_changed, field, redirect, tx, unprocessable, Choice, FormErrors, Isolation,
-    TxFail,
+    self, catalog_changed, fail, field, redirect, run, run_at, tx, unprocessable, Answer, Choice,
+    Console, FormErrors, Isolation, TxFail,
 };
-use crate::admin::terms::fail;
 use crate::auth::models::Department;
-use crate::auth::Registrar;
 use crate::db::schema::{course_prerequisites, courses, departments as departments_t};
 use crate::startup::AppState;
 use crate::web::flash::Level;
+use crate::web::form::url_encode;
 use crate::web::{html, AppError, Lang, Layout};
 
 pub const CATEGORIES: &[&str] = &[
@@ -184,12 +183,6 @@ impl CoursesPage {
     }
 }
 
-pub fn url_encode(s: &str) -> String {
-    serde_urlencoded::to_string([("", s)])
-        .map(|v| v.trim_start_matches('=').to_string())
-        .unwrap_or_default()
-}
-
 fn like_pattern(q: &str) -> String {
     let escaped = q
         .replace('\\', "\\\\")
@@ -255,13 +248,8 @@ async fn courses_page(
     })
 }
 
-pub async fn list(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
-    let errors = FormErrors::new(layout.lang);
+pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
+    let (app, layout, errors) = c.page();
     let form = CourseForm {
         credits: "3".into(),
         category: "major_elective".into(),
@@ -270,12 +258,8 @@ pub async fn list(
     html(courses_page(&app, layout, &query, form, errors).await?)
 }
 
-pub async fn create(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    form: web::Form<CourseForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(c: Console, form: web::Form<CourseForm>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
@@ -285,25 +269,21 @@ pub async fn create(
         let q = ListQuery::default();
         return unprocessable(courses_page(&app, layout, &q, form, errors).await?);
     };
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                diesel::insert_into(courses::table)
-                    .values((
-                        courses::code.eq(&c),
-                        courses::title_ko.eq(&v.title_ko),
-                        courses::title_en.eq(&v.title_en),
-                        courses::credits.eq(v.credits),
-                        courses::department_id.eq(v.department_id),
-                        courses::category.eq(&v.category),
-                        courses::description.eq(&v.description),
-                    ))
-                    .execute(conn)?;
-                Ok(crate::db::last_insert_id(conn)? as i32)
-            }))
-        })
-        .await?;
+    let result = run(&app, &r, meta, move |conn, _| {
+        diesel::insert_into(courses::table)
+            .values((
+                courses::code.eq(&c),
+                courses::title_ko.eq(&v.title_ko),
+                courses::title_en.eq(&v.title_en),
+                courses::credits.eq(v.credits),
+                courses::department_id.eq(v.department_id),
+                courses::category.eq(&v.category),
+                courses::description.eq(&v.description),
+            ))
+            .execute(conn)?;
+        Ok(crate::db::last_insert_id(conn)? as i32)
+    })
+    .await?;
     match result {
         Ok(id) => {
             catalog_changed(&app).await;
@@ -381,23 +361,13 @@ async fn course_page(
     })
 }
 
-pub async fn show(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
-    let errors = FormErrors::new(layout.lang);
+pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
+    let (app, layout, errors) = c.page();
     html(course_page(&app, layout, path.into_inner(), None, String::new(), errors).await?)
 }
 
-pub async fn update(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    path: web::Path<i32>,
-    form: web::Form<CourseForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn update(c: Console, path: web::Path<i32>, form: web::Form<CourseForm>) -> Answer {
+    let (app, r, layout, _) = c.parts();
     let id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
@@ -442,12 +412,11 @@ pub struct PrerequisiteForm {
 }
 
 pub async fn add_prerequisite(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
+    c: Console,
     path: web::Path<i32>,
     form: web::Form<PrerequisiteForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let raw = form.into_inner().required_code;
     let mut errors = FormErrors::new(layout.lang);
@@ -455,51 +424,47 @@ pub async fn add_prerequisite(
         return unprocessable(course_page(&app, layout, id, None, raw, errors).await?);
     };
     let shown = required.clone();
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::RepeatableRead, |conn| {
-                // The locking scan of the whole graph serializes every prerequisite write.
-                let edges: Vec<(i32, i32)> = course_prerequisites::table
-                    .select((
-                        course_prerequisites::course_id,
-                        course_prerequisites::required_course_id,
-                    ))
-                    .for_update()
-                    .load(conn)?;
-                courses::table
-                    .find(id)
-                    .select(courses::id)
-                    .first::<i32>(conn)?;
-                let required_id: i32 = courses::table
-                    .filter(courses::code.eq(&required))
-                    .select(courses::id)
-                    .first(conn)
-                    .optional()?
-                    .ok_or_else(|| {
-                        field("admin.course.unknown_code", "required_code").arg("code", &required)
-                    })?;
-                if required_id == id {
-                    return Err(field("admin.course.self_prerequisite", "required_code").into());
-                }
-                if edges.contains(&(id, required_id)) {
-                    return Err(field("admin.course.already_required", "required_code").into());
-                }
-                if requires(&edges, required_id, id) {
-                    return Err(field("admin.course.cycle", "required_code")
-                        .arg("code", &required)
-                        .into());
-                }
-                diesel::insert_into(course_prerequisites::table)
-                    .values((
-                        course_prerequisites::course_id.eq(id),
-                        course_prerequisites::required_course_id.eq(required_id),
-                    ))
-                    .execute(conn)?;
-                Ok(())
-            }))
-        })
-        .await?;
+    let result = run_at(&app, &r, meta, Isolation::RepeatableRead, move |conn, _| {
+        // The locking scan of the whole graph serializes every prerequisite write.
+        let edges: Vec<(i32, i32)> = course_prerequisites::table
+            .select((
+                course_prerequisites::course_id,
+                course_prerequisites::required_course_id,
+            ))
+            .for_update()
+            .load(conn)?;
+        courses::table
+            .find(id)
+            .select(courses::id)
+            .first::<i32>(conn)?;
+        let required_id: i32 = courses::table
+            .filter(courses::code.eq(&required))
+            .select(courses::id)
+            .first(conn)
+            .optional()?
+            .ok_or_else(|| {
+                field("admin.course.unknown_code", "required_code").arg("code", &required)
+            })?;
+        if required_id == id {
+            return Err(field("admin.course.self_prerequisite", "required_code").into());
+        }
+        if edges.contains(&(id, required_id)) {
+            return Err(field("admin.course.already_required", "required_code").into());
+        }
+        if requires(&edges, required_id, id) {
+            return Err(field("admin.course.cycle", "required_code")
+                .arg("code", &required)
+                .into());
+        }
+        diesel::insert_into(course_prerequisites::table)
+            .values((
+                course_prerequisites::course_id.eq(id),
+                course_prerequisites::required_course_id.eq(required_id),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await?;
     match result {
         Ok(()) => {
             catalog_changed(&app).await;
@@ -516,12 +481,8 @@ pub async fn add_prerequisite(
     }
 }
 
-pub async fn remove_prerequisite(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    path: web::Path<(i32, i32)>,
-) -> Result<HttpResponse, AppError> {
+pub async fn remove_prerequisite(c: Console, path: web::Path<(i32, i32)>) -> Answer {
+    let (app, r, layout, _) = c.parts();
     let (id, required_id) = path.into_inner();
     app.db
         .run(move |conn| {

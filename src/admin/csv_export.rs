@@ -12,13 +12,12 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::auth::Registrar;
+use crate::admin::forms::{Answer, Console};
 use crate::catalog::queries;
 use crate::db::schema::{
     basket_items, courses, departments, enrollments, priority_group_members, priority_groups,
     sections, terms, users, waitlist_entries,
 };
-use crate::startup::AppState;
 use crate::web::layout::seoul;
 use crate::web::{html, AppError, Lang, Layout};
 
@@ -107,12 +106,8 @@ type RosterRow = (
     NaiveDateTime,
 );
 
-pub async fn roster(
-    app: web::Data<AppState>,
-    _registrar: Registrar,
-    layout: Layout,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn roster(c: Console, path: web::Path<i32>) -> Answer {
+    let (app, _, layout, _) = c.parts();
     let section_id = path.into_inner();
     let lang = layout.lang;
     let (label, rows) = app
@@ -180,12 +175,8 @@ type EnrollmentRow = (
     NaiveDateTime,
 );
 
-pub async fn enrollments(
-    app: web::Data<AppState>,
-    _registrar: Registrar,
-    layout: Layout,
-    query: web::Query<TermQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn enrollments(c: Console, query: web::Query<TermQuery>) -> Answer {
+    let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
     let requested = query.term;
     let (term, rows) = app
@@ -251,12 +242,8 @@ pub async fn enrollments(
 
 type SectionRow = (i32, String, i16, String, String, String, i32, i32, String);
 
-pub async fn demand(
-    app: web::Data<AppState>,
-    _registrar: Registrar,
-    layout: Layout,
-    query: web::Query<TermQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn demand(c: Console, query: web::Query<TermQuery>) -> Answer {
+    let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
     let requested = query.term;
     let (term, rows, baskets, waitlists) = app
@@ -361,11 +348,8 @@ pub struct RosterQuery {
 
 /// Every priority group's members, one line per (student, group), in the columns the member
 /// import reads back (`student_number`, `group_code`, `name`).
-pub async fn groups(
-    app: web::Data<AppState>,
-    _registrar: Registrar,
-    layout: Layout,
-) -> Result<HttpResponse, AppError> {
+pub async fn groups(c: Console) -> Answer {
+    let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
     let rows: Vec<(String, String, String)> = app
         .db
@@ -397,12 +381,8 @@ pub async fn groups(
 
 /// The export page; with `course_code` and `section_no` it finds that section of the current
 /// term and sends its roster.
-pub async fn page(
-    app: web::Data<AppState>,
-    _registrar: Registrar,
-    layout: Layout,
-    query: web::Query<RosterQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn page(c: Console, query: web::Query<RosterQuery>) -> Answer {
+    let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
     let term = app
         .db

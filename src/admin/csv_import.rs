@@ -13,6 +13,7 @@ use diesel::prelude::*;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
+use crate::admin::forms::{Answer, Console};
 use crate::auth::Registrar;
 use crate::cache::CacheError;
 use crate::db::schema::{
@@ -1550,13 +1551,8 @@ pub struct ApplyForm {
     upload: String,
 }
 
-pub async fn apply(
-    app: web::Data<AppState>,
-    registrar: Registrar,
-    layout: Layout,
-    req: HttpRequest,
-    form: web::Form<ApplyForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn apply(c: Console, req: HttpRequest, form: web::Form<ApplyForm>) -> Answer {
+    let (app, registrar, layout, _) = c.parts();
     let lang = layout.lang;
     let id = form.upload.trim();
     let well_formed = id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit());

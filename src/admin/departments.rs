@@ -1,16 +1,14 @@
 //! Departments: list, create (the code is unique) and rename.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::forms::{
-    self, catalog_changed, redirect, tx, unprocessable, FormErrors, Isolation,
+    self, catalog_changed, fail, redirect, run, unprocessable, Answer, Console, FormErrors,
 };
-use crate::admin::terms::fail;
 use crate::auth::models::Department;
-use crate::auth::Registrar;
 use crate::db::schema::departments;
 use crate::startup::AppState;
 use crate::web::flash::Level;
@@ -66,6 +64,14 @@ impl DepartmentsPage {
     }
 }
 
+/// The Korean and English names of a code table's row (a department, a priority group), each
+/// required, at most 100 characters.
+pub fn names(errors: &mut FormErrors, ko: &str, en: &str) -> Option<(String, String)> {
+    let ko = forms::text(errors, "name_ko", ko, 100);
+    let en = forms::text(errors, "name_en", en, 100);
+    ko.zip(en)
+}
+
 pub fn all(conn: &mut MysqlConnection) -> QueryResult<Vec<Department>> {
     departments::table
         .order(departments::code)
@@ -111,45 +117,32 @@ async fn page(
     })
 }
 
-pub async fn list(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-) -> Result<HttpResponse, AppError> {
-    let errors = FormErrors::new(layout.lang);
+pub async fn list(c: Console) -> Answer {
+    let (app, layout, errors) = c.page();
     html(page(&app, layout, None, errors).await?)
 }
 
-pub async fn create(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    form: web::Form<DepartmentForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(c: Console, form: web::Form<DepartmentForm>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let c = code(&mut errors, "code", &form.code);
-    let ko = forms::text(&mut errors, "name_ko", &form.name_ko, 100);
-    let en = forms::text(&mut errors, "name_en", &form.name_en, 100);
-    let (Some(c), Some(ko), Some(en)) = (c, ko, en) else {
+    let names = names(&mut errors, &form.name_ko, &form.name_en);
+    let (Some(c), Some((ko, en))) = (c, names) else {
         return unprocessable(page(&app, layout, Some(("new".into(), form)), errors).await?);
     };
     let shown = c.clone();
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                diesel::insert_into(departments::table)
-                    .values((
-                        departments::code.eq(&c),
-                        departments::name_ko.eq(&ko),
-                        departments::name_en.eq(&en),
-                    ))
-                    .execute(conn)?;
-                Ok(())
-            }))
-        })
-        .await?;
+    let result = run(&app, &r, meta, move |conn, _| {
+        diesel::insert_into(departments::table)
+            .values((
+                departments::code.eq(&c),
+                departments::name_ko.eq(&ko),
+                departments::name_en.eq(&en),
+            ))
+            .execute(conn)?;
+        Ok(())
+    })
+    .await?;
     match result {
         Ok(()) => {
             catalog_changed(&app).await;
@@ -166,40 +159,30 @@ pub async fn create(
     }
 }
 
-pub async fn rename(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    path: web::Path<i32>,
-    form: web::Form<DepartmentForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<DepartmentForm>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
-    let ko = forms::text(&mut errors, "name_ko", &form.name_ko, 100);
-    let en = forms::text(&mut errors, "name_en", &form.name_en, 100);
-    let (Some(ko), Some(en)) = (ko, en) else {
+    let Some((ko, en)) = names(&mut errors, &form.name_ko, &form.name_en) else {
         let key = format!("rename-{id}");
         return unprocessable(page(&app, layout, Some((key, form)), errors).await?);
     };
-    app.db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let n = diesel::update(departments::table.find(id))
-                    .set((departments::name_ko.eq(&ko), departments::name_en.eq(&en)))
-                    .execute(conn)?;
-                if n == 0 {
-                    // MySQL counts changed rows: an unchanged name is still a department.
-                    departments::table
-                        .find(id)
-                        .select(departments::id)
-                        .first::<i32>(conn)?;
-                }
-                Ok(())
-            }))
-        })
-        .await?
-        .map_err(fail)?;
+    run(&app, &r, meta, move |conn, _| {
+        let n = diesel::update(departments::table.find(id))
+            .set((departments::name_ko.eq(&ko), departments::name_en.eq(&en)))
+            .execute(conn)?;
+        if n == 0 {
+            // MySQL counts changed rows: an unchanged name is still a department.
+            departments::table
+                .find(id)
+                .select(departments::id)
+                .first::<i32>(conn)?;
+        }
+        Ok(())
+    })
+    .await?
+    .map_err(fail)?;
     catalog_changed(&app).await;
     let msg = layout.lang.text("admin.department.renamed").to_string();
     redirect(&app, &r, "/admin/departments", Level::Ok, msg).await

@@ -1,294 +1,64 @@
-//! What the registrar forms share: field errors shown beside their inputs, parsers for what a form
-//! posts (Seoul wall-clock times, minutes of the day, bounded numbers and texts), the retrying
-//! transaction every console write runs in, and the post/redirect/get answer.
+//! The console kit: what every registrar action shares on top of the form kit (`web::form`,
+//! re-exported here): the retrying transaction it runs in, the activity line with the registrar as
+//! actor, the catalog version and seats signal after a committed change, and the answer (back to
+//! the page with a message, or the page again with the refused field).
 
-use std::collections::HashMap;
+use std::future::{ready, Future, Ready};
 
-use actix_web::http::{header, StatusCode};
-use actix_web::HttpResponse;
-use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
-use chrono_tz::Asia::Seoul;
-
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
 use crate::auth::Registrar;
+use crate::registration::activity::{self, NewActivity};
 use crate::registration::rules::Refusal;
 use crate::startup::AppState;
-use crate::web::flash::{self, Flash, Level};
-use crate::web::{AppError, Lang};
+use crate::web::flash::Level;
+use crate::web::{AppError, Layout, RequestMeta};
 
-/// One problem with one field, as a catalog key with arguments (rendered in the page's language).
-#[derive(Debug, Clone)]
-pub struct FieldError {
-    pub field: &'static str,
-    pub key: &'static str,
-    pub args: Vec<(&'static str, String)>,
+pub use crate::web::form::*;
+
+/// What a console handler answers.
+pub type Answer = Result<HttpResponse, AppError>;
+
+/// What every console handler takes: the app, the signed-in registrar (a student gets 403, a
+/// visitor is sent to sign in, as with `Registrar` alone), the page's layout and the request's
+/// metadata for activity lines.
+pub struct Console {
+    pub app: web::Data<AppState>,
+    pub r: Registrar,
+    pub layout: Layout,
+    pub meta: RequestMeta,
 }
 
-impl FieldError {
-    pub fn arg(mut self, name: &'static str, value: impl ToString) -> Self {
-        self.args.push((name, value.to_string()));
-        self
+impl Console {
+    /// The parts, for a handler's first line: `let (app, r, layout, meta) = c.parts();`.
+    pub fn parts(self) -> (web::Data<AppState>, Registrar, Layout, RequestMeta) {
+        (self.app, self.r, self.layout, self.meta)
     }
 
-    /// `arg` for an error already recorded (`errors.put(..).and(..)`).
-    pub fn and(&mut self, name: &'static str, value: impl ToString) -> &mut Self {
-        self.args.push((name, value.to_string()));
-        self
-    }
-}
-
-/// The errors of one submitted form, shown beside their fields.
-#[derive(Debug, Clone, Default)]
-pub struct FormErrors {
-    lang: Lang,
-    items: Vec<FieldError>,
-}
-
-impl FormErrors {
-    pub fn new(lang: Lang) -> Self {
-        FormErrors {
-            lang,
-            items: Vec::new(),
-        }
-    }
-
-    /// Records `key` (a catalog key) against `field`; returns it so arguments can be added.
-    pub fn put(&mut self, key: &'static str, field: &'static str) -> &mut FieldError {
-        self.items.push(FieldError {
-            field,
-            key,
-            args: Vec::new(),
-        });
-        let last = self.items.len() - 1;
-        &mut self.items[last]
-    }
-
-    pub fn push(&mut self, e: FieldError) {
-        self.items.push(e);
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.items.is_empty()
-    }
-
-    #[cfg(test)]
-    pub fn has(&self, field: &str) -> bool {
-        self.items.iter().any(|e| e.field == field)
-    }
-
-    /// Every (field, message), for the summary above the forms: a refused form may not be on the
-    /// page any more (a section just cancelled, an enrollment just dropped).
-    pub fn list(&self) -> Vec<(&'static str, String)> {
-        self.items
-            .iter()
-            .map(|e| (e.field, self.lang.format(e.key, &e.args)))
-            .collect()
-    }
-
-    /// The message for `field`, in the page's language (the first one when there are several).
-    pub fn get(&self, field: &str) -> Option<String> {
-        self.items
-            .iter()
-            .find(|e| e.field == field)
-            .map(|e| self.lang.format(e.key, &e.args))
+    /// For a page shown fresh: the app, the layout and no errors yet.
+    pub fn page(self) -> (web::Data<AppState>, Layout, FormErrors) {
+        let errors = FormErrors::new(self.layout.lang);
+        (self.app, self.layout, errors)
     }
 }
 
-pub fn field(key: &'static str, field: &'static str) -> FieldError {
-    FieldError {
-        field,
-        key,
-        args: Vec::new(),
-    }
-}
+impl FromRequest for Console {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
 
-/// What a form posted, by field name; a missing field reads as empty.
-#[derive(Debug, Clone, Default)]
-pub struct Values(pub HashMap<String, String>);
-
-impl Values {
-    pub fn v(&self, name: &str) -> &str {
-        self.0.get(name).map(String::as_str).unwrap_or("")
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready((|| {
+            Ok(Console {
+                app: web::Data::<AppState>::from_request(req, payload).into_inner()?,
+                r: Registrar::from_request(req, payload).into_inner()?,
+                layout: Layout::from_request(req, payload).into_inner()?,
+                meta: RequestMeta::from_request(req, payload).into_inner()?,
+            })
+        })())
     }
-
-    pub fn on(&self, name: &str) -> bool {
-        checked(self.v(name))
-    }
-
-    pub fn set(&mut self, name: &str, value: impl ToString) {
-        self.0.insert(name.to_string(), value.to_string());
-    }
-}
-
-// ---- parsers: each records its error and returns `None` on bad input ----
-
-fn has_control(s: &str) -> bool {
-    s.chars().any(|c| c.is_control())
-}
-
-/// A required single-line text of at most `max` characters, trimmed.
-pub fn text(errors: &mut FormErrors, name: &'static str, raw: &str, max: usize) -> Option<String> {
-    let v = raw.trim();
-    if v.is_empty() {
-        errors.put("admin.error.required", name);
-        return None;
-    }
-    opt_text(errors, name, v, max)
-}
-
-/// An optional text (empty is fine) of at most `max` characters, trimmed.
-pub fn opt_text(
-    errors: &mut FormErrors,
-    name: &'static str,
-    raw: &str,
-    max: usize,
-) -> Option<String> {
-    let v = raw.trim();
-    if v.chars().count() > max {
-        errors.put("admin.error.too_long", name).and("max", max);
-        return None;
-    }
-    if has_control(v) {
-        errors.put("admin.error.invalid_chars", name);
-        return None;
-    }
-    Some(v.to_string())
-}
-
-/// An optional text that may span lines (tabs and line breaks allowed), trimmed.
-pub fn opt_text_multiline(
-    errors: &mut FormErrors,
-    name: &'static str,
-    raw: &str,
-    max: usize,
-) -> Option<String> {
-    let v = raw.trim();
-    if v.chars().count() > max {
-        errors.put("admin.error.too_long", name).and("max", max);
-        return None;
-    }
-    if v.chars()
-        .any(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
-    {
-        errors.put("admin.error.invalid_chars", name);
-        return None;
-    }
-    Some(v.to_string())
-}
-
-/// A required whole number within `min..=max`.
-pub fn int(
-    errors: &mut FormErrors,
-    name: &'static str,
-    raw: &str,
-    min: i64,
-    max: i64,
-) -> Option<i64> {
-    let v = raw.trim();
-    if v.is_empty() {
-        errors.put("admin.error.required", name);
-        return None;
-    }
-    match v.parse::<i64>() {
-        Ok(n) if (min..=max).contains(&n) => Some(n),
-        Ok(_) => {
-            errors
-                .put("admin.error.range", name)
-                .and("min", min)
-                .and("max", max);
-            None
-        }
-        Err(_) => {
-            errors.put("admin.error.number", name);
-            None
-        }
-    }
-}
-
-/// A `datetime-local` value (`2027-02-10T10:00`, seconds optional) read as Seoul wall-clock
-/// time; returns the UTC instant to store.
-pub fn seoul_datetime(
-    errors: &mut FormErrors,
-    name: &'static str,
-    raw: &str,
-) -> Option<NaiveDateTime> {
-    let v = raw.trim();
-    if v.is_empty() {
-        errors.put("admin.error.required", name);
-        return None;
-    }
-    let parsed = ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(v, f).ok());
-    // Korea keeps no daylight saving time: every wall-clock time names exactly one instant.
-    match parsed.and_then(|local| Seoul.from_local_datetime(&local).single()) {
-        Some(at) if (2000..=2100).contains(&chrono::Datelike::year(&at)) => {
-            Some(at.with_timezone(&Utc).naive_utc())
-        }
-        _ => {
-            errors.put("admin.error.datetime", name);
-            None
-        }
-    }
-}
-
-/// A stored UTC instant as the value of a `datetime-local` input in Seoul time.
-pub fn datetime_input(at: &NaiveDateTime) -> String {
-    at.and_utc()
-        .with_timezone(&Seoul)
-        .format("%Y-%m-%dT%H:%M")
-        .to_string()
-}
-
-/// A stored UTC instant as a reader sees it, in Seoul time.
-pub fn seoul_display(at: &NaiveDateTime) -> String {
-    at.and_utc()
-        .with_timezone(&Seoul)
-        .format("%Y-%m-%d %H:%M")
-        .to_string()
-}
-
-pub fn date(errors: &mut FormErrors, name: &'static str, raw: &str) -> Option<NaiveDate> {
-    let v = raw.trim();
-    if v.is_empty() {
-        errors.put("admin.error.required", name);
-        return None;
-    }
-    match NaiveDate::parse_from_str(v, "%Y-%m-%d") {
-        Ok(d) if (2000..=2100).contains(&chrono::Datelike::year(&d)) => Some(d),
-        _ => {
-            errors.put("admin.error.date", name);
-            None
-        }
-    }
-}
-
-/// `HH:MM` as minutes from midnight, from 00:00 up to and including 24:00.
-pub fn minute_of_day(errors: &mut FormErrors, name: &'static str, raw: &str) -> Option<i16> {
-    let v = raw.trim();
-    if v.is_empty() {
-        errors.put("admin.error.required", name);
-        return None;
-    }
-    let parsed = v.split_once(':').and_then(|(h, m)| {
-        let h: i16 = h.parse().ok()?;
-        let m: i16 = m.get(..2)?.parse().ok()?;
-        ((0..=24).contains(&h) && (0..60).contains(&m) && (h < 24 || m == 0)).then_some(h * 60 + m)
-    });
-    if parsed.is_none() {
-        errors.put("admin.error.time", name);
-    }
-    parsed
-}
-
-pub fn hhmm(minutes: i16) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
-}
-
-pub fn checked(raw: &str) -> bool {
-    matches!(raw.trim(), "1" | "on" | "true" | "yes")
 }
 
 // ---- transactions ----
@@ -344,16 +114,153 @@ pub fn tx<T>(
     crate::db::tx::transaction(conn, Some(level), f)
 }
 
-// ---- answers ----
-
-/// Re-renders a form page with its errors: 422, nothing was changed.
-pub fn unprocessable(page: impl askama::Template) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::build(StatusCode::UNPROCESSABLE_ENTITY)
-        .content_type("text/html; charset=utf-8")
-        .body(page.render()?))
+/// A failure that is not a field's: missing rows are 404, the rest are the database's.
+pub fn fail(e: TxFail) -> AppError {
+    match e {
+        TxFail::NotFound => AppError::NotFound,
+        TxFail::Db(e) => e.into(),
+        TxFail::Refused(r) => AppError::Refused(r),
+        TxFail::Field(f) => AppError::Validation(crate::web::Invalid {
+            field: f.field,
+            key: f.key,
+            args: f.args,
+        }),
+    }
 }
 
-/// Post/redirect/get with a one-time message.
+// ---- a registrar action ----
+
+/// Who acts inside a console transaction, for its activity lines.
+#[derive(Debug, Clone)]
+pub struct Act {
+    pub actor: i32,
+    pub request_id: String,
+    meta: RequestMeta,
+}
+
+impl Act {
+    pub fn new(r: &Registrar, meta: RequestMeta) -> Act {
+        Act {
+            actor: r.0.user_id,
+            request_id: request_id(&meta),
+            meta,
+        }
+    }
+
+    /// An activity line for `action` with the registrar as actor.
+    pub fn line(&self, action: &'static str) -> NewActivity {
+        let mut l = NewActivity::new(action, "ok", &self.meta);
+        l.actor_id = Some(self.actor);
+        l.request_id = self.request_id.clone();
+        l
+    }
+
+    /// Records `action` about a student and/or a section, its detail clipped to the column.
+    pub fn record(
+        &self,
+        conn: &mut MysqlConnection,
+        action: &'static str,
+        student_id: Option<i32>,
+        section_id: Option<i32>,
+        detail: impl Into<Option<String>>,
+    ) -> QueryResult<()> {
+        let mut l = self.line(action);
+        l.student_id = student_id;
+        l.section_id = section_id;
+        l.detail = detail.into().map(clip);
+        activity::record(conn, &l)
+    }
+}
+
+/// An activity line for `action` by the registrar's session (actor and session reference), for
+/// actions that write outside `run` (site controls, accounts).
+pub fn session_line(
+    r: &Registrar,
+    action: &'static str,
+    meta: &RequestMeta,
+    detail: String,
+) -> NewActivity {
+    let mut l = NewActivity::new(action, "ok", meta);
+    l.actor_id = Some(r.0.user_id);
+    l.session_ref = Some(r.0.reference());
+    l.detail = Some(clip(detail));
+    l
+}
+
+/// An activity detail cut to what the log's column holds.
+pub fn clip(s: String) -> String {
+    s.chars().take(500).collect()
+}
+
+/// Runs a registrar action in one READ COMMITTED transaction (retried as one piece after a
+/// deadlock); `f` writes its own activity lines through `Act`.
+pub async fn run<T: Send + 'static>(
+    app: &AppState,
+    r: &Registrar,
+    meta: RequestMeta,
+    f: impl Fn(&mut MysqlConnection, &Act) -> Result<T, TxFail> + Send + 'static,
+) -> Result<Result<T, TxFail>, AppError> {
+    run_at(app, r, meta, Isolation::ReadCommitted, f).await
+}
+
+/// `run` at another isolation level (REPEATABLE READ for writes serialized by a locking scan).
+pub async fn run_at<T: Send + 'static>(
+    app: &AppState,
+    r: &Registrar,
+    meta: RequestMeta,
+    level: Isolation,
+    f: impl Fn(&mut MysqlConnection, &Act) -> Result<T, TxFail> + Send + 'static,
+) -> Result<Result<T, TxFail>, AppError> {
+    let act = Act::new(r, meta);
+    Ok(app
+        .db
+        .run(move |conn| Ok(tx(conn, level, |conn| f(conn, &act))))
+        .await?)
+}
+
+/// What a committed action changed beyond its own rows, for the pages that read caches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Changed {
+    /// Sections, courses, terms or windows: bump the catalog version and republish seats.
+    Catalog,
+    /// Only seat counters: republish seats.
+    Seats,
+}
+
+/// Answers a console form: on success the post/redirect/get to `to` with `message` (after the
+/// caches learn of the change); a refused field renders the page again (`page` builds it from
+/// the errors) with 422; any other failure is an error page.
+pub async fn answer<P, Fut>(
+    app: &AppState,
+    r: &Registrar,
+    lang: crate::web::Lang,
+    to: &str,
+    changed: Changed,
+    result: Result<String, TxFail>,
+    page: impl FnOnce(FormErrors) -> Fut,
+) -> Result<HttpResponse, AppError>
+where
+    P: askama::Template,
+    Fut: Future<Output = Result<P, AppError>>,
+{
+    match result {
+        Ok(message) => {
+            match changed {
+                Changed::Catalog => catalog_changed(app).await,
+                Changed::Seats => app.seats.resync().await,
+            }
+            redirect(app, r, to, Level::Ok, message).await
+        }
+        Err(TxFail::Field(f)) => {
+            let mut errors = FormErrors::new(lang);
+            errors.push(f);
+            unprocessable(page(errors).await?)
+        }
+        Err(e) => Err(fail(e)),
+    }
+}
+
+/// Post/redirect/get with a one-time message for the registrar.
 pub async fn redirect(
     app: &AppState,
     registrar: &Registrar,
@@ -361,11 +268,7 @@ pub async fn redirect(
     level: Level,
     message: String,
 ) -> Result<HttpResponse, AppError> {
-    let cookie = flash::set(&app.cache, &registrar.0, &Flash { level, message }).await?;
-    Ok(HttpResponse::SeeOther()
-        .insert_header((header::LOCATION, to.to_string()))
-        .cookie(cookie)
-        .finish())
+    see_other(&app.cache, &registrar.0, to, level, message).await
 }
 
 /// After a committed catalog change: search and section pages show it on the next request. A
@@ -377,88 +280,11 @@ pub async fn catalog_changed(app: &AppState) {
     app.seats.resync().await;
 }
 
-/// An option of a `<select>`.
-#[derive(Debug, Clone)]
-pub struct Choice {
-    pub value: String,
-    pub label: String,
-    pub selected: bool,
-}
-
-impl Choice {
-    pub fn new(value: impl ToString, label: impl ToString, current: &str) -> Choice {
-        let value = value.to_string();
-        Choice {
-            selected: value == current,
-            value,
-            label: label.to_string(),
-        }
-    }
-}
-
-pub fn pick(lang: Lang, ko: &str, en: &str) -> String {
-    match lang {
-        Lang::Ko => ko.to_string(),
-        Lang::En => en.to_string(),
-    }
-}
-
 /// A short id for the activity log of a console action.
-pub fn request_id(meta: &crate::web::RequestMeta) -> String {
+pub fn request_id(meta: &RequestMeta) -> String {
     if meta.request_id.len() > 1 {
         meta.request_id.clone()
     } else {
         uuid::Uuid::new_v4().simple().to_string()
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn seoul_wall_clock_is_stored_as_utc() {
-        let mut e = FormErrors::new(Lang::En);
-        let at = seoul_datetime(&mut e, "opens_at", "2027-02-10T10:00").expect("valid");
-        assert_eq!(at.to_string(), "2027-02-10 01:00:00");
-        assert_eq!(datetime_input(&at), "2027-02-10T10:00");
-        assert!(e.is_empty());
-    }
-
-    #[test]
-    fn malformed_datetimes_are_field_errors() {
-        let mut e = FormErrors::new(Lang::En);
-        for bad in [
-            "",
-            "2027-02-30T10:00",
-            "tomorrow",
-            "2027-02-10T25:00",
-            "1800-01-01T00:00",
-        ] {
-            assert!(seoul_datetime(&mut e, "opens_at", bad).is_none(), "{bad}");
-        }
-        assert!(e.has("opens_at"));
-    }
-
-    #[test]
-    fn minutes_of_the_day_run_from_midnight_to_midnight() {
-        let mut e = FormErrors::new(Lang::En);
-        assert_eq!(minute_of_day(&mut e, "start", "09:00"), Some(540));
-        assert_eq!(minute_of_day(&mut e, "start", "24:00"), Some(1440));
-        assert_eq!(minute_of_day(&mut e, "start", "00:00"), Some(0));
-        assert!(e.is_empty());
-        for bad in ["24:01", "9", "ab:cd", "-1:00", "12:60"] {
-            assert!(minute_of_day(&mut e, "start", bad).is_none(), "{bad}");
-        }
-        assert_eq!(hhmm(615), "10:15");
-    }
-
-    #[test]
-    fn numbers_outside_their_range_are_refused() {
-        let mut e = FormErrors::new(Lang::En);
-        assert_eq!(int(&mut e, "capacity", " 40 ", 0, 10_000), Some(40));
-        assert!(int(&mut e, "capacity", "-1", 0, 10_000).is_none());
-        assert!(int(&mut e, "capacity", "4.5", 0, 10_000).is_none());
-        assert!(e.has("capacity"));
     }
 }

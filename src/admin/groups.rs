@@ -6,22 +6,20 @@
 //! Every write locks the group's row first, so a delete and a member change or a window naming
 //! the group (`terms::lock_group`) are one decision each.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use askama::Template;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::admin::departments::{code, names};
 use crate::admin::forms::{
-    self, field, redirect, tx, unprocessable, FormErrors, Isolation, TxFail,
+    self, fail, field, redirect, run, unprocessable, Answer, Console, FormErrors, TxFail,
 };
-use crate::admin::terms::fail;
-use crate::auth::Registrar;
 use crate::db::schema::{priority_group_members, priority_groups, registration_windows, users};
-use crate::registration::activity::{self, NewActivity};
 use crate::startup::AppState;
 use crate::web::flash::Level;
-use crate::web::{html, AppError, Layout, RequestMeta};
+use crate::web::{html, AppError, Layout};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
 #[diesel(table_name = priority_groups, check_for_backend(diesel::mysql::Mysql))]
@@ -48,21 +46,6 @@ fn lock(conn: &mut MysqlConnection, id: i32) -> QueryResult<PriorityGroup> {
         .select(PriorityGroup::as_select())
         .for_update()
         .first(conn)
-}
-
-fn line(
-    meta: &RequestMeta,
-    r: &Registrar,
-    action: &'static str,
-    student_id: Option<i32>,
-    detail: String,
-) -> NewActivity {
-    let mut line = NewActivity::new(action, "ok", meta);
-    line.actor_id = Some(r.0.user_id);
-    line.student_id = student_id;
-    line.request_id = forms::request_id(meta);
-    line.detail = Some(detail);
-    line
 }
 
 // ---- the list ----
@@ -183,49 +166,34 @@ async fn list_page(
     })
 }
 
-pub async fn list(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-) -> Result<HttpResponse, AppError> {
-    let errors = FormErrors::new(layout.lang);
+pub async fn list(c: Console) -> Answer {
+    let (app, layout, errors) = c.page();
     html(list_page(&app, layout, None, errors).await?)
 }
 
-pub async fn create(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    form: web::Form<GroupForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(c: Console, form: web::Form<GroupForm>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
-    let c = crate::admin::departments::code(&mut errors, "code", &form.code);
-    let ko = forms::text(&mut errors, "name_ko", &form.name_ko, 100);
-    let en = forms::text(&mut errors, "name_en", &form.name_en, 100);
-    let (Some(c), Some(ko), Some(en)) = (c, ko, en) else {
+    let c = code(&mut errors, "code", &form.code);
+    let names = names(&mut errors, &form.name_ko, &form.name_en);
+    let (Some(c), Some((ko, en))) = (c, names) else {
         return unprocessable(list_page(&app, layout, Some(("new".into(), form)), errors).await?);
     };
     let shown = c.clone();
-    let r2 = r.clone();
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                diesel::insert_into(priority_groups::table)
-                    .values((
-                        priority_groups::code.eq(&c),
-                        priority_groups::name_ko.eq(&ko),
-                        priority_groups::name_en.eq(&en),
-                    ))
-                    .execute(conn)?;
-                let detail = format!("group {c}: {ko} / {en}");
-                activity::record(conn, &line(&meta, &r2, "group_create", None, detail))?;
-                Ok(())
-            }))
-        })
-        .await?;
+    let result = run(&app, &r, meta, move |conn, act| {
+        diesel::insert_into(priority_groups::table)
+            .values((
+                priority_groups::code.eq(&c),
+                priority_groups::name_ko.eq(&ko),
+                priority_groups::name_en.eq(&en),
+            ))
+            .execute(conn)?;
+        let detail = format!("group {c}: {ko} / {en}");
+        act.record(conn, "group_create", None, None, detail)?;
+        Ok(())
+    })
+    .await?;
     match result {
         Ok(()) => {
             let msg = layout
@@ -241,84 +209,62 @@ pub async fn create(
     }
 }
 
-pub async fn rename(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<GroupForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<GroupForm>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
-    let ko = forms::text(&mut errors, "name_ko", &form.name_ko, 100);
-    let en = forms::text(&mut errors, "name_en", &form.name_en, 100);
-    let (Some(ko), Some(en)) = (ko, en) else {
+    let Some((ko, en)) = names(&mut errors, &form.name_ko, &form.name_en) else {
         let key = format!("rename-{id}");
         return unprocessable(list_page(&app, layout, Some((key, form)), errors).await?);
     };
-    let r2 = r.clone();
-    app.db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let g = lock(conn, id)?;
-                diesel::update(priority_groups::table.find(id))
-                    .set((
-                        priority_groups::name_ko.eq(&ko),
-                        priority_groups::name_en.eq(&en),
-                    ))
-                    .execute(conn)?;
-                let detail = format!(
-                    "group {}: {} / {} -> {ko} / {en}",
-                    g.code, g.name_ko, g.name_en
-                );
-                activity::record(conn, &line(&meta, &r2, "group_rename", None, detail))?;
-                Ok(())
-            }))
-        })
-        .await?
-        .map_err(fail)?;
+    run(&app, &r, meta, move |conn, act| {
+        let g = lock(conn, id)?;
+        diesel::update(priority_groups::table.find(id))
+            .set((
+                priority_groups::name_ko.eq(&ko),
+                priority_groups::name_en.eq(&en),
+            ))
+            .execute(conn)?;
+        let detail = format!(
+            "group {}: {} / {} -> {ko} / {en}",
+            g.code, g.name_ko, g.name_en
+        );
+        act.record(conn, "group_rename", None, None, detail)?;
+        Ok(())
+    })
+    .await?
+    .map_err(fail)?;
     let msg = layout.lang.text("admin.group.renamed").to_string();
     redirect(&app, &r, "/admin/groups", Level::Ok, msg).await
 }
 
 /// Deletes a group no window names, with its members.
-pub async fn delete(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn delete(c: Console, path: web::Path<i32>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let lang = layout.lang;
-    let r2 = r.clone();
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let g = lock(conn, id)?;
-                let windows: i64 = registration_windows::table
-                    .filter(registration_windows::group_id.eq(id))
-                    .count()
-                    .get_result(conn)?;
-                if windows > 0 {
-                    return Err(field("admin.group.in_use", "group")
-                        .arg("windows", windows)
-                        .into());
-                }
-                let members = diesel::delete(
-                    priority_group_members::table.filter(priority_group_members::group_id.eq(id)),
-                )
-                .execute(conn)?;
-                diesel::delete(priority_groups::table.find(id)).execute(conn)?;
-                let detail = format!("group {}: {members} members", g.code);
-                activity::record(conn, &line(&meta, &r2, "group_delete", None, detail))?;
-                Ok(g.code)
-            }))
-        })
-        .await?;
+    let result = run(&app, &r, meta, move |conn, act| {
+        let g = lock(conn, id)?;
+        let windows: i64 = registration_windows::table
+            .filter(registration_windows::group_id.eq(id))
+            .count()
+            .get_result(conn)?;
+        if windows > 0 {
+            return Err(field("admin.group.in_use", "group")
+                .arg("windows", windows)
+                .into());
+        }
+        let members = diesel::delete(
+            priority_group_members::table.filter(priority_group_members::group_id.eq(id)),
+        )
+        .execute(conn)?;
+        diesel::delete(priority_groups::table.find(id)).execute(conn)?;
+        let detail = format!("group {}: {members} members", g.code);
+        act.record(conn, "group_delete", None, None, detail)?;
+        Ok(g.code)
+    })
+    .await?;
     match result {
         Ok(code) => {
             let msg = lang.format("admin.group.deleted", &[("code", code)]);
@@ -414,13 +360,8 @@ async fn group_page(
     })
 }
 
-pub async fn show(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
-    let errors = FormErrors::new(layout.lang);
+pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
+    let (app, layout, errors) = c.page();
     html(
         group_page(
             &app,
@@ -433,14 +374,8 @@ pub async fn show(
     )
 }
 
-pub async fn add_member(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<MemberForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn add_member(c: Console, path: web::Path<i32>, form: web::Form<MemberForm>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let form = form.into_inner();
     let lang = layout.lang;
@@ -448,48 +383,40 @@ pub async fn add_member(
     let Some(number) = forms::text(&mut errors, "student_number", &form.student_number, 32) else {
         return unprocessable(group_page(&app, layout, id, form, errors).await?);
     };
-    let r2 = r.clone();
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let g = lock(conn, id)?;
-                let student: Option<(i32, String)> = users::table
-                    .filter(users::login_id.eq(&number))
-                    .filter(users::role.eq("student"))
-                    .select((users::id, users::login_id))
-                    .first(conn)
-                    .optional()?;
-                let Some((student_id, login_id)) = student else {
-                    return Err(field("admin.group.unknown_student", "student_number")
-                        .arg("value", &number)
-                        .into());
-                };
-                let already: i64 = priority_group_members::table
-                    .filter(priority_group_members::group_id.eq(id))
-                    .filter(priority_group_members::student_id.eq(student_id))
-                    .count()
-                    .get_result(conn)?;
-                if already > 0 {
-                    return Err(field("admin.group.already_member", "student_number")
-                        .arg("value", &login_id)
-                        .into());
-                }
-                diesel::insert_into(priority_group_members::table)
-                    .values((
-                        priority_group_members::group_id.eq(id),
-                        priority_group_members::student_id.eq(student_id),
-                    ))
-                    .execute(conn)?;
-                let detail = format!("group {}: {login_id}", g.code);
-                activity::record(
-                    conn,
-                    &line(&meta, &r2, "group_member_add", Some(student_id), detail),
-                )?;
-                Ok(login_id)
-            }))
-        })
-        .await?;
+    let result = run(&app, &r, meta, move |conn, act| {
+        let g = lock(conn, id)?;
+        let student: Option<(i32, String)> = users::table
+            .filter(users::login_id.eq(&number))
+            .filter(users::role.eq("student"))
+            .select((users::id, users::login_id))
+            .first(conn)
+            .optional()?;
+        let Some((student_id, login_id)) = student else {
+            return Err(field("admin.group.unknown_student", "student_number")
+                .arg("value", &number)
+                .into());
+        };
+        let already: i64 = priority_group_members::table
+            .filter(priority_group_members::group_id.eq(id))
+            .filter(priority_group_members::student_id.eq(student_id))
+            .count()
+            .get_result(conn)?;
+        if already > 0 {
+            return Err(field("admin.group.already_member", "student_number")
+                .arg("value", &login_id)
+                .into());
+        }
+        diesel::insert_into(priority_group_members::table)
+            .values((
+                priority_group_members::group_id.eq(id),
+                priority_group_members::student_id.eq(student_id),
+            ))
+            .execute(conn)?;
+        let detail = format!("group {}: {login_id}", g.code);
+        act.record(conn, "group_member_add", Some(student_id), None, detail)?;
+        Ok(login_id)
+    })
+    .await?;
     match result {
         Ok(login_id) => {
             let msg = lang.format("admin.group.member_added", &[("value", login_id)]);
@@ -504,43 +431,30 @@ pub async fn add_member(
     }
 }
 
-pub async fn remove_member(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<(i32, i32)>,
-) -> Result<HttpResponse, AppError> {
+pub async fn remove_member(c: Console, path: web::Path<(i32, i32)>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let (id, student_id) = path.into_inner();
-    let r2 = r.clone();
-    let login_id = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let g = lock(conn, id)?;
-                let login_id: String = users::table
-                    .find(student_id)
-                    .select(users::login_id)
-                    .first(conn)?;
-                let n = diesel::delete(
-                    priority_group_members::table
-                        .filter(priority_group_members::group_id.eq(id))
-                        .filter(priority_group_members::student_id.eq(student_id)),
-                )
-                .execute(conn)?;
-                if n == 0 {
-                    return Err(TxFail::NotFound);
-                }
-                let detail = format!("group {}: {login_id}", g.code);
-                activity::record(
-                    conn,
-                    &line(&meta, &r2, "group_member_remove", Some(student_id), detail),
-                )?;
-                Ok(login_id)
-            }))
-        })
-        .await?
-        .map_err(fail)?;
+    let login_id = run(&app, &r, meta, move |conn, act| {
+        let g = lock(conn, id)?;
+        let login_id: String = users::table
+            .find(student_id)
+            .select(users::login_id)
+            .first(conn)?;
+        let n = diesel::delete(
+            priority_group_members::table
+                .filter(priority_group_members::group_id.eq(id))
+                .filter(priority_group_members::student_id.eq(student_id)),
+        )
+        .execute(conn)?;
+        if n == 0 {
+            return Err(TxFail::NotFound);
+        }
+        let detail = format!("group {}: {login_id}", g.code);
+        act.record(conn, "group_member_remove", Some(student_id), None, detail)?;
+        Ok(login_id)
+    })
+    .await?
+    .map_err(fail)?;
     let msg = layout
         .lang
         .format("admin.group.member_removed", &[("value", login_id)]);

@@ -15,6 +15,7 @@ mod departments;
 mod forms;
 pub mod groups;
 mod overrides;
+mod queries;
 mod registrars;
 mod sections;
 mod students;

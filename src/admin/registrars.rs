@@ -14,14 +14,14 @@ use serde::Deserialize;
 
 use crate::accounts::one_time;
 use crate::admin::forms::{
-    self, field, redirect, tx, unprocessable, FormErrors, Isolation, TxFail,
+    self, fail, field, redirect, run, run_at, session_line, tx, unprocessable, Answer, Console,
+    FormErrors, Isolation, TxFail,
 };
-use crate::admin::terms::fail;
 use crate::auth::domain::LoginId;
 use crate::auth::models::{self, NewUser};
 use crate::auth::Registrar;
 use crate::db::schema::{activity_log, users};
-use crate::registration::activity::{self, NewActivity};
+use crate::registration::activity;
 use crate::startup::AppState;
 use crate::web::flash::Level;
 use crate::web::layout::seoul;
@@ -152,21 +152,10 @@ async fn page(
     })
 }
 
-pub async fn list_page(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-) -> Result<HttpResponse, AppError> {
+pub async fn list_page(c: Console) -> Answer {
+    let (app, r, layout, _) = c.parts();
     let errors = FormErrors::new(layout.lang);
     html(page(&app, &r, layout, None, errors).await?)
-}
-
-fn line(action: &'static str, r: &Registrar, meta: &RequestMeta, detail: String) -> NewActivity {
-    let mut e = NewActivity::new(action, "ok", meta);
-    e.actor_id = Some(r.0.user_id);
-    e.session_ref = Some(r.0.reference());
-    e.detail = Some(detail);
-    e
 }
 
 fn password_answer(page: PasswordPage) -> Result<HttpResponse, AppError> {
@@ -178,13 +167,8 @@ fn password_answer(page: PasswordPage) -> Result<HttpResponse, AppError> {
 
 /// Creates a registrar account whose password is a one-time password: shown once on the answer,
 /// only its hash stored, to be changed at the first sign-in.
-pub async fn create(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    form: web::Form<CreateForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(c: Console, form: web::Form<CreateForm>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let login = match LoginId::parse(&form.login_id) {
@@ -206,39 +190,35 @@ pub async fn create(
     let password = one_time::generate();
     let hash = app.hasher.hash(password.clone()).await?;
     let actor = r.0.user_id;
-    let entry = line(
-        "account_create",
+    let entry = session_line(
         &r,
+        "account_create",
         &meta,
         format!("registrar {login} created in the console"),
     );
     let l = login.clone();
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                if models::find_by_login_id(conn, &l)?.is_some() {
-                    return Err(field("admin.registrars.login_taken", "login_id").into());
-                }
-                let id = models::insert(
-                    conn,
-                    &NewUser {
-                        login_id: &l,
-                        name: &name,
-                        password_hash: &hash,
-                        role: ROLE,
-                        department_id: None,
-                        class_year: None,
-                        status: "enrolled",
-                        max_credits: None,
-                    },
-                )?;
-                let expires = one_time::issue(conn, id, &hash, actor)?;
-                activity::record(conn, &entry)?;
-                Ok(expires)
-            }))
-        })
-        .await?;
+    let result = run(&app, &r, meta, move |conn, _| {
+        if models::find_by_login_id(conn, &l)?.is_some() {
+            return Err(field("admin.registrars.login_taken", "login_id").into());
+        }
+        let id = models::insert(
+            conn,
+            &NewUser {
+                login_id: &l,
+                name: &name,
+                password_hash: &hash,
+                role: ROLE,
+                department_id: None,
+                class_year: None,
+                status: "enrolled",
+                max_credits: None,
+            },
+        )?;
+        let expires = one_time::issue(conn, id, &hash, actor)?;
+        activity::record(conn, &entry)?;
+        Ok(expires)
+    })
+    .await?;
     let expires_at = match result {
         Ok(at) => at,
         Err(TxFail::Field(f)) => {
@@ -308,45 +288,37 @@ async fn set_disabled(
     role: &'static str,
 ) -> Result<HttpResponse, AppError> {
     let actor = r.0.user_id;
-    let mut entry = line(
-        if disable {
-            "account_disable"
-        } else {
-            "account_enable"
-        },
-        &r,
-        &meta,
-        String::new(),
-    );
+    let action = if disable {
+        "account_disable"
+    } else {
+        "account_enable"
+    };
+    let mut entry = session_line(&r, action, &meta, String::new());
     if role == "student" {
         entry.student_id = Some(id);
     }
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::RepeatableRead, |conn| {
-                if disable && role == ROLE {
-                    check_disable(conn, actor, id)?;
-                }
-                let login: String = users::table
-                    .filter(users::id.eq(id))
-                    .filter(users::role.eq(role))
-                    .select(users::login_id)
-                    .first(conn)?;
-                let at = disable.then(|| Utc::now().naive_utc());
-                diesel::update(users::table.find(id))
-                    .set(users::disabled_at.eq(at))
-                    .execute(conn)?;
-                let mut entry = entry.clone();
-                entry.detail = Some(format!(
-                    "{role} {login} {}",
-                    if disable { "disabled" } else { "enabled" }
-                ));
-                activity::record(conn, &entry)?;
-                Ok(login)
-            }))
-        })
-        .await?;
+    let result = run_at(&app, &r, meta, Isolation::RepeatableRead, move |conn, _| {
+        if disable && role == ROLE {
+            check_disable(conn, actor, id)?;
+        }
+        let login: String = users::table
+            .filter(users::id.eq(id))
+            .filter(users::role.eq(role))
+            .select(users::login_id)
+            .first(conn)?;
+        let at = disable.then(|| Utc::now().naive_utc());
+        diesel::update(users::table.find(id))
+            .set(users::disabled_at.eq(at))
+            .execute(conn)?;
+        let mut entry = entry.clone();
+        entry.detail = Some(format!(
+            "{role} {login} {}",
+            if disable { "disabled" } else { "enabled" }
+        ));
+        activity::record(conn, &entry)?;
+        Ok(login)
+    })
+    .await?;
     let login = match result {
         Ok(login) => login,
         Err(TxFail::Field(f)) => {
@@ -375,61 +347,36 @@ async fn set_disabled(
     redirect(&app, &r, &back, Level::Ok, msg).await
 }
 
-pub async fn disable(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn disable(c: Console, path: web::Path<i32>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     set_disabled(app, r, layout, meta, path.into_inner(), true, ROLE).await
 }
 
-pub async fn enable(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn enable(c: Console, path: web::Path<i32>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     set_disabled(app, r, layout, meta, path.into_inner(), false, ROLE).await
 }
 
 /// The student's console page: disable the student's account (the session ends at once).
-pub async fn disable_student(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn disable_student(c: Console, path: web::Path<i32>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     set_disabled(app, r, layout, meta, path.into_inner(), true, "student").await
 }
 
-pub async fn enable_student(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn enable_student(c: Console, path: web::Path<i32>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     set_disabled(app, r, layout, meta, path.into_inner(), false, "student").await
 }
 
 /// A new one-time password for a registrar account: shown once, its hash replaces the password,
 /// and the account's session ends.
-pub async fn one_time_password(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn one_time_password(c: Console, path: web::Path<i32>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let password = one_time::generate();
     let hash = app.hasher.hash(password.clone()).await?;
     let actor = r.0.user_id;
-    let entry = line("one_time_password", &r, &meta, String::new());
+    let entry = session_line(&r, "one_time_password", &meta, String::new());
     let (login, expires_at) = app
         .db
         .run(move |conn| {

@@ -3,6 +3,7 @@ use askama::Template;
 use chrono::Utc;
 
 use crate::admin::dashboard::{self, Summary};
+use crate::admin::forms::{Answer, Console};
 use crate::auth::Registrar;
 use crate::startup::AppState;
 use crate::web::layout::seoul;
@@ -125,11 +126,8 @@ impl DashboardPage {
     }
 }
 
-pub async fn dashboard(
-    app: web::Data<AppState>,
-    _registrar: Registrar,
-    layout: Layout,
-) -> Result<HttpResponse, AppError> {
+pub async fn dashboard(c: Console) -> Answer {
+    let (app, _, layout, _) = c.parts();
     let summary = summary(&app, layout.lang).await?;
     let draws = app.db.run(|conn| Ok(recent_draws(conn)?)).await?;
     html(DashboardPage {

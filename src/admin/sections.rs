@@ -3,33 +3,32 @@
 //! enrolled count only when forced, with a reason, as a recorded override), and cancel (폐강:
 //! everyone dropped, told why, in one transaction).
 
-use std::collections::HashMap;
-
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::admin::courses::{url_encode, Course};
+use crate::admin::courses::Course;
 use crate::admin::departments;
 use crate::admin::forms::{
-    self, catalog_changed, field, redirect, tx, unprocessable, Choice, FormErrors, Isolation,
-    TxFail, Values,
+    self, catalog_changed, fail, field, redirect, run, unprocessable, Act, Answer, Changed, Choice,
+    Console, FormErrors, TxFail, Values,
 };
-use crate::admin::terms::fail;
+use crate::admin::queries::{self as q, NewMeeting};
 use crate::auth::Registrar;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{
     basket_items, courses, enrollments, meetings, sections, users, waitlist_entries,
 };
-use crate::registration::activity::{self, NewActivity};
+use crate::registration::activity;
 use crate::registration::notices::{self, NoticeKind};
 use crate::registration::queries as reg;
 use crate::registration::rules::SectionLabel;
 use crate::startup::AppState;
 use crate::web::flash::Level;
-use crate::web::{html, AppError, Lang, Layout, RequestMeta};
+use crate::web::form::url_encode;
+use crate::web::{html, AppError, Lang, Layout};
 
 const PER_PAGE: i64 = 50;
 const MAX_SEATS: i64 = 10_000;
@@ -42,11 +41,20 @@ const END: [&str; MEETING_ROWS] = ["m1_end", "m2_end", "m3_end", "m4_end"];
 const ROOM: [&str; MEETING_ROWS] = ["m1_room", "m2_room", "m3_room", "m4_room"];
 const YEARS: [&str; 4] = ["year1", "year2", "year3", "year4"];
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct NewMeeting {
-    pub weekday: i8,
-    pub starts: i16,
-    pub ends: i16,
+/// "Any department" and every department, the posted or stored restriction selected.
+fn department_choices(
+    depts: &[crate::auth::models::Department],
+    lang: Lang,
+    values: &Values,
+) -> Vec<Choice> {
+    let current = values.v("restrict_department_id").trim();
+    let mut choices = vec![Choice::new(
+        "",
+        lang.text("admin.section.any_department"),
+        current,
+    )];
+    choices.extend(departments::choices(depts, lang, current));
+    choices
 }
 
 /// The used meeting rows, each checked: a weekday Mon-Sat, a start before its end within the
@@ -223,12 +231,8 @@ fn like_pattern(q: &str) -> String {
     format!("%{escaped}%")
 }
 
-pub async fn list(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    query: web::Query<ListQuery>,
-) -> Result<HttpResponse, AppError> {
+pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
+    let (app, _, layout, _) = c.parts();
     let q: String = query.q.trim().chars().take(100).collect();
     let status = match query.status.trim() {
         s @ ("open" | "cancelled") => s.to_string(),
@@ -326,13 +330,7 @@ async fn new_page(
 ) -> Result<NewSectionPage, AppError> {
     let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
     let lang = layout.lang;
-    let current = values.v("restrict_department_id").trim().to_string();
-    let mut choices = vec![Choice::new(
-        "",
-        lang.text("admin.section.any_department"),
-        &current,
-    )];
-    choices.extend(departments::choices(&depts, lang, &current));
+    let choices = department_choices(&depts, lang, &values);
     Ok(NewSectionPage {
         meetings: meeting_rows(&values, lang),
         departments: choices,
@@ -342,11 +340,8 @@ async fn new_page(
     })
 }
 
-pub async fn new_form(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-) -> Result<HttpResponse, AppError> {
+pub async fn new_form(c: Console) -> Answer {
+    let (app, _, layout, _) = c.parts();
     let mut values = Values::default();
     values.set("section_no", 1);
     values.set("capacity", 40);
@@ -355,14 +350,8 @@ pub async fn new_form(
     html(new_page(&app, layout, values, errors).await?)
 }
 
-pub async fn create(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
-    let values = Values(form.into_inner());
+pub async fn create(c: Console, values: Values) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let mut errors = FormErrors::new(layout.lang);
     let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
     let course_code = departments::code(&mut errors, "course_code", values.v("course_code"));
@@ -392,51 +381,33 @@ pub async fn create(
     if !errors.is_empty() {
         return unprocessable(new_page(&app, layout, values, errors).await?);
     }
-    let (actor, request_id) = (r.0.user_id, forms::request_id(&meta));
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let term = current_term(conn)?
-                    .ok_or_else(|| field("admin.section.no_current_term", "course_code"))?;
-                let course_id: i32 = courses::table
-                    .filter(courses::code.eq(&code))
-                    .select(courses::id)
-                    .first(conn)
-                    .optional()?
-                    .ok_or_else(|| {
-                        field("admin.course.unknown_code", "course_code").arg("code", &code)
-                    })?;
-                diesel::insert_into(sections::table)
-                    .values((
-                        sections::term_id.eq(term.id),
-                        sections::course_id.eq(course_id),
-                        sections::section_no.eq(no as i16),
-                        sections::instructor.eq(&instructor),
-                        sections::capacity.eq(capacity as i32),
-                        sections::waitlist_capacity.eq(waitlist as i32),
-                        sections::restrict_department_id.eq(restrict),
-                        sections::restrict_class_years.eq(years),
-                    ))
-                    .execute(conn)
-                    .map_err(|e| match TxFail::from(e) {
-                        e if forms::is_unique_violation(&e) => {
-                            TxFail::Field(field("admin.section.number_taken", "section_no"))
-                        }
-                        e => e,
-                    })?;
-                let id = crate::db::last_insert_id(conn)? as i32;
-                insert_meetings(conn, id, &meetings)?;
-                let mut line = NewActivity::new("section_create", "ok", &meta);
-                line.actor_id = Some(actor);
-                line.section_id = Some(id);
-                line.request_id = request_id.clone();
-                line.detail = Some(format!("{code}-{no:02} capacity {capacity}"));
-                activity::record(conn, &line)?;
-                Ok(id)
-            }))
-        })
-        .await?;
+    let result = run(&app, &r, meta, move |conn, act| {
+        let term = current_term(conn)?
+            .ok_or_else(|| field("admin.section.no_current_term", "course_code"))?;
+        let course_id = q::course_id_by_code(conn, &code)?
+            .ok_or_else(|| field("admin.course.unknown_code", "course_code").arg("code", &code))?;
+        let new = q::NewSection {
+            term_id: term.id,
+            course_id,
+            section_no: no as i16,
+            instructor: &instructor,
+            capacity: capacity as i32,
+            waitlist_capacity: waitlist as i32,
+            restrict_department_id: restrict,
+            restrict_class_years: years,
+        };
+        let id = q::insert_section(conn, &new).map_err(|e| match TxFail::from(e) {
+            e if forms::is_unique_violation(&e) => {
+                TxFail::Field(field("admin.section.number_taken", "section_no"))
+            }
+            e => e,
+        })?;
+        q::insert_meetings(conn, id, &meetings)?;
+        let detail = format!("{code}-{no:02} capacity {capacity}");
+        act.record(conn, "section_create", None, Some(id), detail)?;
+        Ok(id)
+    })
+    .await?;
     match result {
         Ok(id) => {
             catalog_changed(&app).await;
@@ -449,25 +420,6 @@ pub async fn create(
         }
         Err(e) => Err(fail(e)),
     }
-}
-
-fn insert_meetings(
-    conn: &mut MysqlConnection,
-    section_id: i32,
-    list: &[(NewMeeting, String)],
-) -> QueryResult<()> {
-    for (m, room) in list {
-        diesel::insert_into(meetings::table)
-            .values((
-                meetings::section_id.eq(section_id),
-                meetings::weekday.eq(m.weekday),
-                meetings::starts_at_min.eq(m.starts),
-                meetings::ends_at_min.eq(m.ends),
-                meetings::room.eq(room),
-            ))
-            .execute(conn)?;
-    }
-    Ok(())
 }
 
 // ---- one section ----
@@ -645,13 +597,7 @@ async fn section_page(
         values.0.extend(p.0);
     }
     let lang = layout.lang;
-    let current = values.v("restrict_department_id").trim().to_string();
-    let mut choices = vec![Choice::new(
-        "",
-        lang.text("admin.section.any_department"),
-        &current,
-    )];
-    choices.extend(departments::choices(&depts, lang, &current));
+    let choices = department_choices(&depts, lang, &values);
     Ok(SectionPage {
         meetings: meeting_rows(&values, lang),
         departments: choices,
@@ -667,13 +613,8 @@ async fn section_page(
     })
 }
 
-pub async fn show(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
-    let errors = FormErrors::new(layout.lang);
+pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
+    let (app, layout, errors) = c.page();
     html(section_page(&app, layout, path.into_inner(), None, errors).await?)
 }
 
@@ -686,36 +627,17 @@ async fn answer(
     values: Values,
     result: Result<String, TxFail>,
 ) -> Result<HttpResponse, AppError> {
-    match result {
-        Ok(message) => {
-            catalog_changed(app).await;
-            redirect(app, r, &format!("/admin/sections/{id}"), Level::Ok, message).await
-        }
-        Err(TxFail::Field(f)) => {
-            let mut errors = FormErrors::new(layout.lang);
-            errors.push(f);
-            unprocessable(section_page(app, layout, id, Some(values), errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
-}
-
-fn line(
-    meta: &RequestMeta,
-    actor: i32,
-    action: &'static str,
-    section_id: i32,
-    request_id: &str,
-) -> NewActivity {
-    let mut l = NewActivity::new(action, "ok", meta);
-    l.actor_id = Some(actor);
-    l.section_id = Some(section_id);
-    l.request_id = request_id.to_string();
-    l
-}
-
-fn clip(s: String) -> String {
-    s.chars().take(500).collect()
+    let to = format!("/admin/sections/{id}");
+    forms::answer(
+        app,
+        r,
+        layout.lang,
+        &to,
+        Changed::Catalog,
+        result,
+        |errors| section_page(app, layout, id, Some(values), errors),
+    )
+    .await
 }
 
 /// Locks the section's row; a cancelled section takes no more edits.
@@ -727,16 +649,9 @@ fn lock_open(conn: &mut MysqlConnection, id: i32, at: &'static str) -> Result<re
     Ok(seats)
 }
 
-pub async fn update(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn update(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
-    let mut values = Values(form.into_inner());
     values.0.entry("instructor".into()).or_default();
     let mut errors = FormErrors::new(layout.lang);
     let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
@@ -754,91 +669,63 @@ pub async fn update(
     else {
         return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
     };
-    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                lock_open(conn, id, "instructor")?;
-                diesel::update(sections::table.find(id))
-                    .set((
-                        sections::instructor.eq(&instructor),
-                        sections::waitlist_capacity.eq(waitlist as i32),
-                        sections::restrict_department_id.eq(restrict),
-                        sections::restrict_class_years.eq(years),
-                    ))
-                    .execute(conn)?;
-                let mut l = line(&meta, actor, "section_update", id, &request_id);
-                l.detail = Some(clip(format!(
-                    "instructor {instructor}; waitlist {waitlist}; department {restrict:?}; years {years}"
-                )));
-                activity::record(conn, &l)?;
-                Ok(lang.text("admin.section.updated").to_string())
-            }))
-        })
-        .await?;
+    let lang = layout.lang;
+    let result = run(&app, &r, meta, move |conn, act| {
+        lock_open(conn, id, "instructor")?;
+        let details = q::SectionDetails {
+            instructor: &instructor,
+            waitlist_capacity: waitlist as i32,
+            restrict_department_id: restrict,
+            restrict_class_years: years,
+        };
+        q::update_details(conn, id, &details)?;
+        let detail = format!(
+            "instructor {instructor}; waitlist {waitlist}; department {restrict:?}; years {years}"
+        );
+        act.record(conn, "section_update", None, Some(id), detail)?;
+        Ok(lang.text("admin.section.updated").to_string())
+    })
+    .await?;
     answer(&app, &r, layout, id, values, result).await
 }
 
-pub async fn update_meetings(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn update_meetings(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
-    let mut values = Values(form.into_inner());
     values.0.entry(DAY[0].into()).or_default();
     let mut errors = FormErrors::new(layout.lang);
     let list = parse_meetings(&values, &mut errors);
     if !errors.is_empty() {
         return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
     }
-    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                lock_open(conn, id, DAY[0])?;
-                diesel::delete(meetings::table.filter(meetings::section_id.eq(id)))
-                    .execute(conn)?;
-                insert_meetings(conn, id, &list)?;
-                let mut l = line(&meta, actor, "section_meetings", id, &request_id);
-                let shown: Vec<String> = list
-                    .iter()
-                    .map(|(m, room)| {
-                        format!(
-                            "{} {}-{} {room}",
-                            m.weekday,
-                            forms::hhmm(m.starts),
-                            forms::hhmm(m.ends)
-                        )
-                    })
-                    .collect();
-                l.detail = Some(clip(shown.join("; ")));
-                activity::record(conn, &l)?;
-                Ok(lang.text("admin.section.meetings_saved").to_string())
-            }))
-        })
-        .await?;
+    let lang = layout.lang;
+    let result = run(&app, &r, meta, move |conn, act| {
+        lock_open(conn, id, DAY[0])?;
+        q::replace_meetings(conn, id, &list)?;
+        let shown: Vec<String> = list
+            .iter()
+            .map(|(m, room)| {
+                format!(
+                    "{} {}-{} {room}",
+                    m.weekday,
+                    forms::hhmm(m.starts),
+                    forms::hhmm(m.ends)
+                )
+            })
+            .collect();
+        act.record(conn, "section_meetings", None, Some(id), shown.join("; "))?;
+        Ok(lang.text("admin.section.meetings_saved").to_string())
+    })
+    .await?;
     answer(&app, &r, layout, id, values, result).await
 }
 
 /// Sets the capacity. Below the enrolled count only with `force` and a reason (the section then
 /// stays over capacity until students leave; recorded as an override). A raise hands the new
 /// seats to the waitlist, first come first served, before anyone else can take them.
-pub async fn change_capacity(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn change_capacity(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
-    let mut values = Values(form.into_inner());
     values.0.entry("capacity".into()).or_default();
     let mut errors = FormErrors::new(layout.lang);
     let capacity = forms::int(&mut errors, "capacity", values.v("capacity"), 0, MAX_SEATS);
@@ -854,83 +741,61 @@ pub async fn change_capacity(
         return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
     }
     let capacity = capacity as i32;
-    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let seats = lock_open(conn, id, "capacity")?;
-                let below = capacity < seats.enrolled;
-                if below && !force {
-                    return Err(field("admin.section.below_enrolled", "capacity")
-                        .arg("enrolled", seats.enrolled)
-                        .into());
-                }
-                diesel::update(sections::table.find(id))
-                    .set(sections::capacity.eq(capacity))
-                    .execute(conn)?;
-                // A cut takes seats held for the next release time first.
-                let held = seats.held_seats.min((capacity - seats.enrolled).max(0));
-                if held != seats.held_seats {
-                    diesel::update(sections::table.find(id))
-                        .set(sections::held_seats.eq(held))
-                        .execute(conn)?;
-                    if held == 0 {
-                        diesel::update(sections::table.find(id))
-                            .set(sections::held_until.eq(None::<NaiveDateTime>))
-                            .execute(conn)?;
-                    }
-                }
-                let action = if below {
-                    "override_capacity"
-                } else {
-                    "capacity_change"
-                };
-                let mut l = line(&meta, actor, action, id, &request_id);
-                let mut detail = format!(
-                    "capacity {} -> {capacity} (enrolled {})",
-                    seats.capacity, seats.enrolled
-                );
-                if !reason.is_empty() {
-                    detail.push_str(": ");
-                    detail.push_str(&reason);
-                }
-                l.detail = Some(clip(detail));
-                activity::record(conn, &l)?;
-                let promoted = if capacity > seats.capacity {
-                    crate::registration::promote_waitlist(conn, id, Utc::now())?
-                        .iter()
-                        .filter(|p| p.outcome == "ok")
-                        .count()
-                } else {
-                    0
-                };
-                Ok(lang.format(
-                    "admin.section.capacity_saved",
-                    &[
-                        ("capacity", capacity.to_string()),
-                        ("promoted", promoted.to_string()),
-                    ],
-                ))
-            }))
-        })
-        .await?;
+    let lang = layout.lang;
+    let result = run(&app, &r, meta, move |conn, act| {
+        let seats = lock_open(conn, id, "capacity")?;
+        let below = capacity < seats.enrolled;
+        if below && !force {
+            return Err(field("admin.section.below_enrolled", "capacity")
+                .arg("enrolled", seats.enrolled)
+                .into());
+        }
+        q::set_capacity(conn, id, capacity)?;
+        // A cut takes seats held for the next release time first.
+        let held = seats.held_seats.min((capacity - seats.enrolled).max(0));
+        if held != seats.held_seats {
+            q::set_held_seats(conn, id, held)?;
+        }
+        let action = if below {
+            "override_capacity"
+        } else {
+            "capacity_change"
+        };
+        let mut detail = format!(
+            "capacity {} -> {capacity} (enrolled {})",
+            seats.capacity, seats.enrolled
+        );
+        if !reason.is_empty() {
+            detail.push_str(": ");
+            detail.push_str(&reason);
+        }
+        act.record(conn, action, None, Some(id), detail)?;
+        let promoted = if capacity > seats.capacity {
+            crate::registration::promote_waitlist(conn, id, Utc::now())?
+                .iter()
+                .filter(|p| p.outcome == "ok")
+                .count()
+        } else {
+            0
+        };
+        Ok(lang.format(
+            "admin.section.capacity_saved",
+            &[
+                ("capacity", capacity.to_string()),
+                ("promoted", promoted.to_string()),
+            ],
+        ))
+    })
+    .await?;
     answer(&app, &r, layout, id, values, result).await
 }
 
 /// 폐강: in one transaction the section is cancelled, every enrolled student dropped (the counter
 /// goes to zero with the rows), its waitlist and basket entries cleared, and each student gets an
 /// activity line with the reason and a notice on their home page.
-pub async fn cancel(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn cancel(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
-    let mut values = Values(form.into_inner());
     values.0.entry("cancel_reason".into()).or_default();
     let mut errors = FormErrors::new(layout.lang);
     let reason = forms::text(&mut errors, "cancel_reason", values.v("cancel_reason"), 300);
@@ -940,51 +805,31 @@ pub async fn cancel(
     let Some(reason) = reason.filter(|_| errors.is_empty()) else {
         return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
     };
-    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                cancel_tx(conn, id, actor, &reason, &meta, &request_id)
-            }))
-        })
-        .await?
-        .map(|n| {
-            lang.format(
-                "admin.section.cancelled_done",
-                &[("students", n.to_string())],
-            )
-        });
+    let lang = layout.lang;
+    let result = run(&app, &r, meta, move |conn, act| {
+        cancel_tx(conn, act, id, &reason)
+    })
+    .await?
+    .map(|n| {
+        lang.format(
+            "admin.section.cancelled_done",
+            &[("students", n.to_string())],
+        )
+    });
     answer(&app, &r, layout, id, values, result).await
 }
 
 fn cancel_tx(
     conn: &mut MysqlConnection,
+    act: &Act,
     id: i32,
-    actor: i32,
     reason: &str,
-    meta: &RequestMeta,
-    request_id: &str,
 ) -> Result<usize, TxFail> {
     // Students' rows before the section's, as every registration transaction takes them.
-    let enrolled: Vec<i32> = enrollments::table
-        .filter(enrollments::section_id.eq(id))
-        .select(enrollments::student_id)
-        .load(conn)?;
-    if !enrolled.is_empty() {
-        users::table
-            .filter(users::id.eq_any(&enrolled))
-            .order(users::id)
-            .select(users::id)
-            .for_update()
-            .load::<i32>(conn)?;
-    }
+    let enrolled = q::enrolled_students(conn, id)?;
+    q::lock_users(conn, &enrolled)?;
     lock_open(conn, id, "cancel_reason")?;
-    let (c, no): (Course, i16) = sections::table
-        .inner_join(courses::table)
-        .filter(sections::id.eq(id))
-        .select((Course::as_select(), sections::section_no))
-        .first(conn)?;
+    let (c, no) = q::course_and_number(conn, id)?;
     let label = SectionLabel {
         course_code: c.code.clone(),
         section_no: no,
@@ -992,33 +837,9 @@ fn cancel_tx(
         title_en: c.title_en.clone(),
     };
     // Read again under the lock: whoever enrolled meanwhile is dropped too.
-    let dropped: Vec<i32> = enrollments::table
-        .filter(enrollments::section_id.eq(id))
-        .order(enrollments::student_id)
-        .select(enrollments::student_id)
-        .load(conn)?;
-    diesel::delete(enrollments::table.filter(enrollments::section_id.eq(id))).execute(conn)?;
-    diesel::update(sections::table.find(id))
-        .set((
-            sections::status.eq("cancelled"),
-            sections::enrolled.eq(0),
-            // Nothing is held for a release of a cancelled section.
-            sections::held_seats.eq(0),
-            sections::held_until.eq(None::<NaiveDateTime>),
-            sections::cancel_reason.eq(Some(reason)),
-        ))
-        .execute(conn)?;
-    let waiting: Vec<i32> = waitlist_entries::table
-        .filter(waitlist_entries::section_id.eq(id))
-        .select(waitlist_entries::student_id)
-        .load(conn)?;
-    diesel::delete(waitlist_entries::table.filter(waitlist_entries::section_id.eq(id)))
-        .execute(conn)?;
-    let basket: Vec<i32> = basket_items::table
-        .filter(basket_items::section_id.eq(id))
-        .select(basket_items::student_id)
-        .load(conn)?;
-    diesel::delete(basket_items::table.filter(basket_items::section_id.eq(id))).execute(conn)?;
+    let dropped = q::cancel_section(conn, id, reason)?;
+    let waiting = q::clear_waitlist(conn, id)?;
+    let basket = q::clear_baskets(conn, id)?;
 
     let args = |lang: Lang| {
         [
@@ -1031,10 +852,11 @@ fn cancel_tx(
                 action: &'static str,
                 key: &'static str|
      -> QueryResult<()> {
-        let mut l = line(meta, actor, action, id, request_id);
+        let mut l = act.line(action);
+        l.section_id = Some(id);
         l.student_id = Some(student);
         l.outcome = "section_cancelled".into();
-        l.detail = Some(clip(reason.to_string()));
+        l.detail = Some(forms::clip(reason.to_string()));
         activity::record(conn, &l)?;
         notices::post(
             conn,
@@ -1066,14 +888,13 @@ fn cancel_tx(
     {
         tell(conn, *s, "basket_removed", "admin.notice.cancelled_basket")?;
     }
-    let mut l = line(meta, actor, "section_cancel", id, request_id);
-    l.detail = Some(clip(format!(
+    let detail = format!(
         "{} dropped, {} waitlisted, {} in baskets: {reason}",
         dropped.len(),
         waiting.len(),
         basket.len()
-    )));
-    activity::record(conn, &l)?;
+    );
+    act.record(conn, "section_cancel", None, Some(id), detail)?;
     tracing::info!(
         section.id = id,
         dropped = dropped.len(),

@@ -13,21 +13,18 @@ use serde::Deserialize;
 
 use crate::admin::audit_words;
 use crate::admin::forms::{
-    self, field, redirect, tx, unprocessable, Choice, FieldError, FormErrors, Isolation, TxFail,
-    Values,
+    self, field, run, tx, unprocessable, Answer, Changed, Choice, Console, FieldError, FormErrors,
+    Isolation, TxFail, Values,
 };
 use crate::admin::overrides::{self, Override, Remedy, WAIVABLE};
-use crate::admin::terms::fail;
 use crate::auth::models::User;
 use crate::auth::Registrar;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{basket_items, courses, departments, holds, sections, users};
-use crate::registration::activity::{self, NewActivity};
 use crate::registration::queries::{self as reg, ActivityRow};
 use crate::registration::rules::{Held, Refusal, SectionLabel};
 use crate::registration::service::{self, WaitlistItem};
 use crate::startup::AppState;
-use crate::web::flash::Level;
 use crate::web::{html, AppError, Lang, Layout, RequestMeta};
 
 const FOUND_LIMIT: i64 = 50;
@@ -50,13 +47,8 @@ struct StudentsPage {
     errors: FormErrors,
 }
 
-pub async fn search(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    query: web::Query<SearchQuery>,
-) -> Result<HttpResponse, AppError> {
-    let mut errors = FormErrors::new(layout.lang);
+pub async fn search(c: Console, query: web::Query<SearchQuery>) -> Answer {
+    let (app, layout, mut errors) = c.page();
     let q = forms::opt_text(&mut errors, "q", &query.q, 100).unwrap_or_default();
     let searched = !q.is_empty();
     if !errors.is_empty() {
@@ -350,17 +342,13 @@ async fn student_page(
     })
 }
 
-pub async fn show(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
-    let errors = FormErrors::new(layout.lang);
+pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
+    let (app, layout, errors) = c.page();
     html(student_page(&app, layout, path.into_inner(), Values::default(), errors).await?)
 }
 
 /// Answers a student form: the student page with a message, or again with the refused form.
+/// Overrides move seat counters: the seats-left signal follows at once.
 async fn answer(
     app: &AppState,
     r: &Registrar,
@@ -369,19 +357,11 @@ async fn answer(
     values: Values,
     result: Result<String, TxFail>,
 ) -> Result<HttpResponse, AppError> {
-    match result {
-        Ok(message) => {
-            // Overrides move seat counters: the seats-left signal follows at once.
-            app.seats.resync().await;
-            redirect(app, r, &format!("/admin/students/{id}"), Level::Ok, message).await
-        }
-        Err(TxFail::Field(f)) => {
-            let mut errors = FormErrors::new(layout.lang);
-            errors.push(f);
-            unprocessable(student_page(app, layout, id, values, errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
+    let to = format!("/admin/students/{id}");
+    forms::answer(app, r, layout.lang, &to, Changed::Seats, result, |errors| {
+        student_page(app, layout, id, values, errors)
+    })
+    .await
 }
 
 fn lock(conn: &mut MysqlConnection, id: i32) -> Result<User, TxFail> {
@@ -392,70 +372,36 @@ fn lock(conn: &mut MysqlConnection, id: i32) -> Result<User, TxFail> {
     Ok(user)
 }
 
-fn line(
-    meta: &RequestMeta,
-    actor: i32,
-    student: i32,
-    action: &'static str,
-    request_id: &str,
-) -> NewActivity {
-    let mut l = NewActivity::new(action, "ok", meta);
-    l.actor_id = Some(actor);
-    l.student_id = Some(student);
-    l.request_id = request_id.to_string();
-    l
-}
-
-pub async fn add_hold(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn add_hold(c: Console, path: web::Path<i32>, values: Values) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
-    let values = Values(form.into_inner());
     let mut errors = FormErrors::new(layout.lang);
     let Some(reason) = forms::text(&mut errors, "hold_reason", values.v("hold_reason"), 255) else {
         return unprocessable(student_page(&app, layout, id, values, errors).await?);
     };
-    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                lock(conn, id)?;
-                diesel::insert_into(holds::table)
-                    .values((
-                        holds::student_id.eq(id),
-                        holds::reason.eq(&reason),
-                        holds::created_by.eq(actor),
-                    ))
-                    .execute(conn)?;
-                let mut l = line(&meta, actor, id, "hold_add", &request_id);
-                l.detail = Some(reason.clone());
-                activity::record(conn, &l)?;
-                Ok(lang.text("admin.hold.added").to_string())
-            }))
-        })
-        .await?;
+    let lang = layout.lang;
+    let result = run(&app, &r, meta, move |conn, act| {
+        lock(conn, id)?;
+        diesel::insert_into(holds::table)
+            .values((
+                holds::student_id.eq(id),
+                holds::reason.eq(&reason),
+                holds::created_by.eq(act.actor),
+            ))
+            .execute(conn)?;
+        act.record(conn, "hold_add", Some(id), None, reason.clone())?;
+        Ok(lang.text("admin.hold.added").to_string())
+    })
+    .await?;
     answer(&app, &r, layout, id, values, result).await
 }
 
 /// The longest reason a registrar may give for releasing a hold (it goes to the audit line).
 const RELEASE_REASON_MAX: usize = 200;
 
-pub async fn release_hold(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<(i32, i32)>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn release_hold(c: Console, path: web::Path<(i32, i32)>, mut values: Values) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let (id, hold_id) = path.into_inner();
-    let mut values = Values(form.into_inner());
     // The page shows a refusal beside the reason field of the hold it was about.
     values.set("release_hold", hold_id);
     let mut errors = FormErrors::new(layout.lang);
@@ -467,52 +413,39 @@ pub async fn release_hold(
     ) else {
         return unprocessable(student_page(&app, layout, id, values, errors).await?);
     };
-    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                lock(conn, id)?;
-                // The hold must be this student's: a wrong pair is a 404, not a release.
-                holds::table
-                    .filter(holds::id.eq(hold_id))
-                    .filter(holds::student_id.eq(id))
-                    .select(holds::id)
-                    .first::<i32>(conn)?;
-                let n = diesel::update(
-                    holds::table
-                        .filter(holds::id.eq(hold_id))
-                        .filter(holds::released_at.is_null()),
-                )
-                .set((
-                    holds::released_at.eq(Some(Utc::now().naive_utc())),
-                    holds::released_by.eq(Some(actor)),
-                ))
-                .execute(conn)?;
-                if n == 0 {
-                    // Released by someone else a moment ago: nothing left to do.
-                    return Ok(lang.text("admin.hold.already_released").to_string());
-                }
-                let mut l = line(&meta, actor, id, "hold_release", &request_id);
-                l.detail = Some(release_reason.clone());
-                activity::record(conn, &l)?;
-                Ok(lang.text("admin.hold.released").to_string())
-            }))
-        })
-        .await?;
+    let lang = layout.lang;
+    let result = run(&app, &r, meta, move |conn, act| {
+        lock(conn, id)?;
+        // The hold must be this student's: a wrong pair is a 404, not a release.
+        holds::table
+            .filter(holds::id.eq(hold_id))
+            .filter(holds::student_id.eq(id))
+            .select(holds::id)
+            .first::<i32>(conn)?;
+        let n = diesel::update(
+            holds::table
+                .filter(holds::id.eq(hold_id))
+                .filter(holds::released_at.is_null()),
+        )
+        .set((
+            holds::released_at.eq(Some(Utc::now().naive_utc())),
+            holds::released_by.eq(Some(act.actor)),
+        ))
+        .execute(conn)?;
+        if n == 0 {
+            // Released by someone else a moment ago: nothing left to do.
+            return Ok(lang.text("admin.hold.already_released").to_string());
+        }
+        act.record(conn, "hold_release", Some(id), None, release_reason.clone())?;
+        Ok(lang.text("admin.hold.released").to_string())
+    })
+    .await?;
     answer(&app, &r, layout, id, values, result).await
 }
 
-pub async fn credit_limit(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
+pub async fn credit_limit(c: Console, path: web::Path<i32>, values: Values) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
-    let values = Values(form.into_inner());
     let mut errors = FormErrors::new(layout.lang);
     let raw = values.v("max_credits").trim();
     let limit = if raw.is_empty() {
@@ -523,25 +456,25 @@ pub async fn credit_limit(
     let Some(limit) = limit else {
         return unprocessable(student_page(&app, layout, id, values, errors).await?);
     };
-    let (actor, request_id, lang) = (r.0.user_id, forms::request_id(&meta), layout.lang);
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let user = lock(conn, id)?;
-                diesel::update(users::table.find(id))
-                    .set(users::max_credits.eq(limit))
-                    .execute(conn)?;
-                let mut l = line(&meta, actor, id, "credit_limit", &request_id);
-                l.detail = Some(format!("{:?} -> {:?}", user.max_credits, limit));
-                activity::record(conn, &l)?;
-                Ok(match limit {
-                    Some(n) => lang.format("admin.limit.set", &[("credits", n.to_string())]),
-                    None => lang.text("admin.limit.cleared").to_string(),
-                })
-            }))
+    let lang = layout.lang;
+    let result = run(&app, &r, meta, move |conn, act| {
+        let user = lock(conn, id)?;
+        diesel::update(users::table.find(id))
+            .set(users::max_credits.eq(limit))
+            .execute(conn)?;
+        act.record(
+            conn,
+            "credit_limit",
+            Some(id),
+            None,
+            format!("{:?} -> {:?}", user.max_credits, limit),
+        )?;
+        Ok(match limit {
+            Some(n) => lang.format("admin.limit.set", &[("credits", n.to_string())]),
+            None => lang.text("admin.limit.cleared").to_string(),
         })
-        .await?;
+    })
+    .await?;
     answer(&app, &r, layout, id, values, result).await
 }
 
@@ -668,15 +601,8 @@ impl OverrideAct {
     }
 }
 
-pub async fn override_enroll(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
-    let values = Values(form.into_inner());
+pub async fn override_enroll(c: Console, path: web::Path<i32>, values: Values) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     run_override(
         &app,
         &r,
@@ -689,15 +615,8 @@ pub async fn override_enroll(
     .await
 }
 
-pub async fn override_drop(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-    form: web::Form<HashMap<String, String>>,
-) -> Result<HttpResponse, AppError> {
-    let values = Values(form.into_inner());
+pub async fn override_drop(c: Console, path: web::Path<i32>, values: Values) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     run_override(
         &app,
         &r,

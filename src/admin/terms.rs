@@ -9,18 +9,17 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::forms::{
-    self, catalog_changed, field, redirect, tx, unprocessable, Choice, FormErrors, Isolation,
-    TxFail,
+    self, catalog_changed, fail, field, redirect, run, unprocessable, Answer, Changed, Choice,
+    Console, FormErrors, TxFail,
 };
 use crate::admin::groups::PriorityGroup;
 use crate::auth::Registrar;
 use crate::catalog::models::{NewTerm, NewWindow};
 use crate::catalog::{Parity, Term, Window, WindowState};
 use crate::db::schema::{priority_groups, registration_windows, terms};
-use crate::registration::activity::{self, NewActivity};
 use crate::startup::AppState;
 use crate::web::flash::Level;
-use crate::web::{html, AppError, Lang, Layout, RequestMeta};
+use crate::web::{html, AppError, Lang, Layout};
 
 pub const SEASONS: &[&str] = &["spring", "summer", "fall", "winter"];
 pub const PHASES: &[&str] = &["basket", "register", "add_drop"];
@@ -155,12 +154,8 @@ async fn terms_page(
     })
 }
 
-pub async fn list(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-) -> Result<HttpResponse, AppError> {
-    let errors = FormErrors::new(layout.lang);
+pub async fn list(c: Console) -> Answer {
+    let (app, layout, errors) = c.page();
     let form = TermForm {
         max_credits: "18".into(),
         ..TermForm::default()
@@ -168,38 +163,30 @@ pub async fn list(
     html(terms_page(&app, layout, form, errors).await?)
 }
 
-pub async fn create(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    form: web::Form<TermForm>,
-) -> Result<HttpResponse, AppError> {
+pub async fn create(c: Console, form: web::Form<TermForm>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let Some(v) = validate_term(&form, &mut errors) else {
         return unprocessable(terms_page(&app, layout, form, errors).await?);
     };
     let name = forms::pick(layout.lang, &v.name_ko, &v.name_en);
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                diesel::insert_into(terms::table)
-                    .values(&NewTerm {
-                        year: v.year,
-                        season: &v.season,
-                        name_ko: &v.name_ko,
-                        name_en: &v.name_en,
-                        starts_on: v.starts_on,
-                        ends_on: v.ends_on,
-                        is_current: false,
-                        max_credits: v.max_credits,
-                    })
-                    .execute(conn)?;
-                Ok(crate::db::last_insert_id(conn)? as i32)
-            }))
-        })
-        .await?;
+    let result = run(&app, &r, meta, move |conn, _| {
+        diesel::insert_into(terms::table)
+            .values(&NewTerm {
+                year: v.year,
+                season: &v.season,
+                name_ko: &v.name_ko,
+                name_en: &v.name_en,
+                starts_on: v.starts_on,
+                ends_on: v.ends_on,
+                is_current: false,
+                max_credits: v.max_credits,
+            })
+            .execute(conn)?;
+        Ok(crate::db::last_insert_id(conn)? as i32)
+    })
+    .await?;
     match result {
         Ok(id) => {
             let msg = layout.lang.format("admin.term.created", &[("name", name)]);
@@ -213,54 +200,26 @@ pub async fn create(
     }
 }
 
-/// A failure that is not a field's: missing rows are 404, the rest are the database's.
-pub fn fail(e: TxFail) -> AppError {
-    match e {
-        TxFail::NotFound => AppError::NotFound,
-        TxFail::Db(e) => e.into(),
-        TxFail::Refused(r) => AppError::Refused(r),
-        TxFail::Field(f) => AppError::Validation(crate::web::Invalid {
-            field: f.field,
-            key: f.key,
-            args: f.args,
-        }),
-    }
-}
-
-pub async fn set_current(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
+pub async fn set_current(c: Console, path: web::Path<i32>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
-    let actor = r.0.user_id;
-    let request_id = forms::request_id(&meta);
-    let term = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let term: Term = terms::table
-                    .find(id)
-                    .select(Term::as_select())
-                    .for_update()
-                    .first(conn)?;
-                // One statement flips every row: there is never a moment with two current terms
-                // or none, whoever else is doing the same.
-                diesel::update(terms::table)
-                    .set(terms::is_current.eq(terms::id.eq(id)))
-                    .execute(conn)?;
-                let mut line = NewActivity::new("term_current", "ok", &meta);
-                line.actor_id = Some(actor);
-                line.request_id = request_id.clone();
-                line.detail = Some(format!("term {} {} {}", term.id, term.year, term.season));
-                activity::record(conn, &line)?;
-                Ok(term)
-            }))
-        })
-        .await?
-        .map_err(fail)?;
+    let term = run(&app, &r, meta, move |conn, act| {
+        let term: Term = terms::table
+            .find(id)
+            .select(Term::as_select())
+            .for_update()
+            .first(conn)?;
+        // One statement flips every row: there is never a moment with two current terms
+        // or none, whoever else is doing the same.
+        diesel::update(terms::table)
+            .set(terms::is_current.eq(terms::id.eq(id)))
+            .execute(conn)?;
+        let detail = format!("term {} {} {}", term.id, term.year, term.season);
+        act.record(conn, "term_current", None, None, detail)?;
+        Ok(term)
+    })
+    .await?
+    .map_err(fail)?;
     catalog_changed(&app).await;
     let name = forms::pick(layout.lang, &term.name_ko, &term.name_en);
     let msg = layout
@@ -484,13 +443,8 @@ async fn term_page(
     })
 }
 
-pub async fn show(
-    app: web::Data<AppState>,
-    _r: Registrar,
-    layout: Layout,
-    path: web::Path<i32>,
-) -> Result<HttpResponse, AppError> {
-    let errors = FormErrors::new(layout.lang);
+pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
+    let (app, layout, errors) = c.page();
     html(term_page(&app, layout, path.into_inner(), None, errors).await?)
 }
 
@@ -503,13 +457,11 @@ pub struct ReleaseTimesForm {
 /// The term's seat-release times (`registration::release`): Seoul times, stored sorted and
 /// without repeats; blank turns the feature off. Seats already held keep their release time.
 pub async fn set_release_times(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
+    c: Console,
     path: web::Path<i32>,
     form: web::Form<ReleaseTimesForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     use crate::registration::release::{ReleaseTimes, ReleaseTimesError, MAX_TIMES};
     let term_id = path.into_inner();
     let posted = form.into_inner().release_times;
@@ -533,24 +485,19 @@ pub async fn set_release_times(
         }
     };
     let stored = times.as_ref().map(ToString::to_string);
-    let (actor, request_id) = (r.0.user_id, forms::request_id(&meta));
     let detail = stored.clone().unwrap_or_else(|| "off".into());
-    app.db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let n = diesel::update(terms::table.find(term_id))
-                    .set(terms::release_times.eq(&stored))
-                    .execute(conn)?;
-                if n == 0 {
-                    return Err(TxFail::NotFound);
-                }
-                let line = window_line(&meta, actor, "release_times", &request_id, detail.clone());
-                activity::record(conn, &line)?;
-                Ok(())
-            }))
-        })
-        .await?
-        .map_err(fail)?;
+    run(&app, &r, meta, move |conn, act| {
+        let n = diesel::update(terms::table.find(term_id))
+            .set(terms::release_times.eq(&stored))
+            .execute(conn)?;
+        if n == 0 {
+            return Err(TxFail::NotFound);
+        }
+        act.record(conn, "release_times", None, None, detail.clone())?;
+        Ok(())
+    })
+    .await?
+    .map_err(fail)?;
     let msg = match &times {
         Some(t) => layout.lang.format(
             "admin.term.release_times_saved",
@@ -687,20 +634,6 @@ fn overlap_error(lang: Lang, w: &Window) -> TxFail {
     )
 }
 
-fn window_line(
-    meta: &RequestMeta,
-    actor: i32,
-    action: &'static str,
-    request_id: &str,
-    detail: String,
-) -> NewActivity {
-    let mut line = NewActivity::new(action, "ok", meta);
-    line.actor_id = Some(actor);
-    line.request_id = request_id.to_string();
-    line.detail = Some(detail);
-    line
-}
-
 /// Answers a window form: back to the term page with a message, or the page again with the
 /// refused form's errors.
 #[allow(clippy::too_many_arguments)]
@@ -714,29 +647,26 @@ async fn answer(
     result: Result<(), TxFail>,
     ok_key: &'static str,
 ) -> Result<HttpResponse, AppError> {
-    match result {
-        Ok(()) => {
-            catalog_changed(app).await;
-            let msg = layout.lang.text(ok_key).to_string();
-            redirect(app, r, &format!("/admin/terms/{term_id}"), Level::Ok, msg).await
-        }
-        Err(TxFail::Field(f)) => {
-            let mut errors = FormErrors::new(layout.lang);
-            errors.push(f);
-            unprocessable(term_page(app, layout, term_id, Some((form_key, posted)), errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
+    let result = result.map(|()| layout.lang.text(ok_key).to_string());
+    let to = format!("/admin/terms/{term_id}");
+    forms::answer(
+        app,
+        r,
+        layout.lang,
+        &to,
+        Changed::Catalog,
+        result,
+        |errors| term_page(app, layout, term_id, Some((form_key, posted)), errors),
+    )
+    .await
 }
 
 pub async fn create_window(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
+    c: Console,
     path: web::Path<i32>,
     form: web::Form<WindowForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let term_id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
@@ -745,46 +675,37 @@ pub async fn create_window(
             term_page(&app, layout, term_id, Some(("new".into(), form)), errors).await?,
         );
     };
-    let (lang, actor, request_id) = (layout.lang, r.0.user_id, forms::request_id(&meta));
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let windows = lock_windows(conn, term_id)?;
-                let code = lock_group(conn, v.group_id)?;
-                let parity = v.parity.map(Parity::as_str);
-                let same = same_target(&windows, v.group_id, parity);
-                if let Some(w) =
-                    overlapping(&same, None, &v.phase, &v.cohort, v.opens_at, v.closes_at)
-                {
-                    return Err(overlap_error(lang, w));
-                }
-                diesel::insert_into(registration_windows::table)
-                    .values(&NewWindow {
-                        term_id,
-                        phase: &v.phase,
-                        cohort: &v.cohort,
-                        opens_at: v.opens_at,
-                        closes_at: v.closes_at,
-                        group_id: v.group_id,
-                        parity,
-                    })
-                    .execute(conn)?;
-                let detail = format!(
-                    "term {term_id} {} {} {} - {} UTC",
-                    v.phase,
-                    v.target(code.as_deref()),
-                    v.opens_at,
-                    v.closes_at
-                );
-                activity::record(
-                    conn,
-                    &window_line(&meta, actor, "window_create", &request_id, detail),
-                )?;
-                Ok(())
-            }))
-        })
-        .await?;
+    let lang = layout.lang;
+    let result = run(&app, &r, meta, move |conn, act| {
+        let windows = lock_windows(conn, term_id)?;
+        let code = lock_group(conn, v.group_id)?;
+        let parity = v.parity.map(Parity::as_str);
+        let same = same_target(&windows, v.group_id, parity);
+        if let Some(w) = overlapping(&same, None, &v.phase, &v.cohort, v.opens_at, v.closes_at) {
+            return Err(overlap_error(lang, w));
+        }
+        diesel::insert_into(registration_windows::table)
+            .values(&NewWindow {
+                term_id,
+                phase: &v.phase,
+                cohort: &v.cohort,
+                opens_at: v.opens_at,
+                closes_at: v.closes_at,
+                group_id: v.group_id,
+                parity,
+            })
+            .execute(conn)?;
+        let detail = format!(
+            "term {term_id} {} {} {} - {} UTC",
+            v.phase,
+            v.target(code.as_deref()),
+            v.opens_at,
+            v.closes_at
+        );
+        act.record(conn, "window_create", None, None, detail)?;
+        Ok(())
+    })
+    .await?;
     answer(
         &app,
         &r,
@@ -799,13 +720,11 @@ pub async fn create_window(
 }
 
 pub async fn update_window(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
+    c: Console,
     path: web::Path<(i32, i32)>,
     form: web::Form<WindowForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let (term_id, window_id) = path.into_inner();
     let form = form.into_inner();
     let key = format!("edit-{window_id}");
@@ -813,53 +732,46 @@ pub async fn update_window(
     let Some(v) = validate_window(&form, &mut errors) else {
         return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
     };
-    let (lang, actor, request_id) = (layout.lang, r.0.user_id, forms::request_id(&meta));
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let windows = lock_windows(conn, term_id)?;
-                if !windows.iter().any(|w| w.id == window_id) {
-                    return Err(TxFail::NotFound);
-                }
-                let code = lock_group(conn, v.group_id)?;
-                let parity = v.parity.map(Parity::as_str);
-                let same = same_target(&windows, v.group_id, parity);
-                if let Some(w) = overlapping(
-                    &same,
-                    Some(window_id),
-                    &v.phase,
-                    &v.cohort,
-                    v.opens_at,
-                    v.closes_at,
-                ) {
-                    return Err(overlap_error(lang, w));
-                }
-                diesel::update(registration_windows::table.find(window_id))
-                    .set((
-                        registration_windows::phase.eq(&v.phase),
-                        registration_windows::cohort.eq(&v.cohort),
-                        registration_windows::opens_at.eq(v.opens_at),
-                        registration_windows::closes_at.eq(v.closes_at),
-                        registration_windows::group_id.eq(v.group_id),
-                        registration_windows::parity.eq(parity),
-                    ))
-                    .execute(conn)?;
-                let detail = format!(
-                    "window {window_id}: {} {} {} - {} UTC",
-                    v.phase,
-                    v.target(code.as_deref()),
-                    v.opens_at,
-                    v.closes_at
-                );
-                activity::record(
-                    conn,
-                    &window_line(&meta, actor, "window_update", &request_id, detail),
-                )?;
-                Ok(())
-            }))
-        })
-        .await?;
+    let lang = layout.lang;
+    let result = run(&app, &r, meta, move |conn, act| {
+        let windows = lock_windows(conn, term_id)?;
+        if !windows.iter().any(|w| w.id == window_id) {
+            return Err(TxFail::NotFound);
+        }
+        let code = lock_group(conn, v.group_id)?;
+        let parity = v.parity.map(Parity::as_str);
+        let same = same_target(&windows, v.group_id, parity);
+        if let Some(w) = overlapping(
+            &same,
+            Some(window_id),
+            &v.phase,
+            &v.cohort,
+            v.opens_at,
+            v.closes_at,
+        ) {
+            return Err(overlap_error(lang, w));
+        }
+        diesel::update(registration_windows::table.find(window_id))
+            .set((
+                registration_windows::phase.eq(&v.phase),
+                registration_windows::cohort.eq(&v.cohort),
+                registration_windows::opens_at.eq(v.opens_at),
+                registration_windows::closes_at.eq(v.closes_at),
+                registration_windows::group_id.eq(v.group_id),
+                registration_windows::parity.eq(parity),
+            ))
+            .execute(conn)?;
+        let detail = format!(
+            "window {window_id}: {} {} {} - {} UTC",
+            v.phase,
+            v.target(code.as_deref()),
+            v.opens_at,
+            v.closes_at
+        );
+        act.record(conn, "window_update", None, None, detail)?;
+        Ok(())
+    })
+    .await?;
     answer(
         &app,
         &r,
@@ -876,13 +788,11 @@ pub async fn update_window(
 /// Moves the end of an open window, live: students see the new closing time on their next
 /// request. The new end may not lie in the past.
 pub async fn extend_window(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
+    c: Console,
     path: web::Path<(i32, i32)>,
     form: web::Form<WindowForm>,
-) -> Result<HttpResponse, AppError> {
+) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let (term_id, window_id) = path.into_inner();
     let form = form.into_inner();
     let key = format!("extend-{window_id}");
@@ -890,53 +800,46 @@ pub async fn extend_window(
     let Some(closes_at) = forms::seoul_datetime(&mut errors, "closes_at", &form.closes_at) else {
         return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
     };
-    let (lang, actor, request_id) = (layout.lang, r.0.user_id, forms::request_id(&meta));
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let windows = lock_windows(conn, term_id)?;
-                let w = windows
-                    .iter()
-                    .find(|w| w.id == window_id)
-                    .ok_or(TxFail::NotFound)?;
-                let now = Utc::now();
-                if w.state(now) != WindowState::Open {
-                    return Err(field("admin.window.not_open", "closes_at").into());
-                }
-                if closes_at <= now.naive_utc() {
-                    return Err(field("admin.window.end_in_past", "closes_at").into());
-                }
-                let same = same_target(&windows, w.group_id, w.parity.as_deref());
-                if let Some(other) = overlapping(
-                    &same,
-                    Some(window_id),
-                    &w.phase,
-                    &w.cohort,
-                    w.opens_at,
-                    closes_at,
-                ) {
-                    let mut e = overlap_error(lang, other);
-                    if let TxFail::Field(f) = &mut e {
-                        f.field = "closes_at";
-                    }
-                    return Err(e);
-                }
-                diesel::update(registration_windows::table.find(window_id))
-                    .set(registration_windows::closes_at.eq(closes_at))
-                    .execute(conn)?;
-                let detail = format!(
-                    "window {window_id}: closes {} -> {} UTC",
-                    w.closes_at, closes_at
-                );
-                activity::record(
-                    conn,
-                    &window_line(&meta, actor, "window_extend", &request_id, detail),
-                )?;
-                Ok(())
-            }))
-        })
-        .await?;
+    let lang = layout.lang;
+    let result = run(&app, &r, meta, move |conn, act| {
+        let windows = lock_windows(conn, term_id)?;
+        let w = windows
+            .iter()
+            .find(|w| w.id == window_id)
+            .ok_or(TxFail::NotFound)?;
+        let now = Utc::now();
+        if w.state(now) != WindowState::Open {
+            return Err(field("admin.window.not_open", "closes_at").into());
+        }
+        if closes_at <= now.naive_utc() {
+            return Err(field("admin.window.end_in_past", "closes_at").into());
+        }
+        let same = same_target(&windows, w.group_id, w.parity.as_deref());
+        if let Some(other) = overlapping(
+            &same,
+            Some(window_id),
+            &w.phase,
+            &w.cohort,
+            w.opens_at,
+            closes_at,
+        ) {
+            let mut e = overlap_error(lang, other);
+            if let TxFail::Field(f) = &mut e {
+                f.field = "closes_at";
+            }
+            return Err(e);
+        }
+        diesel::update(registration_windows::table.find(window_id))
+            .set(registration_windows::closes_at.eq(closes_at))
+            .execute(conn)?;
+        let detail = format!(
+            "window {window_id}: closes {} -> {} UTC",
+            w.closes_at, closes_at
+        );
+        act.record(conn, "window_extend", None, None, detail)?;
+        Ok(())
+    })
+    .await?;
     answer(
         &app,
         &r,
@@ -950,43 +853,30 @@ pub async fn extend_window(
     .await
 }
 
-pub async fn delete_window(
-    app: web::Data<AppState>,
-    r: Registrar,
-    layout: Layout,
-    meta: RequestMeta,
-    path: web::Path<(i32, i32)>,
-) -> Result<HttpResponse, AppError> {
+pub async fn delete_window(c: Console, path: web::Path<(i32, i32)>) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let (term_id, window_id) = path.into_inner();
-    let (actor, request_id) = (r.0.user_id, forms::request_id(&meta));
-    let result = app
-        .db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                lock_windows(conn, term_id)?;
-                let n = diesel::delete(
-                    registration_windows::table
-                        .filter(registration_windows::id.eq(window_id))
-                        .filter(registration_windows::term_id.eq(term_id)),
-                )
-                .execute(conn)?;
-                if n == 0 {
-                    return Err(TxFail::NotFound);
-                }
-                activity::record(
-                    conn,
-                    &window_line(
-                        &meta,
-                        actor,
-                        "window_delete",
-                        &request_id,
-                        format!("window {window_id} of term {term_id}"),
-                    ),
-                )?;
-                Ok(())
-            }))
-        })
-        .await?;
+    let result = run(&app, &r, meta, move |conn, act| {
+        lock_windows(conn, term_id)?;
+        let n = diesel::delete(
+            registration_windows::table
+                .filter(registration_windows::id.eq(window_id))
+                .filter(registration_windows::term_id.eq(term_id)),
+        )
+        .execute(conn)?;
+        if n == 0 {
+            return Err(TxFail::NotFound);
+        }
+        act.record(
+            conn,
+            "window_delete",
+            None,
+            None,
+            format!("window {window_id} of term {term_id}"),
+        )?;
+        Ok(())
+    })
+    .await?;
     answer(
         &app,
         &r,

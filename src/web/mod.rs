@@ -4,6 +4,7 @@
 pub mod assets;
 pub mod error;
 pub mod flash;
+pub mod form;
 pub mod i18n;
 pub mod layout;
 pub mod middleware;
