@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::admin::departments::{self, code};
 use crate::admin::forms::{
-    self, catalog_changed, fail, field, redirect, run, run_at, tx, unprocessable, Answer, Choice,
+    self, catalog_changed, fail, field, redirect, run, run_at, unprocessable, Answer, Choice,
     Console, FormErrors, Isolation, TxFail,
 };
 use crate::auth::models::Department;
@@ -269,7 +269,7 @@ pub async fn create(c: Console, form: web::Form<CourseForm>) -> Answer {
         let q = ListQuery::default();
         return unprocessable(courses_page(&app, layout, &q, form, errors).await?);
     };
-    let result = run(&app, &r, meta, move |conn, _| {
+    let result = run(&app, &r, meta, move |conn, act| {
         diesel::insert_into(courses::table)
             .values((
                 courses::code.eq(&c),
@@ -281,7 +281,9 @@ pub async fn create(c: Console, form: web::Form<CourseForm>) -> Answer {
                 courses::description.eq(&v.description),
             ))
             .execute(conn)?;
-        Ok(crate::db::last_insert_id(conn)? as i32)
+        let id = crate::db::last_insert_id(conn)? as i32;
+        act.record(conn, "course_create", None, None, c.clone())?;
+        Ok(id)
     })
     .await?;
     match result {
@@ -367,7 +369,7 @@ pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
 }
 
 pub async fn update(c: Console, path: web::Path<i32>, form: web::Form<CourseForm>) -> Answer {
-    let (app, r, layout, _) = c.parts();
+    let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
@@ -377,29 +379,27 @@ pub async fn update(c: Console, path: web::Path<i32>, form: web::Form<CourseForm
             course_page(&app, layout, id, Some(form), String::new(), errors).await?,
         );
     };
-    app.db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                courses::table
-                    .find(id)
-                    .select(courses::id)
-                    .for_update()
-                    .first::<i32>(conn)?;
-                diesel::update(courses::table.find(id))
-                    .set((
-                        courses::title_ko.eq(&v.title_ko),
-                        courses::title_en.eq(&v.title_en),
-                        courses::credits.eq(v.credits),
-                        courses::department_id.eq(v.department_id),
-                        courses::category.eq(&v.category),
-                        courses::description.eq(&v.description),
-                    ))
-                    .execute(conn)?;
-                Ok(())
-            }))
-        })
-        .await?
-        .map_err(fail)?;
+    run(&app, &r, meta, move |conn, act| {
+        let code: String = courses::table
+            .find(id)
+            .select(courses::code)
+            .for_update()
+            .first(conn)?;
+        diesel::update(courses::table.find(id))
+            .set((
+                courses::title_ko.eq(&v.title_ko),
+                courses::title_en.eq(&v.title_en),
+                courses::credits.eq(v.credits),
+                courses::department_id.eq(v.department_id),
+                courses::category.eq(&v.category),
+                courses::description.eq(&v.description),
+            ))
+            .execute(conn)?;
+        act.record(conn, "course_update", None, None, code)?;
+        Ok(())
+    })
+    .await?
+    .map_err(fail)?;
     catalog_changed(&app).await;
     let msg = layout.lang.text("admin.course.updated").to_string();
     redirect(&app, &r, &format!("/admin/courses/{id}"), Level::Ok, msg).await
@@ -424,46 +424,51 @@ pub async fn add_prerequisite(
         return unprocessable(course_page(&app, layout, id, None, raw, errors).await?);
     };
     let shown = required.clone();
-    let result = run_at(&app, &r, meta, Isolation::RepeatableRead, move |conn, _| {
-        // The locking scan of the whole graph serializes every prerequisite write.
-        let edges: Vec<(i32, i32)> = course_prerequisites::table
-            .select((
-                course_prerequisites::course_id,
-                course_prerequisites::required_course_id,
-            ))
-            .for_update()
-            .load(conn)?;
-        courses::table
-            .find(id)
-            .select(courses::id)
-            .first::<i32>(conn)?;
-        let required_id: i32 = courses::table
-            .filter(courses::code.eq(&required))
-            .select(courses::id)
-            .first(conn)
-            .optional()?
-            .ok_or_else(|| {
-                field("admin.course.unknown_code", "required_code").arg("code", &required)
-            })?;
-        if required_id == id {
-            return Err(field("admin.course.self_prerequisite", "required_code").into());
-        }
-        if edges.contains(&(id, required_id)) {
-            return Err(field("admin.course.already_required", "required_code").into());
-        }
-        if requires(&edges, required_id, id) {
-            return Err(field("admin.course.cycle", "required_code")
-                .arg("code", &required)
-                .into());
-        }
-        diesel::insert_into(course_prerequisites::table)
-            .values((
-                course_prerequisites::course_id.eq(id),
-                course_prerequisites::required_course_id.eq(required_id),
-            ))
-            .execute(conn)?;
-        Ok(())
-    })
+    let result = run_at(
+        &app,
+        &r,
+        meta,
+        Isolation::RepeatableRead,
+        move |conn, act| {
+            // The locking scan of the whole graph serializes every prerequisite write.
+            let edges: Vec<(i32, i32)> = course_prerequisites::table
+                .select((
+                    course_prerequisites::course_id,
+                    course_prerequisites::required_course_id,
+                ))
+                .for_update()
+                .load(conn)?;
+            let course_code: String = courses::table.find(id).select(courses::code).first(conn)?;
+            let required_id: i32 = courses::table
+                .filter(courses::code.eq(&required))
+                .select(courses::id)
+                .first(conn)
+                .optional()?
+                .ok_or_else(|| {
+                    field("admin.course.unknown_code", "required_code").arg("code", &required)
+                })?;
+            if required_id == id {
+                return Err(field("admin.course.self_prerequisite", "required_code").into());
+            }
+            if edges.contains(&(id, required_id)) {
+                return Err(field("admin.course.already_required", "required_code").into());
+            }
+            if requires(&edges, required_id, id) {
+                return Err(field("admin.course.cycle", "required_code")
+                    .arg("code", &required)
+                    .into());
+            }
+            diesel::insert_into(course_prerequisites::table)
+                .values((
+                    course_prerequisites::course_id.eq(id),
+                    course_prerequisites::required_course_id.eq(required_id),
+                ))
+                .execute(conn)?;
+            let detail = format!("{course_code} requires {required}");
+            act.record(conn, "prerequisite_add", None, None, detail)?;
+            Ok(())
+        },
+    )
     .await?;
     match result {
         Ok(()) => {
@@ -482,25 +487,40 @@ pub async fn add_prerequisite(
 }
 
 pub async fn remove_prerequisite(c: Console, path: web::Path<(i32, i32)>) -> Answer {
-    let (app, r, layout, _) = c.parts();
+    let (app, r, layout, meta) = c.parts();
     let (id, required_id) = path.into_inner();
-    app.db
-        .run(move |conn| {
-            Ok(tx(conn, Isolation::RepeatableRead, |conn| {
-                let n = diesel::delete(
-                    course_prerequisites::table
-                        .filter(course_prerequisites::course_id.eq(id))
-                        .filter(course_prerequisites::required_course_id.eq(required_id)),
-                )
-                .execute(conn)?;
-                if n == 0 {
-                    return Err(TxFail::NotFound);
-                }
-                Ok(())
-            }))
-        })
-        .await?
-        .map_err(fail)?;
+    run_at(
+        &app,
+        &r,
+        meta,
+        Isolation::RepeatableRead,
+        move |conn, act| {
+            let n = diesel::delete(
+                course_prerequisites::table
+                    .filter(course_prerequisites::course_id.eq(id))
+                    .filter(course_prerequisites::required_course_id.eq(required_id)),
+            )
+            .execute(conn)?;
+            if n == 0 {
+                return Err(TxFail::NotFound);
+            }
+            let codes: Vec<(i32, String)> = courses::table
+                .filter(courses::id.eq_any([id, required_id]))
+                .select((courses::id, courses::code))
+                .load(conn)?;
+            let code_of = |wanted: i32| {
+                codes
+                    .iter()
+                    .find(|(i, _)| *i == wanted)
+                    .map_or_else(|| wanted.to_string(), |(_, c)| c.clone())
+            };
+            let detail = format!("{} requires {}", code_of(id), code_of(required_id));
+            act.record(conn, "prerequisite_remove", None, None, detail)?;
+            Ok(())
+        },
+    )
+    .await?
+    .map_err(fail)?;
     catalog_changed(&app).await;
     let msg = layout
         .lang

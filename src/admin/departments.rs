@@ -132,7 +132,7 @@ pub async fn create(c: Console, form: web::Form<DepartmentForm>) -> Answer {
         return unprocessable(page(&app, layout, Some(("new".into(), form)), errors).await?);
     };
     let shown = c.clone();
-    let result = run(&app, &r, meta, move |conn, _| {
+    let result = run(&app, &r, meta, move |conn, act| {
         diesel::insert_into(departments::table)
             .values((
                 departments::code.eq(&c),
@@ -140,6 +140,7 @@ pub async fn create(c: Console, form: web::Form<DepartmentForm>) -> Answer {
                 departments::name_en.eq(&en),
             ))
             .execute(conn)?;
+        act.record(conn, "department_create", None, None, c.clone())?;
         Ok(())
     })
     .await?;
@@ -168,17 +169,17 @@ pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<Department
         let key = format!("rename-{id}");
         return unprocessable(page(&app, layout, Some((key, form)), errors).await?);
     };
-    run(&app, &r, meta, move |conn, _| {
-        let n = diesel::update(departments::table.find(id))
+    run(&app, &r, meta, move |conn, act| {
+        let code: String = departments::table
+            .find(id)
+            .select(departments::code)
+            .for_update()
+            .first(conn)?;
+        diesel::update(departments::table.find(id))
             .set((departments::name_ko.eq(&ko), departments::name_en.eq(&en)))
             .execute(conn)?;
-        if n == 0 {
-            // MySQL counts changed rows: an unchanged name is still a department.
-            departments::table
-                .find(id)
-                .select(departments::id)
-                .first::<i32>(conn)?;
-        }
+        let detail = format!("{code}: {ko} / {en}");
+        act.record(conn, "department_rename", None, None, detail)?;
         Ok(())
     })
     .await?

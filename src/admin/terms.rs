@@ -171,7 +171,7 @@ pub async fn create(c: Console, form: web::Form<TermForm>) -> Answer {
         return unprocessable(terms_page(&app, layout, form, errors).await?);
     };
     let name = forms::pick(layout.lang, &v.name_ko, &v.name_en);
-    let result = run(&app, &r, meta, move |conn, _| {
+    let result = run(&app, &r, meta, move |conn, act| {
         diesel::insert_into(terms::table)
             .values(&NewTerm {
                 year: v.year,
@@ -184,7 +184,10 @@ pub async fn create(c: Console, form: web::Form<TermForm>) -> Answer {
                 max_credits: v.max_credits,
             })
             .execute(conn)?;
-        Ok(crate::db::last_insert_id(conn)? as i32)
+        let id = crate::db::last_insert_id(conn)? as i32;
+        let detail = format!("term {id} {} {}", v.year, v.season);
+        act.record(conn, "term_create", None, None, detail)?;
+        Ok(id)
     })
     .await?;
     match result {

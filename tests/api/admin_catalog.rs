@@ -14,6 +14,19 @@ use sugang::db::schema::{
 use crate::helpers::console::{location, refused, seoul_input, summarized};
 use crate::helpers::{SectionBuilder, TestApp};
 
+/// The registrar's activity lines, oldest first: (action, detail).
+fn logged_by(app: &TestApp, registrar: i32) -> Vec<(String, String)> {
+    activity_log::table
+        .filter(activity_log::actor_id.eq(registrar))
+        .order(activity_log::id)
+        .select((activity_log::action, activity_log::detail))
+        .load::<(String, Option<String>)>(&mut app.conn())
+        .expect("activity")
+        .into_iter()
+        .map(|(action, detail)| (action, detail.unwrap_or_default()))
+        .collect()
+}
+
 fn window_count(app: &TestApp) -> i64 {
     registration_windows::table
         .count()
@@ -94,6 +107,13 @@ async fn a_new_term_is_validated_and_made_current_leaving_exactly_one_current_te
         .await
         .expect("html")
         .contains("2027학년도 2학기"));
+    // One line per change, none for a refused form.
+    let actions: Vec<String> = logged_by(&app, r.id)
+        .into_iter()
+        .map(|(action, _)| action)
+        .collect();
+    assert_eq!(actions, ["term_create", "term_current", "term_current"]);
+    assert_eq!(logged_by(&app, r.id)[0].1, format!("term {fall} 2027 fall"));
 }
 
 #[tokio::test]
@@ -385,6 +405,21 @@ async fn department_and_course_forms_validate_codes_and_refuse_duplicates() {
     refused(post_course(course("BIO3010", "3", &bio_s)).await, "code").await;
     let page = r.get(&app, "/admin/courses?q=BIO").await;
     assert!(page.text().await.expect("html").contains("BIO3010"));
+    let mut changed = course("BIO3010", "2", &bio_s);
+    changed.retain(|(k, _)| *k != "code");
+    let borrowed: Vec<(&str, &str)> = changed.iter().map(|(k, v)| (*k, v.as_str())).collect();
+    location(&r.post(&app, &to, &borrowed).await);
+    // One line per change, none for a refused form.
+    assert_eq!(
+        logged_by(&app, r.id),
+        [
+            ("department_create", "BIO"),
+            ("department_rename", "BIO: 생명과학부 / Life Sciences"),
+            ("course_create", "BIO3010"),
+            ("course_update", "BIO3010"),
+        ]
+        .map(|(a, d)| (a.to_string(), d.to_string()))
+    );
 }
 
 #[tokio::test]
@@ -437,6 +472,16 @@ async fn prerequisites_refuse_unknown_codes_the_course_itself_and_cycles() {
         .await,
     );
     location(&r.post(&app, &add(a), &[("required_code", "CSE3001")]).await);
+    assert_eq!(
+        logged_by(&app, r.id),
+        [
+            ("prerequisite_add", "CSE3001 requires CSE2001"),
+            ("prerequisite_add", "CSE2001 requires CSE1001"),
+            ("prerequisite_remove", "CSE3001 requires CSE2001"),
+            ("prerequisite_add", "CSE1001 requires CSE3001"),
+        ]
+        .map(|(a, d)| (a.to_string(), d.to_string()))
+    );
 }
 
 #[tokio::test]
