@@ -23,6 +23,7 @@ use crate::db::schema::{
 use crate::registration::activity::{self, NewActivity};
 use crate::startup::AppState;
 use crate::web::flash::{self, Flash, Level};
+use crate::web::form::parse_minute_of_day;
 use crate::web::{html, AppError, Lang, Layout, RequestMeta};
 
 /// Largest accepted upload (file or pasted text).
@@ -542,17 +543,6 @@ pub fn weekday(v: &str) -> Option<i8> {
     })
 }
 
-/// "09:00" → 540; "24:00" is allowed as an end.
-pub fn minute_of_day(v: &str) -> Option<i16> {
-    let (h, m) = v.trim().split_once(':')?;
-    if h.is_empty() || h.len() > 2 || m.len() != 2 {
-        return None;
-    }
-    let (h, m): (i16, i16) = (h.parse().ok()?, m.parse().ok()?);
-    let total = h * 60 + m;
-    (h >= 0 && (0..60).contains(&m) && total <= 1440).then_some(total)
-}
-
 /// One meeting: `월 09:00-10:15 공학관 101` (weekday, time range, room).
 pub fn meeting(v: &str) -> Result<(MeetingRow, String), &'static str> {
     let mut parts = v.split_whitespace();
@@ -562,8 +552,8 @@ pub fn meeting(v: &str) -> Result<(MeetingRow, String), &'static str> {
     let weekday = weekday(day).ok_or("import.err.bad_weekday")?;
     let (s, e) = times.split_once('-').ok_or("import.err.bad_time")?;
     let (start, end) = (
-        minute_of_day(s).ok_or("import.err.bad_time")?,
-        minute_of_day(e).ok_or("import.err.bad_time")?,
+        parse_minute_of_day(s).ok_or("import.err.bad_time")?,
+        parse_minute_of_day(e).ok_or("import.err.bad_time")?,
     );
     if start >= end || start >= 1440 {
         return Err("import.err.time_order");

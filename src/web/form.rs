@@ -266,14 +266,23 @@ pub fn date(errors: &mut FormErrors, name: &'static str, raw: &str) -> Option<Na
     }
 }
 
-/// `HH:MM` as minutes from midnight, from 00:00 up to and including 24:00.
+/// `H:MM` or `HH:MM` as minutes from midnight, from 00:00 up to and including 24:00 (an end):
+/// the one rule for a time of day typed into a form or a CSV file. Digits only, minutes exactly
+/// two (`09:005`, `+9:00` and `9:0` are refused).
+pub fn parse_minute_of_day(raw: &str) -> Option<i16> {
+    let (h, m) = raw.trim().split_once(':')?;
+    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+    if !(1..=2).contains(&h.len()) || m.len() != 2 || !digits(h) || !digits(m) {
+        return None;
+    }
+    let (h, m): (i16, i16) = (h.parse().ok()?, m.parse().ok()?);
+    (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
+}
+
+/// A required form field holding a time of day (`parse_minute_of_day`).
 pub fn minute_of_day(errors: &mut FormErrors, name: &'static str, raw: &str) -> Option<i16> {
     let v = required(errors, name, raw)?;
-    let parsed = v.split_once(':').and_then(|(h, m)| {
-        let h: i16 = h.parse().ok()?;
-        let m: i16 = m.get(..2)?.parse().ok()?;
-        ((0..=24).contains(&h) && (0..60).contains(&m) && (h < 24 || m == 0)).then_some(h * 60 + m)
-    });
+    let parsed = parse_minute_of_day(v);
     if parsed.is_none() {
         errors.put("admin.error.time", name);
     }
@@ -380,7 +389,11 @@ mod tests {
         assert_eq!(minute_of_day(&mut e, "start", "24:00"), Some(1440));
         assert_eq!(minute_of_day(&mut e, "start", "00:00"), Some(0));
         assert!(e.is_empty());
-        for bad in ["24:01", "9", "ab:cd", "-1:00", "12:60"] {
+        assert_eq!(minute_of_day(&mut e, "start", "9:30"), Some(570));
+        assert!(e.is_empty());
+        for bad in [
+            "24:01", "9", "ab:cd", "-1:00", "12:60", "09:005", "+9:00", "9:0", "123:00", "09:5x",
+        ] {
             assert!(minute_of_day(&mut e, "start", bad).is_none(), "{bad}");
         }
         assert_eq!(hhmm(615), "10:15");
