@@ -501,13 +501,6 @@ fn course_code_ok(code: &str) -> bool {
     (2..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric())
 }
 
-fn login_ok(id: &str) -> bool {
-    (1..=32).contains(&id.len())
-        && id
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
-}
-
 pub fn category(v: &str) -> Option<&'static str> {
     Some(match v.trim() {
         "major_required" | "전공필수" => "major_required",
@@ -827,7 +820,7 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                 subject = format!("{login} {}", line.get("name"));
                 if login.is_empty() {
                     line.err("login_id", "import.err.required", &[]);
-                } else if !login_ok(&login) {
+                } else if crate::auth::domain::LoginId::parse(&login).is_err() {
                     line.err(
                         "login_id",
                         "import.err.bad_login_id",

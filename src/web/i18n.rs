@@ -361,7 +361,7 @@ static MESSAGES: &[(&str, &str, &str)] = &[
     ("import.err.room_missing", "강의실이 없습니다: {meeting}", "The room is missing: {meeting}"),
     ("import.err.room_too_long", "강의실은 50자 이하입니다: {meeting}", "A room has at most 50 characters: {meeting}"),
     ("import.err.meetings_overlap", "같은 분반의 강의시간이 겹칩니다: {meeting}", "Overlaps another meeting of this section: {meeting}"),
-    ("import.err.bad_login_id", "학번은 영문·숫자·-·_ 32자 이하입니다: {value}", "A student number is up to 32 letters, digits, - or _: {value}"),
+    ("import.err.bad_login_id", "학번은 영문·숫자·.·-·_ 32자 이하입니다: {value}", "A student number is up to 32 letters, digits, ., - or _: {value}"),
     ("import.err.unknown_student", "없는 학번입니다: {value}", "No student has this number: {value}"),
     ("import.err.unknown_group", "없는 우선 그룹 코드입니다: {code}", "Unknown priority group code: {code}"),
     ("import.err.already_member", "{value} 학생은 이미 {code} 그룹의 구성원입니다.", "Student {value} is already a member of {code}."),

@@ -249,12 +249,19 @@ async fn imported_students_sign_in_with_the_initial_password_only_when_one_was_g
         &app,
         &registrar,
         "students",
-        b"login_id,name,department,class_year\n20269003,Lee,CSE,2\n",
+        b"login_id,name,department,class_year\n20269003,Lee,CSE,2\nexch.2026,Kim,CSE,2\n",
         "",
     )
     .await;
     let id = upload_id(&res.text().await.expect("html")).expect("apply button");
     post_form(&app, &registrar, "/admin/import/apply", &[("upload", &id)]).await;
+    // One rule for login ids: what signs in (letters, digits, '.', '-', '_') imports.
+    let exchange: i64 = users::table
+        .filter(users::login_id.eq("exch.2026"))
+        .count()
+        .get_result(&mut app.conn())
+        .expect("count");
+    assert_eq!(exchange, 1);
     let res = app.post_session(&app.client(), "20269003", "").await;
     assert_ne!(res.status(), StatusCode::OK);
     let res = app
