@@ -521,6 +521,35 @@ struct ValidWindow {
 }
 
 impl ValidWindow {
+    /// Under the term's window locks: the window's group exists (its code, for the log), and no
+    /// other window (`except` the one being changed) of the same target overlaps it.
+    fn check_locked(
+        &self,
+        conn: &mut MysqlConnection,
+        windows: &[Window],
+        except: Option<i32>,
+        lang: Lang,
+    ) -> Result<Option<String>, TxFail> {
+        let code = lock_group(conn, self.group_id)?;
+        let same = same_target(windows, self.group_id, self.parity.map(Parity::as_str));
+        let (phase, cohort) = (&self.phase, &self.cohort);
+        if let Some(w) = overlapping(&same, except, phase, cohort, self.opens_at, self.closes_at) {
+            return Err(overlap_error(lang, w));
+        }
+        Ok(code)
+    }
+
+    /// The activity detail after `prefix` (`term 3`, `window 12:`).
+    fn detail(&self, prefix: &str, group_code: Option<&str>) -> String {
+        format!(
+            "{prefix} {} {} {} - {} UTC",
+            self.phase,
+            self.target(group_code),
+            self.opens_at,
+            self.closes_at
+        )
+    }
+
     /// How the activity line names the window's target: the cohort, then `group=CODE` and
     /// `parity=odd` when the window names them (`audit_words::window` reads it back).
     fn target(&self, group_code: Option<&str>) -> String {
@@ -681,12 +710,8 @@ pub async fn create_window(
     let lang = layout.lang;
     let result = run(&app, &r, meta, move |conn, act| {
         let windows = lock_windows(conn, term_id)?;
-        let code = lock_group(conn, v.group_id)?;
+        let code = v.check_locked(conn, &windows, None, lang)?;
         let parity = v.parity.map(Parity::as_str);
-        let same = same_target(&windows, v.group_id, parity);
-        if let Some(w) = overlapping(&same, None, &v.phase, &v.cohort, v.opens_at, v.closes_at) {
-            return Err(overlap_error(lang, w));
-        }
         diesel::insert_into(registration_windows::table)
             .values(&NewWindow {
                 term_id,
@@ -698,13 +723,7 @@ pub async fn create_window(
                 parity,
             })
             .execute(conn)?;
-        let detail = format!(
-            "term {term_id} {} {} {} - {} UTC",
-            v.phase,
-            v.target(code.as_deref()),
-            v.opens_at,
-            v.closes_at
-        );
+        let detail = v.detail(&format!("term {term_id}"), code.as_deref());
         act.record(conn, "window_create", None, None, detail)?;
         Ok(())
     })
@@ -741,19 +760,8 @@ pub async fn update_window(
         if !windows.iter().any(|w| w.id == window_id) {
             return Err(TxFail::NotFound);
         }
-        let code = lock_group(conn, v.group_id)?;
+        let code = v.check_locked(conn, &windows, Some(window_id), lang)?;
         let parity = v.parity.map(Parity::as_str);
-        let same = same_target(&windows, v.group_id, parity);
-        if let Some(w) = overlapping(
-            &same,
-            Some(window_id),
-            &v.phase,
-            &v.cohort,
-            v.opens_at,
-            v.closes_at,
-        ) {
-            return Err(overlap_error(lang, w));
-        }
         diesel::update(registration_windows::table.find(window_id))
             .set((
                 registration_windows::phase.eq(&v.phase),
@@ -764,13 +772,7 @@ pub async fn update_window(
                 registration_windows::parity.eq(parity),
             ))
             .execute(conn)?;
-        let detail = format!(
-            "window {window_id}: {} {} {} - {} UTC",
-            v.phase,
-            v.target(code.as_deref()),
-            v.opens_at,
-            v.closes_at
-        );
+        let detail = v.detail(&format!("window {window_id}:"), code.as_deref());
         act.record(conn, "window_update", None, None, detail)?;
         Ok(())
     })
