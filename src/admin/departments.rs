@@ -28,19 +28,59 @@ pub fn code(errors: &mut FormErrors, name: &'static str, raw: &str) -> Option<St
     Some(v)
 }
 
+/// The form of a code table's row (a department, a priority group): a code and two names.
 #[derive(Debug, Default, Clone, Deserialize)]
-pub struct DepartmentForm {
+pub struct NamesForm {
     #[serde(default)]
-    code: String,
+    pub code: String,
     #[serde(default)]
-    name_ko: String,
+    pub name_ko: String,
     #[serde(default)]
-    name_en: String,
+    pub name_en: String,
+}
+
+impl NamesForm {
+    pub fn of(code: &str, name_ko: &str, name_en: &str) -> Self {
+        NamesForm {
+            code: code.to_string(),
+            name_ko: name_ko.to_string(),
+            name_en: name_en.to_string(),
+        }
+    }
+}
+
+/// The forms of a code table's page: each row's rename form (`rename-{id}`; the posted one where
+/// it was refused, else the stored names) and the form for a new row (posted when refused).
+pub fn forms_of<T>(
+    failed: Option<(String, NamesForm)>,
+    list: Vec<T>,
+    stored: impl Fn(&T) -> (i32, NamesForm),
+) -> (String, Vec<(T, NamesForm, String)>, NamesForm) {
+    let (error_form, posted) = failed.unwrap_or_default();
+    let rows = list
+        .into_iter()
+        .map(|row| {
+            let (id, form) = stored(&row);
+            let key = format!("rename-{id}");
+            let form = if key == error_form {
+                posted.clone()
+            } else {
+                form
+            };
+            (row, form, key)
+        })
+        .collect();
+    let new_form = if error_form == "new" {
+        posted
+    } else {
+        NamesForm::default()
+    };
+    (error_form, rows, new_form)
 }
 
 struct Row {
     d: Department,
-    form: DepartmentForm,
+    form: NamesForm,
     key: String,
 }
 
@@ -49,7 +89,7 @@ struct Row {
 struct DepartmentsPage {
     layout: Layout,
     rows: Vec<Row>,
-    new_form: DepartmentForm,
+    new_form: NamesForm,
     error_form: String,
     errors: FormErrors,
 }
@@ -82,32 +122,17 @@ pub fn all(conn: &mut MysqlConnection) -> QueryResult<Vec<Department>> {
 async fn page(
     app: &AppState,
     layout: Layout,
-    failed: Option<(String, DepartmentForm)>,
+    failed: Option<(String, NamesForm)>,
     errors: FormErrors,
 ) -> Result<DepartmentsPage, AppError> {
     let list = app.db.run(|conn| Ok(all(conn)?)).await?;
-    let (error_form, posted) = failed.unwrap_or_default();
-    let rows = list
+    let (error_form, rows, new_form) = forms_of(failed, list, |d| {
+        (d.id, NamesForm::of(&d.code, &d.name_ko, &d.name_en))
+    });
+    let rows = rows
         .into_iter()
-        .map(|d| {
-            let key = format!("rename-{}", d.id);
-            let form = if key == error_form {
-                posted.clone()
-            } else {
-                DepartmentForm {
-                    code: d.code.clone(),
-                    name_ko: d.name_ko.clone(),
-                    name_en: d.name_en.clone(),
-                }
-            };
-            Row { d, form, key }
-        })
+        .map(|(d, form, key)| Row { d, form, key })
         .collect();
-    let new_form = if error_form == "new" {
-        posted
-    } else {
-        DepartmentForm::default()
-    };
     Ok(DepartmentsPage {
         layout,
         rows,
@@ -122,7 +147,7 @@ pub async fn list(c: Console) -> Answer {
     html(page(&app, layout, None, errors).await?)
 }
 
-pub async fn create(c: Console, form: web::Form<DepartmentForm>) -> Answer {
+pub async fn create(c: Console, form: web::Form<NamesForm>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
@@ -160,7 +185,7 @@ pub async fn create(c: Console, form: web::Form<DepartmentForm>) -> Answer {
     }
 }
 
-pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<DepartmentForm>) -> Answer {
+pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<NamesForm>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let form = form.into_inner();

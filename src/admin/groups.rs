@@ -12,7 +12,7 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::admin::departments::{code, names};
+use crate::admin::departments::{code, forms_of, names, NamesForm};
 use crate::admin::forms::{
     self, fail, field, redirect, run, unprocessable, Answer, Console, FormErrors, TxFail,
 };
@@ -50,21 +50,11 @@ fn lock(conn: &mut MysqlConnection, id: i32) -> QueryResult<PriorityGroup> {
 
 // ---- the list ----
 
-#[derive(Debug, Default, Clone, Deserialize)]
-pub struct GroupForm {
-    #[serde(default)]
-    code: String,
-    #[serde(default)]
-    name_ko: String,
-    #[serde(default)]
-    name_en: String,
-}
-
 struct Row {
     g: PriorityGroup,
     members: i64,
     windows: i64,
-    form: GroupForm,
+    form: NamesForm,
     key: String,
     delete_key: String,
 }
@@ -74,7 +64,7 @@ struct Row {
 struct GroupsPage {
     layout: Layout,
     rows: Vec<Row>,
-    new_form: GroupForm,
+    new_form: NamesForm,
     /// Which form the errors belong to: `new`, `rename-{id}` or `delete-{id}`.
     error_form: String,
     errors: FormErrors,
@@ -124,39 +114,24 @@ fn listing(conn: &mut MysqlConnection) -> QueryResult<Vec<(PriorityGroup, i64, i
 async fn list_page(
     app: &AppState,
     layout: Layout,
-    failed: Option<(String, GroupForm)>,
+    failed: Option<(String, NamesForm)>,
     errors: FormErrors,
 ) -> Result<GroupsPage, AppError> {
     let list = app.db.run(|conn| Ok(listing(conn)?)).await?;
-    let (error_form, posted) = failed.unwrap_or_default();
-    let rows = list
+    let (error_form, rows, new_form) = forms_of(failed, list, |(g, _, _)| {
+        (g.id, NamesForm::of(&g.code, &g.name_ko, &g.name_en))
+    });
+    let rows = rows
         .into_iter()
-        .map(|(g, members, windows)| {
-            let key = format!("rename-{}", g.id);
-            let form = if key == error_form {
-                posted.clone()
-            } else {
-                GroupForm {
-                    code: g.code.clone(),
-                    name_ko: g.name_ko.clone(),
-                    name_en: g.name_en.clone(),
-                }
-            };
-            Row {
-                delete_key: format!("delete-{}", g.id),
-                g,
-                members,
-                windows,
-                form,
-                key,
-            }
+        .map(|((g, members, windows), form, key)| Row {
+            delete_key: format!("delete-{}", g.id),
+            g,
+            members,
+            windows,
+            form,
+            key,
         })
         .collect();
-    let new_form = if error_form == "new" {
-        posted
-    } else {
-        GroupForm::default()
-    };
     Ok(GroupsPage {
         layout,
         rows,
@@ -171,7 +146,7 @@ pub async fn list(c: Console) -> Answer {
     html(list_page(&app, layout, None, errors).await?)
 }
 
-pub async fn create(c: Console, form: web::Form<GroupForm>) -> Answer {
+pub async fn create(c: Console, form: web::Form<NamesForm>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
@@ -209,7 +184,7 @@ pub async fn create(c: Console, form: web::Form<GroupForm>) -> Answer {
     }
 }
 
-pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<GroupForm>) -> Answer {
+pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<NamesForm>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let form = form.into_inner();
@@ -273,7 +248,7 @@ pub async fn delete(c: Console, path: web::Path<i32>) -> Answer {
         Err(TxFail::Field(f)) => {
             let mut errors = FormErrors::new(lang);
             errors.push(f);
-            let failed = Some((format!("delete-{id}"), GroupForm::default()));
+            let failed = Some((format!("delete-{id}"), NamesForm::default()));
             unprocessable(list_page(&app, layout, failed, errors).await?)
         }
         Err(e) => Err(fail(e)),
