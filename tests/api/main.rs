@@ -29,6 +29,7 @@ mod registration;
 mod registration_pages;
 mod seat_release;
 mod security;
+mod snapshots;
 mod timetable;
 mod waiting_room;
 mod watches;
