@@ -16,6 +16,7 @@ use chrono::{DateTime, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Asia::Seoul;
 use diesel::prelude::*;
 
+use crate::catalog::domain::MinuteOfDay;
 use crate::catalog::Term;
 use crate::db::schema::sections;
 use crate::db::tx::transaction;
@@ -105,7 +106,7 @@ impl fmt::Display for ReleaseTimes {
             if i > 0 {
                 f.write_str(",")?;
             }
-            write!(f, "{:02}:{:02}", m / 60, m % 60)?;
+            write!(f, "{}", MinuteOfDay::stored(*m))?;
         }
         Ok(())
     }
