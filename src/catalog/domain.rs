@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use chrono::NaiveTime;
 use serde::Serialize;
 
 /// Why a value from outside was refused.
@@ -89,6 +90,12 @@ impl MinuteOfDay {
 
     pub fn minutes(self) -> u16 {
         self.0
+    }
+
+    /// As a wall-clock time; 24:00, which a clock does not show, reads as 00:00.
+    pub fn time(self) -> NaiveTime {
+        NaiveTime::from_hms_opt(u32::from(self.0 / 60), u32::from(self.0 % 60), 0)
+            .unwrap_or(NaiveTime::MIN)
     }
 }
 
@@ -244,6 +251,15 @@ mod tests {
             MinuteOfDay::parse("9:05").expect("valid").to_string(),
             "09:05"
         );
+    }
+
+    #[test]
+    fn a_time_of_day_reads_as_a_wall_clock_time() {
+        let at = |m: u16| MinuteOfDay::stored(m).time().format("%H:%M").to_string();
+        assert_eq!(at(0), "00:00");
+        assert_eq!(at(615), "10:15");
+        assert_eq!(at(1439), "23:59");
+        assert_eq!(at(1440), "00:00");
     }
 
     fn mon(start: u16, end: u16) -> Meeting {

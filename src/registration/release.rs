@@ -81,7 +81,7 @@ impl ReleaseTimes {
             local.date_naive() + chrono::Days::new(1),
         ] {
             for &m in &self.0 {
-                let at = day.and_time(minute_time(m));
+                let at = day.and_time(MinuteOfDay::stored(m).time());
                 if let Some(at) = Seoul.from_local_datetime(&at).single() {
                     let at = at.with_timezone(&Utc);
                     if at > now {
@@ -93,10 +93,6 @@ impl ReleaseTimes {
         // Unreachable: tomorrow's first time is always after now.
         now + chrono::Duration::days(1)
     }
-}
-
-fn minute_time(m: u16) -> NaiveTime {
-    NaiveTime::from_hms_opt(u32::from(m / 60), u32::from(m % 60), 0).unwrap_or(NaiveTime::MIN)
 }
 
 /// As stored and shown: `09:00,13:00,17:00,21:00`.
