@@ -9,7 +9,7 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::admin::departments::{self, code};
+use crate::admin::departments;
 use crate::admin::forms::{
     self, catalog_changed, fail, field, redirect, run, run_at, unprocessable, Answer, Choice,
     Console, FormErrors, Isolation, TxFail,
@@ -263,7 +263,7 @@ pub async fn create(c: Console, form: web::Form<CourseForm>) -> Answer {
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
     let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
-    let c = code(&mut errors, "code", &form.code);
+    let c = forms::course_code(&mut errors, "code", &form.code).map(String::from);
     let v = validate(&form, &depts, &mut errors);
     let (Some(c), Some(v)) = (c, v) else {
         let q = ListQuery::default();
@@ -420,7 +420,8 @@ pub async fn add_prerequisite(
     let id = path.into_inner();
     let raw = form.into_inner().required_code;
     let mut errors = FormErrors::new(layout.lang);
-    let Some(required) = code(&mut errors, "required_code", &raw) else {
+    let Some(required) = forms::course_code(&mut errors, "required_code", &raw).map(String::from)
+    else {
         return unprocessable(course_page(&app, layout, id, None, raw, errors).await?);
     };
     let shown = required.clone();

@@ -16,6 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::admin::forms::{Answer, Console};
 use crate::auth::Registrar;
 use crate::cache::CacheError;
+use crate::catalog::domain::{CourseCode, Meeting, MinuteOfDay, ParseError};
 use crate::db::schema::{
     course_prerequisites, courses, departments, meetings, priority_group_members, priority_groups,
     sections, terms, users,
@@ -23,7 +24,6 @@ use crate::db::schema::{
 use crate::registration::activity::{self, NewActivity};
 use crate::startup::AppState;
 use crate::web::flash::{self, Flash, Level};
-use crate::web::form::parse_minute_of_day;
 use crate::web::{html, AppError, Lang, Layout, RequestMeta};
 
 /// Largest accepted upload (file or pasted text).
@@ -348,6 +348,12 @@ pub struct MeetingRow {
     end: i16,
 }
 
+impl MeetingRow {
+    fn meeting(&self) -> Meeting {
+        Meeting::stored(self.weekday, self.start, self.end)
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct SectionRow {
     course_id: i32,
@@ -497,10 +503,6 @@ impl<'a> Line<'a> {
     }
 }
 
-fn course_code_ok(code: &str) -> bool {
-    (2..=16).contains(&code.len()) && code.bytes().all(|b| b.is_ascii_alphanumeric())
-}
-
 pub fn category(v: &str) -> Option<&'static str> {
     Some(match v.trim() {
         "major_required" | "전공필수" => "major_required",
@@ -544,13 +546,13 @@ pub fn meeting(v: &str) -> Result<(MeetingRow, String), &'static str> {
     let room = parts.collect::<Vec<_>>().join(" ");
     let weekday = weekday(day).ok_or("import.err.bad_weekday")?;
     let (s, e) = times.split_once('-').ok_or("import.err.bad_time")?;
-    let (start, end) = (
-        parse_minute_of_day(s).ok_or("import.err.bad_time")?,
-        parse_minute_of_day(e).ok_or("import.err.bad_time")?,
-    );
-    if start >= end || start >= 1440 {
+    let time = |t: &str| MinuteOfDay::parse(t).map_err(|_| "import.err.bad_time");
+    let (start, end) = (time(s)?, time(e)?);
+    if start >= end || start.minutes() >= MinuteOfDay::END_OF_DAY {
         return Err("import.err.time_order");
     }
+    // At most 24:00, so both fit the columns.
+    let (start, end) = (start.minutes() as i16, end.minutes() as i16);
     if room.is_empty() {
         return Err("import.err.room_missing");
     }
@@ -626,11 +628,12 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
         let subject;
         match table.kind {
             Kind::Courses => {
+                let parsed = CourseCode::parse(line.get("code"));
                 let code = line.get("code").to_uppercase();
                 subject = format!("{code} {}", line.get("title_ko"));
-                if code.is_empty() {
+                if parsed == Err(ParseError::Empty) {
                     line.err("code", "import.err.required", &[]);
-                } else if !course_code_ok(&code) {
+                } else if parsed.is_err() {
                     line.err(
                         "code",
                         "import.err.bad_course_code",
@@ -770,9 +773,10 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                 {
                     match meeting(part) {
                         Ok(m) => {
-                            if meetings.iter().any(|(o, _)| {
-                                o.weekday == m.0.weekday && o.start < m.0.end && m.0.start < o.end
-                            }) {
+                            if meetings
+                                .iter()
+                                .any(|(o, _)| o.meeting().overlaps(&m.0.meeting()))
+                            {
                                 line.err(
                                     "meetings",
                                     "import.err.meetings_overlap",

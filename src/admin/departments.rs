@@ -14,7 +14,7 @@ use crate::startup::AppState;
 use crate::web::flash::Level;
 use crate::web::{html, AppError, Layout};
 
-/// A department or course code: 2 to 16 upper-case letters and digits.
+/// A department or priority group code: 2 to 16 upper-case letters and digits.
 pub fn code(errors: &mut FormErrors, name: &'static str, raw: &str) -> Option<String> {
     let v = raw.trim().to_ascii_uppercase();
     if v.is_empty() {

@@ -17,6 +17,7 @@ use crate::admin::forms::{
 };
 use crate::admin::queries::{self as q, NewMeeting};
 use crate::auth::Registrar;
+use crate::catalog::domain::Meeting;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{
     basket_items, courses, enrollments, meetings, sections, users, waitlist_entries,
@@ -84,10 +85,11 @@ fn parse_meetings(values: &Values, errors: &mut FormErrors) -> Vec<(NewMeeting, 
             starts: start,
             ends: end,
         };
-        if out
-            .iter()
-            .any(|(o, _)| o.weekday == m.weekday && o.starts < m.ends && m.starts < o.ends)
-        {
+        let clash = |o: &NewMeeting| {
+            Meeting::stored(o.weekday, o.starts, o.ends)
+                .overlaps(&Meeting::stored(m.weekday, m.starts, m.ends))
+        };
+        if out.iter().any(|(o, _)| clash(o)) {
             errors.put("admin.section.meetings_overlap", START[i]);
             continue;
         }
@@ -354,7 +356,8 @@ pub async fn create(c: Console, values: Values) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let mut errors = FormErrors::new(layout.lang);
     let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
-    let course_code = departments::code(&mut errors, "course_code", values.v("course_code"));
+    let course_code =
+        forms::course_code(&mut errors, "course_code", values.v("course_code")).map(String::from);
     let section_no = forms::int(&mut errors, "section_no", values.v("section_no"), 1, 999);
     let instructor = forms::text(&mut errors, "instructor", values.v("instructor"), 100);
     let capacity = forms::int(&mut errors, "capacity", values.v("capacity"), 0, MAX_SEATS);

@@ -19,6 +19,7 @@ use crate::admin::forms::{
 use crate::admin::overrides::{self, Override, Remedy, WAIVABLE};
 use crate::auth::models::User;
 use crate::auth::Registrar;
+use crate::catalog::domain::CourseCode;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{basket_items, courses, departments, holds, sections, users};
 use crate::registration::queries::{self as reg, ActivityRow};
@@ -540,17 +541,10 @@ async fn resolve_section(
             None
         }));
     }
-    let parsed = raw
-        .split_once(['-', ' '])
-        .and_then(|(code, no)| {
-            Some((
-                code.trim().to_ascii_uppercase(),
-                no.trim().parse::<i16>().ok()?,
-            ))
-        })
-        .filter(|(code, _)| {
-            (2..=16).contains(&code.len()) && code.chars().all(|c| c.is_ascii_alphanumeric())
-        });
+    let parsed = raw.split_once(['-', ' ']).and_then(|(code, no)| {
+        let code = CourseCode::parse(code).ok()?;
+        Some((String::from(code), no.trim().parse::<i16>().ok()?))
+    });
     let Some((code, no)) = parsed else {
         errors.put("admin.override.section_format", name);
         return Ok(None);

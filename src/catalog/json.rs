@@ -9,6 +9,7 @@ use std::io::Write;
 
 use serde::Serialize;
 
+use crate::catalog::domain::MinuteOfDay;
 use crate::catalog::snapshot::{DepartmentRef, MeetingItem, Seats, SectionItem};
 
 /// `HH:MM`, serialized without an intermediate `String`.
@@ -18,7 +19,7 @@ pub struct Hhmm(pub u16);
 
 impl std::fmt::Display for Hhmm {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{:02}:{:02}", self.0 / 60, self.0 % 60)
+        MinuteOfDay::stored(self.0).fmt(f)
     }
 }
 

@@ -1,9 +1,11 @@
 //! The catalog: terms and their registration windows, departments, courses, sections, meetings;
-//! search (`search`), the section page (`detail`, `actions`) and cached reads (`cache`).
+//! search (`search`), the section page (`detail`, `actions`), cached reads (`cache`) and the values
+//! that come from outside (`domain`: course codes, times of day, meetings, section ids).
 
 pub mod actions;
 pub mod cache;
 pub mod detail;
+pub mod domain;
 pub mod json;
 pub mod models;
 pub mod queries;

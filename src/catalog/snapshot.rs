@@ -9,6 +9,7 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
+use crate::catalog::domain::{Meeting, MinuteOfDay};
 use crate::catalog::models::Term;
 use crate::db::schema::{course_prerequisites, courses, departments, meetings, sections};
 use crate::web::Lang;
@@ -63,20 +64,24 @@ pub struct MeetingItem {
 
 impl MeetingItem {
     pub fn starts_at(&self) -> String {
-        hhmm(self.starts_at_min)
+        MinuteOfDay::stored(self.starts_at_min).to_string()
     }
 
     pub fn ends_at(&self) -> String {
-        hhmm(self.ends_at_min)
+        MinuteOfDay::stored(self.ends_at_min).to_string()
+    }
+
+    pub fn meeting(&self) -> Meeting {
+        Meeting {
+            day: self.weekday,
+            start: self.starts_at_min,
+            end: self.ends_at_min,
+        }
     }
 
     pub fn weekday_key(&self) -> &'static str {
         weekday_key(self.weekday)
     }
-}
-
-pub fn hhmm(min: u16) -> String {
-    format!("{:02}:{:02}", min / 60, min % 60)
 }
 
 pub fn weekday_key(day: u8) -> &'static str {

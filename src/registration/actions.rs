@@ -10,6 +10,7 @@ use diesel::result::Error::DatabaseError;
 use serde_json::Value;
 
 use crate::auth::Student;
+use crate::catalog::domain::SectionId;
 use crate::catalog::queries::current_term;
 use crate::registration::basket::{self, BasketError, BasketRefusal};
 use crate::registration::quick_add::SectionCode;
@@ -42,23 +43,14 @@ pub fn attempt(student: &Student, req: &HttpRequest) -> Attempt {
 
 // ---- section ids from outside ----
 
-/// A section id is a positive `i32`; anything else names no section.
-fn section_id(raw: &str) -> Option<i32> {
-    raw.parse::<i64>().ok().and_then(positive)
-}
-
-fn positive(n: i64) -> Option<i32> {
-    i32::try_from(n).ok().filter(|n| *n > 0)
-}
-
 /// An id in the path (`/api/v1/enrollments/{id}`): anything but a section id is a 404.
-pub fn id_in_path(raw: &str) -> Result<i32, AppError> {
-    section_id(raw).ok_or(AppError::NotFound)
+pub fn id_in_path(raw: &str) -> Result<SectionId, AppError> {
+    SectionId::parse(raw).map_err(|_| AppError::NotFound)
 }
 
 /// An id field of a JSON object body: bad JSON is a 400, a missing or wrong field a 422. Other
 /// fields (a forged `student_id`, say) are ignored.
-pub fn id_in_body(body: &[u8], field: &'static str) -> Result<i32, AppError> {
+pub fn id_in_body(body: &[u8], field: &'static str) -> Result<SectionId, AppError> {
     let value: Value =
         serde_json::from_slice(body).map_err(|e| AppError::BadRequest(e.to_string()))?;
     let Some(object) = value.as_object() else {
@@ -68,18 +60,19 @@ pub fn id_in_body(body: &[u8], field: &'static str) -> Result<i32, AppError> {
         .get(field)
         .ok_or_else(|| AppError::Validation(Invalid::new(field, "field.required")))?;
     raw.as_i64()
-        .and_then(positive)
+        .and_then(|n| SectionId::from_i64(n).ok())
         .ok_or_else(|| AppError::Validation(Invalid::new(field, "field.invalid_value")))
 }
 
 /// An id field of a form: blank is "required", anything but a section id "invalid".
-pub fn id_in_form(raw: &Option<String>, field: &'static str) -> Result<i32, AppError> {
+pub fn id_in_form(raw: &Option<String>, field: &'static str) -> Result<SectionId, AppError> {
     let raw = raw
         .as_deref()
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .ok_or_else(|| AppError::Validation(Invalid::new(field, "field.required")))?;
-    section_id(raw).ok_or_else(|| AppError::Validation(Invalid::new(field, "field.invalid_value")))
+    SectionId::parse(raw)
+        .map_err(|_| AppError::Validation(Invalid::new(field, "field.invalid_value")))
 }
 
 /// The ids of the current term's sections named by `codes`, in their order: `None` for a code
@@ -87,7 +80,7 @@ pub fn id_in_form(raw: &Option<String>, field: &'static str) -> Result<i32, AppE
 pub async fn section_ids(
     app: &AppState,
     codes: Vec<SectionCode>,
-) -> Result<Vec<Option<i32>>, AppError> {
+) -> Result<Vec<Option<SectionId>>, AppError> {
     app.db
         .run(move |conn| {
             let Some(term) = current_term(conn)? else {
@@ -101,7 +94,7 @@ pub async fn section_ids(
                     found
                         .iter()
                         .find(|(code, no, _)| code == c.course() && *no == c.section_no())
-                        .map(|(_, _, id)| *id)
+                        .map(|(_, _, id)| SectionId::stored(*id))
                 })
                 .collect())
         })
@@ -115,12 +108,17 @@ pub async fn section_ids(
 pub async fn enroll(
     app: &web::Data<AppState>,
     a: Attempt,
-    section_id: i32,
+    section_id: SectionId,
 ) -> Result<Receipt, AppError> {
-    opening::enroll(app, a, section_id).await
+    opening::enroll(app, a, section_id.get()).await
 }
 
-pub async fn drop(app: &AppState, a: Attempt, section_id: i32) -> Result<DropReceipt, AppError> {
+pub async fn drop(
+    app: &AppState,
+    a: Attempt,
+    section_id: SectionId,
+) -> Result<DropReceipt, AppError> {
+    let section_id = section_id.get();
     let now = service::now_ms();
     let receipt = app
         .db
@@ -134,9 +132,10 @@ pub async fn drop(app: &AppState, a: Attempt, section_id: i32) -> Result<DropRec
 pub async fn swap(
     app: &AppState,
     a: Attempt,
-    drop_id: i32,
-    add_id: i32,
+    drop_id: SectionId,
+    add_id: SectionId,
 ) -> Result<SwapReceipt, AppError> {
+    let (drop_id, add_id) = (drop_id.get(), add_id.get());
     if drop_id == add_id {
         return Err(AppError::Validation(Invalid::new(
             "add_section_id",
@@ -155,8 +154,9 @@ pub async fn swap(
 pub async fn join_waitlist(
     app: &AppState,
     a: Attempt,
-    section_id: i32,
+    section_id: SectionId,
 ) -> Result<WaitlistReceipt, AppError> {
+    let section_id = section_id.get();
     let now = service::now_ms();
     Ok(app
         .db
@@ -164,14 +164,24 @@ pub async fn join_waitlist(
         .await??)
 }
 
-pub async fn leave_waitlist(app: &AppState, a: Attempt, section_id: i32) -> Result<(), AppError> {
+pub async fn leave_waitlist(
+    app: &AppState,
+    a: Attempt,
+    section_id: SectionId,
+) -> Result<(), AppError> {
+    let section_id = section_id.get();
     Ok(app
         .db
         .run(move |conn| Ok(service::leave_waitlist(conn, &a, section_id)))
         .await??)
 }
 
-pub async fn watch(app: &AppState, a: Attempt, section_id: i32) -> Result<WatchReceipt, AppError> {
+pub async fn watch(
+    app: &AppState,
+    a: Attempt,
+    section_id: SectionId,
+) -> Result<WatchReceipt, AppError> {
+    let section_id = section_id.get();
     let now = service::now_ms();
     Ok(app
         .db
@@ -180,7 +190,8 @@ pub async fn watch(app: &AppState, a: Attempt, section_id: i32) -> Result<WatchR
 }
 
 /// Whether the student was watching the section.
-pub async fn unwatch(app: &AppState, a: Attempt, section_id: i32) -> Result<bool, AppError> {
+pub async fn unwatch(app: &AppState, a: Attempt, section_id: SectionId) -> Result<bool, AppError> {
+    let section_id = section_id.get();
     Ok(app
         .db
         .run(move |conn| Ok(watches::unwatch(conn, &a, section_id)))
@@ -191,8 +202,9 @@ pub async fn unwatch(app: &AppState, a: Attempt, section_id: i32) -> Result<bool
 pub async fn basket_add(
     app: &AppState,
     a: Attempt,
-    section_id: i32,
+    section_id: SectionId,
 ) -> Result<Result<i64, BasketRefusal>, AppError> {
+    let section_id = section_id.get();
     let now = service::now_ms();
     let outcome = app
         .db
@@ -204,8 +216,9 @@ pub async fn basket_add(
 pub async fn basket_remove(
     app: &AppState,
     a: Attempt,
-    section_id: i32,
+    section_id: SectionId,
 ) -> Result<Result<(), BasketRefusal>, AppError> {
+    let section_id = section_id.get();
     let outcome = app
         .db
         .run(move |conn| Ok(basket::remove(conn, &a, section_id)))
@@ -228,19 +241,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_section_id_is_a_positive_i32() {
-        assert_eq!(section_id("1"), Some(1));
-        assert_eq!(section_id("2147483647"), Some(i32::MAX));
-        assert_eq!(section_id("2147483648"), None);
-        assert_eq!(section_id("0"), None);
-        assert_eq!(section_id("-3"), None);
-        assert_eq!(section_id(" 3"), None);
-        assert_eq!(section_id("3x"), None);
-    }
-
-    #[test]
     fn a_form_id_is_trimmed_and_blank_is_required() {
-        let code = |r: Result<i32, AppError>| match r {
+        let code = |r: Result<SectionId, AppError>| match r {
             Ok(n) => n.to_string(),
             Err(AppError::Validation(_)) => "validation".into(),
             Err(_) => "other".into(),
@@ -260,7 +262,9 @@ mod tests {
     #[test]
     fn a_body_id_must_be_a_positive_number_field() {
         assert_eq!(
-            id_in_body(br#"{"section_id": 5}"#, "section_id").ok(),
+            id_in_body(br#"{"section_id": 5}"#, "section_id")
+                .ok()
+                .map(SectionId::get),
             Some(5)
         );
         assert!(matches!(

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::auth::Student;
+use crate::catalog::domain::SectionId;
 use crate::registration::queries::{self, ActivityRow};
 use crate::registration::service::{self, Attempt};
 use crate::registration::{actions, idempotency};
@@ -31,7 +32,7 @@ pub(crate) async fn on_body_section<T, Fut>(
     req: &HttpRequest,
     body: &[u8],
     status: StatusCode,
-    act: impl FnOnce(Attempt, i32) -> Fut,
+    act: impl FnOnce(Attempt, SectionId) -> Fut,
 ) -> Result<HttpResponse, AppError>
 where
     T: Serialize,

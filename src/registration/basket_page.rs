@@ -8,7 +8,8 @@ use askama::Template;
 use serde::Serialize;
 
 use crate::auth::Student;
-use crate::catalog::snapshot::{hhmm, weekday_key};
+use crate::catalog::domain::{MinuteOfDay, SectionId};
+use crate::catalog::snapshot::weekday_key;
 use crate::registration::activity::{self, NewActivity};
 use crate::registration::api::json;
 use crate::registration::basket::{self, BasketRefusal, BasketView, MeetingView};
@@ -65,8 +66,8 @@ impl BasketPage {
         format!(
             "{} {}–{} {}",
             self.layout.t(weekday_key(m.weekday)),
-            hhmm(m.starts_at_min),
-            hhmm(m.ends_at_min),
+            MinuteOfDay::stored(m.starts_at_min),
+            MinuteOfDay::stored(m.ends_at_min),
             m.room
         )
     }
@@ -299,7 +300,7 @@ async fn register_basket(
             continue;
         }
         // The same path as every other enroll: fast refusals, the seats-left signal, the lines.
-        let outcome = actions::enroll(app, a.clone(), section_id).await;
+        let outcome = actions::enroll(app, a.clone(), SectionId::stored(section_id)).await;
         if outcome.is_ok() {
             let sid = a.student_id;
             if let Err(e) = app

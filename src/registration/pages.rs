@@ -8,6 +8,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use crate::auth::Student;
+use crate::catalog::domain::{CourseCode, SectionId};
 use crate::registration::service::{self, Attempt, MyEnrollments, WaitlistItem};
 use crate::registration::{actions, basket, quick_add};
 use crate::startup::AppState;
@@ -260,17 +261,12 @@ async fn resolve(
     code: &Option<String>,
     no: &Option<String>,
     id_field: &'static str,
-) -> Result<i32, AppError> {
+) -> Result<SectionId, AppError> {
     if !blank(id) || blank(code) {
         return actions::id_in_form(id, id_field);
     }
-    let code = code.as_deref().unwrap_or("").trim().to_ascii_uppercase();
-    if code.len() > 16 || !code.chars().all(|c| c.is_ascii_alphanumeric()) {
-        return Err(AppError::Validation(Invalid::new(
-            "course_code",
-            "field.invalid_value",
-        )));
-    }
+    let code = CourseCode::parse(code.as_deref().unwrap_or(""))
+        .map_err(|_| AppError::Validation(Invalid::new("course_code", "field.invalid_value")))?;
     let no: i16 = no
         .as_deref()
         .map(str::trim)
@@ -373,7 +369,7 @@ async fn on_section<Fut>(
     student: &Student,
     req: &HttpRequest,
     form: &SectionForm,
-    act: impl FnOnce(web::Data<AppState>, Attempt, i32, Lang) -> Fut,
+    act: impl FnOnce(web::Data<AppState>, Attempt, SectionId, Lang) -> Fut,
 ) -> Result<HttpResponse, AppError>
 where
     Fut: std::future::Future<Output = Result<String, FormError>>,
@@ -450,7 +446,7 @@ pub async fn drop_section(
         if let Some(e) = mine
             .enrollments
             .into_iter()
-            .find(|e| e.section.id == section_id)
+            .find(|e| e.section.id == section_id.get())
         {
             let next = back(&form.next, &req);
             return html(DropConfirmPage {

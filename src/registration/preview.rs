@@ -214,16 +214,16 @@ mod tests {
         }
     }
 
-    fn target(id: i32, weekday: i8, starts: i16) -> Target {
+    fn target(id: i32, day: u8, start: u16) -> Target {
         Target {
             id,
             course_id: id * 10,
             credits: 3,
             label: label("CSE2010"),
             meetings: vec![Meeting {
-                weekday,
-                starts,
-                ends: starts + 75,
+                day,
+                start,
+                end: start + 75,
             }],
             prerequisites: vec![],
             restrict_department_id: None,

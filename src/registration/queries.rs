@@ -156,11 +156,9 @@ fn held_meetings(
 fn group_meetings(rows: Vec<(i32, i8, i16, i16)>) -> HashMap<i32, Vec<Meeting>> {
     let mut out: HashMap<i32, Vec<Meeting>> = HashMap::new();
     for (sid, weekday, starts, ends) in rows {
-        out.entry(sid).or_default().push(Meeting {
-            weekday,
-            starts,
-            ends,
-        });
+        out.entry(sid)
+            .or_default()
+            .push(Meeting::stored(weekday, starts, ends));
     }
     out
 }
@@ -302,11 +300,7 @@ pub fn target(
         ))
         .load::<(i8, i16, i16)>(conn)?
         .into_iter()
-        .map(|(weekday, starts, ends)| Meeting {
-            weekday,
-            starts,
-            ends,
-        })
+        .map(|(weekday, starts, ends)| Meeting::stored(weekday, starts, ends))
         .collect();
     Ok(Some(Target {
         id,

@@ -5,24 +5,26 @@
 
 use std::fmt;
 
+use crate::catalog::domain::CourseCode;
+
 /// At most this many codes in one submit.
 pub const MAX_CODES: usize = 10;
 
 /// A section as students name it: course code and section number (`CSE2010-01`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SectionCode {
-    course: String,
+    course: CourseCode,
     section_no: i16,
 }
 
 impl SectionCode {
-    /// A code already checked by its caller (the forms' course code and number fields).
-    pub(crate) fn new(course: String, section_no: i16) -> SectionCode {
+    /// A number already checked by its caller (the forms' course code and number fields).
+    pub(crate) fn new(course: CourseCode, section_no: i16) -> SectionCode {
         SectionCode { course, section_no }
     }
 
     pub fn course(&self) -> &str {
-        &self.course
+        self.course.as_str()
     }
 
     pub fn section_no(&self) -> i16 {
@@ -37,18 +39,19 @@ impl SectionCode {
             .split_once('-')
             .or_else(|| s.split_once(' '))
             .map(|(c, n)| (c.trim(), n.trim()))?;
-        let course_ok = (4..=16).contains(&course.len())
-            && course.chars().all(|c| c.is_ascii_alphanumeric())
-            && course.starts_with(|c: char| c.is_ascii_alphabetic())
-            && course.ends_with(|c: char| c.is_ascii_digit());
-        if !course_ok || no.is_empty() || no.len() > 3 || !no.chars().all(|c| c.is_ascii_digit()) {
+        // In free text a code also starts with a letter and ends with a digit, at least four
+        // characters, so `CSE-01` and `2010-01` are typos rather than codes.
+        let course = CourseCode::parse(course).ok().filter(|c| {
+            let c = c.as_str();
+            c.len() >= 4
+                && c.starts_with(|c: char| c.is_ascii_alphabetic())
+                && c.ends_with(|c: char| c.is_ascii_digit())
+        })?;
+        if no.is_empty() || no.len() > 3 || !no.chars().all(|c| c.is_ascii_digit()) {
             return None;
         }
         let section_no: i16 = no.parse().ok().filter(|n| (1..=999).contains(n))?;
-        Some(SectionCode {
-            course: course.to_string(),
-            section_no,
-        })
+        Some(SectionCode { course, section_no })
     }
 }
 

@@ -16,6 +16,7 @@ use chrono::{DateTime, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Asia::Seoul;
 use diesel::prelude::*;
 
+use crate::catalog::domain::MinuteOfDay;
 use crate::catalog::Term;
 use crate::db::schema::sections;
 use crate::db::tx::transaction;
@@ -80,7 +81,7 @@ impl ReleaseTimes {
             local.date_naive() + chrono::Days::new(1),
         ] {
             for &m in &self.0 {
-                let at = day.and_time(minute_time(m));
+                let at = day.and_time(MinuteOfDay::stored(m).time());
                 if let Some(at) = Seoul.from_local_datetime(&at).single() {
                     let at = at.with_timezone(&Utc);
                     if at > now {
@@ -94,10 +95,6 @@ impl ReleaseTimes {
     }
 }
 
-fn minute_time(m: u16) -> NaiveTime {
-    NaiveTime::from_hms_opt(u32::from(m / 60), u32::from(m % 60), 0).unwrap_or(NaiveTime::MIN)
-}
-
 /// As stored and shown: `09:00,13:00,17:00,21:00`.
 impl fmt::Display for ReleaseTimes {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -105,7 +102,7 @@ impl fmt::Display for ReleaseTimes {
             if i > 0 {
                 f.write_str(",")?;
             }
-            write!(f, "{:02}:{:02}", m / 60, m % 60)?;
+            write!(f, "{}", MinuteOfDay::stored(*m))?;
         }
         Ok(())
     }

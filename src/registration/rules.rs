@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Utc};
 
+pub use crate::catalog::domain::Meeting;
 use crate::catalog::{Applicant, Window};
 use crate::web::layout::seoul;
 use crate::web::Lang;
@@ -11,20 +12,6 @@ use crate::web::Lang;
 /// Phases in which students may enroll, drop and swap. A real registrar lets students cancel and
 /// change during registration as well as during add/drop, so both count.
 pub const CHANGE_PHASES: &[&str] = &["register", "add_drop"];
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Meeting {
-    pub weekday: i8,
-    pub starts: i16,
-    pub ends: i16,
-}
-
-impl Meeting {
-    /// Half-open minutes: a class ending at 10:00 does not clash with one starting at 10:00.
-    pub fn overlaps(&self, other: &Meeting) -> bool {
-        self.weekday == other.weekday && self.starts < other.ends && other.starts < self.ends
-    }
-}
 
 /// How a section is named in messages: `CSE2010-01 자료구조`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -410,12 +397,8 @@ mod tests {
         }
     }
 
-    fn mon(starts: i16, ends: i16) -> Meeting {
-        Meeting {
-            weekday: 1,
-            starts,
-            ends,
-        }
+    fn mon(start: u16, end: u16) -> Meeting {
+        Meeting { day: 1, start, end }
     }
 
     fn target() -> Target {
@@ -625,9 +608,9 @@ mod tests {
             20,
             3,
             vec![Meeting {
-                weekday: 2,
-                starts: 540,
-                ends: 615,
+                day: 2,
+                start: 540,
+                end: 615,
             }],
         )];
         assert_eq!(c.code(), "ok");

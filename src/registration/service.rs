@@ -437,11 +437,7 @@ pub fn target_of(
         meetings: item
             .meetings
             .iter()
-            .map(|m| rules::Meeting {
-                weekday: m.weekday as i8,
-                starts: m.starts_at_min as i16,
-                ends: m.ends_at_min as i16,
-            })
+            .map(crate::catalog::snapshot::MeetingItem::meeting)
             .collect(),
         prerequisites: item
             .prerequisites
@@ -1136,10 +1132,11 @@ pub fn my_enrollments(conn: &mut MysqlConnection, student_id: i32) -> QueryResul
                 meetings: h
                     .meetings
                     .iter()
+                    // Read from the columns, so each value fits back.
                     .map(|m| MeetingJson {
-                        weekday: m.weekday,
-                        starts_at_min: m.starts,
-                        ends_at_min: m.ends,
+                        weekday: m.day as i8,
+                        starts_at_min: m.start as i16,
+                        ends_at_min: m.end as i16,
                     })
                     .collect(),
             })

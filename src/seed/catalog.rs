@@ -8,6 +8,8 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
+use crate::catalog::domain::Meeting;
+
 use super::names::{
     self, Department, Field, GenKind, CANCEL_REASONS, DEPARTMENTS, GENERAL_COURSES,
     GENERAL_EDUCATION, GEN_SPORTS_BUILDING,
@@ -122,10 +124,17 @@ pub struct MeetingSpec {
 }
 
 impl MeetingSpec {
+    pub fn meeting(&self) -> Meeting {
+        Meeting {
+            day: self.weekday,
+            start: self.starts_at_min,
+            end: self.ends_at_min,
+        }
+    }
+
+    /// Whether the two meetings clash (`Meeting::overlaps`).
     pub fn overlaps(&self, other: &MeetingSpec) -> bool {
-        self.weekday == other.weekday
-            && self.starts_at_min < other.ends_at_min
-            && other.starts_at_min < self.ends_at_min
+        self.meeting().overlaps(&other.meeting())
     }
 }
 

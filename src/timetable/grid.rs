@@ -6,6 +6,8 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
+use crate::catalog::domain::Meeting;
+
 pub const DAYS: [u8; 6] = [1, 2, 3, 4, 5, 6];
 /// The grid always shows at least this range, so timetables look alike.
 const DEFAULT_START: u16 = 9 * 60;
@@ -22,8 +24,17 @@ pub struct Slot {
 }
 
 impl Slot {
+    pub fn meeting(&self) -> Meeting {
+        Meeting {
+            day: self.weekday,
+            start: self.start,
+            end: self.end,
+        }
+    }
+
+    /// Whether the two meetings clash (`Meeting::overlaps`).
     pub fn overlaps(&self, other: &Slot) -> bool {
-        self.weekday == other.weekday && self.start < other.end && other.start < self.end
+        self.meeting().overlaps(&other.meeting())
     }
 }
 

@@ -4,6 +4,7 @@
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
+use crate::catalog::domain::MinuteOfDay;
 use crate::timetable::grid::TimetableSection;
 
 /// Term dates the calendar needs.
@@ -58,9 +59,7 @@ pub fn first_on_or_after(from: NaiveDate, weekday: u8) -> NaiveDate {
 }
 
 fn local(date: NaiveDate, minute: u16) -> String {
-    let time = NaiveTime::from_hms_opt(u32::from(minute / 60), u32::from(minute % 60), 0)
-        .unwrap_or(NaiveTime::MIN);
-    NaiveDateTime::new(date, time)
+    NaiveDateTime::new(date, MinuteOfDay::stored(minute).time())
         .format("%Y%m%dT%H%M%S")
         .to_string()
 }

@@ -10,6 +10,7 @@ use chrono::Utc;
 use serde::Serialize;
 
 use crate::auth::Student;
+use crate::catalog::domain::SectionId;
 use crate::catalog::snapshot::{weekday_key, Snapshot};
 use crate::startup::AppState;
 use crate::timetable::grid::{self, TimetableSection};
@@ -26,13 +27,9 @@ fn preview_ids(query: &str) -> Result<Vec<i32>, AppError> {
     let mut ids = Vec::new();
     for (_, value) in pairs.iter().filter(|(k, _)| k == "add") {
         for part in value.split(',').map(str::trim).filter(|p| !p.is_empty()) {
-            let id = part
-                .parse::<i32>()
-                .ok()
-                .filter(|id| *id > 0)
-                .ok_or_else(|| {
-                    AppError::Validation(Invalid::new("add", "catalog.invalid_param"))
-                })?;
+            let id = SectionId::parse(part)
+                .map_err(|_| AppError::Validation(Invalid::new("add", "catalog.invalid_param")))?
+                .get();
             if !ids.contains(&id) {
                 ids.push(id);
             }

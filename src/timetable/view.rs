@@ -1,7 +1,8 @@
 //! The week as a template draws it, shared by the timetable page and the basket page's preview:
 //! the grid's rows and cells, the day heads, each block's words, and the conflicts as sentences.
 
-use crate::catalog::snapshot::{hhmm, weekday_key};
+use crate::catalog::domain::MinuteOfDay;
+use crate::catalog::snapshot::weekday_key;
 use crate::timetable::grid::{self, Cell, Grid, TimetableSection};
 use crate::web::Lang;
 
@@ -42,7 +43,11 @@ pub fn block_view(lang: Lang, b: &grid::Block, preview: &[i32]) -> BlockView {
             Lang::En => b.title_en.clone(),
         },
         room: b.room.clone(),
-        time: format!("{}–{}", hhmm(b.start), hhmm(b.end)),
+        time: format!(
+            "{}–{}",
+            MinuteOfDay::stored(b.start),
+            MinuteOfDay::stored(b.end)
+        ),
         conflict: b.conflict,
         preview: preview.contains(&b.section_id),
         colour: 0,
@@ -68,7 +73,9 @@ pub fn rows(lang: Lang, grid: &Grid, preview: &[i32]) -> Vec<RowView> {
     grid.table()
         .into_iter()
         .map(|r| RowView {
-            hour: r.hour_rows.map(|n| (hhmm(r.minute), n)),
+            hour: r
+                .hour_rows
+                .map(|n| (MinuteOfDay::stored(r.minute).to_string(), n)),
             cells: r
                 .cells
                 .into_iter()
@@ -125,8 +132,8 @@ pub fn conflicts(lang: Lang, grid: &Grid, sections: &[TimetableSection]) -> Vec<
                         format!(
                             "{} {}–{}",
                             lang.text(weekday_key(c.weekday)),
-                            hhmm(c.start),
-                            hhmm(c.end)
+                            MinuteOfDay::stored(c.start),
+                            MinuteOfDay::stored(c.end)
                         ),
                     ),
                 ],

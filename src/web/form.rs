@@ -1,7 +1,7 @@
 //! What every form shares: the posted values, field errors shown beside their inputs (in the
 //! page's language), the parsers for what a form posts (Seoul wall-clock times, minutes of the
-//! day, bounded numbers and texts), and the answers: the page again with its errors (422) or
-//! post/redirect/get with a one-time message.
+//! day, course codes, bounded numbers and texts), and the answers: the page again with its
+//! errors (422) or post/redirect/get with a one-time message.
 
 use std::collections::HashMap;
 
@@ -14,6 +14,7 @@ use futures_util::future::LocalBoxFuture;
 
 use crate::auth::Session;
 use crate::cache::Cache;
+use crate::catalog::domain::{CourseCode, MinuteOfDay, ParseError};
 use crate::web::flash::{self, Flash, Level};
 use crate::web::{AppError, Lang};
 
@@ -266,31 +267,37 @@ pub fn date(errors: &mut FormErrors, name: &'static str, raw: &str) -> Option<Na
     }
 }
 
-/// `H:MM` or `HH:MM` as minutes from midnight, from 00:00 up to and including 24:00 (an end):
-/// the one rule for a time of day typed into a form or a CSV file. Digits only, minutes exactly
-/// two (`09:005`, `+9:00` and `9:0` are refused).
-pub fn parse_minute_of_day(raw: &str) -> Option<i16> {
-    let (h, m) = raw.trim().split_once(':')?;
-    let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
-    if !(1..=2).contains(&h.len()) || m.len() != 2 || !digits(h) || !digits(m) {
-        return None;
-    }
-    let (h, m): (i16, i16) = (h.parse().ok()?, m.parse().ok()?);
-    (m < 60 && (h < 24 || (h == 24 && m == 0))).then_some(h * 60 + m)
-}
-
-/// A required form field holding a time of day (`parse_minute_of_day`).
+/// A required form field holding a time of day (`MinuteOfDay`), in minutes from midnight.
 pub fn minute_of_day(errors: &mut FormErrors, name: &'static str, raw: &str) -> Option<i16> {
     let v = required(errors, name, raw)?;
-    let parsed = parse_minute_of_day(v);
-    if parsed.is_none() {
-        errors.put("admin.error.time", name);
+    match MinuteOfDay::parse(v) {
+        // At most 24:00, so it fits the column.
+        Ok(m) => Some(m.minutes() as i16),
+        Err(_) => {
+            errors.put("admin.error.time", name);
+            None
+        }
     }
-    parsed
 }
 
+/// A required form field holding a course code (`CourseCode`).
+pub fn course_code(errors: &mut FormErrors, name: &'static str, raw: &str) -> Option<CourseCode> {
+    match CourseCode::parse(raw) {
+        Ok(code) => Some(code),
+        Err(ParseError::Empty) => {
+            errors.put("admin.error.required", name);
+            None
+        }
+        Err(_) => {
+            errors.put("admin.error.code", name);
+            None
+        }
+    }
+}
+
+/// A stored time of day as a form shows it (`09:00`).
 pub fn hhmm(minutes: i16) -> String {
-    format!("{:02}:{:02}", minutes / 60, minutes % 60)
+    MinuteOfDay::stored(u16::try_from(minutes).unwrap_or_default()).to_string()
 }
 
 pub fn checked(raw: &str) -> bool {
