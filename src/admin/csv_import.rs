@@ -13,6 +13,8 @@ use diesel::prelude::*;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
+use crate::activity::{self, NewActivity};
+use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{Answer, Console};
 use crate::auth::Registrar;
 use crate::cache::CacheError;
@@ -20,8 +22,6 @@ use crate::db::schema::{
     course_prerequisites, courses, departments, meetings, priority_group_members, priority_groups,
     sections, terms, users,
 };
-use crate::registration::activity::{self, NewActivity};
-use crate::startup::AppState;
 use crate::web::flash::{self, Flash, Level};
 use crate::web::form::parse_minute_of_day;
 use crate::web::{html, AppError, Lang, Layout, RequestMeta};
@@ -1248,11 +1248,11 @@ struct Pending {
     password_hash: Option<String>,
 }
 
-fn pending_key(app: &AppState, id: &str) -> String {
+fn pending_key(app: &ConsoleApp, id: &str) -> String {
     app.cache.key(&format!("import:{id}"))
 }
 
-async fn store_pending(app: &AppState, id: &str, p: &Pending) -> Result<(), CacheError> {
+async fn store_pending(app: &ConsoleApp, id: &str, p: &Pending) -> Result<(), CacheError> {
     let json = serde_json::to_string(p).map_err(|e| CacheError::Unavailable(e.to_string()))?;
     let mut conn = app.cache.conn().await?;
     let _: () = redis::cmd("SET")
@@ -1266,7 +1266,7 @@ async fn store_pending(app: &AppState, id: &str, p: &Pending) -> Result<(), Cach
 }
 
 /// Takes the pending upload (once: a double click applies it once).
-async fn take_pending(app: &AppState, id: &str) -> Result<Option<Pending>, CacheError> {
+async fn take_pending(app: &ConsoleApp, id: &str) -> Result<Option<Pending>, CacheError> {
     let mut conn = app.cache.conn().await?;
     let json: Option<String> = redis::cmd("GETDEL")
         .arg(pending_key(app, id))
@@ -1429,7 +1429,7 @@ pub async fn page(
 /// The dry run: checks the upload against the current data and shows every line's outcome.
 /// A clean file is kept for the apply button; nothing is written to MySQL here.
 pub async fn preview(
-    app: web::Data<AppState>,
+    app: ConsoleApp,
     registrar: Registrar,
     req: HttpRequest,
     layout: Layout,
@@ -1501,7 +1501,7 @@ pub async fn preview(
             .into_owned();
         // One hash for the whole file, on the bounded hashing threads, and only when asked.
         let password_hash = if kind == Kind::Students && !password.is_empty() {
-            Some(app.hasher.hash(password).await?)
+            Some(app.auth.hasher.hash(password).await?)
         } else {
             None
         };
@@ -1604,7 +1604,7 @@ pub async fn apply(c: Console, req: HttpRequest, form: web::Form<ApplyForm>) -> 
 }
 
 async fn redirect(
-    app: &AppState,
+    app: &ConsoleApp,
     registrar: &Registrar,
     level: Level,
     message: String,

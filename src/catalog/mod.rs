@@ -1,5 +1,6 @@
 //! The catalog: terms and their registration windows, departments, courses, sections, meetings;
-//! search (`search`), the section page (`detail`, `actions`) and cached reads (`cache`).
+//! search (`search`), what the section page shows (`detail`, `actions`) and cached reads
+//! (`cache`). The search and section pages are `registration::catalog_pages`.
 
 pub mod actions;
 pub mod cache;
@@ -17,11 +18,5 @@ pub use models::{Applicant, Parity, Term, Window, WindowState};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/courses", web::get().to(routes::search_page))
-        .route("/courses/{section_id}", web::get().to(routes::section_page))
-        .route("/api/v1/sections", web::get().to(routes::api_sections))
-        .route(
-            "/api/v1/sections/{section_id}",
-            web::get().to(routes::api_section),
-        );
+    cfg.route("/api/v1/sections", web::get().to(routes::api_sections));
 }

@@ -179,6 +179,21 @@ pub enum Refusal {
     },
 }
 
+/// What the HTTP edge answers for a refused attempt: 409 with the rule's code and message.
+impl crate::web::error::Reason for Refusal {
+    fn code(&self) -> &'static str {
+        Refusal::code(self)
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        Refusal::message(self, lang)
+    }
+
+    fn status(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::CONFLICT
+    }
+}
+
 impl Refusal {
     pub fn code(&self) -> &'static str {
         match self {
