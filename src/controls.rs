@@ -241,8 +241,12 @@ pub async fn freeze_guard(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody, BoxBody>>, actix_web::Error> {
-    // Reads never change enrollments: only a change pays for the route lookup.
-    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+    // Reads change nothing, and while registration is not frozen nothing is refused: only a
+    // change under a freeze pays for the route lookup.
+    let frozen = req
+        .app_data::<web::Data<Controls>>()
+        .is_some_and(|c| c.current().frozen);
+    if !frozen || matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let Some(route) = crate::web::request::matched_route(req.request()) else {
