@@ -42,7 +42,7 @@ pub struct Settings {
     /// The first delay an untrusted client waits after failures; doubles with each further one.
     pub login_delay: Duration,
     /// Signs device cookies (`auth::device`); one key shared by every instance.
-    pub device_key: crate::auth::device::DeviceKey,
+    pub device_key: DeviceKey,
     pub shutdown_delay: Duration,
     /// How old registration's cached catalog and windows may be (`registration::rush`).
     pub frame_max_age: Duration,
@@ -61,9 +61,9 @@ pub struct Settings {
     /// the `sugang release-seats` CronJob.
     pub seat_releaser: bool,
     /// Initial waiting-room settings; live values are kept in Redis and can be changed at run time.
-    pub waiting_room: crate::waiting_room::RoomConfig,
+    pub waiting_room: RoomConfig,
     /// Registration actions allowed per student and per client address in each window.
-    pub action_limits: crate::waiting_room::limits::Limits,
+    pub action_limits: Limits,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -148,13 +148,11 @@ impl Settings {
             login_window: Duration::from_secs(parse(&lookup, "SUGANG_LOGIN_WINDOW_SECS", 300)?),
             login_delay: Duration::from_millis(parse(&lookup, "SUGANG_LOGIN_DELAY_MS", 1000)?),
             device_key: match lookup("SUGANG_DEVICE_KEY") {
-                None => crate::auth::device::DeviceKey::random(),
-                Some(raw) => crate::auth::device::DeviceKey::from_hex(&raw).map_err(|reason| {
-                    SettingsError {
-                        name: "SUGANG_DEVICE_KEY",
-                        value: "(hidden)".into(),
-                        reason,
-                    }
+                None => DeviceKey::random(),
+                Some(raw) => DeviceKey::from_hex(&raw).map_err(|reason| SettingsError {
+                    name: "SUGANG_DEVICE_KEY",
+                    value: "(hidden)".into(),
+                    reason,
                 })?,
             },
             shutdown_delay: Duration::from_secs(parse(&lookup, "SUGANG_SHUTDOWN_DELAY_SECS", 0)?),
@@ -180,14 +178,14 @@ impl Settings {
             log_format,
             run_migrations: parse(&lookup, "SUGANG_RUN_MIGRATIONS", false)?,
             seat_releaser: parse(&lookup, "SUGANG_SEAT_RELEASER", false)?,
-            waiting_room: crate::waiting_room::RoomConfig {
+            waiting_room: RoomConfig {
                 enabled: parse(&lookup, "SUGANG_WAITING_ROOM", false)?,
                 rate: parse(&lookup, "SUGANG_ADMIT_RATE", 100)?,
                 concurrency: parse(&lookup, "SUGANG_ADMIT_CONCURRENCY", 1000)?,
                 pass_ttl_secs: parse(&lookup, "SUGANG_PASS_IDLE_SECS", 300)?,
                 opens_at_ms: 0,
             },
-            action_limits: crate::waiting_room::limits::Limits {
+            action_limits: Limits {
                 per_student: parse(&lookup, "SUGANG_ACTION_LIMIT", 20)?,
                 per_address: parse(&lookup, "SUGANG_ACTION_ADDRESS_LIMIT", 2000)?,
                 window: Duration::from_secs(parse(&lookup, "SUGANG_ACTION_WINDOW_SECS", 10)?),
@@ -295,6 +293,75 @@ where
             reason: e.to_string(),
         }),
     }
+}
+
+/// The key that signs device cookies (see `auth::device`). `Debug` never prints it.
+#[derive(Clone)]
+pub struct DeviceKey(Vec<u8>);
+
+impl std::fmt::Debug for DeviceKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("DeviceKey(..)")
+    }
+}
+
+impl DeviceKey {
+    pub const MIN_BYTES: usize = 32;
+
+    /// From hex (`SUGANG_DEVICE_KEY`): at least 32 bytes.
+    pub fn from_hex(raw: &str) -> Result<DeviceKey, String> {
+        let bytes = hex::decode(raw.trim()).map_err(|e| e.to_string())?;
+        if bytes.len() < Self::MIN_BYTES {
+            return Err(format!("needs at least {} bytes of hex", Self::MIN_BYTES));
+        }
+        Ok(DeviceKey(bytes))
+    }
+
+    /// A key for this process only: cookies it signs are not known to other instances or after
+    /// a restart (they fall back to untrusted, never to an error).
+    pub fn random() -> DeviceKey {
+        DeviceKey(rand::random::<[u8; 32]>().to_vec())
+    }
+
+    pub(crate) fn bytes(&self) -> &[u8] {
+        &self.0
+    }
+}
+
+/// Live settings of the waiting room.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct RoomConfig {
+    pub enabled: bool,
+    /// Admissions per second (shared by all instances).
+    pub rate: u32,
+    /// Largest number of students holding a pass at once.
+    pub concurrency: u32,
+    /// Seconds of inactivity after which a pass lapses.
+    pub pass_ttl_secs: u32,
+    /// Unix ms of opening set by the registrar: who arrives earlier waits unordered and is
+    /// shuffled at this instant. 0 = follow the calendar (the next `register` window's opening,
+    /// see `opening.rs`; none while a window is open: arrivals queue in arrival order).
+    pub opens_at_ms: i64,
+}
+
+impl Default for RoomConfig {
+    fn default() -> Self {
+        RoomConfig {
+            enabled: false,
+            rate: 100,
+            concurrency: 1000,
+            pass_ttl_secs: 300,
+            opens_at_ms: 0,
+        }
+    }
+}
+
+/// Rate limits on registration actions (see `waiting_room::limits`).
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    pub per_student: u32,
+    pub per_address: u32,
+    pub window: Duration,
 }
 
 #[cfg(test)]

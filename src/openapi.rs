@@ -343,10 +343,10 @@ fn time() {}
 #[allow(dead_code)]
 fn sections() {}
 
-/// One section with its rules and the viewer's standing (`catalog::routes::api_section`).
+/// One section with its rules and the viewer's standing (`registration::catalog_pages::api_section`).
 #[utoipa::path(get, path = "/api/v1/sections/{section_id}", tag = "catalog",
     params(("section_id" = i32, Path, description = "Section id")),
-    responses((status = 200, body = crate::catalog::routes::SectionDetail), Errors),
+    responses((status = 200, body = crate::registration::catalog_pages::SectionDetail), Errors),
     security(("session" = [])))]
 #[allow(dead_code)]
 fn section() {}

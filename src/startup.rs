@@ -2,7 +2,6 @@
 //! the listener and reports the port, so tests run the real server on port 0.
 
 use std::net::TcpListener;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -10,88 +9,68 @@ use actix_web::dev::{Server, ServerHandle};
 use actix_web::middleware::from_fn;
 use actix_web::{web, App, HttpServer};
 
-use crate::auth::password::Hasher;
-use crate::auth::session::SessionStore;
-use crate::auth::throttle::LoginThrottle;
-use crate::cache::Cache;
+use crate::activity::Batcher;
+use crate::app::AppState;
+use crate::auth::Auth;
+use crate::catalog::CatalogCache;
 use crate::config::Settings;
-use crate::db::Db;
+use crate::controls::Controls;
+use crate::ops::Draining;
+use crate::registration::Engine;
+use crate::waiting_room::limits::ActionLimiter;
 use crate::waiting_room::WaitingRoom;
+use crate::web::layout::BannerSource;
 use crate::web::AppError;
 
-pub struct AppState {
-    pub settings: Settings,
-    pub db: Db,
-    pub cache: Cache,
-    pub sessions: SessionStore,
-    pub throttle: LoginThrottle,
-    pub hasher: Hasher,
-    pub waiting_room: WaitingRoom,
-    pub action_limiter: crate::waiting_room::limits::ActionLimiter,
-    /// The catalog snapshot and seat map of this instance (see `catalog::cache`).
-    pub catalog: crate::catalog::CatalogCache,
-    /// The seats-left signal of the current term (see `registration::seats`).
-    pub seats: Arc<crate::registration::seats::SeatSignal>,
-    /// Activity lines of answers given without a transaction, written in batches.
-    pub activity: crate::registration::activity::Batcher,
-    /// The queue of enroll attempts and its decision workers (see `registration::batch`).
-    pub decider: crate::registration::batch::Decider,
-    /// The current term's windows as registration's hot path reads them.
-    pub windows: crate::registration::rush::WindowCache,
-    /// Set on SIGTERM: readiness turns 503 while in-flight requests finish.
-    pub draining: Arc<AtomicBool>,
-    /// Registration freeze and incident banner, this instance's copy (see `admin::controls`).
-    pub controls: crate::admin::controls::Controls,
-    /// Requests collected in the opening span of a `register` window (see `registration::opening`).
-    pub opening: crate::registration::opening::Draws,
+/// The shared state and each capability's own, every one a `web::Data` registered on the app.
+#[derive(Clone)]
+pub struct Services {
+    pub state: web::Data<AppState>,
+    pub auth: web::Data<Auth>,
+    pub waiting_room: web::Data<WaitingRoom>,
+    pub action_limiter: web::Data<ActionLimiter>,
+    pub catalog: web::Data<CatalogCache>,
+    pub activity: web::Data<Batcher>,
+    pub engine: web::Data<Engine>,
+    pub controls: web::Data<Controls>,
+    pub draining: web::Data<Draining>,
 }
 
-impl AppState {
+impl Services {
     pub fn new(settings: Settings) -> anyhow::Result<Self> {
-        let db = Db::from_settings(&settings);
-        let cache = Cache::from_settings(&settings)?;
-        let seats = Arc::new(crate::registration::seats::SeatSignal::new(
-            cache.clone(),
-            db.clone(),
-        ));
-        Ok(AppState {
-            sessions: SessionStore::new(
-                cache.clone(),
-                settings.session_idle,
-                settings.session_absolute,
-            ),
-            throttle: LoginThrottle::new(
-                cache.clone(),
-                settings.login_account_limit,
-                settings.login_address_limit,
-                settings.login_window,
-                settings.login_delay,
-            ),
-            hasher: Hasher::new(settings.hash_concurrency),
-            waiting_room: WaitingRoom::new(cache.clone()),
-            action_limiter: crate::waiting_room::limits::ActionLimiter::new(
-                cache.clone(),
-                settings.action_limits,
-            ),
-            catalog: crate::catalog::CatalogCache::default(),
-            seats: seats.clone(),
-            activity: crate::registration::activity::Batcher::spawn(db.clone()),
-            decider: crate::registration::batch::Decider::spawn(
-                db.clone(),
-                seats.clone(),
-                crate::registration::batch::Sizing {
-                    workers: settings.decision_workers,
-                    batch: settings.decision_batch,
-                },
-            ),
-            windows: Default::default(),
-            draining: Arc::new(AtomicBool::new(false)),
-            controls: crate::admin::controls::Controls::new(),
-            opening: Default::default(),
-            db,
-            cache,
-            settings,
+        let state = AppState::new(settings)?;
+        let auth = Auth::new(&state.settings, &state.cache);
+        let waiting_room = WaitingRoom::new(state.cache.clone());
+        let action_limiter = ActionLimiter::new(state.cache.clone(), state.settings.action_limits);
+        let catalog = web::Data::new(CatalogCache::default());
+        let activity = Batcher::spawn(state.db.clone());
+        let engine = Engine::new(&state, catalog.clone(), activity.clone());
+        Ok(Services {
+            state: web::Data::new(state),
+            auth: web::Data::new(auth),
+            waiting_room: web::Data::new(waiting_room),
+            action_limiter: web::Data::new(action_limiter),
+            catalog,
+            activity: web::Data::new(activity),
+            engine: web::Data::new(engine),
+            controls: web::Data::new(Controls::new()),
+            draining: web::Data::new(Draining::default()),
         })
+    }
+
+    fn register(&self, cfg: &mut web::ServiceConfig) {
+        cfg.app_data(self.state.clone())
+            .app_data(self.auth.clone())
+            .app_data(self.waiting_room.clone())
+            .app_data(self.action_limiter.clone())
+            .app_data(self.catalog.clone())
+            .app_data(self.activity.clone())
+            .app_data(self.engine.clone())
+            .app_data(self.controls.clone())
+            .app_data(web::Data::<dyn BannerSource>::from(
+                self.controls.clone().into_inner() as Arc<dyn BannerSource>,
+            ))
+            .app_data(self.draining.clone());
     }
 }
 
@@ -100,7 +79,7 @@ pub struct Application {
     server: Server,
     /// The operations listener's server, when one is configured.
     ops: Option<ServerHandle>,
-    state: web::Data<AppState>,
+    services: Services,
 }
 
 async fn not_found() -> Result<actix_web::HttpResponse, AppError> {
@@ -125,14 +104,15 @@ impl Application {
             ),
             None => None,
         };
-        let state = web::Data::new(AppState::new(settings)?);
-        let app_state = state.clone();
+        let services = Services::new(settings)?;
+        let app_services = services.clone();
         let server = HttpServer::new(move || {
             App::new()
-                .app_data(app_state.clone())
+                .configure(|cfg| app_services.register(cfg))
                 .configure(crate::web::configure_extractors)
                 .wrap(from_fn(crate::web::flash::load_flash))
                 .wrap(from_fn(crate::waiting_room::guard::require_pass))
+                .wrap(from_fn(crate::controls::freeze_guard))
                 .wrap(from_fn(crate::accounts::forced_change::guard))
                 .wrap(from_fn(crate::auth::middleware::csrf_guard))
                 .wrap(from_fn(crate::auth::middleware::load_session))
@@ -166,10 +146,10 @@ impl Application {
 
         let ops = match ops_listener {
             Some(listener) => {
-                let ops_state = state.clone();
+                let ops_services = services.clone();
                 let ops_server = HttpServer::new(move || {
                     App::new()
-                        .app_data(ops_state.clone())
+                        .configure(|cfg| ops_services.register(cfg))
                         .configure(crate::ops::configure_ops_listener)
                 })
                 .workers(1)
@@ -190,12 +170,13 @@ impl Application {
                 metrics.run_upkeep();
             }
         });
-        state.seats.clone().spawn();
+        let state = &services.state;
+        services.engine.seats.clone().spawn();
         if state.settings.seat_releaser {
             crate::registration::release::spawn_releaser(
                 state.db.clone(),
                 state.cache.clone(),
-                state.seats.clone(),
+                services.engine.seats.clone(),
             );
         }
         state.db.spawn_probe(
@@ -204,7 +185,7 @@ impl Application {
             Duration::from_secs(2),
         );
         // Redis may still be coming up: the room starts from the settings once it answers.
-        let room = state.waiting_room.clone();
+        let room = WaitingRoom::clone(&services.waiting_room);
         let defaults = state.settings.waiting_room;
         tokio::spawn(async move {
             while let Err(e) = room.init(defaults).await {
@@ -214,19 +195,19 @@ impl Application {
             room.spawn_ticker(Duration::from_millis(100));
         });
         crate::waiting_room::opening::spawn_follower(
-            state.waiting_room.clone(),
+            WaitingRoom::clone(&services.waiting_room),
             state.db.clone(),
             Duration::from_millis(500),
             state.settings.opening_draw_span,
         );
-        state
+        services
             .controls
             .spawn_refresher(state.db.clone(), state.cache.clone());
         Ok(Application {
             port,
             server,
             ops,
-            state,
+            services,
         })
     }
 
@@ -234,8 +215,9 @@ impl Application {
         self.port
     }
 
-    pub fn state(&self) -> web::Data<AppState> {
-        self.state.clone()
+    /// The state the running app shares, for tests that look inside.
+    pub fn services(&self) -> Services {
+        self.services.clone()
     }
 
     pub fn handle(&self) -> ServerHandle {
@@ -256,10 +238,11 @@ impl Application {
     /// stops accepting and waits for in-flight requests.
     pub async fn run_until_signalled(self) -> std::io::Result<()> {
         let handle = self.server.handle();
-        let state = self.state.clone();
+        let state = self.services.state.clone();
+        let draining = self.services.draining.clone();
         tokio::spawn(async move {
             wait_for_signal().await;
-            state.draining.store(true, Ordering::SeqCst);
+            draining.start();
             ::metrics::gauge!("sugang_ready").set(0.0);
             tracing::info!(
                 delay_secs = state.settings.shutdown_delay.as_secs(),

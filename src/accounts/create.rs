@@ -9,10 +9,10 @@ use diesel::prelude::*;
 use diesel::MysqlConnection;
 
 use crate::accounts::policy::{self, PasswordProblem};
+use crate::activity::{self, NewActivity};
 use crate::auth::domain::LoginId;
 use crate::auth::models::{self, NewUser};
 use crate::auth::Role;
-use crate::registration::activity::{self, NewActivity};
 
 pub const NAME_MAX: usize = 100;
 

@@ -9,7 +9,7 @@ use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
 
 use crate::accounts::AccountError;
-use crate::auth::session::SessionState;
+use crate::session::SessionState;
 use crate::web::AppError;
 
 fn open_while_restricted(method: &Method, path: &str) -> bool {
@@ -33,7 +33,7 @@ pub async fn guard(
         return Ok(next.call(req).await?.map_into_left_body());
     }
     if req.path().starts_with("/api/") {
-        let err = AppError::Account(AccountError::PasswordChangeRequired);
+        let err = AppError::account(AccountError::PasswordChangeRequired);
         return Ok(req.error_response(err).map_into_right_body());
     }
     let res = HttpResponse::SeeOther()

@@ -11,11 +11,12 @@ use futures_util::future::try_join_all;
 use serde::Deserialize;
 
 use crate::accounts::{one_time, AccountError};
-use crate::auth::session::Session;
+use crate::activity::{self, NewActivity};
+use crate::app::AppState;
+use crate::auth::Auth;
 use crate::auth::Registrar;
 use crate::db::schema::users;
-use crate::registration::activity::{self, NewActivity};
-use crate::startup::AppState;
+use crate::session::Session;
 use crate::web::layout::seoul;
 use crate::web::{AppError, Layout, RequestMeta};
 
@@ -32,12 +33,13 @@ pub struct Issued {
 /// sessions.
 pub async fn issue_for(
     app: &AppState,
+    auth: &Auth,
     registrar: &Session,
     targets: Vec<(i32, String)>,
     meta: &RequestMeta,
 ) -> Result<Vec<Issued>, AppError> {
     let passwords: Vec<String> = targets.iter().map(|_| one_time::generate()).collect();
-    let hashes = try_join_all(passwords.iter().map(|p| app.hasher.hash(p.clone()))).await?;
+    let hashes = try_join_all(passwords.iter().map(|p| auth.hasher.hash(p.clone()))).await?;
     let issuer = registrar.user_id;
     let entries: Vec<NewActivity> = targets
         .iter()
@@ -68,7 +70,7 @@ pub async fn issue_for(
         })
         .await?;
     for (id, _) in &targets {
-        app.sessions.end_all(*id).await?;
+        auth.sessions.end_all(*id).await?;
     }
     tracing::info!(
         registrar.id = issuer,
@@ -115,7 +117,7 @@ async fn targets(
                 .iter()
                 .any(|w| !found.iter().any(|(_, l)| l.eq_ignore_ascii_case(w)))
             {
-                return Err(AppError::Account(AccountError::NoSuchUser));
+                return Err(AppError::account(AccountError::NoSuchUser));
             }
             Ok((found, 0))
         }
@@ -170,24 +172,26 @@ pub struct IssueRequest {
 /// without a password): a CSV of login id, one-time password and expiry.
 pub async fn api_issue(
     app: web::Data<AppState>,
+    auth: web::Data<Auth>,
     r: Registrar,
     meta: RequestMeta,
     body: Option<web::Json<IssueRequest>>,
 ) -> Result<HttpResponse, AppError> {
     let body = body.map(|b| b.into_inner()).unwrap_or_default();
     let (targets, remaining) = targets(&app, body.login_ids).await?;
-    let issued = issue_for(&app, &r.0, targets, &meta).await?;
+    let issued = issue_for(&app, &auth, &r.0, targets, &meta).await?;
     csv_answer(&issued, remaining)
 }
 
 /// The console's bulk action: every student without a password, as a CSV download.
 pub async fn bulk_form(
     app: web::Data<AppState>,
+    auth: web::Data<Auth>,
     r: Registrar,
     meta: RequestMeta,
 ) -> Result<HttpResponse, AppError> {
     let (targets, remaining) = targets(&app, None).await?;
-    let issued = issue_for(&app, &r.0, targets, &meta).await?;
+    let issued = issue_for(&app, &auth, &r.0, targets, &meta).await?;
     csv_answer(&issued, remaining)
 }
 
@@ -204,6 +208,7 @@ struct IssuedPage {
 /// The student page's button: the one-time password on a page shown once (never cached).
 pub async fn one_form(
     app: web::Data<AppState>,
+    auth: web::Data<Auth>,
     r: Registrar,
     layout: Layout,
     meta: RequestMeta,
@@ -220,8 +225,8 @@ pub async fn one_form(
                 .optional()?)
         })
         .await?;
-    let login = login.ok_or(AppError::Account(AccountError::NoSuchUser))?;
-    let mut issued = issue_for(&app, &r.0, vec![(id, login)], &meta).await?;
+    let login = login.ok_or(AppError::account(AccountError::NoSuchUser))?;
+    let mut issued = issue_for(&app, &auth, &r.0, vec![(id, login)], &meta).await?;
     let one = issued
         .pop()
         .ok_or_else(|| AppError::Internal(anyhow::anyhow!("nothing issued")))?;

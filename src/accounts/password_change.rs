@@ -10,15 +10,16 @@ use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::accounts::{policy, AccountError};
+use crate::activity::{self, NewActivity};
+use crate::app::AppState;
 use crate::auth::domain::Password;
 use crate::auth::extract::CurrentUser;
 use crate::auth::models;
 use crate::auth::routes::session_cookie;
-use crate::auth::session::{Role, Session};
 use crate::auth::throttle::Attempt;
+use crate::auth::Auth;
 use crate::db::schema::users;
-use crate::registration::activity::{self, NewActivity};
-use crate::startup::AppState;
+use crate::session::{Role, Session};
 use crate::web::flash::{self, Flash, Level};
 use crate::web::{AppError, Layout, RequestMeta};
 
@@ -41,6 +42,7 @@ impl std::fmt::Debug for PasswordChange {
 /// Checks, stores the new hash and renews the session. Returns the new cookie value and session.
 pub async fn change_password(
     app: &AppState,
+    auth: &Auth,
     session: &Session,
     change: PasswordChange,
     meta: &RequestMeta,
@@ -57,7 +59,7 @@ pub async fn change_password(
         address: &meta.client_ip,
         device: None,
     };
-    if let Some(throttled) = app.throttle.check(attempt).await? {
+    if let Some(throttled) = auth.throttle.check(attempt).await? {
         return Err(AppError::RateLimited {
             retry_after: throttled.retry_after(),
         });
@@ -68,14 +70,14 @@ pub async fn change_password(
         .run(move |conn| Ok(models::find(conn, user_id)?))
         .await?;
     let stored = user.password_hash.clone();
-    if !app
+    if !auth
         .hasher
         .verify(Some(stored.clone()), current.into_inner())
         .await?
     {
-        app.throttle.record_failure(attempt).await?;
+        auth.throttle.record_failure(attempt).await?;
         refuse(app, session, meta, AccountError::WrongCurrentPassword).await;
-        return Err(AppError::Account(AccountError::WrongCurrentPassword));
+        return Err(AppError::account(AccountError::WrongCurrentPassword));
     }
     if let Err(problem) = policy::check_new_password(
         &session.login_id,
@@ -84,9 +86,9 @@ pub async fn change_password(
     ) {
         let err = AccountError::NewPassword(problem);
         refuse(app, session, meta, err).await;
-        return Err(AppError::Account(err));
+        return Err(AppError::account(err));
     }
-    let hash = app.hasher.hash(change.new_password).await?;
+    let hash = auth.hasher.hash(change.new_password).await?;
     let mut entry = entry(session, meta, "ok");
     entry.detail = Some("own password changed; other sessions ended".into());
     let changed = app
@@ -110,10 +112,10 @@ pub async fn change_password(
         })
         .await?;
     if !changed {
-        return Err(AppError::Account(AccountError::WrongCurrentPassword));
+        return Err(AppError::account(AccountError::WrongCurrentPassword));
     }
     // A fresh session id: signing in again ends every other session of the account at once.
-    let renewed = app
+    let renewed = auth
         .sessions
         .sign_in(
             session.user_id,
@@ -153,11 +155,12 @@ pub struct Changed {
 
 pub async fn api_change_password(
     app: web::Data<AppState>,
+    auth: web::Data<Auth>,
     user: CurrentUser,
     meta: RequestMeta,
     body: web::Json<PasswordChange>,
 ) -> Result<HttpResponse, AppError> {
-    let (cookie, session) = change_password(&app, &user.0, body.into_inner(), &meta).await?;
+    let (cookie, session) = change_password(&app, &auth, &user.0, body.into_inner(), &meta).await?;
     Ok(HttpResponse::Ok()
         .cookie(session_cookie(&app, cookie))
         .json(Changed {
@@ -181,7 +184,7 @@ fn page(
 ) -> Result<HttpResponse, AppError> {
     let lang = layout.lang;
     let (error_field, error) = match err {
-        Some(AppError::Account(e)) => (e.field(), Some(e.message(lang).to_string())),
+        Some(AppError::Account(e)) => (e.field().unwrap_or_default(), Some(e.message(lang))),
         Some(AppError::Validation(i)) => (i.field, Some(i.message(lang))),
         Some(other) => ("", Some(other.message(lang, ""))),
         None => ("", None),
@@ -203,12 +206,13 @@ pub async fn password_form(_user: CurrentUser, layout: Layout) -> Result<HttpRes
 
 pub async fn password_submit(
     app: web::Data<AppState>,
+    auth: web::Data<Auth>,
     user: CurrentUser,
     layout: Layout,
     meta: RequestMeta,
     form: web::Form<PasswordChange>,
 ) -> Result<HttpResponse, AppError> {
-    match change_password(&app, &user.0, form.into_inner(), &meta).await {
+    match change_password(&app, &auth, &user.0, form.into_inner(), &meta).await {
         Ok((cookie, session)) => {
             let message = layout.t("account.password.changed").to_string();
             let marker = flash::set(

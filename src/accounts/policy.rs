@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-use crate::web::i18n::Lang;
+pub use crate::auth::account_error::PasswordProblem;
 
 pub const NEW_PASSWORD_MIN: usize = 12;
 pub const NEW_PASSWORD_MAX: usize = 128;
@@ -19,63 +19,6 @@ static COMMON: LazyLock<HashSet<String>> = LazyLock::new(|| {
         .map(str::to_lowercase)
         .collect()
 });
-
-/// Why a new password was refused; each has a stable API code and a message in both languages.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PasswordProblem {
-    TooShort,
-    TooLong,
-    EqualsLoginId,
-    TooCommon,
-    Mismatch,
-}
-
-impl PasswordProblem {
-    pub fn code(self) -> &'static str {
-        match self {
-            PasswordProblem::TooShort => "password_too_short",
-            PasswordProblem::TooLong => "password_too_long",
-            PasswordProblem::EqualsLoginId => "password_equals_login_id",
-            PasswordProblem::TooCommon => "password_too_common",
-            PasswordProblem::Mismatch => "password_mismatch",
-        }
-    }
-
-    /// The form field the message belongs beside.
-    pub fn field(self) -> &'static str {
-        match self {
-            PasswordProblem::Mismatch => "new_password_confirm",
-            _ => "new_password",
-        }
-    }
-
-    pub fn message(self, lang: Lang) -> &'static str {
-        match (self, lang) {
-            (PasswordProblem::TooShort, Lang::Ko) => "새 비밀번호는 12자 이상이어야 합니다",
-            (PasswordProblem::TooShort, Lang::En) => {
-                "the new password must be at least 12 characters"
-            }
-            (PasswordProblem::TooLong, Lang::Ko) => "새 비밀번호는 128자 이하여야 합니다",
-            (PasswordProblem::TooLong, Lang::En) => {
-                "the new password must be at most 128 characters"
-            }
-            (PasswordProblem::EqualsLoginId, Lang::Ko) => {
-                "학번(아이디)을 비밀번호로 쓸 수 없습니다"
-            }
-            (PasswordProblem::EqualsLoginId, Lang::En) => {
-                "the new password cannot be your login id"
-            }
-            (PasswordProblem::TooCommon, Lang::Ko) => {
-                "너무 흔한 비밀번호입니다. 다른 비밀번호를 고르세요"
-            }
-            (PasswordProblem::TooCommon, Lang::En) => {
-                "this password is among the most common ones; choose another"
-            }
-            (PasswordProblem::Mismatch, Lang::Ko) => "새 비밀번호 두 칸이 서로 다릅니다",
-            (PasswordProblem::Mismatch, Lang::En) => "the two new passwords differ",
-        }
-    }
-}
 
 /// Checks a new password (typed twice) for the account `login_id`, in a fixed order.
 pub fn check_new_password(login_id: &str, new: &str, confirm: &str) -> Result<(), PasswordProblem> {

@@ -6,13 +6,13 @@ use actix_web::http::header;
 use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 
+use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{Answer, Console};
 use crate::auth::Registrar;
 use crate::catalog::queries::current_term;
 use crate::registration::allocation::{
     self, AllocationError, AllocationReport, Demand, SectionOutcome, SectionReport,
 };
-use crate::startup::AppState;
 use crate::web::flash::{self, Flash, FlashLine, FlashLines, Level};
 use crate::web::{html, AppError, Lang, Layout, RequestMeta};
 
@@ -182,7 +182,7 @@ pub struct RunForm {
 /// `POST /admin/allocation`: saves the chosen policy for oversubscribed sections on the current
 /// term, runs the allocation of the term and redirects to the page.
 pub async fn run(
-    app: web::Data<AppState>,
+    app: ConsoleApp,
     registrar: Registrar,
     req: HttpRequest,
     form: web::Form<RunForm>,

@@ -10,13 +10,13 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::departments;
+use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{
     self, catalog_changed, fail, field, redirect, run, run_at, unprocessable, Answer, Choice,
     Console, FormErrors, Isolation, TxFail,
 };
 use crate::auth::models::Department;
 use crate::db::schema::{course_prerequisites, courses, departments as departments_t};
-use crate::startup::AppState;
 use crate::web::flash::Level;
 use crate::web::form::url_encode;
 use crate::web::{html, AppError, Lang, Layout};
@@ -192,7 +192,7 @@ fn like_pattern(q: &str) -> String {
 }
 
 async fn courses_page(
-    app: &AppState,
+    app: &ConsoleApp,
     layout: Layout,
     query: &ListQuery,
     form: CourseForm,
@@ -332,7 +332,7 @@ fn prerequisites_of(conn: &mut MysqlConnection, id: i32) -> QueryResult<Vec<Cour
 }
 
 async fn course_page(
-    app: &AppState,
+    app: &ConsoleApp,
     layout: Layout,
     id: i32,
     posted: Option<CourseForm>,

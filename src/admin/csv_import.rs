@@ -13,16 +13,16 @@ use diesel::prelude::*;
 use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 
+use crate::activity::{self, NewActivity};
+use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{Answer, Console};
 use crate::auth::Registrar;
 use crate::cache::CacheError;
-use crate::catalog::domain::{CourseCode, Meeting, MinuteOfDay, ParseError};
 use crate::db::schema::{
     course_prerequisites, courses, departments, meetings, priority_group_members, priority_groups,
     sections, terms, users,
 };
-use crate::registration::activity::{self, NewActivity};
-use crate::startup::AppState;
+use crate::domain::{CourseCode, Meeting, MinuteOfDay, ParseError};
 use crate::web::flash::{self, Flash, Level};
 use crate::web::{html, AppError, Lang, Layout, RequestMeta};
 
@@ -1252,11 +1252,11 @@ struct Pending {
     password_hash: Option<String>,
 }
 
-fn pending_key(app: &AppState, id: &str) -> String {
+fn pending_key(app: &ConsoleApp, id: &str) -> String {
     app.cache.key(&format!("import:{id}"))
 }
 
-async fn store_pending(app: &AppState, id: &str, p: &Pending) -> Result<(), CacheError> {
+async fn store_pending(app: &ConsoleApp, id: &str, p: &Pending) -> Result<(), CacheError> {
     let json = serde_json::to_string(p).map_err(|e| CacheError::Unavailable(e.to_string()))?;
     let mut conn = app.cache.conn().await?;
     let _: () = redis::cmd("SET")
@@ -1270,7 +1270,7 @@ async fn store_pending(app: &AppState, id: &str, p: &Pending) -> Result<(), Cach
 }
 
 /// Takes the pending upload (once: a double click applies it once).
-async fn take_pending(app: &AppState, id: &str) -> Result<Option<Pending>, CacheError> {
+async fn take_pending(app: &ConsoleApp, id: &str) -> Result<Option<Pending>, CacheError> {
     let mut conn = app.cache.conn().await?;
     let json: Option<String> = redis::cmd("GETDEL")
         .arg(pending_key(app, id))
@@ -1433,7 +1433,7 @@ pub async fn page(
 /// The dry run: checks the upload against the current data and shows every line's outcome.
 /// A clean file is kept for the apply button; nothing is written to MySQL here.
 pub async fn preview(
-    app: web::Data<AppState>,
+    app: ConsoleApp,
     registrar: Registrar,
     req: HttpRequest,
     layout: Layout,
@@ -1505,7 +1505,7 @@ pub async fn preview(
             .into_owned();
         // One hash for the whole file, on the bounded hashing threads, and only when asked.
         let password_hash = if kind == Kind::Students && !password.is_empty() {
-            Some(app.hasher.hash(password).await?)
+            Some(app.auth.hasher.hash(password).await?)
         } else {
             None
         };
@@ -1608,7 +1608,7 @@ pub async fn apply(c: Console, req: HttpRequest, form: web::Form<ApplyForm>) -> 
 }
 
 async fn redirect(
-    app: &AppState,
+    app: &ConsoleApp,
     registrar: &Registrar,
     level: Level,
     message: String,

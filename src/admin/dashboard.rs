@@ -347,7 +347,7 @@ pub fn assemble(
     mut db: DbFigures,
     room: Option<RoomFigures>,
     errors: ErrorFigures,
-    controls: &crate::admin::controls::SiteControls,
+    controls: &crate::controls::SiteControls,
     now: DateTime<Utc>,
 ) -> Summary {
     for r in &mut db.refusals {

@@ -5,12 +5,12 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{
     self, catalog_changed, fail, redirect, run, unprocessable, Answer, Console, FormErrors,
 };
 use crate::auth::models::Department;
 use crate::db::schema::departments;
-use crate::startup::AppState;
 use crate::web::flash::Level;
 use crate::web::{html, AppError, Layout};
 
@@ -120,7 +120,7 @@ pub fn all(conn: &mut MysqlConnection) -> QueryResult<Vec<Department>> {
 }
 
 async fn page(
-    app: &AppState,
+    app: &ConsoleApp,
     layout: Layout,
     failed: Option<(String, NamesForm)>,
     errors: FormErrors,

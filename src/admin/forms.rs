@@ -4,16 +4,20 @@
 //! the page with a message, or the page again with the refused field).
 
 use std::future::{ready, Future, Ready};
+use std::ops::Deref;
+use std::sync::Arc;
 
 use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
 
-use crate::auth::Registrar;
-use crate::registration::activity::{self, NewActivity};
+use crate::activity::{self, NewActivity};
+use crate::app::AppState;
+use crate::auth::{Auth, Registrar};
 use crate::registration::rules::Refusal;
-use crate::startup::AppState;
+use crate::registration::seats::SeatSignal;
+use crate::registration::Engine;
 use crate::web::flash::Level;
 use crate::web::{AppError, Layout, RequestMeta};
 
@@ -22,11 +26,46 @@ pub use crate::web::form::*;
 /// What a console handler answers.
 pub type Answer = Result<HttpResponse, AppError>;
 
+/// The app as registrar actions use it: the shared state (what it derefs to), the seats signal a
+/// committed change republishes, and sign-in's state for the actions on accounts.
+#[derive(Clone)]
+pub struct ConsoleApp {
+    state: web::Data<AppState>,
+    pub seats: Arc<SeatSignal>,
+    pub auth: web::Data<Auth>,
+}
+
+impl Deref for ConsoleApp {
+    type Target = AppState;
+
+    fn deref(&self) -> &AppState {
+        &self.state
+    }
+}
+
+impl FromRequest for ConsoleApp {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready((|| {
+            Ok(ConsoleApp {
+                state: web::Data::<AppState>::from_request(req, payload).into_inner()?,
+                seats: web::Data::<Engine>::from_request(req, payload)
+                    .into_inner()?
+                    .seats
+                    .clone(),
+                auth: web::Data::<Auth>::from_request(req, payload).into_inner()?,
+            })
+        })())
+    }
+}
+
 /// What every console handler takes: the app, the signed-in registrar (a student gets 403, a
 /// visitor is sent to sign in, as with `Registrar` alone), the page's layout and the request's
 /// metadata for activity lines.
 pub struct Console {
-    pub app: web::Data<AppState>,
+    pub app: ConsoleApp,
     pub r: Registrar,
     pub layout: Layout,
     pub meta: RequestMeta,
@@ -34,12 +73,12 @@ pub struct Console {
 
 impl Console {
     /// The parts, for a handler's first line: `let (app, r, layout, meta) = c.parts();`.
-    pub fn parts(self) -> (web::Data<AppState>, Registrar, Layout, RequestMeta) {
+    pub fn parts(self) -> (ConsoleApp, Registrar, Layout, RequestMeta) {
         (self.app, self.r, self.layout, self.meta)
     }
 
     /// For a page shown fresh: the app, the layout and no errors yet.
-    pub fn page(self) -> (web::Data<AppState>, Layout, FormErrors) {
+    pub fn page(self) -> (ConsoleApp, Layout, FormErrors) {
         let errors = FormErrors::new(self.layout.lang);
         (self.app, self.layout, errors)
     }
@@ -52,7 +91,7 @@ impl FromRequest for Console {
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
         ready((|| {
             Ok(Console {
-                app: web::Data::<AppState>::from_request(req, payload).into_inner()?,
+                app: ConsoleApp::from_request(req, payload).into_inner()?,
                 r: Registrar::from_request(req, payload).into_inner()?,
                 layout: Layout::from_request(req, payload).into_inner()?,
                 meta: RequestMeta::from_request(req, payload).into_inner()?,
@@ -119,7 +158,7 @@ pub fn fail(e: TxFail) -> AppError {
     match e {
         TxFail::NotFound => AppError::NotFound,
         TxFail::Db(e) => e.into(),
-        TxFail::Refused(r) => AppError::Refused(r),
+        TxFail::Refused(r) => AppError::refused(r),
         TxFail::Field(f) => AppError::Validation(crate::web::Invalid {
             field: f.field,
             key: f.key,
@@ -195,7 +234,7 @@ pub fn clip(s: String) -> String {
 /// Runs a registrar action in one READ COMMITTED transaction (retried as one piece after a
 /// deadlock); `f` writes its own activity lines through `Act`.
 pub async fn run<T: Send + 'static>(
-    app: &AppState,
+    app: &ConsoleApp,
     r: &Registrar,
     meta: RequestMeta,
     f: impl Fn(&mut MysqlConnection, &Act) -> Result<T, TxFail> + Send + 'static,
@@ -205,7 +244,7 @@ pub async fn run<T: Send + 'static>(
 
 /// `run` at another isolation level (REPEATABLE READ for writes serialized by a locking scan).
 pub async fn run_at<T: Send + 'static>(
-    app: &AppState,
+    app: &ConsoleApp,
     r: &Registrar,
     meta: RequestMeta,
     level: Isolation,
@@ -231,7 +270,7 @@ pub enum Changed {
 /// caches learn of the change); a refused field renders the page again (`page` builds it from
 /// the errors) with 422; any other failure is an error page.
 pub async fn answer<P, Fut>(
-    app: &AppState,
+    app: &ConsoleApp,
     r: &Registrar,
     lang: crate::web::Lang,
     to: &str,
@@ -262,7 +301,7 @@ where
 
 /// Post/redirect/get with a one-time message for the registrar.
 pub async fn redirect(
-    app: &AppState,
+    app: &ConsoleApp,
     registrar: &Registrar,
     to: &str,
     level: Level,
@@ -273,7 +312,7 @@ pub async fn redirect(
 
 /// After a committed catalog change: search and section pages show it on the next request. A
 /// failed bump is logged, not reported: the change is committed and the cache catches up.
-pub async fn catalog_changed(app: &AppState) {
+pub async fn catalog_changed(app: &ConsoleApp) {
     if let Err(e) = crate::catalog::bump_version(&app.cache).await {
         tracing::warn!(error = %e, "catalog version not bumped after a registrar change");
     }

@@ -13,11 +13,11 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::departments::{code, forms_of, names, NamesForm};
+use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{
     self, fail, field, redirect, run, unprocessable, Answer, Console, FormErrors, TxFail,
 };
 use crate::db::schema::{priority_group_members, priority_groups, registration_windows, users};
-use crate::startup::AppState;
 use crate::web::flash::Level;
 use crate::web::{html, AppError, Layout};
 
@@ -112,7 +112,7 @@ fn listing(conn: &mut MysqlConnection) -> QueryResult<Vec<(PriorityGroup, i64, i
 }
 
 async fn list_page(
-    app: &AppState,
+    app: &ConsoleApp,
     layout: Layout,
     failed: Option<(String, NamesForm)>,
     errors: FormErrors,
@@ -310,7 +310,7 @@ pub fn members(conn: &mut MysqlConnection, group_id: i32) -> QueryResult<Vec<Mem
 }
 
 async fn group_page(
-    app: &AppState,
+    app: &ConsoleApp,
     layout: Layout,
     id: i32,
     form: MemberForm,

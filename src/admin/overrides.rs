@@ -7,11 +7,11 @@ use chrono::{DateTime, Duration, Utc};
 use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 
+use crate::activity::{self, NewActivity};
 use crate::admin::forms::{field, TxFail};
 use crate::catalog::queries::current_term;
 use crate::catalog::Window;
 use crate::db::schema::sections;
-use crate::registration::activity::{self, NewActivity};
 use crate::registration::notices::{self, NoticeKind};
 use crate::registration::queries::{self as reg, NewEnrollment};
 use crate::registration::rules::{self, Ineligible, Refusal, SectionLabel, CHANGE_PHASES};

@@ -13,6 +13,8 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::accounts::one_time;
+use crate::activity;
+use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{
     self, fail, field, redirect, run, run_at, session_line, tx, unprocessable, Answer, Console,
     FormErrors, Isolation, TxFail,
@@ -21,8 +23,6 @@ use crate::auth::domain::LoginId;
 use crate::auth::models::{self, NewUser};
 use crate::auth::Registrar;
 use crate::db::schema::{activity_log, users};
-use crate::registration::activity;
-use crate::startup::AppState;
 use crate::web::flash::Level;
 use crate::web::layout::seoul;
 use crate::web::{html, AppError, Layout, RequestMeta};
@@ -117,7 +117,7 @@ fn shown(at: &NaiveDateTime) -> String {
 }
 
 async fn page(
-    app: &AppState,
+    app: &ConsoleApp,
     r: &Registrar,
     layout: Layout,
     failed: Option<(String, CreateForm)>,
@@ -188,7 +188,7 @@ pub async fn create(c: Console, form: web::Form<CreateForm>) -> Answer {
         return unprocessable(page(&app, &r, layout, Some(("new".into(), form)), errors).await?);
     };
     let password = one_time::generate();
-    let hash = app.hasher.hash(password.clone()).await?;
+    let hash = app.auth.hasher.hash(password.clone()).await?;
     let actor = r.0.user_id;
     let entry = session_line(
         &r,
@@ -279,7 +279,7 @@ fn check_disable(conn: &mut MysqlConnection, actor: i32, id: i32) -> Result<(), 
 /// Disables or enables the account `id` of `role` (registrars on this page, students from the
 /// student's page); a disabled account's session ends once the change is committed.
 async fn set_disabled(
-    app: web::Data<AppState>,
+    app: ConsoleApp,
     r: Registrar,
     layout: Layout,
     meta: RequestMeta,
@@ -331,7 +331,7 @@ async fn set_disabled(
     };
     let key = if disable {
         // Committed first, then the session goes: a sign-in racing with this sees one or the other.
-        app.sessions.end_disabled(id).await?;
+        app.auth.sessions.end_disabled(id).await?;
         tracing::info!(registrar.id = actor, user.id = id, role, "account disabled");
         "admin.registrars.disabled"
     } else {
@@ -374,7 +374,7 @@ pub async fn one_time_password(c: Console, path: web::Path<i32>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let password = one_time::generate();
-    let hash = app.hasher.hash(password.clone()).await?;
+    let hash = app.auth.hasher.hash(password.clone()).await?;
     let actor = r.0.user_id;
     let entry = session_line(&r, "one_time_password", &meta, String::new());
     let (login, expires_at) = app
@@ -398,7 +398,7 @@ pub async fn one_time_password(c: Console, path: web::Path<i32>) -> Answer {
         })
         .await?
         .map_err(fail)?;
-    app.sessions.end_all(id).await?;
+    app.auth.sessions.end_all(id).await?;
     tracing::info!(
         registrar.id = actor,
         user.id = id,

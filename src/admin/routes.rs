@@ -3,28 +3,35 @@ use askama::Template;
 use chrono::Utc;
 
 use crate::admin::dashboard::{self, Summary};
+use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{Answer, Console};
 use crate::auth::Registrar;
-use crate::startup::AppState;
+use crate::controls::Controls;
+use crate::waiting_room::WaitingRoom;
 use crate::web::layout::seoul;
 use crate::web::{html, AppError, Lang, Layout};
 
 /// Every figure of the dashboard. The waiting room is optional: a Redis hiccup leaves that card
 /// empty instead of failing the page a registrar needs most when things go wrong.
-async fn summary(app: &AppState, lang: Lang) -> Result<Summary, AppError> {
+async fn summary(
+    app: &ConsoleApp,
+    queue: &WaitingRoom,
+    mirror: &Controls,
+    lang: Lang,
+) -> Result<Summary, AppError> {
     let now = Utc::now();
     let db = app
         .db
         .run(move |conn| Ok(dashboard::db_figures(conn, now)?))
         .await?;
-    let room = match app.waiting_room.config().await {
+    let room = match queue.config().await {
         Ok(config) => dashboard::room_figures(&app.cache, config).await.ok(),
         Err(e) => {
             tracing::warn!(error = %e, "waiting room figures unavailable");
             None
         }
     };
-    let controls = app.controls.current();
+    let controls = mirror.current();
     Ok(dashboard::assemble(
         lang,
         db,
@@ -126,9 +133,13 @@ impl DashboardPage {
     }
 }
 
-pub async fn dashboard(c: Console) -> Answer {
+pub async fn dashboard(
+    c: Console,
+    queue: web::Data<WaitingRoom>,
+    mirror: web::Data<Controls>,
+) -> Answer {
     let (app, _, layout, _) = c.parts();
-    let summary = summary(&app, layout.lang).await?;
+    let summary = summary(&app, &queue, &mirror, layout.lang).await?;
     let draws = app.db.run(|conn| Ok(recent_draws(conn)?)).await?;
     html(DashboardPage {
         layout,
@@ -138,10 +149,12 @@ pub async fn dashboard(c: Console) -> Answer {
 }
 
 pub async fn api_summary(
-    app: web::Data<AppState>,
+    app: ConsoleApp,
+    queue: web::Data<WaitingRoom>,
+    mirror: web::Data<Controls>,
     _registrar: Registrar,
     req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::from_request(&req);
-    Ok(HttpResponse::Ok().json(summary(&app, lang).await?))
+    Ok(HttpResponse::Ok().json(summary(&app, &queue, &mirror, lang).await?))
 }

@@ -9,24 +9,24 @@ use chrono::{NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::activity;
 use crate::admin::courses::Course;
 use crate::admin::departments;
+use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{
     self, catalog_changed, fail, field, redirect, run, unprocessable, Act, Answer, Changed, Choice,
     Console, FormErrors, TxFail, Values,
 };
 use crate::admin::queries::{self as q, NewMeeting};
 use crate::auth::Registrar;
-use crate::catalog::domain::Meeting;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{
     basket_items, courses, enrollments, meetings, sections, users, waitlist_entries,
 };
-use crate::registration::activity;
+use crate::domain::Meeting;
 use crate::registration::notices::{self, NoticeKind};
 use crate::registration::queries as reg;
 use crate::registration::rules::SectionLabel;
-use crate::startup::AppState;
 use crate::web::flash::Level;
 use crate::web::form::url_encode;
 use crate::web::{html, AppError, Lang, Layout};
@@ -325,7 +325,7 @@ struct NewSectionPage {
 }
 
 async fn new_page(
-    app: &AppState,
+    app: &ConsoleApp,
     layout: Layout,
     values: Values,
     errors: FormErrors,
@@ -557,7 +557,7 @@ fn load_section(conn: &mut MysqlConnection, id: i32) -> QueryResult<Loaded> {
 
 /// The section page; `posted` (a refused form's fields) replaces the stored values it names.
 async fn section_page(
-    app: &AppState,
+    app: &ConsoleApp,
     layout: Layout,
     id: i32,
     posted: Option<Values>,
@@ -623,7 +623,7 @@ pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
 
 /// Answers a section form: the section page with a message, or again with the refused form.
 async fn answer(
-    app: &AppState,
+    app: &ConsoleApp,
     r: &Registrar,
     layout: Layout,
     id: i32,

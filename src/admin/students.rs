@@ -12,6 +12,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::audit_words;
+use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{
     self, field, run, tx, unprocessable, Answer, Changed, Choice, Console, FieldError, FormErrors,
     Isolation, TxFail, Values,
@@ -19,13 +20,12 @@ use crate::admin::forms::{
 use crate::admin::overrides::{self, Override, Remedy, WAIVABLE};
 use crate::auth::models::User;
 use crate::auth::Registrar;
-use crate::catalog::domain::CourseCode;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{basket_items, courses, departments, holds, sections, users};
+use crate::domain::CourseCode;
 use crate::registration::queries::{self as reg, ActivityRow};
 use crate::registration::rules::{Held, Refusal, SectionLabel};
 use crate::registration::service::{self, WaitlistItem};
-use crate::startup::AppState;
 use crate::web::{html, AppError, Lang, Layout, RequestMeta};
 
 const FOUND_LIMIT: i64 = 50;
@@ -311,7 +311,7 @@ fn waiver_choices(lang: Lang, current: &str) -> Vec<Choice> {
 }
 
 async fn student_page(
-    app: &AppState,
+    app: &ConsoleApp,
     layout: Layout,
     id: i32,
     values: Values,
@@ -351,7 +351,7 @@ pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
 /// Answers a student form: the student page with a message, or again with the refused form.
 /// Overrides move seat counters: the seats-left signal follows at once.
 async fn answer(
-    app: &AppState,
+    app: &ConsoleApp,
     r: &Registrar,
     layout: Layout,
     id: i32,
@@ -485,7 +485,7 @@ pub async fn credit_limit(c: Console, path: web::Path<i32>, values: Values) -> A
 /// Reads the override form: the section (an id, or a course code and section number of the
 /// current term), the reason, and what is waived.
 async fn read_override(
-    app: &AppState,
+    app: &ConsoleApp,
     r: &Registrar,
     meta: &RequestMeta,
     student_id: i32,
@@ -530,7 +530,7 @@ async fn read_override(
 
 /// `1234` (a section id) or `CSE2010-01` / `CSE2010 1` (course code and number, current term).
 async fn resolve_section(
-    app: &AppState,
+    app: &ConsoleApp,
     raw: &str,
     errors: &mut FormErrors,
     name: &'static str,
@@ -626,7 +626,7 @@ pub async fn override_drop(c: Console, path: web::Path<i32>, values: Values) -> 
 /// Reads the override form, runs it in one transaction (a refusal is logged with the rule's
 /// code and shown beside the section field) and answers.
 async fn run_override(
-    app: &AppState,
+    app: &ConsoleApp,
     r: &Registrar,
     layout: Layout,
     meta: &RequestMeta,

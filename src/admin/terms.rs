@@ -8,6 +8,7 @@ use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
+use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{
     self, catalog_changed, fail, field, redirect, run, unprocessable, Answer, Changed, Choice,
     Console, FormErrors, TxFail,
@@ -17,7 +18,6 @@ use crate::auth::Registrar;
 use crate::catalog::models::{NewTerm, NewWindow};
 use crate::catalog::{Parity, Term, Window, WindowState};
 use crate::db::schema::{priority_groups, registration_windows, terms};
-use crate::startup::AppState;
 use crate::web::flash::Level;
 use crate::web::{html, AppError, Lang, Layout};
 
@@ -130,7 +130,7 @@ fn season_choices(lang: Lang, current: &str) -> Vec<Choice> {
 }
 
 async fn terms_page(
-    app: &AppState,
+    app: &ConsoleApp,
     layout: Layout,
     form: TermForm,
     errors: FormErrors,
@@ -376,7 +376,7 @@ fn load_term(
 
 /// The term page; `failed` re-fills the form that was refused with what was posted.
 async fn term_page(
-    app: &AppState,
+    app: &ConsoleApp,
     layout: Layout,
     id: i32,
     failed: Option<(String, WindowForm)>,
@@ -670,7 +670,7 @@ fn overlap_error(lang: Lang, w: &Window) -> TxFail {
 /// refused form's errors.
 #[allow(clippy::too_many_arguments)]
 async fn answer(
-    app: &AppState,
+    app: &ConsoleApp,
     r: &Registrar,
     layout: Layout,
     term_id: i32,

@@ -10,37 +10,13 @@ pub const DEVICE_COOKIE: &str = "sugang_device";
 /// How long a browser stays known after its last successful sign-in.
 pub const DEVICE_COOKIE_DAYS: i64 = 180;
 
-/// The signing key. `Debug` never prints it.
-#[derive(Clone)]
-pub struct DeviceKey(Vec<u8>);
+pub use crate::config::DeviceKey;
 
-impl std::fmt::Debug for DeviceKey {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("DeviceKey(..)")
-    }
-}
-
+/// Signing with the key from the settings.
 impl DeviceKey {
-    pub const MIN_BYTES: usize = 32;
-
-    /// From hex (`SUGANG_DEVICE_KEY`): at least 32 bytes.
-    pub fn from_hex(raw: &str) -> Result<DeviceKey, String> {
-        let bytes = hex::decode(raw.trim()).map_err(|e| e.to_string())?;
-        if bytes.len() < Self::MIN_BYTES {
-            return Err(format!("needs at least {} bytes of hex", Self::MIN_BYTES));
-        }
-        Ok(DeviceKey(bytes))
-    }
-
-    /// A key for this process only: cookies it signs are not known to other instances or after
-    /// a restart (they fall back to untrusted, never to an error).
-    pub fn random() -> DeviceKey {
-        DeviceKey(rand::random::<[u8; 32]>().to_vec())
-    }
-
     fn mac(&self, login_id: &str, nonce: &str) -> Hmac<Sha256> {
         // A key of any length is accepted by HMAC; `new_from_slice` cannot fail here.
-        let mut mac = match Hmac::<Sha256>::new_from_slice(&self.0) {
+        let mut mac = match Hmac::<Sha256>::new_from_slice(self.bytes()) {
             Ok(m) => m,
             Err(_) => unreachable_key(),
         };

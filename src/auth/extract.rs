@@ -6,15 +6,15 @@ use std::future::{ready, Ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest};
 
-use crate::auth::session::{Role, Session, SessionState};
+use crate::session::{Role, Session, SessionState};
 use crate::web::AppError;
 
 fn session_of(req: &HttpRequest) -> Result<Session, AppError> {
     match req.extensions().get::<SessionState>() {
         Some(SessionState::Active(s)) => Ok((**s).clone()),
         Some(SessionState::Replaced) => Err(AppError::SessionReplaced),
-        Some(SessionState::Disabled) => Err(AppError::Account(
-            crate::accounts::AccountError::AccountDisabled,
+        Some(SessionState::Disabled) => Err(AppError::account(
+            crate::auth::account_error::AccountError::AccountDisabled,
         )),
         Some(SessionState::Unavailable) => Err(AppError::Unavailable("session store".into())),
         _ => Err(AppError::Unauthenticated),

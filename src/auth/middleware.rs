@@ -9,8 +9,9 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage};
 use futures_util::StreamExt;
 
-use crate::auth::session::{SessionState, SESSION_COOKIE};
-use crate::startup::AppState;
+use crate::app::AppState;
+use crate::auth::Auth;
+use crate::session::{SessionState, SESSION_COOKIE};
 use crate::web::AppError;
 
 pub const CSRF_HEADER: &str = "x-csrf-token";
@@ -31,9 +32,9 @@ pub async fn load_session(
     if !sessionless(crate::web::request::routed_path(req.request())) {
         let state = match (
             req.cookie(SESSION_COOKIE),
-            req.app_data::<web::Data<AppState>>(),
+            req.app_data::<web::Data<Auth>>(),
         ) {
-            (Some(cookie), Some(app)) => app.sessions.load(cookie.value()).await,
+            (Some(cookie), Some(auth)) => auth.sessions.load(cookie.value()).await,
             _ => SessionState::Anonymous,
         };
         let left = match (&state, req.app_data::<web::Data<AppState>>()) {

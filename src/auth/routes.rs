@@ -6,11 +6,12 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::{Deserialize, Serialize};
 
+use crate::app::AppState;
 use crate::auth::device::{DEVICE_COOKIE, DEVICE_COOKIE_DAYS};
 use crate::auth::extract::CurrentUser;
 use crate::auth::service;
-use crate::auth::session::{Role, SESSION_COOKIE};
-use crate::startup::AppState;
+use crate::auth::Auth;
+use crate::session::{Role, SESSION_COOKIE};
 use crate::web::middleware::removal;
 use crate::web::{AppError, Layout, RequestMeta};
 
@@ -145,6 +146,7 @@ pub struct LoginForm {
 
 pub async fn login_submit(
     app: web::Data<AppState>,
+    auth: web::Data<Auth>,
     req: HttpRequest,
     layout: Layout,
     meta: RequestMeta,
@@ -162,6 +164,7 @@ pub async fn login_submit(
     let device = device_of(&req);
     match service::sign_in(
         &app,
+        &auth,
         &form.login_id,
         &form.password,
         device.as_deref(),
@@ -217,10 +220,11 @@ fn removal_at(name: &str, path: &str) -> Cookie<'static> {
 
 pub async fn logout(
     app: web::Data<AppState>,
+    auth: web::Data<Auth>,
     user: CurrentUser,
     meta: RequestMeta,
 ) -> Result<HttpResponse, AppError> {
-    service::sign_out(&app, &user.0, &meta).await?;
+    service::sign_out(&app, &auth, &user.0, &meta).await?;
     Ok(HttpResponse::SeeOther()
         .insert_header((header::LOCATION, "/login?notice=signed_out"))
         .cookie(removal(SESSION_COOKIE))
@@ -251,6 +255,7 @@ pub struct SessionResponse {
 
 pub async fn api_sign_in(
     app: web::Data<AppState>,
+    auth: web::Data<Auth>,
     req: HttpRequest,
     meta: RequestMeta,
     body: web::Json<SessionRequest>,
@@ -258,6 +263,7 @@ pub async fn api_sign_in(
     let device = device_of(&req);
     let (cookie, session) = service::sign_in(
         &app,
+        &auth,
         &body.login_id,
         &body.password,
         device.as_deref(),
@@ -280,10 +286,11 @@ pub async fn api_sign_in(
 
 pub async fn api_sign_out(
     app: web::Data<AppState>,
+    auth: web::Data<Auth>,
     user: CurrentUser,
     meta: RequestMeta,
 ) -> Result<HttpResponse, AppError> {
-    service::sign_out(&app, &user.0, &meta).await?;
+    service::sign_out(&app, &auth, &user.0, &meta).await?;
     Ok(HttpResponse::NoContent()
         .cookie(removal(SESSION_COOKIE))
         .finish())

@@ -1,11 +1,13 @@
 //! Signing in and out.
 
+use crate::activity::{self, NewActivity};
+use crate::app::AppState;
+use crate::auth::account_error::AccountError;
 use crate::auth::domain::{LoginId, Password};
 use crate::auth::models;
-use crate::auth::session::{Role, Session};
 use crate::auth::throttle::Attempt;
-use crate::registration::activity::{self, NewActivity};
-use crate::startup::AppState;
+use crate::auth::Auth;
+use crate::session::{Role, Session};
 use crate::web::{AppError, RequestMeta};
 
 fn count(outcome: &'static str) {
@@ -17,6 +19,7 @@ fn count(outcome: &'static str) {
 /// Returns the session cookie value and the session.
 pub async fn sign_in(
     app: &AppState,
+    auth: &Auth,
     raw_login_id: &str,
     raw_password: &str,
     device_cookie: Option<&str>,
@@ -35,7 +38,7 @@ pub async fn sign_in(
         address: &meta.client_ip,
         device: device.as_deref(),
     };
-    if let Some(throttled) = app.throttle.check(attempt).await? {
+    if let Some(throttled) = auth.throttle.check(attempt).await? {
         count("throttled");
         tracing::warn!(login.id = %login_id.as_str(), ?throttled, "sign-in throttled");
         return Err(AppError::RateLimited {
@@ -47,7 +50,7 @@ pub async fn sign_in(
         .db
         .run(move |conn| Ok(models::find_by_login_id(conn, &lookup)?))
         .await?;
-    let verified = app
+    let verified = auth
         .hasher
         .verify(
             user.as_ref().map(|u| u.password_hash.clone()),
@@ -59,7 +62,7 @@ pub async fn sign_in(
         (true, Some(user), Some(role)) => (user, role),
         (_, user, _) => {
             count("bad_credentials");
-            app.throttle.record_failure(attempt).await?;
+            auth.throttle.record_failure(attempt).await?;
             let mut entry = NewActivity::new("login", "bad_credentials", meta);
             entry.student_id = user.map(|u| u.id);
             log_activity(app, entry).await;
@@ -73,9 +76,9 @@ pub async fn sign_in(
         return Err(refuse_disabled(app, &user, role, meta).await);
     }
     // A one-time password signs in once, within 72 h, and only to change the password.
-    let must_change = crate::accounts::one_time::at_sign_in(app, &user, meta).await?;
-    app.throttle.record_success(attempt).await?;
-    let (cookie, session) = app
+    let must_change = crate::auth::one_time::at_sign_in(app, &user, meta).await?;
+    auth.throttle.record_success(attempt).await?;
+    let (cookie, session) = auth
         .sessions
         .start(user.id, &user.login_id, &user.name, role, must_change)
         .await?;
@@ -87,7 +90,7 @@ pub async fn sign_in(
         .run(move |conn| Ok(models::is_disabled(conn, id)?))
         .await?;
     if disabled_now {
-        app.sessions.end_disabled(user.id).await?;
+        auth.sessions.end_disabled(user.id).await?;
         return Err(refuse_disabled(app, &user, role, meta).await);
     }
     count("ok");
@@ -112,15 +115,16 @@ async fn refuse_disabled(
     entry.actor_id = Some(user.id);
     entry.student_id = (role == Role::Student).then_some(user.id);
     log_activity(app, entry).await;
-    AppError::Account(crate::accounts::AccountError::AccountDisabled)
+    AppError::account(AccountError::AccountDisabled)
 }
 
 pub async fn sign_out(
     app: &AppState,
+    auth: &Auth,
     session: &Session,
     meta: &RequestMeta,
 ) -> Result<(), AppError> {
-    app.sessions.sign_out(session).await?;
+    auth.sessions.sign_out(session).await?;
     let mut entry = NewActivity::new("logout", "ok", meta);
     entry.actor_id = Some(session.user_id);
     entry.student_id = (session.role == Role::Student).then_some(session.user_id);

@@ -14,11 +14,14 @@ use diesel::sql_types::Integer;
 use rand::distributions::WeightedIndex;
 use rand::prelude::*;
 
+use sugang::activity::Batcher;
+use sugang::app::AppState;
+use sugang::catalog::CatalogCache;
 use sugang::config::Settings;
 use sugang::registration::batch::{self, JobData};
 use sugang::registration::rush;
 use sugang::registration::service::{Attempt, TxError};
-use sugang::startup::AppState;
+use sugang::registration::Engine;
 use sugang::web::Lang;
 
 #[derive(Parser, Debug)]
@@ -52,7 +55,12 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::from_env().context("settings")?;
     let url = settings.database_url.clone();
     let state = AppState::new(settings)?;
-    let frame = rush::frame(&state)
+    let engine = Engine::new(
+        &state,
+        actix_web::web::Data::new(CatalogCache::default()),
+        Batcher::spawn(state.db.clone()),
+    );
+    let frame = rush::frame(&state, &engine)
         .await
         .map_err(|e| anyhow::anyhow!("frame: {e}"))?
         .context("no current term: seed the database first")?;

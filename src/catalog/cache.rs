@@ -89,7 +89,7 @@ impl SeatMap {
     }
 }
 
-/// Per-instance state of the catalog cache (held in `AppState`).
+/// Per-instance state of the catalog cache (its own `web::Data`, shared with registration's engine).
 #[derive(Default)]
 pub struct CatalogCache {
     snapshot: RwLock<Option<Arc<Snapshot>>>,

@@ -130,7 +130,7 @@ pub fn viewer(
         > 0;
     let windows = queries::windows_for_term(conn, term_id)?;
     let groups = if crate::catalog::Window::any_group(&windows) {
-        crate::registration::queries::group_ids(conn, user.id)?
+        crate::catalog::queries::group_ids(conn, user.id)?
     } else {
         Vec::new()
     };

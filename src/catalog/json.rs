@@ -9,8 +9,8 @@ use std::io::Write;
 
 use serde::Serialize;
 
-use crate::catalog::domain::MinuteOfDay;
 use crate::catalog::snapshot::{DepartmentRef, MeetingItem, Seats, SectionItem};
+use crate::domain::MinuteOfDay;
 
 /// `HH:MM`, serialized without an intermediate `String`.
 #[derive(Debug, Clone, Copy, utoipa::ToSchema)]

@@ -1,11 +1,11 @@
 //! The catalog: terms and their registration windows, departments, courses, sections, meetings;
-//! search (`search`), the section page (`detail`, `actions`), cached reads (`cache`) and the values
-//! that come from outside (`domain`: course codes, times of day, meetings, section ids).
+//! search (`search`), what the section page shows (`detail`, `actions`) and cached reads
+//! (`cache`). The search and section pages are `registration::catalog_pages`; the values that
+//! come from outside (course codes, times of day, meetings, section ids) are `crate::domain`.
 
 pub mod actions;
 pub mod cache;
 pub mod detail;
-pub mod domain;
 pub mod json;
 pub mod models;
 pub mod queries;
@@ -19,11 +19,5 @@ pub use models::{Applicant, Parity, Term, Window, WindowState};
 use actix_web::web;
 
 pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/courses", web::get().to(routes::search_page))
-        .route("/courses/{section_id}", web::get().to(routes::section_page))
-        .route("/api/v1/sections", web::get().to(routes::api_sections))
-        .route(
-            "/api/v1/sections/{section_id}",
-            web::get().to(routes::api_section),
-        );
+    cfg.route("/api/v1/sections", web::get().to(routes::api_sections));
 }

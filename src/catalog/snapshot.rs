@@ -9,9 +9,9 @@ use chrono::NaiveDateTime;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::catalog::domain::{Meeting, MinuteOfDay};
 use crate::catalog::models::Term;
 use crate::db::schema::{course_prerequisites, courses, departments, meetings, sections};
+use crate::domain::{Meeting, MinuteOfDay};
 use crate::web::Lang;
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

@@ -3,15 +3,29 @@
 
 pub mod metrics;
 
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use actix_web::{web, HttpResponse};
 use serde_json::json;
 
-use crate::startup::AppState;
+use crate::app::AppState;
 
 const PROBE_TIMEOUT: Duration = Duration::from_millis(1000);
+
+/// Set on SIGTERM: readiness turns 503 while in-flight requests finish.
+#[derive(Default)]
+pub struct Draining(AtomicBool);
+
+impl Draining {
+    pub fn start(&self) {
+        self.0.store(true, Ordering::SeqCst);
+    }
+
+    pub fn is_draining(&self) -> bool {
+        self.0.load(Ordering::SeqCst)
+    }
+}
 
 /// The main listener's routes; `/metrics` only when no operations listener is configured.
 pub fn configure(cfg: &mut web::ServiceConfig, with_metrics: bool) {
@@ -35,8 +49,8 @@ async fn healthz() -> HttpResponse {
         .body("ok")
 }
 
-async fn readyz(app: web::Data<AppState>) -> HttpResponse {
-    let draining = app.draining.load(Ordering::SeqCst);
+async fn readyz(app: web::Data<AppState>, draining: web::Data<Draining>) -> HttpResponse {
+    let draining = draining.is_draining();
     let (db, cache) = tokio::join!(
         tokio::time::timeout(PROBE_TIMEOUT, app.db.ping(PROBE_TIMEOUT)),
         app.cache.ping(PROBE_TIMEOUT)

@@ -9,23 +9,24 @@ use diesel::result::DatabaseErrorKind;
 use diesel::result::Error::DatabaseError;
 use serde_json::Value;
 
+use crate::app::AppState;
 use crate::auth::Student;
-use crate::catalog::domain::SectionId;
 use crate::catalog::queries::current_term;
+use crate::domain::SectionId;
 use crate::registration::basket::{self, BasketError, BasketRefusal};
 use crate::registration::quick_add::SectionCode;
 use crate::registration::service::{
     self, Attempt, DropReceipt, Receipt, SwapReceipt, TxError, WaitlistReceipt,
 };
 use crate::registration::watches::{self, WatchReceipt};
+use crate::registration::Engine;
 use crate::registration::{opening, queries};
-use crate::startup::AppState;
 use crate::web::{AppError, Invalid, Lang, RequestMeta};
 
 impl From<TxError> for AppError {
     fn from(e: TxError) -> Self {
         match e {
-            TxError::Refused(r) | TxError::Aborted(r) => AppError::Refused(r),
+            TxError::Refused(r) | TxError::Aborted(r) => AppError::refused(r),
             TxError::NotFound => AppError::NotFound,
             // Still deadlocked after the retries: busy, not broken; the client may retry.
             TxError::Db(DatabaseError(DatabaseErrorKind::SerializationFailure, _)) => {
@@ -107,14 +108,16 @@ pub async fn section_ids(
 /// Enrolls through the opening draw or the rush path, which publish the seats themselves.
 pub async fn enroll(
     app: &web::Data<AppState>,
+    engine: &web::Data<Engine>,
     a: Attempt,
     section_id: SectionId,
 ) -> Result<Receipt, AppError> {
-    opening::enroll(app, a, section_id.get()).await
+    opening::enroll(app, engine, a, section_id.get()).await
 }
 
 pub async fn drop(
     app: &AppState,
+    engine: &Engine,
     a: Attempt,
     section_id: SectionId,
 ) -> Result<DropReceipt, AppError> {
@@ -124,13 +127,14 @@ pub async fn drop(
         .db
         .run(move |conn| Ok(service::drop_enrollment(conn, &a, section_id, now)))
         .await??;
-    app.seats.republish(vec![section_id]).await;
+    engine.seats.republish(vec![section_id]).await;
     Ok(receipt)
 }
 
 /// Drops `drop_id` and adds `add_id` atomically; the same section twice is an input error.
 pub async fn swap(
     app: &AppState,
+    engine: &Engine,
     a: Attempt,
     drop_id: SectionId,
     add_id: SectionId,
@@ -147,7 +151,7 @@ pub async fn swap(
         .db
         .run(move |conn| Ok(service::swap(conn, &a, drop_id, add_id, now)))
         .await??;
-    app.seats.republish(vec![drop_id, add_id]).await;
+    engine.seats.republish(vec![drop_id, add_id]).await;
     Ok(receipt)
 }
 

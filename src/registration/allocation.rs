@@ -23,9 +23,9 @@ use rand::seq::SliceRandom;
 use rand::{RngCore, SeedableRng};
 use serde::Serialize;
 
+use crate::activity::{self, NewActivity};
 use crate::catalog::{Term, Window};
 use crate::db::schema::terms;
-use crate::registration::activity::{self, NewActivity};
 use crate::registration::basket;
 use crate::registration::notices::{self, NoticeKind};
 use crate::registration::queries;

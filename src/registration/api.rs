@@ -6,12 +6,13 @@ use actix_web::{web, HttpRequest, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::app::AppState;
 use crate::auth::Student;
-use crate::catalog::domain::SectionId;
+use crate::domain::SectionId;
 use crate::registration::queries::{self, ActivityRow};
 use crate::registration::service::{self, Attempt};
+use crate::registration::Engine;
 use crate::registration::{actions, idempotency};
-use crate::startup::AppState;
 use crate::web::AppError;
 
 /// A JSON answer with its status, for `idempotency::run` to store and send.
@@ -49,6 +50,7 @@ where
 
 pub async fn enroll(
     app: web::Data<AppState>,
+    engine: web::Data<Engine>,
     student: Student,
     req: HttpRequest,
     body: web::Bytes,
@@ -68,7 +70,7 @@ pub async fn enroll(
     };
     let work = async {
         let section_id = actions::id_in_body(&body, "section_id")?;
-        let receipt = actions::enroll(&app, a, section_id).await?;
+        let receipt = actions::enroll(&app, &engine, a, section_id).await?;
         json(StatusCode::CREATED, &receipt)
     };
     idempotency::run_settled(&app.cache, &req, student_id, &body, work, Some(settle)).await
@@ -76,6 +78,7 @@ pub async fn enroll(
 
 pub async fn drop_enrollment(
     app: web::Data<AppState>,
+    engine: web::Data<Engine>,
     student: Student,
     req: HttpRequest,
     path: web::Path<String>,
@@ -84,7 +87,7 @@ pub async fn drop_enrollment(
     let a = actions::attempt(&student, &req);
     let section_id = actions::id_in_path(&path)?;
     idempotency::run(&app.cache, &req, a.student_id, &body, async {
-        let receipt = actions::drop(&app, a, section_id).await?;
+        let receipt = actions::drop(&app, &engine, a, section_id).await?;
         json(StatusCode::OK, &receipt)
     })
     .await
@@ -92,6 +95,7 @@ pub async fn drop_enrollment(
 
 pub async fn swap(
     app: web::Data<AppState>,
+    engine: web::Data<Engine>,
     student: Student,
     req: HttpRequest,
     body: web::Bytes,
@@ -100,7 +104,7 @@ pub async fn swap(
     idempotency::run(&app.cache, &req, a.student_id, &body, async {
         let drop_id = actions::id_in_body(&body, "drop_section_id")?;
         let add_id = actions::id_in_body(&body, "add_section_id")?;
-        let receipt = actions::swap(&app, a, drop_id, add_id).await?;
+        let receipt = actions::swap(&app, &engine, a, drop_id, add_id).await?;
         json(StatusCode::OK, &receipt)
     })
     .await

@@ -10,9 +10,9 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 
+use crate::activity::{self, NewActivity};
 use crate::catalog::queries::current_term;
 use crate::db::schema::{basket_items, courses, enrollments, meetings, sections};
-use crate::registration::activity::{self, NewActivity};
 use crate::registration::service::{Attempt, SectionSummary};
 use crate::timetable::grid::{self, Slot, TimetableSection};
 

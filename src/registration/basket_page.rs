@@ -7,18 +7,22 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Serialize;
 
+use crate::activity::{self, NewActivity};
+use crate::app::AppState;
 use crate::auth::Student;
-use crate::catalog::domain::{MinuteOfDay, SectionId};
 use crate::catalog::snapshot::weekday_key;
-use crate::registration::activity::{self, NewActivity};
+use crate::catalog::CatalogCache;
+use crate::controls::Controls;
+use crate::domain::{MinuteOfDay, SectionId};
 use crate::registration::api::json;
 use crate::registration::basket::{self, BasketRefusal, BasketView, MeetingView};
 use crate::registration::queries;
 use crate::registration::service::{Attempt, Receipt};
+use crate::registration::Engine;
 use crate::registration::{actions, idempotency};
-use crate::startup::AppState;
 use crate::timetable::grid;
 use crate::timetable::view::{self as week, DayHead, RowView};
+use crate::waiting_room::limits::ActionLimiter;
 use crate::waiting_room::limits::Verdict;
 use crate::web::error::{ErrorBody, ErrorDetail};
 use crate::web::flash::{self, Flash, FlashLine, FlashLines, Level};
@@ -121,12 +125,14 @@ impl BasketPage {
 
 pub async fn page(
     app: web::Data<AppState>,
+    catalog_cache: web::Data<CatalogCache>,
+    controls: web::Data<Controls>,
     student: Student,
     layout: Layout,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let sid = student.0.user_id;
-    let catalog = app.catalog.snapshot(&app.db, &app.cache).await?;
+    let catalog = catalog_cache.snapshot(&app.db, &app.cache).await?;
     let (view, preview) = app
         .db
         .run(move |conn| {
@@ -141,7 +147,7 @@ pub async fn page(
         })
         .await?;
     let lang = layout.lang;
-    let verdicts = preview_rows(&app, &view, preview, lang);
+    let verdicts = preview_rows(&controls, &view, preview, lang);
     let sections = view.timetable();
     let preview: Vec<i32> = view
         .items
@@ -170,7 +176,7 @@ pub async fn page(
 
 /// What the registration would answer for each basket row not yet registered, read-only.
 fn preview_rows(
-    app: &AppState,
+    controls: &Controls,
     view: &BasketView,
     preview: Option<(
         crate::registration::preview::Preview,
@@ -182,7 +188,7 @@ fn preview_rows(
         return Vec::new();
     };
     let now = chrono::Utc::now();
-    let controls = app.controls.current();
+    let controls = controls.current();
     let frozen = controls
         .frozen
         .then(|| controls.freeze_message(lang).unwrap_or_default());
@@ -254,6 +260,8 @@ fn failed(
 /// reached, the remaining items are answered `rate_limited` without being tried.
 async fn register_basket(
     app: &web::Data<AppState>,
+    engine: &web::Data<Engine>,
+    limiter: &ActionLimiter,
     student: &Student,
     req: &HttpRequest,
 ) -> Result<BasketRegistration, AppError> {
@@ -282,7 +290,7 @@ async fn register_basket(
     let mut stop: Option<AppError> = None;
     for (i, (section_id, label)) in items.into_iter().enumerate() {
         if stop.is_none() && i > 0 {
-            stop = match app.action_limiter.check(sid, &meta.client_ip).await {
+            stop = match limiter.check(sid, &meta.client_ip).await {
                 Ok(Verdict::Allowed) => None,
                 Ok(
                     Verdict::StudentOver { retry_after, .. }
@@ -300,7 +308,7 @@ async fn register_basket(
             continue;
         }
         // The same path as every other enroll: fast refusals, the seats-left signal, the lines.
-        let outcome = actions::enroll(app, a.clone(), SectionId::stored(section_id)).await;
+        let outcome = actions::enroll(app, engine, a.clone(), SectionId::stored(section_id)).await;
         if outcome.is_ok() {
             let sid = a.student_id;
             if let Err(e) = app
@@ -361,11 +369,13 @@ async fn log_rate_limit(app: &AppState, a: &Attempt) {
 /// `POST /basket/register`: the results come back on the basket page, one line per item.
 pub async fn register_form(
     app: web::Data<AppState>,
+    engine: web::Data<Engine>,
+    limiter: web::Data<ActionLimiter>,
     student: Student,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let lang = Lang::from_request(&req);
-    let outcome = register_basket(&app, &student, &req).await?;
+    let outcome = register_basket(&app, &engine, &limiter, &student, &req).await?;
     let flash = if outcome.results.is_empty() {
         Flash {
             level: Level::Error,
@@ -415,13 +425,15 @@ pub async fn register_form(
 /// `POST /api/v1/basket/register`: one result per item; `Idempotency-Key` honoured for the whole.
 pub async fn register_api(
     app: web::Data<AppState>,
+    engine: web::Data<Engine>,
+    limiter: web::Data<ActionLimiter>,
     student: Student,
     req: HttpRequest,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
     let sid = student.0.user_id;
     idempotency::run(&app.cache, &req, sid, &body, async {
-        let outcome = register_basket(&app, &student, &req).await?;
+        let outcome = register_basket(&app, &engine, &limiter, &student, &req).await?;
         json(StatusCode::OK, &outcome)
     })
     .await

@@ -35,6 +35,7 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use tokio::sync::{mpsc, oneshot, Mutex};
 
+use crate::activity::NewActivity;
 use crate::auth::models::User;
 use crate::catalog::Window;
 use crate::db::schema::{
@@ -42,7 +43,6 @@ use crate::db::schema::{
 };
 use crate::db::tx::{is_in_doubt, is_retryable};
 use crate::db::{is_connection_error, Db, DbError};
-use crate::registration::activity::NewActivity;
 use crate::registration::queries::{self, NewEnrollment, Seats};
 use crate::registration::rules::{self, Held, Refusal, StudentFacts, Target, CHANGE_PHASES};
 use crate::registration::seats::SeatSignal;
@@ -298,7 +298,7 @@ fn single(conn: &mut MysqlConnection, job: &JobData) -> Decided {
     let outcome = service::enroll_in(conn, a, &job.frame, job.section_id, job.now);
     if let Err(e) = &outcome {
         if let Some(line) = service::refusal_line(a, job.section_id, e) {
-            if let Err(write) = crate::registration::activity::record(conn, &line) {
+            if let Err(write) = crate::activity::record(conn, &line) {
                 return Err(TxError::Db(write));
             }
         }

@@ -2,12 +2,12 @@
 //! the waitlist, idempotent retries and the activity log every attempt is recorded in.
 
 pub mod actions;
-pub mod activity;
 pub mod allocation;
 pub mod api;
 pub mod basket;
 pub mod basket_page;
 pub mod batch;
+pub mod catalog_pages;
 pub mod idempotency;
 pub mod notices;
 pub mod opening;
@@ -24,12 +24,68 @@ pub mod service;
 pub mod status;
 pub mod watches;
 
+use std::sync::Arc;
+
 use actix_web::web;
+
+use crate::activity::Batcher;
+use crate::app::AppState;
+use crate::catalog::CatalogCache;
 
 pub use service::{promote_waitlist, Promotion};
 
+/// What enrolling runs on in this instance: the catalog and windows it reads from memory, the
+/// seats-left signal, the decision queue, the opening draws, and the batch of activity lines of
+/// answers given without a transaction.
+pub struct Engine {
+    /// The catalog snapshot and seat map of this instance (see `catalog::cache`).
+    pub catalog: web::Data<CatalogCache>,
+    /// The current term's windows as the hot path reads them.
+    pub windows: rush::WindowCache,
+    /// The seats-left signal of the current term (see `seats`).
+    pub seats: Arc<seats::SeatSignal>,
+    /// The queue of enroll attempts and its decision workers (see `batch`).
+    pub decider: batch::Decider,
+    /// Requests collected in the opening span of a `register` window (see `opening`).
+    pub opening: opening::Draws,
+    pub activity: Batcher,
+}
+
+impl Engine {
+    pub fn new(state: &AppState, catalog: web::Data<CatalogCache>, activity: Batcher) -> Self {
+        let seats = Arc::new(seats::SeatSignal::new(
+            state.cache.clone(),
+            state.db.clone(),
+        ));
+        Engine {
+            catalog,
+            windows: Default::default(),
+            decider: batch::Decider::spawn(
+                state.db.clone(),
+                seats.clone(),
+                batch::Sizing {
+                    workers: state.settings.decision_workers,
+                    batch: state.settings.decision_batch,
+                },
+            ),
+            seats,
+            opening: Default::default(),
+            activity,
+        }
+    }
+}
+
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route("/", web::get().to(routes::home))
+        .route("/courses", web::get().to(catalog_pages::search_page))
+        .route(
+            "/courses/{section_id}",
+            web::get().to(catalog_pages::section_page),
+        )
+        .route(
+            "/api/v1/sections/{section_id}",
+            web::get().to(catalog_pages::api_section),
+        )
         .route("/activity", web::get().to(routes::activity))
         .route("/api/v1/me", web::get().to(routes::api_me))
         .route("/api/v1/time", web::get().to(routes::api_time))

@@ -24,10 +24,11 @@ use rand::seq::SliceRandom;
 use rand::{RngCore, SeedableRng};
 use tokio::sync::oneshot;
 
-use crate::registration::activity::NewActivity;
+use crate::activity::NewActivity;
+use crate::app::AppState;
 use crate::registration::rush;
 use crate::registration::service::{self, Attempt, Receipt};
-use crate::startup::AppState;
+use crate::registration::Engine;
 use crate::web::AppError;
 
 type Answer = oneshot::Sender<Result<Receipt, AppError>>;
@@ -83,24 +84,25 @@ fn in_span(windows: &[crate::catalog::Window], span_ms: i64, now: DateTime<Utc>)
 /// One enroll attempt: through the draw inside the span, straight to the hot path otherwise.
 pub async fn enroll(
     app: &web::Data<AppState>,
+    engine: &web::Data<Engine>,
     a: Attempt,
     section_id: i32,
 ) -> Result<Receipt, AppError> {
     let span_ms = app.settings.opening_draw_span.as_millis() as i64;
     if span_ms == 0 {
-        return rush::enroll(app, a, section_id).await;
+        return rush::enroll(app, engine, a, section_id).await;
     }
     let now = service::now_ms();
-    let opens = match rush::frame(app).await? {
+    let opens = match rush::frame(app, engine).await? {
         Some(frame) => in_span(&frame.windows, span_ms, now),
         None => None,
     };
     let Some(opens) = opens else {
-        return rush::enroll(app, a, section_id).await;
+        return rush::enroll(app, engine, a, section_id).await;
     };
     let (answer, wait) = oneshot::channel();
     let first = {
-        let Ok(mut pending) = app.opening.pending.lock() else {
+        let Ok(mut pending) = engine.opening.pending.lock() else {
             return Err(AppError::Unavailable("opening draw unavailable".into()));
         };
         let entries = pending.entry(opens).or_default();
@@ -113,22 +115,22 @@ pub async fn enroll(
     };
     if first {
         // The draw runs on its own, so it survives this request being dropped.
-        let app = app.clone();
-        tokio::task::spawn_local(async move { release(app, opens, span_ms).await });
+        let (app, engine) = (app.clone(), engine.clone());
+        tokio::task::spawn_local(async move { release(app, engine, opens, span_ms).await });
     }
     wait.await
         .unwrap_or_else(|_| Err(AppError::Unavailable("opening draw interrupted".into())))
 }
 
 /// At the end of the span: draw the order once, record it, decide every request in that order.
-async fn release(app: web::Data<AppState>, opens: i64, span_ms: i64) {
-    let app: &AppState = &app;
+async fn release(app: web::Data<AppState>, engine: web::Data<Engine>, opens: i64, span_ms: i64) {
+    let (app, engine): (&AppState, &Engine) = (&app, &engine);
     let end = opens + span_ms;
     let wait_ms = end - Utc::now().timestamp_millis();
     if wait_ms > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(wait_ms as u64)).await;
     }
-    let entries = match app.opening.pending.lock() {
+    let entries = match engine.opening.pending.lock() {
         Ok(mut pending) => pending.remove(&opens).unwrap_or_default(),
         Err(_) => return,
     };
@@ -153,7 +155,7 @@ async fn release(app: web::Data<AppState>, opens: i64, span_ms: i64) {
     };
     tracing::info!(seed, requests = record.order.len(), "opening draw");
     // The drawn order, in activity lines short enough for the log's detail column.
-    let parts = crate::registration::activity::id_parts(&record.order, 400);
+    let parts = crate::activity::id_parts(&record.order, 400);
     let total = parts.len();
     for (i, part) in parts.into_iter().enumerate() {
         let line = NewActivity {
@@ -174,11 +176,11 @@ async fn release(app: web::Data<AppState>, opens: i64, span_ms: i64) {
             session_ref: None,
             client_ip: None,
         };
-        if !app.activity.record(line).await {
+        if !engine.activity.record(line).await {
             tracing::warn!(seed, "opening draw: activity line not written");
         }
     }
-    if let Ok(mut last) = app.opening.last.lock() {
+    if let Ok(mut last) = engine.opening.last.lock() {
         *last = Some(record);
     }
     // The drawn order is decided as batches of the decision queue, one after the other: each
@@ -194,7 +196,7 @@ async fn release(app: web::Data<AppState>, opens: i64, span_ms: i64) {
             .into_iter()
             .map(|e| ((e.attempt, e.section_id), e.answer))
             .unzip();
-        let outcomes = rush::enroll_all(app, attempts).await;
+        let outcomes = rush::enroll_all(app, engine, attempts).await;
         for (answer, outcome) in answers.into_iter().zip(outcomes) {
             let _ = answer.send(outcome);
         }

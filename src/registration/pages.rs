@@ -7,11 +7,12 @@ use actix_web::{web, HttpMessage, HttpRequest, HttpResponse};
 use askama::Template;
 use serde::Deserialize;
 
+use crate::app::AppState;
 use crate::auth::Student;
-use crate::catalog::domain::{CourseCode, SectionId};
+use crate::domain::{CourseCode, SectionId};
 use crate::registration::service::{self, Attempt, MyEnrollments, WaitlistItem};
+use crate::registration::Engine;
 use crate::registration::{actions, basket, quick_add};
-use crate::startup::AppState;
 use crate::web::flash::{self, Flash, FlashLine, FlashLines, Level};
 use crate::web::{html, AppError, Invalid, Lang, Layout, RequestMeta};
 
@@ -108,6 +109,7 @@ pub struct QuickAddForm {
 /// with the input kept and the unknown codes named beside the field.
 pub async fn quick_add(
     app: web::Data<AppState>,
+    engine: web::Data<Engine>,
     student: Student,
     req: HttpRequest,
     layout: Layout,
@@ -167,7 +169,7 @@ pub async fn quick_add(
         };
         let a = Attempt::new(&student.0, &meta, lang);
         let request_id = a.request_id.clone();
-        match actions::enroll(&app, a, section_id).await {
+        match actions::enroll(&app, &engine, a, section_id).await {
             Ok(receipt) => lines.push(FlashLine {
                 ok: true,
                 text: lang.format(
@@ -386,12 +388,13 @@ where
 
 pub async fn enroll(
     app: web::Data<AppState>,
+    engine: web::Data<Engine>,
     student: Student,
     req: HttpRequest,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
     run_form(&app, &student, &req, &form.next, |a, lang| {
-        let (app, form) = (&app, &form);
+        let (app, engine, form) = (&app, &engine, &form);
         async move {
             let section_id = resolve(
                 app,
@@ -401,7 +404,7 @@ pub async fn enroll(
                 "section_id",
             )
             .await?;
-            let receipt = actions::enroll(app, a, section_id).await?;
+            let receipt = actions::enroll(app, engine, a, section_id).await?;
             Ok(lang.format(
                 "registration.enrolled",
                 &[
@@ -430,6 +433,7 @@ struct DropConfirmPage {
 
 pub async fn drop_section(
     app: web::Data<AppState>,
+    engine: web::Data<Engine>,
     student: Student,
     req: HttpRequest,
     layout: Layout,
@@ -462,8 +466,8 @@ pub async fn drop_section(
         &student,
         &req,
         &form,
-        |app, a, section_id, lang| async move {
-            let receipt = actions::drop(&app, a, section_id).await?;
+        move |app, a, section_id, lang| async move {
+            let receipt = actions::drop(&app, &engine, a, section_id).await?;
             Ok(lang.format(
                 "registration.dropped",
                 &[
@@ -478,12 +482,13 @@ pub async fn drop_section(
 
 pub async fn swap(
     app: web::Data<AppState>,
+    engine: web::Data<Engine>,
     student: Student,
     req: HttpRequest,
     form: web::Form<SwapForm>,
 ) -> Result<HttpResponse, AppError> {
     run_form(&app, &student, &req, &form.next, |a, lang| {
-        let (app, form) = (&app, &form);
+        let (app, engine, form) = (&app, &engine, &form);
         async move {
             let drop_id = actions::id_in_form(&form.drop_section_id, "drop_section_id")?;
             let add_id = resolve(
@@ -494,7 +499,7 @@ pub async fn swap(
                 "add_section_id",
             )
             .await?;
-            let receipt = actions::swap(app, a, drop_id, add_id).await?;
+            let receipt = actions::swap(app, engine, a, drop_id, add_id).await?;
             Ok(lang.format(
                 "registration.swapped",
                 &[

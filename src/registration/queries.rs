@@ -14,6 +14,8 @@ use crate::db::schema::{
 };
 use crate::registration::rules::{Held, Meeting, SectionLabel, StudentFacts, Target};
 
+pub use crate::catalog::queries::group_ids;
+
 /// Locks the student's row: every write of one student's registrations takes this lock first,
 /// so a student's own concurrent requests run one after another.
 pub fn lock_student(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<User> {
@@ -84,15 +86,6 @@ pub fn with_groups(
         facts.groups = group_ids(conn, facts.id)?;
     }
     Ok(facts)
-}
-
-/// Ids of the priority groups the student belongs to.
-pub fn group_ids(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<Vec<i32>> {
-    priority_group_members::table
-        .filter(priority_group_members::student_id.eq(student_id))
-        .order(priority_group_members::group_id)
-        .select(priority_group_members::group_id)
-        .load(conn)
 }
 
 /// The priority groups of several students in one statement, by student.

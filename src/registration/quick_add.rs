@@ -5,7 +5,7 @@
 
 use std::fmt;
 
-use crate::catalog::domain::CourseCode;
+use crate::domain::CourseCode;
 
 /// At most this many codes in one submit.
 pub const MAX_CODES: usize = 10;

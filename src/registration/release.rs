@@ -16,11 +16,13 @@ use chrono::{DateTime, NaiveTime, TimeZone, Timelike, Utc};
 use chrono_tz::Asia::Seoul;
 use diesel::prelude::*;
 
-use crate::catalog::domain::MinuteOfDay;
+use crate::activity::{self, NewActivity};
 use crate::catalog::Term;
 use crate::db::schema::sections;
 use crate::db::tx::transaction;
-use crate::registration::activity::{self, NewActivity};
+use crate::domain::MinuteOfDay;
+
+pub use crate::web::layout::clock;
 
 /// At most this many release times a day (they fit the column, and more is no longer "announced").
 pub const MAX_TIMES: usize = 16;
@@ -106,14 +108,6 @@ impl fmt::Display for ReleaseTimes {
         }
         Ok(())
     }
-}
-
-/// A release time as pages show it: `13:00` (Seoul).
-pub fn clock(at: chrono::NaiveDateTime) -> String {
-    Utc.from_utc_datetime(&at)
-        .with_timezone(&Seoul)
-        .format("%H:%M")
-        .to_string()
 }
 
 /// Inside the transaction that freed them, with the section's row locked: `seats` more seats of

@@ -6,9 +6,9 @@ use askama::Template;
 use chrono::Utc;
 use serde_json::json;
 
+use crate::app::AppState;
 use crate::auth::{CurrentUser, Role};
 use crate::registration::status::{self, Standing};
-use crate::startup::AppState;
 use crate::web::layout::seoul;
 use crate::web::{html, AppError, Layout};
 

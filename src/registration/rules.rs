@@ -4,8 +4,8 @@
 
 use chrono::{DateTime, Utc};
 
-pub use crate::catalog::domain::Meeting;
 use crate::catalog::{Applicant, Window};
+pub use crate::domain::Meeting;
 use crate::web::layout::seoul;
 use crate::web::Lang;
 
@@ -164,6 +164,21 @@ pub enum Refusal {
     WatchLimit {
         limit: i64,
     },
+}
+
+/// What the HTTP edge answers for a refused attempt: 409 with the rule's code and message.
+impl crate::web::error::Reason for Refusal {
+    fn code(&self) -> &'static str {
+        Refusal::code(self)
+    }
+
+    fn message(&self, lang: Lang) -> String {
+        Refusal::message(self, lang)
+    }
+
+    fn status(&self) -> actix_web::http::StatusCode {
+        actix_web::http::StatusCode::CONFLICT
+    }
 }
 
 impl Refusal {

@@ -11,12 +11,13 @@
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
+use crate::app::AppState;
 use crate::catalog::Window;
 use crate::registration::batch::JobData;
 use crate::registration::queries;
 use crate::registration::rules::Refusal;
 use crate::registration::service::{self, Attempt, Frame, Receipt, TxError};
-use crate::startup::AppState;
+use crate::registration::Engine;
 use crate::web::AppError;
 
 /// Windows of a term and when they were read.
@@ -44,8 +45,8 @@ impl WindowCache {
 }
 
 /// The frame of the current term; `None` when no term is current.
-pub async fn frame(app: &AppState) -> Result<Option<Frame>, AppError> {
-    let Some(catalog) = app
+pub async fn frame(app: &AppState, engine: &Engine) -> Result<Option<Frame>, AppError> {
+    let Some(catalog) = engine
         .catalog
         .snapshot_within(&app.db, &app.cache, app.settings.frame_max_age)
         .await?
@@ -53,7 +54,7 @@ pub async fn frame(app: &AppState) -> Result<Option<Frame>, AppError> {
         return Ok(None);
     };
     let term_id = catalog.term.id;
-    let windows = match app.windows.get(term_id, app.settings.frame_max_age) {
+    let windows = match engine.windows.get(term_id, app.settings.frame_max_age) {
         Some(w) => w,
         None => {
             let w = Arc::new(
@@ -61,7 +62,7 @@ pub async fn frame(app: &AppState) -> Result<Option<Frame>, AppError> {
                     .run(move |conn| Ok(queries::windows(conn, term_id)?))
                     .await?,
             );
-            app.windows.put(term_id, w.clone());
+            engine.windows.put(term_id, w.clone());
             w
         }
     };
@@ -69,8 +70,13 @@ pub async fn frame(app: &AppState) -> Result<Option<Frame>, AppError> {
 }
 
 /// One enroll attempt of `a` for `section_id`, as described above.
-pub async fn enroll(app: &AppState, a: Attempt, section_id: i32) -> Result<Receipt, AppError> {
-    let mut answers = enroll_all(app, vec![(a, section_id)]).await;
+pub async fn enroll(
+    app: &AppState,
+    engine: &Engine,
+    a: Attempt,
+    section_id: i32,
+) -> Result<Receipt, AppError> {
+    let mut answers = enroll_all(app, engine, vec![(a, section_id)]).await;
     answers
         .pop()
         .unwrap_or_else(|| Err(AppError::Unavailable("registration busy".into())))
@@ -80,10 +86,11 @@ pub async fn enroll(app: &AppState, a: Attempt, section_id: i32) -> Result<Recei
 /// draw's drawn order, or one student's basket. Answers in the same order.
 pub async fn enroll_all(
     app: &AppState,
+    engine: &Engine,
     attempts: Vec<(Attempt, i32)>,
 ) -> Vec<Result<Receipt, AppError>> {
     let now = service::now_ms();
-    let frame = match frame(app).await {
+    let frame = match frame(app, engine).await {
         Ok(frame) => frame,
         Err(e) => {
             let message = e.to_string();
@@ -98,14 +105,14 @@ pub async fn enroll_all(
         let mut out = Vec::with_capacity(attempts.len());
         for (a, section_id) in attempts {
             let closed = TxError::Refused(Refusal::WindowClosed { opens_at: None });
-            out.push(Err(refused(app, &a, section_id, closed, true).await));
+            out.push(Err(refused(engine, &a, section_id, closed, true).await));
         }
         return out;
     };
     let jobs: Vec<_> = attempts
         .into_iter()
         .map(|(a, section_id)| {
-            let assume_full = app.seats.is_full(section_id)
+            let assume_full = engine.seats.is_full(section_id)
                 && frame
                     .catalog
                     .section(section_id)
@@ -119,7 +126,7 @@ pub async fn enroll_all(
             }
         })
         .collect();
-    let decided = app.decider.decide_all(jobs).await;
+    let decided = engine.decider.decide_all(jobs).await;
     decided
         .into_iter()
         .map(|outcome| outcome.map(|(receipt, _)| receipt).map_err(AppError::from))
@@ -129,12 +136,18 @@ pub async fn enroll_all(
 /// A refused attempt: its activity line goes into the shared batch, and the answer leaves only
 /// once the line is written (without it, the student is told to retry). `fast`: decided without
 /// a transaction.
-async fn refused(app: &AppState, a: &Attempt, section_id: i32, e: TxError, fast: bool) -> AppError {
+async fn refused(
+    engine: &Engine,
+    a: &Attempt,
+    section_id: i32,
+    e: TxError,
+    fast: bool,
+) -> AppError {
     let Some(line) = service::refusal_line(a, section_id, &e) else {
         return e.into();
     };
     let outcome = line.outcome.clone();
-    if !app.activity.record(line).await {
+    if !engine.activity.record(line).await {
         return AppError::Unavailable("activity log unavailable".into());
     }
     crate::registration::batch::count_decision(a, section_id, &outcome, fast);

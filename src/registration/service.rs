@@ -11,11 +11,11 @@ use diesel::prelude::*;
 use diesel::result::{DatabaseErrorKind, Error as DieselError};
 use serde::Serialize;
 
+use crate::activity::{self, NewActivity};
 use crate::auth::models::User;
 use crate::auth::Session;
 use crate::catalog::queries::current_term;
 use crate::catalog::{Term, Window};
-use crate::registration::activity::{self, NewActivity};
 use crate::registration::queries::{self, NewEnrollment};
 use crate::registration::rules::{self, Held, Refusal, StudentFacts, Target, CHANGE_PHASES};
 use crate::web::{Lang, RequestMeta};

@@ -10,12 +10,12 @@ use serde::Serialize;
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 
+use crate::app::AppState;
 use crate::auth::models::{self, Department, User};
 use crate::auth::CurrentUser;
 use crate::catalog::{queries, Applicant, Term, Window, WindowState};
 use crate::db::schema::{courses, enrollments, holds, priority_groups};
 use crate::registration::notices::{self, Notice};
-use crate::startup::AppState;
 use crate::web::{AppError, Lang};
 
 #[derive(Debug, Clone, Serialize, utoipa::ToSchema)]

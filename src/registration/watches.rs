@@ -13,17 +13,17 @@ use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
 
+use crate::activity;
+use crate::app::AppState;
 use crate::auth::Student;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{notices, section_watches};
 use crate::registration::actions;
-use crate::registration::activity;
 use crate::registration::api::on_body_section;
 use crate::registration::notices::NoticeKind;
 use crate::registration::queries;
 use crate::registration::rules::{Ineligible, Refusal};
 use crate::registration::service::{self, Attempt, SectionSummary, TxError};
-use crate::startup::AppState;
 use crate::web::{AppError, Lang};
 
 /// Sections one student may watch at once.

@@ -8,7 +8,7 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::Rng;
 
-use crate::catalog::domain::Meeting;
+use crate::domain::Meeting;
 
 use super::names::{
     self, Department, Field, GenKind, CANCEL_REASONS, DEPARTMENTS, GENERAL_COURSES,

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use serde::Serialize;
 
-use crate::catalog::domain::Meeting;
+use crate::domain::Meeting;
 
 pub const DAYS: [u8; 6] = [1, 2, 3, 4, 5, 6];
 /// The grid always shows at least this range, so timetables look alike.

@@ -4,7 +4,7 @@
 
 use chrono::{DateTime, Datelike, Days, NaiveDate, NaiveDateTime, NaiveTime, Utc};
 
-use crate::catalog::domain::MinuteOfDay;
+use crate::domain::MinuteOfDay;
 use crate::timetable::grid::TimetableSection;
 
 /// Term dates the calendar needs.

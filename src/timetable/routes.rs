@@ -9,10 +9,11 @@ use askama::Template;
 use chrono::Utc;
 use serde::Serialize;
 
+use crate::app::AppState;
 use crate::auth::Student;
-use crate::catalog::domain::SectionId;
 use crate::catalog::snapshot::{weekday_key, Snapshot};
-use crate::startup::AppState;
+use crate::catalog::CatalogCache;
+use crate::domain::SectionId;
 use crate::timetable::grid::{self, TimetableSection};
 use crate::timetable::view::{self, BlockView, DayHead, RowView};
 use crate::timetable::{enrolled_section_ids, ics, sections_of};
@@ -52,10 +53,11 @@ struct Timetable {
 
 async fn load(
     app: &AppState,
+    catalog_cache: &CatalogCache,
     student: &Student,
     preview: Vec<i32>,
 ) -> Result<Option<Timetable>, AppError> {
-    let Some(snapshot) = app.catalog.snapshot(&app.db, &app.cache).await? else {
+    let Some(snapshot) = catalog_cache.snapshot(&app.db, &app.cache).await? else {
         return Ok(None);
     };
     if preview.iter().any(|id| snapshot.section(*id).is_none()) {
@@ -81,11 +83,12 @@ async fn load(
 
 pub async fn api(
     app: web::Data<AppState>,
+    catalog_cache: web::Data<CatalogCache>,
     student: Student,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let preview = preview_ids(req.query_string())?;
-    let Some(t) = load(&app, &student, preview).await? else {
+    let Some(t) = load(&app, &catalog_cache, &student, preview).await? else {
         return Ok(HttpResponse::Ok().json(serde_json::json!({
             "term": null, "total_credits": 0, "sections": [], "grid": grid::layout(&[]),
             "conflicts": [],
@@ -109,9 +112,10 @@ pub async fn api(
 
 pub async fn calendar(
     app: web::Data<AppState>,
+    catalog_cache: web::Data<CatalogCache>,
     student: Student,
 ) -> Result<HttpResponse, AppError> {
-    let t = load(&app, &student, Vec::new())
+    let t = load(&app, &catalog_cache, &student, Vec::new())
         .await?
         .ok_or(AppError::NotFound)?;
     let term = &t.snapshot.term;
@@ -177,13 +181,14 @@ impl WeekPage {
 
 pub async fn page(
     app: web::Data<AppState>,
+    catalog_cache: web::Data<CatalogCache>,
     student: Student,
     layout: Layout,
     req: HttpRequest,
 ) -> Result<HttpResponse, AppError> {
     let preview = preview_ids(req.query_string())?;
     let lang = layout.lang;
-    let loaded = load(&app, &student, preview).await?;
+    let loaded = load(&app, &catalog_cache, &student, preview).await?;
     let (sections, preview, term_name) = match &loaded {
         Some(t) => (
             t.sections.as_slice(),

@@ -1,8 +1,8 @@
 //! The week as a template draws it, shared by the timetable page and the basket page's preview:
 //! the grid's rows and cells, the day heads, each block's words, and the conflicts as sentences.
 
-use crate::catalog::domain::MinuteOfDay;
 use crate::catalog::snapshot::weekday_key;
+use crate::domain::MinuteOfDay;
 use crate::timetable::grid::{self, Cell, Grid, TimetableSection};
 use crate::web::Lang;
 

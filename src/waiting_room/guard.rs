@@ -9,34 +9,13 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage};
 use chrono::Utc;
 
+use crate::activity::{self, NewActivity};
+use crate::app::AppState;
 use crate::auth::{Role, SessionState};
-use crate::registration::activity::{self, NewActivity};
-use crate::startup::AppState;
-use crate::waiting_room::limits::Verdict;
+use crate::waiting_room::limits::{ActionLimiter, Verdict};
 use crate::waiting_room::room::Admission;
+use crate::waiting_room::WaitingRoom;
 use crate::web::{AppError, RequestMeta};
-
-/// Requests that change a student's enrollments: these need an admission pass. `route` is the
-/// pattern of the matched route (see `web::request::matched_route`), never the raw path.
-pub fn is_registration_action(method: &Method, route: &str) -> bool {
-    let path = route;
-    let changes = matches!(
-        *method,
-        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
-    );
-    changes
-        && (path.starts_with("/api/v1/enrollments")
-            || path.starts_with("/api/v1/waitlist")
-            || path.starts_with("/api/v1/watches")
-            || path == "/registration"
-            || path.starts_with("/registration/")
-            || path == "/waitlist"
-            || path.starts_with("/waitlist/")
-            || path == "/watches"
-            || path.starts_with("/watches/")
-            || path == "/basket/register"
-            || path == "/api/v1/basket/register")
-}
 
 pub async fn require_pass(
     mut req: ServiceRequest,
@@ -50,10 +29,7 @@ pub async fn require_pass(
         // No route: the router answers 404 and nothing changes.
         return Ok(next.call(req).await?.map_into_left_body());
     };
-    if let Some(refusal) = crate::admin::controls::refuse_if_frozen(&req, &route).await {
-        return Ok(req.into_response(refusal).map_into_right_body());
-    }
-    if !is_registration_action(req.method(), &route) {
+    if !crate::web::request::is_registration_action(req.method(), &route) {
         return Ok(next.call(req).await?.map_into_left_body());
     }
     let session = match req.extensions().get::<SessionState>() {
@@ -63,17 +39,20 @@ pub async fn require_pass(
         _ => None,
     };
     // Without a student session the handler answers (401/403) itself.
-    let (Some((student, session_ref)), Some(app)) =
-        (session, req.app_data::<web::Data<AppState>>().cloned())
-    else {
+    let (Some((student, session_ref)), Some(app), Some(room), Some(limiter)) = (
+        session,
+        req.app_data::<web::Data<AppState>>().cloned(),
+        req.app_data::<web::Data<WaitingRoom>>().cloned(),
+        req.app_data::<web::Data<ActionLimiter>>().cloned(),
+    ) else {
         return Ok(next.call(req).await?.map_into_left_body());
     };
     let meta = RequestMeta::of(req.request());
     // The two checks are independent Redis scripts: one round trip of latency, not two. (Taking
     // a ticket while rate limited is harmless: a ticket is the student's, whatever they send.)
     let (verdict, admission) = tokio::join!(
-        app.action_limiter.check(student, &meta.client_ip),
-        app.waiting_room.act(student, Utc::now().timestamp_millis())
+        limiter.check(student, &meta.client_ip),
+        room.act(student, Utc::now().timestamp_millis())
     );
     let limited = match verdict {
         Ok(verdict) => rate_limited(&app, verdict, student, session_ref, &meta).await,
@@ -87,14 +66,14 @@ pub async fn require_pass(
         Ok(Admission::Admitted) => {
             // The action counts toward the concurrency cap until it is answered.
             let res = next.call(req).await;
-            if let Err(e) = app.waiting_room.finish(student).await {
+            if let Err(e) = room.finish(student).await {
                 tracing::debug!(error = %e, "in-flight action not cleared (it lapses in 30 s)");
             }
             return Ok(res?.map_into_left_body());
         }
         Ok(Admission::Waiting { position }) => {
-            let rate = app.waiting_room.config().await.map(|c| c.rate).unwrap_or(1);
-            let measured = app.waiting_room.measured_rate().await.unwrap_or(0.0);
+            let rate = room.config().await.map(|c| c.rate).unwrap_or(1);
+            let measured = room.measured_rate().await.unwrap_or(0.0);
             // Half the expected wait: a client that obeys comes back a little early rather
             // than late, and each return halves the remaining wait again.
             let retry_after = crate::waiting_room::room::eta_at(
@@ -110,7 +89,7 @@ pub async fn require_pass(
         }
         Ok(Admission::Early { .. }) => {
             // Come back when the line is drawn: nothing is gained by asking sooner.
-            let opening = app.waiting_room.opening().await.unwrap_or(0);
+            let opening = room.opening().await.unwrap_or(0);
             let wait_ms = opening - Utc::now().timestamp_millis();
             Some(AppError::QueueRequired {
                 position: None,
@@ -184,39 +163,4 @@ async fn rate_limited(
         }
     }
     Some(AppError::RateLimited { retry_after })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_enrollment_changes_are_gated() {
-        assert!(is_registration_action(&Method::POST, "/api/v1/enrollments"));
-        assert!(is_registration_action(
-            &Method::DELETE,
-            "/api/v1/enrollments/{section_id}"
-        ));
-        assert!(is_registration_action(
-            &Method::POST,
-            "/api/v1/enrollments/swap"
-        ));
-        assert!(is_registration_action(&Method::POST, "/api/v1/waitlist"));
-        assert!(is_registration_action(
-            &Method::POST,
-            "/registration/enroll"
-        ));
-        assert!(!is_registration_action(&Method::GET, "/api/v1/enrollments"));
-        assert!(!is_registration_action(&Method::POST, "/api/v1/basket"));
-        assert!(!is_registration_action(&Method::POST, "/api/v1/session"));
-        assert!(is_registration_action(&Method::POST, "/registration"));
-        assert!(is_registration_action(&Method::POST, "/waitlist"));
-        assert!(!is_registration_action(&Method::POST, "/basket"));
-        assert!(!is_registration_action(&Method::GET, "/registration"));
-        assert!(is_registration_action(&Method::POST, "/basket/register"));
-        assert!(is_registration_action(
-            &Method::POST,
-            "/api/v1/basket/register"
-        ));
-    }
 }

@@ -4,11 +4,12 @@
 //! (a macro) is blocked for a penalty that doubles with each strike, up to ten minutes.
 
 use std::sync::LazyLock;
-use std::time::Duration;
 
 use redis::Script;
 
 use crate::cache::{Cache, CacheError};
+
+pub use crate::config::Limits;
 
 static LIMIT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(
@@ -62,13 +63,6 @@ pub enum Verdict {
         strikes: u64,
         started: bool,
     },
-}
-
-#[derive(Debug, Clone, Copy)]
-pub struct Limits {
-    pub per_student: u32,
-    pub per_address: u32,
-    pub window: Duration,
 }
 
 #[derive(Clone)]

@@ -17,33 +17,7 @@ use serde::Serialize;
 
 use crate::cache::{Cache, CacheError};
 
-/// Live settings of the waiting room.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
-pub struct RoomConfig {
-    pub enabled: bool,
-    /// Admissions per second (shared by all instances).
-    pub rate: u32,
-    /// Largest number of students holding a pass at once.
-    pub concurrency: u32,
-    /// Seconds of inactivity after which a pass lapses.
-    pub pass_ttl_secs: u32,
-    /// Unix ms of opening set by the registrar: who arrives earlier waits unordered and is
-    /// shuffled at this instant. 0 = follow the calendar (the next `register` window's opening,
-    /// see `opening.rs`; none while a window is open: arrivals queue in arrival order).
-    pub opens_at_ms: i64,
-}
-
-impl Default for RoomConfig {
-    fn default() -> Self {
-        RoomConfig {
-            enabled: false,
-            rate: 100,
-            concurrency: 1000,
-            pass_ttl_secs: 300,
-            opens_at_ms: 0,
-        }
-    }
-}
+pub use crate::config::RoomConfig;
 
 /// Where a student stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]

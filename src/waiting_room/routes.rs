@@ -6,9 +6,11 @@ use askama::Template;
 use chrono::Utc;
 use serde::Serialize;
 
+use crate::app::AppState;
 use crate::auth::Student;
-use crate::startup::AppState;
+use crate::catalog::CatalogCache;
 use crate::waiting_room::room::{eta_at, expected_rate, Admission};
+use crate::waiting_room::WaitingRoom;
 use crate::web::{html, AppError, Layout};
 
 #[derive(Debug, Serialize, utoipa::ToSchema)]
@@ -32,16 +34,15 @@ pub struct QueueStatus {
     pub start_position: Option<u64>,
 }
 
-pub async fn status(app: &AppState, student_id: i32) -> Result<QueueStatus, AppError> {
-    let admission = app
-        .waiting_room
+pub async fn status(room: &WaitingRoom, student_id: i32) -> Result<QueueStatus, AppError> {
+    let admission = room
         .enter(student_id, Utc::now().timestamp_millis())
         .await?;
     // The line's figures for the progress bar come in the same round trip as the settings.
     let waiting = matches!(admission, Admission::Waiting { .. });
-    let (config, line) = tokio::join!(app.waiting_room.config(), async {
+    let (config, line) = tokio::join!(room.config(), async {
         if waiting {
-            app.waiting_room.line(student_id).await.map(Some)
+            room.line(student_id).await.map(Some)
         } else {
             Ok(None)
         }
@@ -49,7 +50,7 @@ pub async fn status(app: &AppState, student_id: i32) -> Result<QueueStatus, AppE
     let (config, line) = (config?, line?);
     let eta = match admission {
         Admission::Waiting { position } => {
-            let measured = app.waiting_room.measured_rate().await.unwrap_or(0.0);
+            let measured = room.measured_rate().await.unwrap_or(0.0);
             Some(eta_at(position, expected_rate(config.rate, measured)).min(24 * 3600))
         }
         _ => None,
@@ -59,7 +60,7 @@ pub async fn status(app: &AppState, student_id: i32) -> Result<QueueStatus, AppE
     let poll_after = match (admission, eta) {
         (Admission::Waiting { .. }, Some(eta)) => (eta / 4).clamp(2, 30),
         (Admission::Early { .. }, _) => {
-            let opening = app.waiting_room.opening().await.unwrap_or(0);
+            let opening = room.opening().await.unwrap_or(0);
             let wait_ms = (opening - Utc::now().timestamp_millis()).max(0) as u64;
             wait_ms.div_ceil(1000).clamp(1, 30)
         }
@@ -84,10 +85,10 @@ pub async fn status(app: &AppState, student_id: i32) -> Result<QueueStatus, AppE
 }
 
 pub async fn api_queue(
-    app: web::Data<AppState>,
+    room: web::Data<WaitingRoom>,
     student: Student,
 ) -> Result<HttpResponse, AppError> {
-    Ok(HttpResponse::Ok().json(status(&app, student.0.user_id).await?))
+    Ok(HttpResponse::Ok().json(status(&room, student.0.user_id).await?))
 }
 
 #[derive(Template)]
@@ -179,34 +180,32 @@ impl QueuePage {
 
 pub async fn queue_page(
     app: web::Data<AppState>,
+    room: web::Data<WaitingRoom>,
+    catalog: web::Data<CatalogCache>,
     student: Student,
     layout: Layout,
     req: actix_web::HttpRequest,
 ) -> Result<HttpResponse, AppError> {
-    let status = status(&app, student.0.user_id).await?;
+    let status = status(&room, student.0.user_id).await?;
     let resume = crate::waiting_room::resume::Resume::from_query(req.query_string());
     let lang = layout.lang;
     let resume_section = match resume.as_ref().and_then(|r| r.section_id()) {
-        Some(id) => app
-            .catalog
-            .snapshot(&app.db, &app.cache)
-            .await?
-            .and_then(|c| {
-                c.section(id).map(|s| {
-                    let title = match lang {
-                        crate::web::Lang::Ko => &s.title_ko,
-                        crate::web::Lang::En => &s.title_en,
-                    };
-                    format!("{}-{:02} {}", s.course_code, s.section_no, title)
-                })
-            }),
+        Some(id) => catalog.snapshot(&app.db, &app.cache).await?.and_then(|c| {
+            c.section(id).map(|s| {
+                let title = match lang {
+                    crate::web::Lang::Ko => &s.title_ko,
+                    crate::web::Lang::En => &s.title_en,
+                };
+                format!("{}-{:02} {}", s.course_code, s.section_no, title)
+            })
+        }),
         None => None,
     };
     let refresh_url = resume
         .as_ref()
         .map(|r| r.queue_url())
         .unwrap_or_else(|| "/queue".to_string());
-    let pass_minutes = app.waiting_room.config().await?.pass_ttl_secs.div_ceil(60);
+    let pass_minutes = room.config().await?.pass_ttl_secs.div_ceil(60);
     html(QueuePage {
         pass_minutes,
         layout,

@@ -2,6 +2,8 @@
 //! status and the JSON body, and `web::middleware::error_pages` re-renders it in the client's
 //! language, as an HTML page for pages and as `{"error": {...}}` for `/api`.
 
+use std::sync::Arc;
+
 use actix_web::http::{header, StatusCode};
 use actix_web::{HttpResponse, ResponseError};
 use serde::Serialize;
@@ -9,7 +11,6 @@ use serde::Serialize;
 use crate::cache::CacheError;
 use crate::db::tx::is_in_doubt;
 use crate::db::{is_connection_error, DbError};
-use crate::registration::rules::Refusal;
 use crate::web::i18n::Lang;
 
 #[derive(Debug, thiserror::Error)]
@@ -53,14 +54,30 @@ pub enum AppError {
     Internal(anyhow::Error),
     /// A registration rule refused the attempt (409 with the rule's code).
     #[error("refused: {}", .0.code())]
-    Refused(Refusal),
+    Refused(Arc<dyn Reason>),
     #[error("idempotency key reused with a different request")]
     IdempotencyMismatch,
     #[error("a request with this idempotency key is still running")]
     IdempotencyInProgress,
     /// An account request was refused (wrong current password, a weak new password, ...).
     #[error("account: {}", .0.code())]
-    Account(crate::accounts::AccountError),
+    Account(Arc<dyn Reason>),
+}
+
+/// A capability's refusal as the HTTP edge tells it: a stable code, a message in the reader's
+/// language, the status, and the field it belongs beside. Registration's rules and the account
+/// errors implement it, so the edge names neither.
+pub trait Reason: std::fmt::Debug + Send + Sync {
+    fn code(&self) -> &'static str;
+    fn message(&self, lang: Lang) -> String;
+    fn status(&self) -> StatusCode;
+    fn field(&self) -> Option<&'static str> {
+        None
+    }
+    /// True when the refusal also ends the session (the answer removes its cookie).
+    fn ends_session(&self) -> bool {
+        false
+    }
 }
 
 /// A validation failure: which field and what is wrong, as catalog keys with arguments.
@@ -109,6 +126,16 @@ pub struct ErrorDetail {
 }
 
 impl AppError {
+    /// A registration rule refused the attempt.
+    pub fn refused(reason: impl Reason + 'static) -> AppError {
+        AppError::Refused(Arc::new(reason))
+    }
+
+    /// An account request was refused.
+    pub fn account(reason: impl Reason + 'static) -> AppError {
+        AppError::Account(Arc::new(reason))
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             AppError::Validation(_) => "validation",
@@ -150,7 +177,7 @@ impl AppError {
                 lang.format("error.internal", &[("request_id", request_id.to_string())])
             }
             AppError::Refused(r) => r.message(lang),
-            AppError::Account(e) => e.message(lang).to_string(),
+            AppError::Account(e) => e.message(lang),
             AppError::QueueRequired { position, .. } => lang.format(
                 "error.queue_required",
                 &[(
@@ -171,7 +198,7 @@ impl AppError {
                 message: self.message(lang, request_id),
                 field: match self {
                     AppError::Validation(i) => Some(i.field),
-                    AppError::Account(e) => Some(e.field()),
+                    AppError::Refused(r) | AppError::Account(r) => r.field(),
                     _ => None,
                 },
                 retry_after: match self {
@@ -203,9 +230,9 @@ impl ResponseError for AppError {
                 StatusCode::SERVICE_UNAVAILABLE
             }
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-            AppError::Refused(_) | AppError::IdempotencyInProgress => StatusCode::CONFLICT,
+            AppError::IdempotencyInProgress => StatusCode::CONFLICT,
             AppError::IdempotencyMismatch => StatusCode::UNPROCESSABLE_ENTITY,
-            AppError::Account(e) => e.status(),
+            AppError::Refused(r) | AppError::Account(r) => r.status(),
         }
     }
 

@@ -10,9 +10,9 @@ use actix_web::middleware::Next;
 use actix_web::{web, HttpMessage};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::{Session, SessionState};
+use crate::app::AppState;
 use crate::cache::{Cache, CacheError};
-use crate::startup::AppState;
+use crate::session::{Session, SessionState};
 
 pub const FLASH_COOKIE: &str = "sugang_flash";
 const FLASH_TTL_SECS: u64 = 60;

@@ -12,9 +12,9 @@ use chrono::{NaiveDate, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Asia::Seoul;
 use futures_util::future::LocalBoxFuture;
 
-use crate::auth::Session;
 use crate::cache::Cache;
-use crate::catalog::domain::{CourseCode, MinuteOfDay, ParseError};
+use crate::domain::{CourseCode, MinuteOfDay, ParseError};
+use crate::session::Session;
 use crate::web::flash::{self, Flash, Level};
 use crate::web::{AppError, Lang};
 

@@ -4,11 +4,11 @@
 use std::future::{ready, Ready};
 
 use actix_web::dev::Payload;
-use actix_web::{FromRequest, HttpMessage, HttpRequest};
-use chrono::{DateTime, Utc};
+use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
+use chrono::{DateTime, TimeZone, Utc};
 use chrono_tz::Asia::Seoul;
 
-use crate::auth::{Role, SessionState};
+use crate::session::{Role, SessionState};
 use crate::web::i18n::Lang;
 use crate::web::AppError;
 
@@ -17,6 +17,19 @@ pub struct NavUser {
     pub name: String,
     pub login_id: String,
     pub is_registrar: bool,
+}
+
+/// The banners at the top of every page, in the reader's language.
+#[derive(Debug, Clone, Default)]
+pub struct Banners {
+    pub incident: Option<String>,
+    pub frozen: Option<String>,
+}
+
+/// Where the banners come from: registered as app data (`web::Data<dyn BannerSource>`) by the
+/// registration-day controls.
+pub trait BannerSource: Send + Sync {
+    fn banners(&self, lang: Lang) -> Banners;
 }
 
 #[derive(Debug, Clone)]
@@ -29,7 +42,7 @@ pub struct Layout {
     /// The one-time message of a form that redirected here.
     pub flash: Option<crate::web::flash::Flash>,
     /// The incident banner and the registration-freeze notice, when on.
-    pub banners: crate::admin::controls::Banners,
+    pub banners: Banners,
     /// Seconds until the signed-in session ends without further activity (this page's request
     /// restarted the idle clock); `None` when nobody is signed in.
     pub session_left: Option<i64>,
@@ -38,7 +51,7 @@ pub struct Layout {
 /// Seconds `session` has left after a request now: the idle timeout, or less when the absolute
 /// limit comes first.
 pub fn session_left(
-    session: &crate::auth::Session,
+    session: &crate::session::Session,
     settings: &crate::config::Settings,
     now: DateTime<Utc>,
 ) -> i64 {
@@ -67,7 +80,10 @@ impl Layout {
                 .as_ref()
                 .and(req.extensions().get::<SessionLeft>().map(|l| l.0)),
             lang,
-            banners: crate::admin::controls::Banners::of(req, lang),
+            banners: req
+                .app_data::<web::Data<dyn BannerSource>>()
+                .map(|source| source.banners(lang))
+                .unwrap_or_default(),
             user: session.as_ref().map(|s| NavUser {
                 name: s.name.clone(),
                 login_id: s.login_id.clone(),
@@ -143,6 +159,14 @@ impl Layout {
 pub fn seoul(at: &DateTime<Utc>) -> String {
     at.with_timezone(&Seoul)
         .format("%Y-%m-%d %H:%M:%S KST")
+        .to_string()
+}
+
+/// A time of day as pages show it: `13:00` (Seoul), e.g. when held seats are released.
+pub fn clock(at: chrono::NaiveDateTime) -> String {
+    Utc.from_utc_datetime(&at)
+        .with_timezone(&Seoul)
+        .format("%H:%M")
         .to_string()
 }
 

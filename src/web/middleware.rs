@@ -9,7 +9,7 @@ use actix_web::middleware::{DefaultHeaders, Next};
 use actix_web::{HttpRequest, HttpResponse, ResponseError};
 use askama::Template;
 
-use crate::auth::SESSION_COOKIE;
+use crate::session::SESSION_COOKIE;
 use crate::web::i18n::{query_lang, Lang, LANG_COOKIE};
 use crate::web::layout::Layout;
 use crate::web::request::RequestMeta;
@@ -104,7 +104,7 @@ fn clone_for_render(e: &AppError) -> AppError {
         AppError::Refused(r) => AppError::Refused(r.clone()),
         AppError::IdempotencyMismatch => AppError::IdempotencyMismatch,
         AppError::IdempotencyInProgress => AppError::IdempotencyInProgress,
-        AppError::Account(e) => AppError::Account(*e),
+        AppError::Account(e) => AppError::Account(e.clone()),
     }
 }
 
@@ -122,10 +122,7 @@ pub fn render_error(req: &HttpRequest, err: &AppError) -> HttpResponse {
         }
         _ => {}
     }
-    let disabled = matches!(
-        err,
-        AppError::Account(crate::accounts::AccountError::AccountDisabled)
-    );
+    let disabled = matches!(err, AppError::Account(e) if e.ends_session());
     if matches!(err, AppError::SessionReplaced) || disabled {
         builder.cookie(removal(SESSION_COOKIE));
     }

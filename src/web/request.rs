@@ -8,12 +8,13 @@ use std::net::IpAddr;
 use actix_web::body::MessageBody;
 use actix_web::dev::{Payload, ServiceRequest, ServiceResponse};
 use actix_web::http::header::{HeaderName, HeaderValue};
+use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{web, FromRequest, HttpMessage, HttpRequest};
 use ipnet::IpNet;
 use tracing::Instrument;
 
-use crate::startup::AppState;
+use crate::app::AppState;
 use crate::web::AppError;
 
 pub const REQUEST_ID_HEADER: &str = "x-request-id";
@@ -56,6 +57,29 @@ impl FromRequest for RequestMeta {
 /// routed to a handler while walking around the check.
 pub fn routed_path(req: &HttpRequest) -> &str {
     req.match_info().as_str()
+}
+
+/// Requests that change a student's enrollments: the registration freeze stops these and the
+/// waiting room asks them for an admission pass. `route` is the
+/// pattern of the matched route (see `web::request::matched_route`), never the raw path.
+pub fn is_registration_action(method: &Method, route: &str) -> bool {
+    let path = route;
+    let changes = matches!(
+        *method,
+        Method::POST | Method::PUT | Method::PATCH | Method::DELETE
+    );
+    changes
+        && (path.starts_with("/api/v1/enrollments")
+            || path.starts_with("/api/v1/waitlist")
+            || path.starts_with("/api/v1/watches")
+            || path == "/registration"
+            || path.starts_with("/registration/")
+            || path == "/waitlist"
+            || path.starts_with("/waitlist/")
+            || path == "/watches"
+            || path.starts_with("/watches/")
+            || path == "/basket/register"
+            || path == "/api/v1/basket/register")
 }
 
 /// The pattern of the route that serves this request (`/api/v1/enrollments/{section_id}`), the
@@ -158,7 +182,8 @@ pub async fn request_context(
 
 #[cfg(test)]
 mod tests {
-    use super::{client_ip, well_formed_id};
+    use super::{client_ip, is_registration_action, well_formed_id};
+    use actix_web::http::Method;
 
     #[test]
     fn forwarded_addresses_are_believed_only_from_trusted_proxies() {
@@ -197,5 +222,35 @@ mod tests {
         assert!(!well_formed_id(&"a".repeat(65)));
         assert!(!well_formed_id("abc def ghi jkl"));
         assert!(!well_formed_id("<script>alert(1)</script>"));
+    }
+
+    #[test]
+    fn only_enrollment_changes_are_gated() {
+        assert!(is_registration_action(&Method::POST, "/api/v1/enrollments"));
+        assert!(is_registration_action(
+            &Method::DELETE,
+            "/api/v1/enrollments/{section_id}"
+        ));
+        assert!(is_registration_action(
+            &Method::POST,
+            "/api/v1/enrollments/swap"
+        ));
+        assert!(is_registration_action(&Method::POST, "/api/v1/waitlist"));
+        assert!(is_registration_action(
+            &Method::POST,
+            "/registration/enroll"
+        ));
+        assert!(!is_registration_action(&Method::GET, "/api/v1/enrollments"));
+        assert!(!is_registration_action(&Method::POST, "/api/v1/basket"));
+        assert!(!is_registration_action(&Method::POST, "/api/v1/session"));
+        assert!(is_registration_action(&Method::POST, "/registration"));
+        assert!(is_registration_action(&Method::POST, "/waitlist"));
+        assert!(!is_registration_action(&Method::POST, "/basket"));
+        assert!(!is_registration_action(&Method::GET, "/registration"));
+        assert!(is_registration_action(&Method::POST, "/basket/register"));
+        assert!(is_registration_action(
+            &Method::POST,
+            "/api/v1/basket/register"
+        ));
     }
 }

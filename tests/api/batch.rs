@@ -8,10 +8,10 @@ use std::time::Duration;
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 
+use sugang::activity::NewActivity;
 use sugang::db::schema::{
     activity_log, course_prerequisites, enrollments, holds, sections, users, waitlist_entries,
 };
-use sugang::registration::activity::NewActivity;
 use sugang::registration::batch::{self, Decided, JobData};
 use sugang::registration::rush;
 use sugang::registration::service::{self, Attempt, Frame, TxError};
@@ -30,7 +30,7 @@ fn attempt(student_id: i32, n: usize) -> Attempt {
 }
 
 async fn frame(app: &TestApp) -> Frame {
-    rush::frame(&app.state)
+    rush::frame(&app.state.shared, &app.state.engine)
         .await
         .expect("frame")
         .expect("a current term")

@@ -21,11 +21,21 @@ use serde_json::{json, Value};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::JoinHandle;
 
+use sugang::app::AppState;
 use sugang::auth::models::{insert as insert_user, NewUser};
+use sugang::auth::SessionStore;
+use sugang::cache::Cache;
 use sugang::catalog::models::{NewTerm, NewWindow};
+use sugang::catalog::CatalogCache;
 use sugang::config::Settings;
+use sugang::controls::Controls;
 use sugang::db::schema::{registration_windows, terms};
-use sugang::startup::{AppState, Application};
+use sugang::db::Db;
+use sugang::registration::batch::Decider;
+use sugang::registration::seats::SeatSignal;
+use sugang::registration::Engine;
+use sugang::startup::{Application, Services};
+use sugang::waiting_room::WaitingRoom;
 
 pub mod console;
 
@@ -248,11 +258,44 @@ pub fn test_settings(db_url: &str, prefix: &str) -> Settings {
     s
 }
 
+/// What tests read of the running app: the shared state and the capability state they look into.
+pub struct TestState {
+    pub shared: web::Data<AppState>,
+    pub settings: Settings,
+    pub db: Db,
+    pub cache: Cache,
+    pub sessions: SessionStore,
+    pub engine: web::Data<Engine>,
+    pub seats: Arc<SeatSignal>,
+    pub decider: Decider,
+    pub catalog: web::Data<CatalogCache>,
+    pub controls: web::Data<Controls>,
+    pub waiting_room: web::Data<WaitingRoom>,
+}
+
+impl TestState {
+    fn of(s: Services) -> TestState {
+        TestState {
+            settings: s.state.settings.clone(),
+            db: s.state.db.clone(),
+            cache: s.state.cache.clone(),
+            shared: s.state,
+            sessions: s.auth.sessions.clone(),
+            seats: s.engine.seats.clone(),
+            decider: s.engine.decider.clone(),
+            engine: s.engine,
+            catalog: s.catalog,
+            controls: s.controls,
+            waiting_room: s.waiting_room,
+        }
+    }
+}
+
 pub struct TestApp {
     pub address: String,
     pub port: u16,
     pub db: TestDb,
-    pub state: web::Data<AppState>,
+    pub state: TestState,
     pub prefix: RedisPrefix,
     handle: ServerHandle,
 }
@@ -280,7 +323,7 @@ impl TestApp {
             .await
             .expect("application builds");
         let port = app.port();
-        let state = app.state();
+        let state = TestState::of(app.services());
         let handle = app.handle();
         tokio::spawn(app.run_until_stopped());
         TestApp {

@@ -16,6 +16,7 @@ mod catalog;
 mod catalog_stale;
 mod cluster;
 mod errors;
+mod floors;
 mod golive;
 mod migrations;
 mod openapi;

@@ -1,5 +1,6 @@
-//! The catalog's values as they come from outside, parsed once at the edge: a course code, a
-//! time of day, a section id; and a weekly meeting with the one rule for when two meetings clash.
+//! Values as they come from outside, parsed once at the edge: a course code, a time of day, a
+//! section id; and a weekly meeting with the one rule for when two meetings clash. Below `web`,
+//! so forms, the catalog, the timetable, registration and the console all read them the same way.
 
 use std::fmt;
 
