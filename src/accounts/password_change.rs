@@ -67,7 +67,7 @@ pub async fn change_password(
     let user_id = session.user_id;
     let user = app
         .db
-        .run(move |conn| Ok(models::find(conn, user_id)?))
+        .query(move |conn| models::find(conn, user_id))
         .await?;
     let stored = user.password_hash.clone();
     if !auth
@@ -139,11 +139,7 @@ fn entry(session: &Session, meta: &RequestMeta, outcome: &str) -> NewActivity {
 /// Refusals are logged too; a failed log write does not change the answer.
 async fn refuse(app: &AppState, session: &Session, meta: &RequestMeta, err: AccountError) {
     let e = entry(session, meta, err.code());
-    if let Err(e) = app
-        .db
-        .run(move |conn| Ok(activity::record(conn, &e)?))
-        .await
-    {
+    if let Err(e) = app.db.query(move |conn| activity::record(conn, &e)).await {
         tracing::warn!(error = %e, "activity log write failed");
     }
 }

@@ -58,7 +58,7 @@ pub async fn at_sign_in(app: &AppState, user: &User, meta: &RequestMeta) -> Resu
     let is_student = user.role == "student";
     let outcome = app
         .db
-        .run(move |conn| Ok(use_at_sign_in(conn, user_id, &hash)?))
+        .query(move |conn| use_at_sign_in(conn, user_id, &hash))
         .await?;
     let logged = match outcome {
         Ok(false) => return Ok(false),
@@ -70,7 +70,7 @@ pub async fn at_sign_in(app: &AppState, user: &User, meta: &RequestMeta) -> Resu
     entry.student_id = is_student.then_some(user_id);
     if let Err(e) = app
         .db
-        .run(move |conn| Ok(activity::record(conn, &entry)?))
+        .query(move |conn| activity::record(conn, &entry))
         .await
     {
         tracing::warn!(error = %e, "activity log write failed");

@@ -48,7 +48,7 @@ pub async fn sign_in(
     let lookup = login_id.as_str().to_string();
     let user = app
         .db
-        .run(move |conn| Ok(models::find_by_login_id(conn, &lookup)?))
+        .query(move |conn| models::find_by_login_id(conn, &lookup))
         .await?;
     let verified = auth
         .hasher
@@ -87,7 +87,7 @@ pub async fn sign_in(
     let id = user.id;
     let disabled_now = app
         .db
-        .run(move |conn| Ok(models::is_disabled(conn, id)?))
+        .query(move |conn| models::is_disabled(conn, id))
         .await?;
     if disabled_now {
         auth.sessions.end_disabled(user.id).await?;
@@ -138,7 +138,7 @@ pub async fn sign_out(
 async fn log_activity(app: &AppState, entry: NewActivity) {
     if let Err(e) = app
         .db
-        .run(move |conn| Ok(activity::record(conn, &entry)?))
+        .query(move |conn| activity::record(conn, &entry))
         .await
     {
         tracing::warn!(error = %e, "activity log write failed");

@@ -242,7 +242,7 @@ impl CatalogCache {
         self.snapshot_loads.fetch_add(1, Ordering::SeqCst);
         let started = Instant::now();
         let s = db
-            .run(move |conn| Ok(snapshot::load(conn, &term, version)?))
+            .query(move |conn| snapshot::load(conn, &term, version))
             .await?;
         tracing::info!(
             version,
@@ -304,7 +304,7 @@ impl CatalogCache {
         self.seat_loads.fetch_add(1, Ordering::SeqCst);
         let read_at = Instant::now();
         let seats = db
-            .run(move |conn| Ok(snapshot::load_seats(conn, term_id)?))
+            .query(move |conn| snapshot::load_seats(conn, term_id))
             .await?;
         let map = Arc::new(SeatMap {
             term_id,

@@ -12,6 +12,7 @@ use actix_web::web;
 use diesel::connection::SimpleConnection;
 use diesel::mysql::MysqlConnection;
 use diesel::r2d2::{ConnectionManager, ManageConnection, Pool, PooledConnection};
+use diesel::QueryResult;
 use diesel_migrations::{embed_migrations, EmbeddedMigrations, MigrationHarness};
 
 use crate::config::Settings;
@@ -163,6 +164,16 @@ impl Db {
         })
         .await
         .map_err(|e| DbError::Unavailable(e.to_string()))?
+    }
+
+    /// `run` for the common case: `f` is composed of query functions (`QueryResult<T>`), so a
+    /// handler reads `db.query(move |conn| queries::x(conn, id)).await?`.
+    pub async fn query<F, T>(&self, f: F) -> Result<T, DbError>
+    where
+        F: FnOnce(&mut MysqlConnection) -> QueryResult<T> + Send + 'static,
+        T: Send + 'static,
+    {
+        self.run(move |conn| Ok(f(conn)?)).await
     }
 
     /// Like `run`, but gives up on getting a connection after `timeout` and ignores the breaker

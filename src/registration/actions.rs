@@ -4,7 +4,10 @@
 //! is committed — and present the receipt their own way. Also the one reading of a section id
 //! from outside and the one lookup of a section by course code and number.
 
-use actix_web::{web, HttpRequest};
+use std::future::{ready, Ready};
+
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest};
 use diesel::result::DatabaseErrorKind;
 use diesel::result::Error::DatabaseError;
 use serde_json::Value;
@@ -40,6 +43,40 @@ impl From<TxError> for AppError {
 /// The signed-in student's attempt, with the request's id, address and language.
 pub fn attempt(student: &Student, req: &HttpRequest) -> Attempt {
     Attempt::new(&student.0, &RequestMeta::of(req), Lang::from_request(req))
+}
+
+/// A student's request to act on their registration, as the handlers of both doors take it: the
+/// shared state, registration's engine, the signed-in student (a visitor is 401 and a registrar
+/// 403, as with `Student` alone) and the request.
+#[derive(Clone)]
+pub struct Caller {
+    pub app: web::Data<AppState>,
+    pub engine: web::Data<Engine>,
+    pub student: Student,
+    pub req: HttpRequest,
+}
+
+impl Caller {
+    /// This request's attempt: its id, address and language.
+    pub fn attempt(&self) -> Attempt {
+        attempt(&self.student, &self.req)
+    }
+}
+
+impl FromRequest for Caller {
+    type Error = actix_web::Error;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        ready((|| {
+            Ok(Caller {
+                app: web::Data::<AppState>::from_request(req, payload).into_inner()?,
+                engine: web::Data::<Engine>::from_request(req, payload).into_inner()?,
+                student: Student::from_request(req, payload).into_inner()?,
+                req: req.clone(),
+            })
+        })())
+    }
 }
 
 // ---- section ids from outside ----

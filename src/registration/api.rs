@@ -2,17 +2,17 @@
 //! whoever the session says; ids in a body other than the section ids are ignored.
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::app::AppState;
 use crate::auth::Student;
 use crate::domain::SectionId;
+use crate::registration::actions::{self, Caller};
+use crate::registration::idempotency;
 use crate::registration::queries::{self, ActivityRow};
 use crate::registration::service::{self, Attempt};
-use crate::registration::Engine;
-use crate::registration::{actions, idempotency};
 use crate::web::AppError;
 
 /// A JSON answer with its status, for `idempotency::run` to store and send.
@@ -28,9 +28,7 @@ pub(crate) fn json<T: Serialize>(
 /// Runs `act` on the section a JSON body names (`section_id`), under the request's
 /// `Idempotency-Key`, and answers with its receipt and `status`.
 pub(crate) async fn on_body_section<T, Fut>(
-    app: &AppState,
-    student: &Student,
-    req: &HttpRequest,
+    c: &Caller,
     body: &[u8],
     status: StatusCode,
     act: impl FnOnce(Attempt, SectionId) -> Fut,
@@ -39,8 +37,8 @@ where
     T: Serialize,
     Fut: std::future::Future<Output = Result<T, AppError>>,
 {
-    let a = actions::attempt(student, req);
-    idempotency::run(&app.cache, req, a.student_id, body, async {
+    let a = c.attempt();
+    idempotency::run(&c.app.cache, &c.req, a.student_id, body, async {
         let section_id = actions::id_in_body(body, "section_id")?;
         let receipt = act(a, section_id).await?;
         json(status, &receipt)
@@ -48,63 +46,48 @@ where
     .await
 }
 
-pub async fn enroll(
-    app: web::Data<AppState>,
-    engine: web::Data<Engine>,
-    student: Student,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let a = actions::attempt(&student, &req);
+pub async fn enroll(c: Caller, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let a = c.attempt();
     let student_id = a.student_id;
     // A repeat of an attempt whose commit went unanswered learns from the database whether it
     // took effect.
     let settle = |request_id: String| {
-        let db = app.db.clone();
+        let db = c.app.db.clone();
         async move {
             let receipt = db
-                .run(move |conn| Ok(service::settled_enroll(conn, student_id, &request_id)?))
+                .query(move |conn| service::settled_enroll(conn, student_id, &request_id))
                 .await?;
             receipt.map(|r| json(StatusCode::CREATED, &r)).transpose()
         }
     };
     let work = async {
         let section_id = actions::id_in_body(&body, "section_id")?;
-        let receipt = actions::enroll(&app, &engine, a, section_id).await?;
+        let receipt = actions::enroll(&c.app, &c.engine, a, section_id).await?;
         json(StatusCode::CREATED, &receipt)
     };
-    idempotency::run_settled(&app.cache, &req, student_id, &body, work, Some(settle)).await
+    idempotency::run_settled(&c.app.cache, &c.req, student_id, &body, work, Some(settle)).await
 }
 
 pub async fn drop_enrollment(
-    app: web::Data<AppState>,
-    engine: web::Data<Engine>,
-    student: Student,
-    req: HttpRequest,
+    c: Caller,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let a = actions::attempt(&student, &req);
+    let a = c.attempt();
     let section_id = actions::id_in_path(&path)?;
-    idempotency::run(&app.cache, &req, a.student_id, &body, async {
-        let receipt = actions::drop(&app, &engine, a, section_id).await?;
+    idempotency::run(&c.app.cache, &c.req, a.student_id, &body, async {
+        let receipt = actions::drop(&c.app, &c.engine, a, section_id).await?;
         json(StatusCode::OK, &receipt)
     })
     .await
 }
 
-pub async fn swap(
-    app: web::Data<AppState>,
-    engine: web::Data<Engine>,
-    student: Student,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    let a = actions::attempt(&student, &req);
-    idempotency::run(&app.cache, &req, a.student_id, &body, async {
+pub async fn swap(c: Caller, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    let a = c.attempt();
+    idempotency::run(&c.app.cache, &c.req, a.student_id, &body, async {
         let drop_id = actions::id_in_body(&body, "drop_section_id")?;
         let add_id = actions::id_in_body(&body, "add_section_id")?;
-        let receipt = actions::swap(&app, &engine, a, drop_id, add_id).await?;
+        let receipt = actions::swap(&c.app, &c.engine, a, drop_id, add_id).await?;
         json(StatusCode::OK, &receipt)
     })
     .await
@@ -117,35 +100,28 @@ pub async fn my_enrollments(
     let sid = student.0.user_id;
     let mine = app
         .db
-        .run(move |conn| Ok(service::my_enrollments(conn, sid)?))
+        .query(move |conn| service::my_enrollments(conn, sid))
         .await?;
     Ok(HttpResponse::Ok().json(mine))
 }
 
-pub async fn join_waitlist(
-    app: web::Data<AppState>,
-    student: Student,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    on_body_section(&app, &student, &req, &body, StatusCode::CREATED, |a, id| {
-        actions::join_waitlist(&app, a, id)
+pub async fn join_waitlist(c: Caller, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    on_body_section(&c, &body, StatusCode::CREATED, |a, id| {
+        actions::join_waitlist(&c.app, a, id)
     })
     .await
 }
 
 pub async fn leave_waitlist(
-    app: web::Data<AppState>,
-    student: Student,
-    req: HttpRequest,
+    c: Caller,
     path: web::Path<String>,
     body: web::Bytes,
 ) -> Result<HttpResponse, AppError> {
-    let a = actions::attempt(&student, &req);
+    let a = c.attempt();
     let section_id = actions::id_in_path(&path)?;
-    idempotency::run(&app.cache, &req, a.student_id, &body, async {
+    idempotency::run(&c.app.cache, &c.req, a.student_id, &body, async {
         let request_id = a.request_id.clone();
-        actions::leave_waitlist(&app, a, section_id).await?;
+        actions::leave_waitlist(&c.app, a, section_id).await?;
         json(
             StatusCode::OK,
             &serde_json::json!({ "request_id": request_id, "section_id": section_id }),
@@ -161,7 +137,7 @@ pub async fn my_waitlist(
     let sid = student.0.user_id;
     let items = app
         .db
-        .run(move |conn| Ok(service::my_waitlist(conn, sid)?))
+        .query(move |conn| service::my_waitlist(conn, sid))
         .await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "waitlist": items })))
 }
@@ -218,7 +194,7 @@ pub async fn my_activity(
     let (page, per_page) = (query.page(), query.per_page());
     let (rows, more) = app
         .db
-        .run(move |conn| Ok(queries::activity_page(conn, sid, page, per_page)?))
+        .query(move |conn| queries::activity_page(conn, sid, page, per_page))
         .await?;
     let items: Vec<ActivityJson> = rows.into_iter().map(ActivityJson::from).collect();
     Ok(HttpResponse::Ok().json(serde_json::json!({

@@ -313,7 +313,7 @@ async fn register_basket(
             let sid = a.student_id;
             if let Err(e) = app
                 .db
-                .run(move |conn| Ok(basket::settle(conn, sid, section_id)?))
+                .query(move |conn| basket::settle(conn, sid, section_id))
                 .await
             {
                 // The seat is taken; the item left in the basket is only a plan.
@@ -359,7 +359,7 @@ async fn log_rate_limit(app: &AppState, a: &Attempt) {
     entry.detail = Some("register my basket".into());
     if let Err(e) = app
         .db
-        .run(move |conn| Ok(activity::record(conn, &entry)?))
+        .query(move |conn| activity::record(conn, &entry))
         .await
     {
         tracing::warn!(error = %e, "activity log write failed");
@@ -446,7 +446,7 @@ pub async fn api_view(
     student: Student,
 ) -> Result<HttpResponse, AppError> {
     let sid = student.0.user_id;
-    let view = app.db.run(move |conn| Ok(basket::view(conn, sid)?)).await?;
+    let view = app.db.query(move |conn| basket::view(conn, sid)).await?;
     Ok(HttpResponse::Ok().json(view))
 }
 

@@ -10,9 +10,10 @@ use serde::Deserialize;
 use crate::app::AppState;
 use crate::auth::Student;
 use crate::domain::{CourseCode, SectionId};
+use crate::registration::actions::{self, Caller};
 use crate::registration::service::{self, Attempt, MyEnrollments, WaitlistItem};
 use crate::registration::Engine;
-use crate::registration::{actions, basket, quick_add};
+use crate::registration::{basket, quick_add};
 use crate::web::flash::{self, Flash, FlashLine, FlashLines, Level};
 use crate::web::{html, AppError, Invalid, Lang, Layout, RequestMeta};
 
@@ -348,71 +349,56 @@ async fn answer(
 
 /// Runs one form's action for the signed-in student and answers with the message and redirect.
 async fn run_form<Fut>(
-    app: &AppState,
-    student: &Student,
-    req: &HttpRequest,
+    c: &Caller,
     next: &Option<String>,
     act: impl FnOnce(Attempt, Lang) -> Fut,
 ) -> Result<HttpResponse, AppError>
 where
     Fut: std::future::Future<Output = Result<String, FormError>>,
 {
-    let a = actions::attempt(student, req);
+    let a = c.attempt();
     let (lang, request_id) = (a.lang, a.request_id.clone());
-    let to = back(next, req);
+    let to = back(next, &c.req);
     let outcome = act(a, lang).await;
-    answer(app, student, lang, &request_id, to, outcome).await
+    answer(&c.app, &c.student, lang, &request_id, to, outcome).await
 }
 
-/// Runs a form that names one section by its id: `act` gets the app, the attempt, the id and the
-/// language, and says what to tell the student.
+/// Runs a form that names one section by its id: `act` gets the caller, the attempt, the id and
+/// the language, and says what to tell the student.
 async fn on_section<Fut>(
-    app: web::Data<AppState>,
-    student: &Student,
-    req: &HttpRequest,
+    c: &Caller,
     form: &SectionForm,
-    act: impl FnOnce(web::Data<AppState>, Attempt, SectionId, Lang) -> Fut,
+    act: impl FnOnce(Caller, Attempt, SectionId, Lang) -> Fut,
 ) -> Result<HttpResponse, AppError>
 where
     Fut: std::future::Future<Output = Result<String, FormError>>,
 {
-    run_form(&app, student, req, &form.next, |a, lang| {
-        let app = app.clone();
-        async move {
-            let section_id = actions::id_in_form(&form.section_id, "section_id")?;
-            act(app, a, section_id, lang).await
-        }
+    run_form(c, &form.next, |a, lang| async move {
+        let section_id = actions::id_in_form(&form.section_id, "section_id")?;
+        act(c.clone(), a, section_id, lang).await
     })
     .await
 }
 
-pub async fn enroll(
-    app: web::Data<AppState>,
-    engine: web::Data<Engine>,
-    student: Student,
-    req: HttpRequest,
-    form: web::Form<SectionForm>,
-) -> Result<HttpResponse, AppError> {
-    run_form(&app, &student, &req, &form.next, |a, lang| {
-        let (app, engine, form) = (&app, &engine, &form);
-        async move {
-            let section_id = resolve(
-                app,
-                &form.section_id,
-                &form.course_code,
-                &form.section_no,
-                "section_id",
-            )
-            .await?;
-            let receipt = actions::enroll(app, engine, a, section_id).await?;
-            Ok(lang.format(
-                "registration.enrolled",
-                &[
-                    ("section", label(&receipt.section, lang)),
-                    ("credits", receipt.credits_total.to_string()),
-                ],
-            ))
-        }
+pub async fn enroll(c: Caller, form: web::Form<SectionForm>) -> Result<HttpResponse, AppError> {
+    let (c, form) = (&c, &form);
+    run_form(c, &form.next, |a, lang| async move {
+        let section_id = resolve(
+            &c.app,
+            &form.section_id,
+            &form.course_code,
+            &form.section_no,
+            "section_id",
+        )
+        .await?;
+        let receipt = actions::enroll(&c.app, &c.engine, a, section_id).await?;
+        Ok(lang.format(
+            "registration.enrolled",
+            &[
+                ("section", label(&receipt.section, lang)),
+                ("credits", receipt.credits_total.to_string()),
+            ],
+        ))
     })
     .await
 }
@@ -432,19 +418,17 @@ struct DropConfirmPage {
 }
 
 pub async fn drop_section(
-    app: web::Data<AppState>,
-    engine: web::Data<Engine>,
-    student: Student,
-    req: HttpRequest,
+    c: Caller,
     layout: Layout,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
     if form.confirm.as_deref() != Some("1") {
         let section_id = actions::id_in_form(&form.section_id, "section_id")?;
-        let sid = student.0.user_id;
-        let mine = app
+        let sid = c.student.0.user_id;
+        let mine = c
+            .app
             .db
-            .run(move |conn| Ok(service::my_enrollments(conn, sid)?))
+            .query(move |conn| service::my_enrollments(conn, sid))
             .await?;
         // A section the student is not enrolled in goes straight on to the drop's own refusal.
         if let Some(e) = mine
@@ -452,7 +436,7 @@ pub async fn drop_section(
             .into_iter()
             .find(|e| e.section.id == section_id.get())
         {
-            let next = back(&form.next, &req);
+            let next = back(&form.next, &c.req);
             return html(DropConfirmPage {
                 question: drop_question(&e.section, layout.lang),
                 section: e.section,
@@ -461,183 +445,112 @@ pub async fn drop_section(
             });
         }
     }
-    on_section(
-        app,
-        &student,
-        &req,
-        &form,
-        move |app, a, section_id, lang| async move {
-            let receipt = actions::drop(&app, &engine, a, section_id).await?;
-            Ok(lang.format(
-                "registration.dropped",
-                &[
-                    ("section", label(&receipt.section, lang)),
-                    ("credits", receipt.credits_total.to_string()),
-                ],
-            ))
-        },
-    )
+    on_section(&c, &form, |c, a, section_id, lang| async move {
+        let receipt = actions::drop(&c.app, &c.engine, a, section_id).await?;
+        Ok(lang.format(
+            "registration.dropped",
+            &[
+                ("section", label(&receipt.section, lang)),
+                ("credits", receipt.credits_total.to_string()),
+            ],
+        ))
+    })
     .await
 }
 
-pub async fn swap(
-    app: web::Data<AppState>,
-    engine: web::Data<Engine>,
-    student: Student,
-    req: HttpRequest,
-    form: web::Form<SwapForm>,
-) -> Result<HttpResponse, AppError> {
-    run_form(&app, &student, &req, &form.next, |a, lang| {
-        let (app, engine, form) = (&app, &engine, &form);
-        async move {
-            let drop_id = actions::id_in_form(&form.drop_section_id, "drop_section_id")?;
-            let add_id = resolve(
-                app,
-                &form.add_section_id,
-                &form.add_course_code,
-                &form.add_section_no,
-                "add_section_id",
-            )
-            .await?;
-            let receipt = actions::swap(app, engine, a, drop_id, add_id).await?;
-            Ok(lang.format(
-                "registration.swapped",
-                &[
-                    ("dropped", label(&receipt.dropped, lang)),
-                    ("added", label(&receipt.added, lang)),
-                ],
-            ))
-        }
+pub async fn swap(c: Caller, form: web::Form<SwapForm>) -> Result<HttpResponse, AppError> {
+    let (c, form) = (&c, &form);
+    run_form(c, &form.next, |a, lang| async move {
+        let drop_id = actions::id_in_form(&form.drop_section_id, "drop_section_id")?;
+        let add_id = resolve(
+            &c.app,
+            &form.add_section_id,
+            &form.add_course_code,
+            &form.add_section_no,
+            "add_section_id",
+        )
+        .await?;
+        let receipt = actions::swap(&c.app, &c.engine, a, drop_id, add_id).await?;
+        Ok(lang.format(
+            "registration.swapped",
+            &[
+                ("dropped", label(&receipt.dropped, lang)),
+                ("added", label(&receipt.added, lang)),
+            ],
+        ))
     })
     .await
 }
 
 pub async fn join_waitlist(
-    app: web::Data<AppState>,
-    student: Student,
-    req: HttpRequest,
+    c: Caller,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    on_section(
-        app,
-        &student,
-        &req,
-        &form,
-        |app, a, section_id, lang| async move {
-            let receipt = actions::join_waitlist(&app, a, section_id).await?;
-            Ok(lang.format(
-                "registration.waitlisted",
-                &[
-                    ("section", label(&receipt.section, lang)),
-                    ("position", receipt.position.to_string()),
-                ],
-            ))
-        },
-    )
+    on_section(&c, &form, |c, a, section_id, lang| async move {
+        let receipt = actions::join_waitlist(&c.app, a, section_id).await?;
+        Ok(lang.format(
+            "registration.waitlisted",
+            &[
+                ("section", label(&receipt.section, lang)),
+                ("position", receipt.position.to_string()),
+            ],
+        ))
+    })
     .await
 }
 
 /// `POST /watches`: the section page's "tell me when a seat opens".
-pub async fn watch(
-    app: web::Data<AppState>,
-    student: Student,
-    req: HttpRequest,
-    form: web::Form<SectionForm>,
-) -> Result<HttpResponse, AppError> {
-    on_section(
-        app,
-        &student,
-        &req,
-        &form,
-        |app, a, section_id, lang| async move {
-            let receipt = actions::watch(&app, a, section_id).await?;
-            Ok(lang.format(
-                "registration.watching",
-                &[("section", label(&receipt.section, lang))],
-            ))
-        },
-    )
+pub async fn watch(c: Caller, form: web::Form<SectionForm>) -> Result<HttpResponse, AppError> {
+    on_section(&c, &form, |c, a, section_id, lang| async move {
+        let receipt = actions::watch(&c.app, a, section_id).await?;
+        Ok(lang.format(
+            "registration.watching",
+            &[("section", label(&receipt.section, lang))],
+        ))
+    })
     .await
 }
 
 /// `POST /watches/remove`.
-pub async fn unwatch(
-    app: web::Data<AppState>,
-    student: Student,
-    req: HttpRequest,
-    form: web::Form<SectionForm>,
-) -> Result<HttpResponse, AppError> {
-    on_section(
-        app,
-        &student,
-        &req,
-        &form,
-        |app, a, section_id, lang| async move {
-            actions::unwatch(&app, a, section_id).await?;
-            Ok(lang.text("registration.unwatched").to_string())
-        },
-    )
+pub async fn unwatch(c: Caller, form: web::Form<SectionForm>) -> Result<HttpResponse, AppError> {
+    on_section(&c, &form, |c, a, section_id, lang| async move {
+        actions::unwatch(&c.app, a, section_id).await?;
+        Ok(lang.text("registration.unwatched").to_string())
+    })
     .await
 }
 
 pub async fn leave_waitlist(
-    app: web::Data<AppState>,
-    student: Student,
-    req: HttpRequest,
+    c: Caller,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    on_section(
-        app,
-        &student,
-        &req,
-        &form,
-        |app, a, section_id, lang| async move {
-            actions::leave_waitlist(&app, a, section_id).await?;
-            Ok(lang.text("registration.left_waitlist").to_string())
-        },
-    )
+    on_section(&c, &form, |c, a, section_id, lang| async move {
+        actions::leave_waitlist(&c.app, a, section_id).await?;
+        Ok(lang.text("registration.left_waitlist").to_string())
+    })
     .await
 }
 
-pub async fn basket_add(
-    app: web::Data<AppState>,
-    student: Student,
-    req: HttpRequest,
-    form: web::Form<SectionForm>,
-) -> Result<HttpResponse, AppError> {
-    on_section(
-        app,
-        &student,
-        &req,
-        &form,
-        |app, a, section_id, lang| async move {
-            match actions::basket_add(&app, a, section_id).await? {
-                Ok(total) => Ok(lang.format("basket.added", &[("credits", total.to_string())])),
-                Err(r) => Err(FormError::Refused(r.message(lang))),
-            }
-        },
-    )
+pub async fn basket_add(c: Caller, form: web::Form<SectionForm>) -> Result<HttpResponse, AppError> {
+    on_section(&c, &form, |c, a, section_id, lang| async move {
+        match actions::basket_add(&c.app, a, section_id).await? {
+            Ok(total) => Ok(lang.format("basket.added", &[("credits", total.to_string())])),
+            Err(r) => Err(FormError::Refused(r.message(lang))),
+        }
+    })
     .await
 }
 
 pub async fn basket_remove(
-    app: web::Data<AppState>,
-    student: Student,
-    req: HttpRequest,
+    c: Caller,
     form: web::Form<SectionForm>,
 ) -> Result<HttpResponse, AppError> {
-    on_section(
-        app,
-        &student,
-        &req,
-        &form,
-        |app, a, section_id, lang| async move {
-            match actions::basket_remove(&app, a, section_id).await? {
-                Ok(()) => Ok(lang.text("basket.removed").to_string()),
-                Err(r) => Err(FormError::Refused(r.message(lang))),
-            }
-        },
-    )
+    on_section(&c, &form, |c, a, section_id, lang| async move {
+        match actions::basket_remove(&c.app, a, section_id).await? {
+            Ok(()) => Ok(lang.text("basket.removed").to_string()),
+            Err(r) => Err(FormError::Refused(r.message(lang))),
+        }
+    })
     .await
 }
 

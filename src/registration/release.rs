@@ -244,7 +244,7 @@ pub async fn run(
 ) -> Result<Vec<Released>, crate::db::DbError> {
     let request_id = request_id.to_string();
     let done = db
-        .run(move |conn| Ok(release_due(conn, now, &request_id)?))
+        .query(move |conn| release_due(conn, now, &request_id))
         .await?;
     if !done.is_empty() {
         seats

@@ -87,7 +87,7 @@ pub async fn home(
     let uid = user.0.user_id;
     let standing = app
         .db
-        .run(move |conn| Ok(status::standing(conn, uid, Utc::now())?))
+        .query(move |conn| status::standing(conn, uid, Utc::now()))
         .await?;
     html(HomePage { layout, standing })
 }
@@ -96,7 +96,7 @@ pub async fn api_me(app: web::Data<AppState>, user: CurrentUser) -> Result<HttpR
     let uid = user.0.user_id;
     let standing = app
         .db
-        .run(move |conn| Ok(status::standing(conn, uid, Utc::now())?))
+        .query(move |conn| status::standing(conn, uid, Utc::now()))
         .await?;
     Ok(HttpResponse::Ok().json(standing))
 }

@@ -59,7 +59,7 @@ pub async fn frame(app: &AppState, engine: &Engine) -> Result<Option<Frame>, App
         None => {
             let w = Arc::new(
                 app.db
-                    .run(move |conn| Ok(queries::windows(conn, term_id)?))
+                    .query(move |conn| queries::windows(conn, term_id))
                     .await?,
             );
             engine.windows.put(term_id, w.clone());

@@ -8,7 +8,7 @@
 //! the others).
 
 use actix_web::http::StatusCode;
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::{web, HttpResponse};
 use chrono::{DateTime, Utc};
 use diesel::prelude::*;
 use serde::Serialize;
@@ -18,7 +18,7 @@ use crate::app::AppState;
 use crate::auth::Student;
 use crate::catalog::queries::current_term;
 use crate::db::schema::{notices, section_watches};
-use crate::registration::actions;
+use crate::registration::actions::{self, Caller};
 use crate::registration::api::on_body_section;
 use crate::registration::notices::NoticeKind;
 use crate::registration::queries;
@@ -171,28 +171,17 @@ pub fn notify(conn: &mut MysqlConnection, section_id: i32) -> QueryResult<usize>
 }
 
 /// `POST /api/v1/watches {section_id}` → 201 with the receipt.
-pub async fn api_watch(
-    app: web::Data<AppState>,
-    student: Student,
-    req: HttpRequest,
-    body: web::Bytes,
-) -> Result<HttpResponse, AppError> {
-    on_body_section(&app, &student, &req, &body, StatusCode::CREATED, |a, id| {
-        actions::watch(&app, a, id)
+pub async fn api_watch(c: Caller, body: web::Bytes) -> Result<HttpResponse, AppError> {
+    on_body_section(&c, &body, StatusCode::CREATED, |a, id| {
+        actions::watch(&c.app, a, id)
     })
     .await
 }
 
 /// `DELETE /api/v1/watches/{section_id}` → 200, or 404 when the student was not watching it.
-pub async fn api_unwatch(
-    app: web::Data<AppState>,
-    student: Student,
-    req: HttpRequest,
-    path: web::Path<String>,
-) -> Result<HttpResponse, AppError> {
-    let a = actions::attempt(&student, &req);
+pub async fn api_unwatch(c: Caller, path: web::Path<String>) -> Result<HttpResponse, AppError> {
     let section_id = actions::id_in_path(&path)?;
-    if !actions::unwatch(&app, a, section_id).await? {
+    if !actions::unwatch(&c.app, c.attempt(), section_id).await? {
         return Err(AppError::NotFound);
     }
     Ok(HttpResponse::Ok().json(serde_json::json!({ "section_id": section_id, "watching": false })))
@@ -204,6 +193,6 @@ pub async fn api_mine(
     student: Student,
 ) -> Result<HttpResponse, AppError> {
     let sid = student.0.user_id;
-    let items = app.db.run(move |conn| Ok(mine(conn, sid)?)).await?;
+    let items = app.db.query(move |conn| mine(conn, sid)).await?;
     Ok(HttpResponse::Ok().json(serde_json::json!({ "watches": items, "limit": LIMIT })))
 }

@@ -66,7 +66,7 @@ async fn load(
     let (uid, term_id) = (student.0.user_id, snapshot.term.id);
     let enrolled = app
         .db
-        .run(move |conn| Ok(enrolled_section_ids(conn, uid, term_id)?))
+        .query(move |conn| enrolled_section_ids(conn, uid, term_id))
         .await?;
     let preview: Vec<i32> = preview
         .into_iter()

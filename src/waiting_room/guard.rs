@@ -156,7 +156,7 @@ async fn rate_limited(
         entry.detail = detail;
         if let Err(e) = app
             .db
-            .run(move |conn| Ok(activity::record(conn, &entry)?))
+            .query(move |conn| activity::record(conn, &entry))
             .await
         {
             tracing::warn!(error = %e, "activity log write failed");
