@@ -11,13 +11,12 @@ use serde::Deserialize;
 
 use crate::admin::departments::{self, code};
 use crate::admin::forms::{
-    self, catalog_changed, fail, field, redirect, run, run_at, unprocessable, Answer, Choice,
-    Console, FormErrors, Isolation, TxFail,
+    self, done, fail, field, run, run_at, unprocessable, Answer, Changed, Choice, Console,
+    FormErrors, Isolation, TxFail,
 };
 use crate::auth::models::Department;
 use crate::db::schema::{course_prerequisites, courses, departments as departments_t};
 use crate::startup::AppState;
-use crate::web::flash::Level;
 use crate::web::form::url_encode;
 use crate::web::{html, AppError, Lang, Layout};
 
@@ -62,6 +61,13 @@ pub struct Course {
     pub department_id: i32,
     pub category: String,
     pub description: String,
+}
+
+impl Course {
+    /// The title in the page's language (a reference, as templates pass their arguments).
+    pub fn title(&self, lang: &Lang) -> String {
+        forms::pick(*lang, &self.title_ko, &self.title_en)
+    }
 }
 
 #[derive(Debug, Default, Clone, Deserialize)]
@@ -141,14 +147,6 @@ fn category_choices(lang: Lang, current: &str) -> Vec<Choice> {
 
 // ---- list and create ----
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    page: String,
-}
-
 struct ListRow {
     c: Course,
     department: String,
@@ -169,10 +167,6 @@ struct CoursesPage {
 }
 
 impl CoursesPage {
-    fn title(&self, c: &Course) -> String {
-        forms::pick(self.layout.lang, &c.title_ko, &c.title_en)
-    }
-
     fn category(&self, c: &Course) -> &'static str {
         self.layout.t(&format!("category.{}", c.category))
     }
@@ -183,30 +177,16 @@ impl CoursesPage {
     }
 }
 
-fn like_pattern(q: &str) -> String {
-    let escaped = q
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 async fn courses_page(
     app: &AppState,
     layout: Layout,
-    query: &ListQuery,
+    query: &forms::ListQuery,
     form: CourseForm,
     errors: FormErrors,
 ) -> Result<CoursesPage, AppError> {
     let q: String = query.q.trim().chars().take(100).collect();
-    let page = query
-        .page
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|p| (1..=10_000).contains(p))
-        .unwrap_or(1);
-    let pattern = like_pattern(&q);
+    let page = forms::page_number(&query.page);
+    let pattern = crate::admin::queries::like_pattern(&q);
     let (mut found, depts) = app
         .db
         .run(move |conn| {
@@ -218,12 +198,7 @@ async fn courses_page(
                 .limit(PER_PAGE + 1)
                 .into_boxed();
             if !pattern.is_empty() {
-                query = query.filter(
-                    courses::code
-                        .like(pattern.clone())
-                        .or(courses::title_ko.like(pattern.clone()))
-                        .or(courses::title_en.like(pattern.clone())),
-                );
+                query = query.filter(crate::admin::queries::course_matches(&pattern));
             }
             let found: Vec<(Course, String)> = query.load(conn)?;
             Ok((found, departments::all(conn)?))
@@ -248,7 +223,7 @@ async fn courses_page(
     })
 }
 
-pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
+pub async fn list(c: Console, query: web::Query<forms::ListQuery>) -> Answer {
     let (app, layout, errors) = c.page();
     let form = CourseForm {
         credits: "3".into(),
@@ -261,14 +236,16 @@ pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
 pub async fn create(c: Console, form: web::Form<CourseForm>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
-    let mut errors = FormErrors::new(layout.lang);
+    let lang = layout.lang;
+    let mut errors = FormErrors::new(lang);
     let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
     let c = code(&mut errors, "code", &form.code);
     let v = validate(&form, &depts, &mut errors);
     let (Some(c), Some(v)) = (c, v) else {
-        let q = ListQuery::default();
+        let q = forms::ListQuery::default();
         return unprocessable(courses_page(&app, layout, &q, form, errors).await?);
     };
+    let message = layout.lang.text("admin.course.created").to_string();
     let result = run(&app, &r, meta, move |conn, act| {
         diesel::insert_into(courses::table)
             .values((
@@ -280,25 +257,18 @@ pub async fn create(c: Console, form: web::Form<CourseForm>) -> Answer {
                 courses::category.eq(&v.category),
                 courses::description.eq(&v.description),
             ))
-            .execute(conn)?;
+            .execute(conn)
+            .map_err(forms::taken("admin.course.code_taken", "code"))?;
         let id = crate::db::last_insert_id(conn)? as i32;
         act.record(conn, "course_create", None, None, c.clone())?;
-        Ok(id)
+        Ok((format!("/admin/courses/{id}"), message.clone()))
     })
     .await?;
-    match result {
-        Ok(id) => {
-            catalog_changed(&app).await;
-            let msg = layout.lang.text("admin.course.created").to_string();
-            redirect(&app, &r, &format!("/admin/courses/{id}"), Level::Ok, msg).await
-        }
-        Err(e) if forms::is_unique_violation(&e) => {
-            errors.put("admin.course.code_taken", "code");
-            let q = ListQuery::default();
-            unprocessable(courses_page(&app, layout, &q, form, errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
+    let q = forms::ListQuery::default();
+    forms::answer_at(&app, &r, lang, Changed::Catalog, result, |errors| {
+        courses_page(&app, layout, &q, form, errors)
+    })
+    .await
 }
 
 // ---- one course ----
@@ -314,12 +284,6 @@ struct CoursePage {
     departments: Vec<Choice>,
     categories: Vec<Choice>,
     errors: FormErrors,
-}
-
-impl CoursePage {
-    fn title(&self, c: &Course) -> String {
-        forms::pick(self.layout.lang, &c.title_ko, &c.title_en)
-    }
 }
 
 fn prerequisites_of(conn: &mut MysqlConnection, id: i32) -> QueryResult<Vec<Course>> {
@@ -400,9 +364,15 @@ pub async fn update(c: Console, path: web::Path<i32>, form: web::Form<CourseForm
     })
     .await?
     .map_err(fail)?;
-    catalog_changed(&app).await;
     let msg = layout.lang.text("admin.course.updated").to_string();
-    redirect(&app, &r, &format!("/admin/courses/{id}"), Level::Ok, msg).await
+    done(
+        &app,
+        &r,
+        &format!("/admin/courses/{id}"),
+        Changed::Catalog,
+        msg,
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -423,7 +393,11 @@ pub async fn add_prerequisite(
     let Some(required) = code(&mut errors, "required_code", &raw) else {
         return unprocessable(course_page(&app, layout, id, None, raw, errors).await?);
     };
-    let shown = required.clone();
+    let lang = layout.lang;
+    let message = lang.format(
+        "admin.course.prerequisite_added",
+        &[("code", required.clone())],
+    );
     let result = run_at(
         &app,
         &r,
@@ -466,24 +440,15 @@ pub async fn add_prerequisite(
                 .execute(conn)?;
             let detail = format!("{course_code} requires {required}");
             act.record(conn, "prerequisite_add", None, None, detail)?;
-            Ok(())
+            Ok(message.clone())
         },
     )
     .await?;
-    match result {
-        Ok(()) => {
-            catalog_changed(&app).await;
-            let msg = layout
-                .lang
-                .format("admin.course.prerequisite_added", &[("code", shown)]);
-            redirect(&app, &r, &format!("/admin/courses/{id}"), Level::Ok, msg).await
-        }
-        Err(TxFail::Field(f)) => {
-            errors.push(f);
-            unprocessable(course_page(&app, layout, id, None, raw, errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
+    let to = format!("/admin/courses/{id}");
+    forms::answer(&app, &r, lang, &to, Changed::Catalog, result, |errors| {
+        course_page(&app, layout, id, None, raw, errors)
+    })
+    .await
 }
 
 pub async fn remove_prerequisite(c: Console, path: web::Path<(i32, i32)>) -> Answer {
@@ -521,12 +486,9 @@ pub async fn remove_prerequisite(c: Console, path: web::Path<(i32, i32)>) -> Ans
     )
     .await?
     .map_err(fail)?;
-    catalog_changed(&app).await;
-    let msg = layout
-        .lang
-        .text("admin.course.prerequisite_removed")
-        .to_string();
-    redirect(&app, &r, &format!("/admin/courses/{id}"), Level::Ok, msg).await
+    let msg = layout.lang.text("admin.course.prerequisite_removed");
+    let to = format!("/admin/courses/{id}");
+    done(&app, &r, &to, Changed::Catalog, msg.to_string()).await
 }
 
 #[cfg(test)]

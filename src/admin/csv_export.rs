@@ -2,21 +2,18 @@
 //! demand report (basket counts against capacity). UTF-8 with a BOM so Excel reads Korean text;
 //! headers in the reader's language; quoting by the `csv` crate.
 
-use std::collections::HashMap;
-
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDateTime, TimeZone, Utc};
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::forms::{Answer, Console};
 use crate::catalog::queries;
 use crate::db::schema::{
-    basket_items, courses, departments, enrollments, priority_group_members, priority_groups,
-    sections, terms, users, waitlist_entries,
+    courses, departments, enrollments, priority_group_members, priority_groups, sections, terms,
+    users,
 };
 use crate::web::layout::seoul;
 use crate::web::{html, AppError, Lang, Layout};
@@ -58,6 +55,12 @@ fn attachment(filename: &str, body: Vec<u8>) -> HttpResponse {
 
 fn headers(lang: Lang, keys: &[&'static str]) -> Vec<&'static str> {
     keys.iter().map(|k| lang.text(k)).collect()
+}
+
+/// The CSV file `filename`: the columns' names in the page's language, then the rows.
+fn export(lang: Lang, filename: &str, columns: &[&'static str], rows: Vec<Vec<String>>) -> Answer {
+    let body = to_csv(&headers(lang, columns), &rows)?;
+    Ok(attachment(filename, body))
 }
 
 fn when(at: NaiveDateTime) -> String {
@@ -134,33 +137,33 @@ pub async fn roster(c: Console, path: web::Path<i32>) -> Answer {
             Ok((format!("{code}-{no:02}"), rows))
         })
         .await?;
-    let body = to_csv(
-        &headers(
-            lang,
-            &[
-                "export.col.login_id",
-                "export.col.name",
-                "export.col.department",
-                "export.col.class_year",
-                "export.col.source",
-                "export.col.enrolled_at",
-            ],
-        ),
-        &rows
-            .into_iter()
-            .map(|(login, name, dept, year, source, at)| {
-                vec![
-                    login,
-                    name,
-                    dept.unwrap_or_default(),
-                    year.map(|y| y.to_string()).unwrap_or_default(),
-                    source,
-                    when(at),
-                ]
-            })
-            .collect::<Vec<_>>(),
-    )?;
-    Ok(attachment(&format!("roster-{}.csv", safe(&label)), body))
+    let columns = [
+        "export.col.login_id",
+        "export.col.name",
+        "export.col.department",
+        "export.col.class_year",
+        "export.col.source",
+        "export.col.enrolled_at",
+    ];
+    let rows = rows
+        .into_iter()
+        .map(|(login, name, dept, year, source, at)| {
+            vec![
+                login,
+                name,
+                dept.unwrap_or_default(),
+                year.map(|y| y.to_string()).unwrap_or_default(),
+                source,
+                when(at),
+            ]
+        })
+        .collect();
+    export(
+        lang,
+        &format!("roster-{}.csv", safe(&label)),
+        &columns,
+        rows,
+    )
 }
 
 type EnrollmentRow = (
@@ -204,40 +207,37 @@ pub async fn enrollments(c: Console, query: web::Query<TermQuery>) -> Answer {
             Ok((label, rows))
         })
         .await?;
-    let body = to_csv(
-        &headers(
-            lang,
-            &[
-                "export.col.login_id",
-                "export.col.name",
-                "export.col.course_code",
-                "export.col.section_no",
-                "export.col.title",
-                "export.col.credits",
-                "export.col.source",
-                "export.col.enrolled_at",
-            ],
-        ),
-        &rows
-            .into_iter()
-            .map(|(login, name, code, no, ko, en, credits, source, at)| {
-                vec![
-                    login,
-                    name,
-                    code,
-                    no.to_string(),
-                    if lang == Lang::En { en } else { ko },
-                    credits.to_string(),
-                    source,
-                    when(at),
-                ]
-            })
-            .collect::<Vec<_>>(),
-    )?;
-    Ok(attachment(
+    let columns = [
+        "export.col.login_id",
+        "export.col.name",
+        "export.col.course_code",
+        "export.col.section_no",
+        "export.col.title",
+        "export.col.credits",
+        "export.col.source",
+        "export.col.enrolled_at",
+    ];
+    let rows = rows
+        .into_iter()
+        .map(|(login, name, code, no, ko, en, credits, source, at)| {
+            vec![
+                login,
+                name,
+                code,
+                no.to_string(),
+                if lang == Lang::En { en } else { ko },
+                credits.to_string(),
+                source,
+                when(at),
+            ]
+        })
+        .collect();
+    export(
+        lang,
         &format!("enrollments-{}.csv", safe(&term)),
-        body,
-    ))
+        &columns,
+        rows,
+    )
 }
 
 type SectionRow = (i32, String, i16, String, String, String, i32, i32, String);
@@ -266,68 +266,49 @@ pub async fn demand(c: Console, query: web::Query<TermQuery>) -> Answer {
                     sections::status,
                 ))
                 .load(conn)?;
-            let baskets: HashMap<i32, i64> = basket_items::table
-                .inner_join(sections::table)
-                .filter(sections::term_id.eq(term_id))
-                .group_by(basket_items::section_id)
-                .select((basket_items::section_id, count_star()))
-                .load::<(i32, i64)>(conn)?
-                .into_iter()
-                .collect();
-            let waitlists: HashMap<i32, i64> = waitlist_entries::table
-                .inner_join(sections::table)
-                .filter(sections::term_id.eq(term_id))
-                .group_by(waitlist_entries::section_id)
-                .select((waitlist_entries::section_id, count_star()))
-                .load::<(i32, i64)>(conn)?
-                .into_iter()
-                .collect();
+            let baskets = crate::admin::queries::basket_counts(conn, term_id)?;
+            let waitlists = crate::admin::queries::waitlist_counts(conn, term_id)?;
             Ok((label, rows, baskets, waitlists))
         })
         .await?;
-    let body = to_csv(
-        &headers(
-            lang,
-            &[
-                "export.col.course_code",
-                "export.col.section_no",
-                "export.col.title",
-                "export.col.instructor",
-                "export.col.capacity",
-                "export.col.enrolled",
-                "export.col.basket",
-                "export.col.waitlist",
-                "export.col.demand_ratio",
-                "export.col.status",
-            ],
-        ),
-        &rows
-            .into_iter()
-            .map(
-                |(id, code, no, ko, en, instructor, capacity, enrolled, status)| {
-                    let basket = baskets.get(&id).copied().unwrap_or(0);
-                    let ratio = if capacity > 0 {
-                        format!("{:.2}", basket as f64 / f64::from(capacity))
-                    } else {
-                        String::new()
-                    };
-                    vec![
-                        code,
-                        no.to_string(),
-                        if lang == Lang::En { en } else { ko },
-                        instructor,
-                        capacity.to_string(),
-                        enrolled.to_string(),
-                        basket.to_string(),
-                        waitlists.get(&id).copied().unwrap_or(0).to_string(),
-                        ratio,
-                        status,
-                    ]
-                },
-            )
-            .collect::<Vec<_>>(),
-    )?;
-    Ok(attachment(&format!("demand-{}.csv", safe(&term)), body))
+    let columns = [
+        "export.col.course_code",
+        "export.col.section_no",
+        "export.col.title",
+        "export.col.instructor",
+        "export.col.capacity",
+        "export.col.enrolled",
+        "export.col.basket",
+        "export.col.waitlist",
+        "export.col.demand_ratio",
+        "export.col.status",
+    ];
+    let rows = rows
+        .into_iter()
+        .map(
+            |(id, code, no, ko, en, instructor, capacity, enrolled, status)| {
+                let basket = baskets.get(&id).copied().unwrap_or(0);
+                let ratio = if capacity > 0 {
+                    format!("{:.2}", basket as f64 / f64::from(capacity))
+                } else {
+                    String::new()
+                };
+                vec![
+                    code,
+                    no.to_string(),
+                    if lang == Lang::En { en } else { ko },
+                    instructor,
+                    capacity.to_string(),
+                    enrolled.to_string(),
+                    basket.to_string(),
+                    waitlists.get(&id).copied().unwrap_or(0).to_string(),
+                    ratio,
+                    status,
+                ]
+            },
+        )
+        .collect();
+    export(lang, &format!("demand-{}.csv", safe(&term)), &columns, rows)
 }
 
 #[derive(Template)]
@@ -362,21 +343,16 @@ pub async fn groups(c: Console) -> Answer {
                 .load(conn)?)
         })
         .await?;
-    let body = to_csv(
-        &headers(
-            lang,
-            &[
-                "export.col.login_id",
-                "export.col.group_code",
-                "export.col.name",
-            ],
-        ),
-        &rows
-            .into_iter()
-            .map(|(number, group, name)| vec![number, group, name])
-            .collect::<Vec<_>>(),
-    )?;
-    Ok(attachment("priority-groups.csv", body))
+    let columns = [
+        "export.col.login_id",
+        "export.col.group_code",
+        "export.col.name",
+    ];
+    let rows = rows
+        .into_iter()
+        .map(|(number, group, name)| vec![number, group, name])
+        .collect();
+    export(lang, "priority-groups.csv", &columns, rows)
 }
 
 /// The export page; with `course_code` and `section_no` it finds that section of the current
@@ -420,20 +396,12 @@ pub async fn page(c: Console, query: web::Query<RosterQuery>) -> Answer {
             .body(body));
     };
     let code_q = code.clone();
-    let found: Option<i32> = app
+    let found = app
         .db
         .run(move |conn| {
-            let Some(t) = queries::current_term(conn)? else {
-                return Ok(None);
-            };
-            Ok(sections::table
-                .inner_join(courses::table)
-                .filter(sections::term_id.eq(t.id))
-                .filter(courses::code.eq(&code_q))
-                .filter(sections::section_no.eq(no))
-                .select(sections::id)
-                .first(conn)
-                .optional()?)
+            Ok(crate::admin::queries::current_section_id(
+                conn, &code_q, no,
+            )?)
         })
         .await?;
     match found {

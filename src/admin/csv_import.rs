@@ -1064,6 +1064,15 @@ impl From<diesel::result::Error> for ApplyError {
     }
 }
 
+/// Inserts `rows` into `table` 500 to a statement, under the server's packet limit.
+macro_rules! insert_in_chunks {
+    ($table:path, $rows:expr, $conn:expr) => {
+        for chunk in $rows.chunks(500) {
+            diesel::insert_into($table).values(chunk).execute($conn)?;
+        }
+    };
+}
+
 fn insert_rows(
     conn: &mut MysqlConnection,
     rows: &Rows,
@@ -1072,25 +1081,21 @@ fn insert_rows(
 ) -> QueryResult<()> {
     match rows {
         Rows::Courses(list) => {
-            for chunk in list.chunks(500) {
-                let values: Vec<_> = chunk
-                    .iter()
-                    .map(|c| {
-                        (
-                            courses::code.eq(&c.code),
-                            courses::title_ko.eq(&c.title_ko),
-                            courses::title_en.eq(&c.title_en),
-                            courses::credits.eq(c.credits),
-                            courses::department_id.eq(c.department_id),
-                            courses::category.eq(c.category),
-                            courses::description.eq(&c.description),
-                        )
-                    })
-                    .collect();
-                diesel::insert_into(courses::table)
-                    .values(&values)
-                    .execute(conn)?;
-            }
+            let values: Vec<_> = list
+                .iter()
+                .map(|c| {
+                    (
+                        courses::code.eq(&c.code),
+                        courses::title_ko.eq(&c.title_ko),
+                        courses::title_en.eq(&c.title_en),
+                        courses::credits.eq(c.credits),
+                        courses::department_id.eq(c.department_id),
+                        courses::category.eq(c.category),
+                        courses::description.eq(&c.description),
+                    )
+                })
+                .collect();
+            insert_in_chunks!(courses::table, values, conn);
             let needed: Vec<&String> = list
                 .iter()
                 .flat_map(|c| c.prerequisites.iter().chain(std::iter::once(&c.code)))
@@ -1119,28 +1124,22 @@ fn insert_rows(
                     )
                 })
                 .collect();
-            for chunk in pairs.chunks(500) {
-                diesel::insert_into(course_prerequisites::table)
-                    .values(chunk)
-                    .execute(conn)?;
-            }
+            insert_in_chunks!(course_prerequisites::table, pairs, conn);
         }
         Rows::Sections(list) => {
             let term_id = term_id.ok_or(diesel::result::Error::NotFound)?;
             for s in list {
-                diesel::insert_into(sections::table)
-                    .values((
-                        sections::term_id.eq(term_id),
-                        sections::course_id.eq(s.course_id),
-                        sections::section_no.eq(s.section_no),
-                        sections::instructor.eq(&s.instructor),
-                        sections::capacity.eq(s.capacity),
-                        sections::waitlist_capacity.eq(s.waitlist_capacity),
-                        sections::restrict_department_id.eq(s.department_only),
-                        sections::restrict_class_years.eq(s.class_years),
-                    ))
-                    .execute(conn)?;
-                let id = crate::db::last_insert_id(conn)? as i32;
+                let new = crate::admin::queries::NewSection {
+                    term_id,
+                    course_id: s.course_id,
+                    section_no: s.section_no,
+                    instructor: &s.instructor,
+                    capacity: s.capacity,
+                    waitlist_capacity: s.waitlist_capacity,
+                    restrict_department_id: s.department_only,
+                    restrict_class_years: s.class_years,
+                };
+                let id = crate::admin::queries::insert_section(conn, &new)?;
                 let values: Vec<_> = s
                     .meetings
                     .iter()
@@ -1160,42 +1159,34 @@ fn insert_rows(
             }
         }
         Rows::Members(list) => {
-            for chunk in list.chunks(500) {
-                let values: Vec<_> = chunk
-                    .iter()
-                    .map(|m| {
-                        (
-                            priority_group_members::group_id.eq(m.group_id),
-                            priority_group_members::student_id.eq(m.student_id),
-                        )
-                    })
-                    .collect();
-                diesel::insert_into(priority_group_members::table)
-                    .values(&values)
-                    .execute(conn)?;
-            }
+            let values: Vec<_> = list
+                .iter()
+                .map(|m| {
+                    (
+                        priority_group_members::group_id.eq(m.group_id),
+                        priority_group_members::student_id.eq(m.student_id),
+                    )
+                })
+                .collect();
+            insert_in_chunks!(priority_group_members::table, values, conn);
         }
         Rows::Students(list) => {
-            for chunk in list.chunks(500) {
-                let values: Vec<_> = chunk
-                    .iter()
-                    .map(|s| {
-                        (
-                            users::login_id.eq(&s.login_id),
-                            users::name.eq(&s.name),
-                            users::password_hash.eq(password_hash),
-                            users::role.eq("student"),
-                            users::department_id.eq(Some(s.department_id)),
-                            users::class_year.eq(Some(s.class_year)),
-                            users::status.eq(s.status),
-                            users::max_credits.eq(s.max_credits),
-                        )
-                    })
-                    .collect();
-                diesel::insert_into(users::table)
-                    .values(&values)
-                    .execute(conn)?;
-            }
+            let values: Vec<_> = list
+                .iter()
+                .map(|s| {
+                    (
+                        users::login_id.eq(&s.login_id),
+                        users::name.eq(&s.name),
+                        users::password_hash.eq(password_hash),
+                        users::role.eq("student"),
+                        users::department_id.eq(Some(s.department_id)),
+                        users::class_year.eq(Some(s.class_year)),
+                        users::status.eq(s.status),
+                        users::max_credits.eq(s.max_credits),
+                    )
+                })
+                .collect();
+            insert_in_chunks!(users::table, values, conn);
         }
     }
     Ok(())

@@ -12,13 +12,14 @@ use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::admin::departments::{code, forms_of, names, NamesForm};
+use crate::admin::code_tables::{
+    self, insert_names, set_names, CodeTable, Listing, Names, NamesForm,
+};
 use crate::admin::forms::{
-    self, fail, field, redirect, run, unprocessable, Answer, Console, FormErrors, TxFail,
+    self, fail, field, run, unprocessable, Act, Answer, Changed, Console, FormErrors, TxFail,
 };
 use crate::db::schema::{priority_group_members, priority_groups, registration_windows, users};
 use crate::startup::AppState;
-use crate::web::flash::Level;
 use crate::web::{html, AppError, Layout};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -50,7 +51,7 @@ fn lock(conn: &mut MysqlConnection, id: i32) -> QueryResult<PriorityGroup> {
 
 // ---- the list ----
 
-struct Row {
+pub struct Row {
     g: PriorityGroup,
     members: i64,
     windows: i64,
@@ -61,24 +62,12 @@ struct Row {
 
 #[derive(Template)]
 #[template(path = "admin/groups.html")]
-struct GroupsPage {
+pub struct GroupsPage {
     layout: Layout,
-    rows: Vec<Row>,
-    new_form: NamesForm,
-    /// Which form the errors belong to: `new`, `rename-{id}` or `delete-{id}`.
-    error_form: String,
-    errors: FormErrors,
+    listing: Listing<Row>,
 }
 
 impl GroupsPage {
-    fn err(&self, form: &str, name: &str) -> Option<String> {
-        if self.error_form == form {
-            self.errors.get(name)
-        } else {
-            None
-        }
-    }
-
     fn name(&self, g: &PriorityGroup) -> String {
         forms::pick(self.layout.lang, &g.name_ko, &g.name_en)
     }
@@ -111,107 +100,58 @@ fn listing(conn: &mut MysqlConnection) -> QueryResult<Vec<(PriorityGroup, i64, i
         .collect())
 }
 
-async fn list_page(
-    app: &AppState,
-    layout: Layout,
-    failed: Option<(String, NamesForm)>,
-    errors: FormErrors,
-) -> Result<GroupsPage, AppError> {
-    let list = app.db.run(|conn| Ok(listing(conn)?)).await?;
-    let (error_form, rows, new_form) = forms_of(failed, list, |(g, _, _)| {
+/// The priority groups table: only windows read it, through the database.
+pub struct Groups;
+
+impl CodeTable for Groups {
+    const PATH: &'static str = "/admin/groups";
+    const CHANGED: Changed = Changed::Nothing;
+    const CREATED: &'static str = "admin.group.created";
+    const RENAMED: &'static str = "admin.group.renamed";
+    const CODE_TAKEN: &'static str = "admin.group.code_taken";
+
+    type Loaded = (PriorityGroup, i64, i64);
+    type Row = Row;
+    type Page = GroupsPage;
+
+    fn load(conn: &mut MysqlConnection) -> QueryResult<Vec<(PriorityGroup, i64, i64)>> {
+        listing(conn)
+    }
+
+    fn stored((g, _, _): &(PriorityGroup, i64, i64)) -> (i32, NamesForm) {
         (g.id, NamesForm::of(&g.code, &g.name_ko, &g.name_en))
-    });
-    let rows = rows
-        .into_iter()
-        .map(|((g, members, windows), form, key)| Row {
+    }
+
+    fn row((g, members, windows): (PriorityGroup, i64, i64), form: NamesForm, key: String) -> Row {
+        Row {
             delete_key: format!("delete-{}", g.id),
             g,
             members,
             windows,
             form,
             key,
-        })
-        .collect();
-    Ok(GroupsPage {
-        layout,
-        rows,
-        new_form,
-        error_form,
-        errors,
-    })
-}
-
-pub async fn list(c: Console) -> Answer {
-    let (app, layout, errors) = c.page();
-    html(list_page(&app, layout, None, errors).await?)
-}
-
-pub async fn create(c: Console, form: web::Form<NamesForm>) -> Answer {
-    let (app, r, layout, meta) = c.parts();
-    let form = form.into_inner();
-    let mut errors = FormErrors::new(layout.lang);
-    let c = code(&mut errors, "code", &form.code);
-    let names = names(&mut errors, &form.name_ko, &form.name_en);
-    let (Some(c), Some((ko, en))) = (c, names) else {
-        return unprocessable(list_page(&app, layout, Some(("new".into(), form)), errors).await?);
-    };
-    let shown = c.clone();
-    let result = run(&app, &r, meta, move |conn, act| {
-        diesel::insert_into(priority_groups::table)
-            .values((
-                priority_groups::code.eq(&c),
-                priority_groups::name_ko.eq(&ko),
-                priority_groups::name_en.eq(&en),
-            ))
-            .execute(conn)?;
-        let detail = format!("group {c}: {ko} / {en}");
-        act.record(conn, "group_create", None, None, detail)?;
-        Ok(())
-    })
-    .await?;
-    match result {
-        Ok(()) => {
-            let msg = layout
-                .lang
-                .format("admin.group.created", &[("code", shown)]);
-            redirect(&app, &r, "/admin/groups", Level::Ok, msg).await
         }
-        Err(e) if forms::is_unique_violation(&e) => {
-            errors.put("admin.group.code_taken", "code");
-            unprocessable(list_page(&app, layout, Some(("new".into(), form)), errors).await?)
-        }
-        Err(e) => Err(fail(e)),
     }
-}
 
-pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<NamesForm>) -> Answer {
-    let (app, r, layout, meta) = c.parts();
-    let id = path.into_inner();
-    let form = form.into_inner();
-    let mut errors = FormErrors::new(layout.lang);
-    let Some((ko, en)) = names(&mut errors, &form.name_ko, &form.name_en) else {
-        let key = format!("rename-{id}");
-        return unprocessable(list_page(&app, layout, Some((key, form)), errors).await?);
-    };
-    run(&app, &r, meta, move |conn, act| {
+    fn page(layout: Layout, listing: Listing<Row>) -> GroupsPage {
+        GroupsPage { layout, listing }
+    }
+
+    fn insert(conn: &mut MysqlConnection, act: &Act, code: &str, n: &Names) -> QueryResult<()> {
+        insert_names!(priority_groups, conn, code, &n.ko, &n.en)?;
+        let detail = format!("group {code}: {} / {}", n.ko, n.en);
+        act.record(conn, "group_create", None, None, detail)
+    }
+
+    fn rename(conn: &mut MysqlConnection, act: &Act, id: i32, n: &Names) -> QueryResult<()> {
         let g = lock(conn, id)?;
-        diesel::update(priority_groups::table.find(id))
-            .set((
-                priority_groups::name_ko.eq(&ko),
-                priority_groups::name_en.eq(&en),
-            ))
-            .execute(conn)?;
+        set_names!(priority_groups, conn, id, &n.ko, &n.en)?;
         let detail = format!(
-            "group {}: {} / {} -> {ko} / {en}",
-            g.code, g.name_ko, g.name_en
+            "group {}: {} / {} -> {} / {}",
+            g.code, g.name_ko, g.name_en, n.ko, n.en
         );
-        act.record(conn, "group_rename", None, None, detail)?;
-        Ok(())
-    })
-    .await?
-    .map_err(fail)?;
-    let msg = layout.lang.text("admin.group.renamed").to_string();
-    redirect(&app, &r, "/admin/groups", Level::Ok, msg).await
+        act.record(conn, "group_rename", None, None, detail)
+    }
 }
 
 /// Deletes a group no window names, with its members.
@@ -239,20 +179,19 @@ pub async fn delete(c: Console, path: web::Path<i32>) -> Answer {
         act.record(conn, "group_delete", None, None, detail)?;
         Ok(g.code)
     })
-    .await?;
-    match result {
-        Ok(code) => {
-            let msg = lang.format("admin.group.deleted", &[("code", code)]);
-            redirect(&app, &r, "/admin/groups", Level::Ok, msg).await
-        }
-        Err(TxFail::Field(f)) => {
-            let mut errors = FormErrors::new(lang);
-            errors.push(f);
-            let failed = Some((format!("delete-{id}"), NamesForm::default()));
-            unprocessable(list_page(&app, layout, failed, errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
+    .await?
+    .map(|code| lang.format("admin.group.deleted", &[("code", code)]));
+    let failed = Some((format!("delete-{id}"), NamesForm::default()));
+    forms::answer(
+        &app,
+        &r,
+        lang,
+        Groups::PATH,
+        Changed::Nothing,
+        result,
+        |errors| code_tables::page::<Groups>(&app, layout, failed, errors),
+    )
+    .await
 }
 
 // ---- one group and its members ----
@@ -389,26 +328,20 @@ pub async fn add_member(c: Console, path: web::Path<i32>, form: web::Form<Member
             .execute(conn)?;
         let detail = format!("group {}: {login_id}", g.code);
         act.record(conn, "group_member_add", Some(student_id), None, detail)?;
-        Ok(login_id)
+        Ok(lang.format("admin.group.member_added", &[("value", login_id)]))
     })
     .await?;
-    match result {
-        Ok(login_id) => {
-            let msg = lang.format("admin.group.member_added", &[("value", login_id)]);
-            redirect(&app, &r, &format!("/admin/groups/{id}"), Level::Ok, msg).await
-        }
-        Err(TxFail::Field(f)) => {
-            let mut errors = FormErrors::new(lang);
-            errors.push(f);
-            unprocessable(group_page(&app, layout, id, form, errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
+    let to = format!("/admin/groups/{id}");
+    forms::answer(&app, &r, lang, &to, Changed::Nothing, result, |errors| {
+        group_page(&app, layout, id, form, errors)
+    })
+    .await
 }
 
 pub async fn remove_member(c: Console, path: web::Path<(i32, i32)>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let (id, student_id) = path.into_inner();
+    let lang = layout.lang;
     let login_id = run(&app, &r, meta, move |conn, act| {
         let g = lock(conn, id)?;
         let login_id: String = users::table
@@ -430,8 +363,13 @@ pub async fn remove_member(c: Console, path: web::Path<(i32, i32)>) -> Answer {
     })
     .await?
     .map_err(fail)?;
-    let msg = layout
-        .lang
-        .format("admin.group.member_removed", &[("value", login_id)]);
-    redirect(&app, &r, &format!("/admin/groups/{id}"), Level::Ok, msg).await
+    let msg = lang.format("admin.group.member_removed", &[("value", login_id)]);
+    forms::done(
+        &app,
+        &r,
+        &format!("/admin/groups/{id}"),
+        Changed::Nothing,
+        msg,
+    )
+    .await
 }

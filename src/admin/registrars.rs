@@ -15,7 +15,7 @@ use serde::Deserialize;
 use crate::accounts::one_time;
 use crate::admin::forms::{
     self, fail, field, redirect, run, run_at, session_line, tx, unprocessable, Answer, Console,
-    FormErrors, Isolation, TxFail,
+    FieldError, FormErrors, Isolation, SeveralForms, TxFail,
 };
 use crate::auth::domain::LoginId;
 use crate::auth::models::{self, NewUser};
@@ -58,15 +58,17 @@ struct RegistrarsPage {
     errors: FormErrors,
 }
 
-impl RegistrarsPage {
-    fn err(&self, form: &str, name: &str) -> Option<String> {
-        if self.error_form == form {
-            self.errors.get(name)
-        } else {
-            None
-        }
+impl SeveralForms for RegistrarsPage {
+    fn error_form(&self) -> &str {
+        &self.error_form
     }
 
+    fn errors(&self) -> &FormErrors {
+        &self.errors
+    }
+}
+
+impl RegistrarsPage {
     fn row_err(&self, id: &i32) -> Option<String> {
         self.err(&format!("row-{id}"), "account")
     }
@@ -152,6 +154,19 @@ async fn page(
     })
 }
 
+/// The list page again (422) with `f` against the form `failed` names.
+async fn refused(
+    app: &AppState,
+    r: &Registrar,
+    layout: Layout,
+    failed: (String, CreateForm),
+    f: FieldError,
+) -> Answer {
+    let mut errors = FormErrors::new(layout.lang);
+    errors.push(f);
+    unprocessable(page(app, r, layout, Some(failed), errors).await?)
+}
+
 pub async fn list_page(c: Console) -> Answer {
     let (app, r, layout, _) = c.parts();
     let errors = FormErrors::new(layout.lang);
@@ -213,7 +228,8 @@ pub async fn create(c: Console, form: web::Form<CreateForm>) -> Answer {
                 status: "enrolled",
                 max_credits: None,
             },
-        )?;
+        )
+        .map_err(forms::taken("admin.registrars.login_taken", "login_id"))?;
         let expires = one_time::issue(conn, id, &hash, actor)?;
         activity::record(conn, &entry)?;
         Ok(expires)
@@ -221,18 +237,7 @@ pub async fn create(c: Console, form: web::Form<CreateForm>) -> Answer {
     .await?;
     let expires_at = match result {
         Ok(at) => at,
-        Err(TxFail::Field(f)) => {
-            errors.push(f);
-            return unprocessable(
-                page(&app, &r, layout, Some(("new".into(), form)), errors).await?,
-            );
-        }
-        Err(e) if forms::is_unique_violation(&e) => {
-            errors.put("admin.registrars.login_taken", "login_id");
-            return unprocessable(
-                page(&app, &r, layout, Some(("new".into(), form)), errors).await?,
-            );
-        }
+        Err(TxFail::Field(f)) => return refused(&app, &r, layout, ("new".into(), form), f).await,
         Err(e) => return Err(fail(e)),
     };
     tracing::info!(registrar.id = actor, "registrar account created");
@@ -322,10 +327,8 @@ async fn set_disabled(
     let login = match result {
         Ok(login) => login,
         Err(TxFail::Field(f)) => {
-            let mut errors = FormErrors::new(layout.lang);
-            errors.push(f);
-            let failed = Some((format!("row-{id}"), CreateForm::default()));
-            return unprocessable(page(&app, &r, layout, failed, errors).await?);
+            let failed = (format!("row-{id}"), CreateForm::default());
+            return refused(&app, &r, layout, failed, f).await;
         }
         Err(e) => return Err(fail(e)),
     };

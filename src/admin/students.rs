@@ -20,7 +20,7 @@ use crate::admin::overrides::{self, Override, Remedy, WAIVABLE};
 use crate::auth::models::User;
 use crate::auth::Registrar;
 use crate::catalog::queries::current_term;
-use crate::db::schema::{basket_items, courses, departments, holds, sections, users};
+use crate::db::schema::{departments, holds, users};
 use crate::registration::queries::{self as reg, ActivityRow};
 use crate::registration::rules::{Held, Refusal, SectionLabel};
 use crate::registration::service::{self, WaitlistItem};
@@ -101,14 +101,6 @@ pub async fn search(c: Console, query: web::Query<SearchQuery>) -> Answer {
 
 // ---- one student ----
 
-struct HoldRow {
-    id: i32,
-    reason: String,
-    created_by: String,
-    created_at: String,
-    released_at: Option<String>,
-}
-
 struct BasketRow {
     section_id: i32,
     label: SectionLabel,
@@ -126,7 +118,7 @@ struct StudentPage {
     credits: i32,
     basket: Vec<BasketRow>,
     waitlist: Vec<WaitlistItem>,
-    holds: Vec<HoldRow>,
+    holds: Vec<crate::admin::queries::Hold>,
     activity: Vec<ActivityRow>,
     labels: HashMap<i32, SectionLabel>,
     waivers: Vec<Choice>,
@@ -195,7 +187,7 @@ struct Loaded {
     enrolled: Vec<Held>,
     basket: Vec<BasketRow>,
     waitlist: Vec<WaitlistItem>,
-    holds: Vec<HoldRow>,
+    holds: Vec<crate::admin::queries::Hold>,
     activity: Vec<ActivityRow>,
     labels: HashMap<i32, SectionLabel>,
 }
@@ -222,19 +214,7 @@ fn load(conn: &mut MysqlConnection, id: i32) -> QueryResult<Loaded> {
     let (enrolled, basket) = match &term {
         Some(t) => {
             let enrolled = reg::held_sections(conn, id, t.id, true)?;
-            let rows: Vec<(i32, String, i16, String, String)> = basket_items::table
-                .inner_join(sections::table.inner_join(courses::table))
-                .filter(basket_items::student_id.eq(id))
-                .filter(sections::term_id.eq(t.id))
-                .order(basket_items::created_at)
-                .select((
-                    sections::id,
-                    courses::code,
-                    sections::section_no,
-                    courses::title_ko,
-                    courses::title_en,
-                ))
-                .load(conn)?;
+            let rows = crate::admin::queries::basket_of(conn, id, t.id)?;
             let basket = rows
                 .into_iter()
                 .map(
@@ -254,31 +234,7 @@ fn load(conn: &mut MysqlConnection, id: i32) -> QueryResult<Loaded> {
         None => (Vec::new(), Vec::new()),
     };
     let waitlist = service::my_waitlist(conn, id)?;
-    let creator = diesel::alias!(users as creator);
-    let hold_rows: Vec<(i32, String, String, NaiveDateTime, Option<NaiveDateTime>)> = holds::table
-        .inner_join(creator.on(creator.field(users::id).eq(holds::created_by)))
-        .filter(holds::student_id.eq(id))
-        .order((holds::released_at.is_not_null(), holds::created_at.desc()))
-        .select((
-            holds::id,
-            holds::reason,
-            creator.field(users::login_id),
-            holds::created_at,
-            holds::released_at,
-        ))
-        .load(conn)?;
-    let holds = hold_rows
-        .into_iter()
-        .map(
-            |(id, reason, created_by, created_at, released_at)| HoldRow {
-                id,
-                reason,
-                created_by,
-                created_at: forms::seoul_display(&created_at),
-                released_at: released_at.as_ref().map(forms::seoul_display),
-            },
-        )
-        .collect();
+    let holds = crate::admin::queries::holds_of(conn, id)?;
     let (activity, _) = reg::activity_page(conn, id, 1, 30)?;
     let ids: Vec<i32> = activity.iter().filter_map(|a| a.section_id).collect();
     let labels = reg::section_labels(conn, &ids)?;
@@ -557,19 +513,7 @@ async fn resolve_section(
     };
     let found = app
         .db
-        .run(move |conn| {
-            let Some(term) = current_term(conn)? else {
-                return Ok(None);
-            };
-            Ok(sections::table
-                .inner_join(courses::table)
-                .filter(sections::term_id.eq(term.id))
-                .filter(courses::code.eq(&code))
-                .filter(sections::section_no.eq(no))
-                .select(sections::id)
-                .first::<i32>(conn)
-                .optional()?)
-        })
+        .run(move |conn| Ok(crate::admin::queries::current_section_id(conn, &code, no)?))
         .await?;
     if found.is_none() {
         errors.put("admin.override.no_section", name);
@@ -602,50 +546,23 @@ impl OverrideAct {
 }
 
 pub async fn override_enroll(c: Console, path: web::Path<i32>, values: Values) -> Answer {
-    let (app, r, layout, meta) = c.parts();
-    run_override(
-        &app,
-        &r,
-        layout,
-        &meta,
-        path.into_inner(),
-        values,
-        OverrideAct::Enroll,
-    )
-    .await
+    run_override(c, path.into_inner(), values, OverrideAct::Enroll).await
 }
 
 pub async fn override_drop(c: Console, path: web::Path<i32>, values: Values) -> Answer {
-    let (app, r, layout, meta) = c.parts();
-    run_override(
-        &app,
-        &r,
-        layout,
-        &meta,
-        path.into_inner(),
-        values,
-        OverrideAct::Drop,
-    )
-    .await
+    run_override(c, path.into_inner(), values, OverrideAct::Drop).await
 }
 
 /// Reads the override form, runs it in one transaction (a refusal is logged with the rule's
 /// code and shown beside the section field) and answers.
-async fn run_override(
-    app: &AppState,
-    r: &Registrar,
-    layout: Layout,
-    meta: &RequestMeta,
-    id: i32,
-    values: Values,
-    act: OverrideAct,
-) -> Result<HttpResponse, AppError> {
+async fn run_override(c: Console, id: i32, values: Values, act: OverrideAct) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let (section_field, reason_field) = act.fields();
     let mut errors = FormErrors::new(layout.lang);
     let Some(o) = read_override(
-        app,
-        r,
-        meta,
+        &app,
+        &r,
+        &meta,
         id,
         &values,
         &mut errors,
@@ -654,7 +571,7 @@ async fn run_override(
     )
     .await?
     else {
-        return unprocessable(student_page(app, layout, id, values, errors).await?);
+        return unprocessable(student_page(&app, layout, id, values, errors).await?);
     };
     let lang = layout.lang;
     let result = app
@@ -690,7 +607,7 @@ async fn run_override(
         ))),
         other => other,
     };
-    answer(app, r, layout, id, values, result).await
+    answer(&app, &r, layout, id, values, result).await
 }
 
 /// A refused override, shown beside the section field: the rule's reason and, when a choice on

@@ -2,23 +2,21 @@
 //! statement), and per term the windows of each phase and cohort. Window writes lock the term's
 //! row first, so the overlap check and the write are one decision even with two registrars.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::forms::{
-    self, catalog_changed, fail, field, redirect, run, unprocessable, Answer, Changed, Choice,
-    Console, FormErrors, TxFail,
+    self, fail, field, run, unprocessable, Act, Answer, Changed, Choice, Console, FormErrors,
+    TxFail,
 };
 use crate::admin::groups::PriorityGroup;
-use crate::auth::Registrar;
 use crate::catalog::models::{NewTerm, NewWindow};
 use crate::catalog::{Parity, Term, Window, WindowState};
 use crate::db::schema::{priority_groups, registration_windows, terms};
 use crate::startup::AppState;
-use crate::web::flash::Level;
 use crate::web::{html, AppError, Lang, Layout};
 
 pub const SEASONS: &[&str] = &["spring", "summer", "fall", "winter"];
@@ -170,7 +168,9 @@ pub async fn create(c: Console, form: web::Form<TermForm>) -> Answer {
     let Some(v) = validate_term(&form, &mut errors) else {
         return unprocessable(terms_page(&app, layout, form, errors).await?);
     };
-    let name = forms::pick(layout.lang, &v.name_ko, &v.name_en);
+    let lang = layout.lang;
+    let name = forms::pick(lang, &v.name_ko, &v.name_en);
+    let message = lang.format("admin.term.created", &[("name", name)]);
     let result = run(&app, &r, meta, move |conn, act| {
         diesel::insert_into(terms::table)
             .values(&NewTerm {
@@ -183,24 +183,18 @@ pub async fn create(c: Console, form: web::Form<TermForm>) -> Answer {
                 is_current: false,
                 max_credits: v.max_credits,
             })
-            .execute(conn)?;
+            .execute(conn)
+            .map_err(forms::taken("admin.term.exists", "year"))?;
         let id = crate::db::last_insert_id(conn)? as i32;
         let detail = format!("term {id} {} {}", v.year, v.season);
         act.record(conn, "term_create", None, None, detail)?;
-        Ok(id)
+        Ok((format!("/admin/terms/{id}"), message.clone()))
     })
     .await?;
-    match result {
-        Ok(id) => {
-            let msg = layout.lang.format("admin.term.created", &[("name", name)]);
-            redirect(&app, &r, &format!("/admin/terms/{id}"), Level::Ok, msg).await
-        }
-        Err(e) if forms::is_unique_violation(&e) => {
-            errors.put("admin.term.exists", "year");
-            unprocessable(terms_page(&app, layout, form, errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
+    forms::answer_at(&app, &r, lang, Changed::Nothing, result, |errors| {
+        terms_page(&app, layout, form, errors)
+    })
+    .await
 }
 
 pub async fn set_current(c: Console, path: web::Path<i32>) -> Answer {
@@ -223,12 +217,11 @@ pub async fn set_current(c: Console, path: web::Path<i32>) -> Answer {
     })
     .await?
     .map_err(fail)?;
-    catalog_changed(&app).await;
     let name = forms::pick(layout.lang, &term.name_ko, &term.name_en);
     let msg = layout
         .lang
         .format("admin.term.now_current", &[("name", name)]);
-    redirect(&app, &r, "/admin/terms", Level::Ok, msg).await
+    forms::done(&app, &r, "/admin/terms", Changed::Catalog, msg).await
 }
 
 // ---- one term and its windows ----
@@ -508,7 +501,8 @@ pub async fn set_release_times(
         ),
         None => layout.lang.text("admin.term.release_times_off").to_string(),
     };
-    redirect(&app, &r, &format!("/admin/terms/{term_id}"), Level::Ok, msg).await
+    let to = format!("/admin/terms/{term_id}");
+    forms::done(&app, &r, &to, Changed::Nothing, msg).await
 }
 
 struct ValidWindow {
@@ -537,6 +531,53 @@ impl ValidWindow {
             return Err(overlap_error(lang, w));
         }
         Ok(code)
+    }
+
+    /// Under the term's window locks (`windows`, read under them): creates the window in term
+    /// `term_id`, or changes window `id`, and records the activity line.
+    fn save(
+        &self,
+        conn: &mut MysqlConnection,
+        act: &Act,
+        term_id: i32,
+        id: Option<i32>,
+        windows: &[Window],
+        lang: Lang,
+    ) -> Result<(), TxFail> {
+        let code = self.check_locked(conn, windows, id, lang)?;
+        let parity = self.parity.map(Parity::as_str);
+        let (action, prefix) = match id {
+            None => {
+                diesel::insert_into(registration_windows::table)
+                    .values(&NewWindow {
+                        term_id,
+                        phase: &self.phase,
+                        cohort: &self.cohort,
+                        opens_at: self.opens_at,
+                        closes_at: self.closes_at,
+                        group_id: self.group_id,
+                        parity,
+                    })
+                    .execute(conn)?;
+                ("window_create", format!("term {term_id}"))
+            }
+            Some(id) => {
+                diesel::update(registration_windows::table.find(id))
+                    .set((
+                        registration_windows::phase.eq(&self.phase),
+                        registration_windows::cohort.eq(&self.cohort),
+                        registration_windows::opens_at.eq(self.opens_at),
+                        registration_windows::closes_at.eq(self.closes_at),
+                        registration_windows::group_id.eq(self.group_id),
+                        registration_windows::parity.eq(parity),
+                    ))
+                    .execute(conn)?;
+                ("window_update", format!("window {id}:"))
+            }
+        };
+        let detail = self.detail(&prefix, code.as_deref());
+        act.record(conn, action, None, None, detail)?;
+        Ok(())
     }
 
     /// The activity detail after `prefix` (`term 3`, `window 12:`).
@@ -666,125 +707,94 @@ fn overlap_error(lang: Lang, w: &Window) -> TxFail {
     )
 }
 
-/// Answers a window form: back to the term page with a message, or the page again with the
-/// refused form's errors.
-#[allow(clippy::too_many_arguments)]
-async fn answer(
-    app: &AppState,
-    r: &Registrar,
-    layout: Layout,
+/// A window form's change inside its transaction: the term's windows, read under the term's
+/// window lock, and what the form posted.
+struct Locked<'a, P> {
+    conn: &'a mut MysqlConnection,
+    act: &'a Act,
+    windows: Vec<Window>,
+    posted: &'a P,
+    lang: Lang,
+}
+
+/// One window form of the term page (`key` names it there): `parse` reads what was posted
+/// (refused values show the page again with 422); `write` changes the term's windows in one
+/// console transaction; the answer is the term page with the message `done`, or the page again
+/// with the refused form's errors.
+async fn window_form<P: Send + 'static>(
+    c: Console,
     term_id: i32,
-    form_key: String,
-    posted: WindowForm,
-    result: Result<(), TxFail>,
-    ok_key: &'static str,
-) -> Result<HttpResponse, AppError> {
-    let result = result.map(|()| layout.lang.text(ok_key).to_string());
+    (key, form): (String, WindowForm),
+    parse: impl FnOnce(&WindowForm, &mut FormErrors) -> Option<P>,
+    write: impl Fn(Locked<'_, P>) -> Result<(), TxFail> + Send + 'static,
+    done: &'static str,
+) -> Answer {
+    let (app, r, layout, meta) = c.parts();
+    let lang = layout.lang;
+    let mut errors = FormErrors::new(lang);
+    let Some(parsed) = parse(&form, &mut errors).filter(|_| errors.is_empty()) else {
+        return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
+    };
+    let result = run(&app, &r, meta, move |conn, act| {
+        let windows = lock_windows(conn, term_id)?;
+        write(Locked {
+            conn,
+            act,
+            windows,
+            posted: &parsed,
+            lang,
+        })
+    })
+    .await?
+    .map(|()| lang.text(done).to_string());
     let to = format!("/admin/terms/{term_id}");
-    forms::answer(
-        app,
-        r,
-        layout.lang,
-        &to,
-        Changed::Catalog,
-        result,
-        |errors| term_page(app, layout, term_id, Some((form_key, posted)), errors),
-    )
+    forms::answer(&app, &r, lang, &to, Changed::Catalog, result, |errors| {
+        term_page(&app, layout, term_id, Some((key, form)), errors)
+    })
     .await
 }
+
+/// A window's path: the term and the window.
+type WindowPath = web::Path<(i32, i32)>;
 
 pub async fn create_window(
     c: Console,
     path: web::Path<i32>,
     form: web::Form<WindowForm>,
 ) -> Answer {
-    let (app, r, layout, meta) = c.parts();
     let term_id = path.into_inner();
-    let form = form.into_inner();
-    let mut errors = FormErrors::new(layout.lang);
-    let Some(v) = validate_window(&form, &mut errors) else {
-        return unprocessable(
-            term_page(&app, layout, term_id, Some(("new".into(), form)), errors).await?,
-        );
+    let posted = ("new".to_string(), form.into_inner());
+    let write = move |l: Locked<'_, ValidWindow>| {
+        let v = l.posted;
+        v.save(l.conn, l.act, term_id, None, &l.windows, l.lang)
     };
-    let lang = layout.lang;
-    let result = run(&app, &r, meta, move |conn, act| {
-        let windows = lock_windows(conn, term_id)?;
-        let code = v.check_locked(conn, &windows, None, lang)?;
-        let parity = v.parity.map(Parity::as_str);
-        diesel::insert_into(registration_windows::table)
-            .values(&NewWindow {
-                term_id,
-                phase: &v.phase,
-                cohort: &v.cohort,
-                opens_at: v.opens_at,
-                closes_at: v.closes_at,
-                group_id: v.group_id,
-                parity,
-            })
-            .execute(conn)?;
-        let detail = v.detail(&format!("term {term_id}"), code.as_deref());
-        act.record(conn, "window_create", None, None, detail)?;
-        Ok(())
-    })
-    .await?;
-    answer(
-        &app,
-        &r,
-        layout,
+    window_form(
+        c,
         term_id,
-        "new".into(),
-        form,
-        result,
+        posted,
+        validate_window,
+        write,
         "admin.window.created",
     )
     .await
 }
 
-pub async fn update_window(
-    c: Console,
-    path: web::Path<(i32, i32)>,
-    form: web::Form<WindowForm>,
-) -> Answer {
-    let (app, r, layout, meta) = c.parts();
+pub async fn update_window(c: Console, path: WindowPath, form: web::Form<WindowForm>) -> Answer {
     let (term_id, window_id) = path.into_inner();
-    let form = form.into_inner();
-    let key = format!("edit-{window_id}");
-    let mut errors = FormErrors::new(layout.lang);
-    let Some(v) = validate_window(&form, &mut errors) else {
-        return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
-    };
-    let lang = layout.lang;
-    let result = run(&app, &r, meta, move |conn, act| {
-        let windows = lock_windows(conn, term_id)?;
-        if !windows.iter().any(|w| w.id == window_id) {
+    let posted = (format!("edit-{window_id}"), form.into_inner());
+    let write = move |l: Locked<'_, ValidWindow>| {
+        if !l.windows.iter().any(|w| w.id == window_id) {
             return Err(TxFail::NotFound);
         }
-        let code = v.check_locked(conn, &windows, Some(window_id), lang)?;
-        let parity = v.parity.map(Parity::as_str);
-        diesel::update(registration_windows::table.find(window_id))
-            .set((
-                registration_windows::phase.eq(&v.phase),
-                registration_windows::cohort.eq(&v.cohort),
-                registration_windows::opens_at.eq(v.opens_at),
-                registration_windows::closes_at.eq(v.closes_at),
-                registration_windows::group_id.eq(v.group_id),
-                registration_windows::parity.eq(parity),
-            ))
-            .execute(conn)?;
-        let detail = v.detail(&format!("window {window_id}:"), code.as_deref());
-        act.record(conn, "window_update", None, None, detail)?;
-        Ok(())
-    })
-    .await?;
-    answer(
-        &app,
-        &r,
-        layout,
+        let v = l.posted;
+        v.save(l.conn, l.act, term_id, Some(window_id), &l.windows, l.lang)
+    };
+    window_form(
+        c,
         term_id,
-        format!("edit-{window_id}"),
-        form,
-        result,
+        posted,
+        validate_window,
+        write,
         "admin.window.updated",
     )
     .await
@@ -792,23 +802,16 @@ pub async fn update_window(
 
 /// Moves the end of an open window, live: students see the new closing time on their next
 /// request. The new end may not lie in the past.
-pub async fn extend_window(
-    c: Console,
-    path: web::Path<(i32, i32)>,
-    form: web::Form<WindowForm>,
-) -> Answer {
-    let (app, r, layout, meta) = c.parts();
+pub async fn extend_window(c: Console, path: WindowPath, form: web::Form<WindowForm>) -> Answer {
     let (term_id, window_id) = path.into_inner();
-    let form = form.into_inner();
-    let key = format!("extend-{window_id}");
-    let mut errors = FormErrors::new(layout.lang);
-    let Some(closes_at) = forms::seoul_datetime(&mut errors, "closes_at", &form.closes_at) else {
-        return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
+    let posted = (format!("extend-{window_id}"), form.into_inner());
+    let parse = |form: &WindowForm, errors: &mut FormErrors| {
+        forms::seoul_datetime(errors, "closes_at", &form.closes_at)
     };
-    let lang = layout.lang;
-    let result = run(&app, &r, meta, move |conn, act| {
-        let windows = lock_windows(conn, term_id)?;
-        let w = windows
+    let write = move |l: Locked<'_, NaiveDateTime>| {
+        let closes_at = *l.posted;
+        let w = l
+            .windows
             .iter()
             .find(|w| w.id == window_id)
             .ok_or(TxFail::NotFound)?;
@@ -819,7 +822,7 @@ pub async fn extend_window(
         if closes_at <= now.naive_utc() {
             return Err(field("admin.window.end_in_past", "closes_at").into());
         }
-        let same = same_target(&windows, w.group_id, w.parity.as_deref());
+        let same = same_target(&l.windows, w.group_id, w.parity.as_deref());
         if let Some(other) = overlapping(
             &same,
             Some(window_id),
@@ -828,7 +831,7 @@ pub async fn extend_window(
             w.opens_at,
             closes_at,
         ) {
-            let mut e = overlap_error(lang, other);
+            let mut e = overlap_error(l.lang, other);
             if let TxFail::Field(f) = &mut e {
                 f.field = "closes_at";
             }
@@ -836,63 +839,36 @@ pub async fn extend_window(
         }
         diesel::update(registration_windows::table.find(window_id))
             .set(registration_windows::closes_at.eq(closes_at))
-            .execute(conn)?;
+            .execute(l.conn)?;
         let detail = format!(
             "window {window_id}: closes {} -> {} UTC",
             w.closes_at, closes_at
         );
-        act.record(conn, "window_extend", None, None, detail)?;
+        l.act.record(l.conn, "window_extend", None, None, detail)?;
         Ok(())
-    })
-    .await?;
-    answer(
-        &app,
-        &r,
-        layout,
-        term_id,
-        format!("extend-{window_id}"),
-        form,
-        result,
-        "admin.window.extended",
-    )
-    .await
+    };
+    window_form(c, term_id, posted, parse, write, "admin.window.extended").await
 }
 
-pub async fn delete_window(c: Console, path: web::Path<(i32, i32)>) -> Answer {
-    let (app, r, layout, meta) = c.parts();
+pub async fn delete_window(c: Console, path: WindowPath) -> Answer {
     let (term_id, window_id) = path.into_inner();
-    let result = run(&app, &r, meta, move |conn, act| {
-        lock_windows(conn, term_id)?;
+    let posted = (String::new(), WindowForm::default());
+    let write = move |l: Locked<'_, ()>| {
         let n = diesel::delete(
             registration_windows::table
                 .filter(registration_windows::id.eq(window_id))
                 .filter(registration_windows::term_id.eq(term_id)),
         )
-        .execute(conn)?;
+        .execute(l.conn)?;
         if n == 0 {
             return Err(TxFail::NotFound);
         }
-        act.record(
-            conn,
-            "window_delete",
-            None,
-            None,
-            format!("window {window_id} of term {term_id}"),
-        )?;
+        let detail = format!("window {window_id} of term {term_id}");
+        l.act.record(l.conn, "window_delete", None, None, detail)?;
         Ok(())
-    })
-    .await?;
-    answer(
-        &app,
-        &r,
-        layout,
-        term_id,
-        String::new(),
-        WindowForm::default(),
-        result,
-        "admin.window.deleted",
-    )
-    .await
+    };
+    let nothing = |_: &WindowForm, _: &mut FormErrors| Some(());
+    window_form(c, term_id, posted, nothing, write, "admin.window.deleted").await
 }
 
 #[cfg(test)]
