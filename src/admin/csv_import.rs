@@ -485,13 +485,25 @@ impl<'a> Line<'a> {
 
     fn department(&mut self, name: &'static str, existing: &Existing) -> Option<i32> {
         let v = self.get(name).to_uppercase();
-        if v.is_empty() {
+        let id = existing.departments.get(&v).copied();
+        self.known(name, &v, id, ("import.err.unknown_department", "code"))
+    }
+
+    /// The stored row `value` (the cell of column `name`) names: `id` when it was found;
+    /// required, and refused as `unknown.0` (with `value` as argument `unknown.1`) when not.
+    fn known(
+        &mut self,
+        name: &'static str,
+        value: &str,
+        id: Option<i32>,
+        unknown: (&str, &str),
+    ) -> Option<i32> {
+        if value.is_empty() {
             self.err(name, "import.err.required", &[]);
             return None;
         }
-        let id = existing.departments.get(&v).copied();
         if id.is_none() {
-            self.err(name, "import.err.unknown_department", &[("code", v)]);
+            self.err(name, unknown.0, &[(unknown.1, value.to_string())]);
         }
         id
     }
@@ -708,20 +720,13 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
             }
             Kind::Sections => {
                 let code = line.get("course_code").to_uppercase();
-                let course_id = if code.is_empty() {
-                    line.err("course_code", "import.err.required", &[]);
-                    None
-                } else {
-                    let id = existing.courses.get(&code).copied();
-                    if id.is_none() {
-                        line.err(
-                            "course_code",
-                            "import.err.unknown_course",
-                            &[("code", code.clone())],
-                        );
-                    }
-                    id
-                };
+                let id = existing.courses.get(&code).copied();
+                let course_id = line.known(
+                    "course_code",
+                    &code,
+                    id,
+                    ("import.err.unknown_course", "code"),
+                );
                 let section_no = line.number("section_no", 1, 999, None).map(|n| n as i16);
                 subject = match section_no {
                     Some(n) => format!("{code}-{n}"),
@@ -883,34 +888,16 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                 let number = line.get("student_number").to_string();
                 let code = line.get("group_code").to_uppercase();
                 subject = format!("{number} {code}");
-                let student = if number.is_empty() {
-                    line.err("student_number", "import.err.required", &[]);
-                    None
-                } else {
-                    let id = existing.students.get(&number.to_lowercase()).copied();
-                    if id.is_none() {
-                        line.err(
-                            "student_number",
-                            "import.err.unknown_student",
-                            &[("value", number.clone())],
-                        );
-                    }
-                    id
-                };
-                let group = if code.is_empty() {
-                    line.err("group_code", "import.err.required", &[]);
-                    None
-                } else {
-                    let id = existing.groups.get(&code).copied();
-                    if id.is_none() {
-                        line.err(
-                            "group_code",
-                            "import.err.unknown_group",
-                            &[("code", code.clone())],
-                        );
-                    }
-                    id
-                };
+                let id = existing.students.get(&number.to_lowercase()).copied();
+                let unknown = ("import.err.unknown_student", "value");
+                let student = line.known("student_number", &number, id, unknown);
+                let id = existing.groups.get(&code).copied();
+                let group = line.known(
+                    "group_code",
+                    &code,
+                    id,
+                    ("import.err.unknown_group", "code"),
+                );
                 if let (Some(student_id), Some(group_id)) = (student, group) {
                     duplicate(
                         &mut line,

@@ -237,13 +237,15 @@ pub fn holds_of(conn: &mut MysqlConnection, student_id: i32) -> QueryResult<Vec<
         .load(conn)
 }
 
-/// The sections in the student's basket for the term, in the order they went in: section id,
-/// course code, section number, Korean and English titles.
+/// A section in a basket: section id, course code, section number, Korean and English titles.
+pub type InBasket = (i32, String, i16, String, String);
+
+/// The sections in the student's basket for the term, in the order they went in.
 pub fn basket_of(
     conn: &mut MysqlConnection,
     student_id: i32,
     term_id: i32,
-) -> QueryResult<Vec<(i32, String, i16, String, String)>> {
+) -> QueryResult<Vec<InBasket>> {
     basket_items::table
         .inner_join(sections::table.inner_join(courses::table))
         .filter(basket_items::student_id.eq(student_id))
