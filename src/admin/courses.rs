@@ -14,8 +14,9 @@ use crate::admin::forms::{
     self, done, fail, field, run, run_at, unprocessable, Answer, Changed, Choice, Console,
     FormErrors, Isolation, TxFail,
 };
+use crate::admin::queries::courses::{self as q, CourseDetails};
 use crate::auth::models::Department;
-use crate::db::schema::{course_prerequisites, courses, departments as departments_t};
+use crate::db::schema::courses;
 use crate::startup::AppState;
 use crate::web::form::url_encode;
 use crate::web::{html, AppError, Lang, Layout};
@@ -102,16 +103,11 @@ impl CourseForm {
     }
 }
 
-struct ValidCourse {
-    title_ko: String,
-    title_en: String,
-    credits: i8,
-    category: String,
-    department_id: i32,
-    description: String,
-}
-
-fn validate(f: &CourseForm, depts: &[Department], errors: &mut FormErrors) -> Option<ValidCourse> {
+fn validate(
+    f: &CourseForm,
+    depts: &[Department],
+    errors: &mut FormErrors,
+) -> Option<CourseDetails> {
     let title_ko = forms::text(errors, "title_ko", &f.title_ko, 200);
     let title_en = forms::text(errors, "title_en", &f.title_en, 200);
     let credits = forms::int(errors, "credits", &f.credits, 0, 6);
@@ -128,7 +124,7 @@ fn validate(f: &CourseForm, depts: &[Department], errors: &mut FormErrors) -> Op
     if !errors.is_empty() {
         return None;
     }
-    Some(ValidCourse {
+    Some(CourseDetails {
         title_ko: title_ko?,
         title_en: title_en?,
         credits: credits? as i8,
@@ -190,17 +186,7 @@ async fn courses_page(
     let (mut found, depts) = app
         .db
         .run(move |conn| {
-            let mut query = courses::table
-                .inner_join(departments_t::table)
-                .select((Course::as_select(), departments_t::code))
-                .order(courses::code)
-                .offset((page - 1) * PER_PAGE)
-                .limit(PER_PAGE + 1)
-                .into_boxed();
-            if !pattern.is_empty() {
-                query = query.filter(crate::admin::queries::course_matches(&pattern));
-            }
-            let found: Vec<(Course, String)> = query.load(conn)?;
+            let found = q::list(conn, &pattern, (page - 1) * PER_PAGE, PER_PAGE + 1)?;
             Ok((found, departments::all(conn)?))
         })
         .await?;
@@ -247,19 +233,8 @@ pub async fn create(c: Console, form: web::Form<CourseForm>) -> Answer {
     };
     let message = layout.lang.text("admin.course.created").to_string();
     let result = run(&app, &r, meta, move |conn, act| {
-        diesel::insert_into(courses::table)
-            .values((
-                courses::code.eq(&c),
-                courses::title_ko.eq(&v.title_ko),
-                courses::title_en.eq(&v.title_en),
-                courses::credits.eq(v.credits),
-                courses::department_id.eq(v.department_id),
-                courses::category.eq(&v.category),
-                courses::description.eq(&v.description),
-            ))
-            .execute(conn)
-            .map_err(forms::taken("admin.course.code_taken", "code"))?;
-        let id = crate::db::last_insert_id(conn)? as i32;
+        let id =
+            q::insert(conn, &c, &v).map_err(forms::taken("admin.course.code_taken", "code"))?;
         act.record(conn, "course_create", None, None, c.clone())?;
         Ok((format!("/admin/courses/{id}"), message.clone()))
     })
@@ -286,15 +261,6 @@ struct CoursePage {
     errors: FormErrors,
 }
 
-fn prerequisites_of(conn: &mut MysqlConnection, id: i32) -> QueryResult<Vec<Course>> {
-    course_prerequisites::table
-        .inner_join(courses::table.on(courses::id.eq(course_prerequisites::required_course_id)))
-        .filter(course_prerequisites::course_id.eq(id))
-        .order(courses::code)
-        .select(Course::as_select())
-        .load(conn)
-}
-
 async fn course_page(
     app: &AppState,
     layout: Layout,
@@ -306,11 +272,12 @@ async fn course_page(
     let (course, prerequisites, depts) = app
         .db
         .run(move |conn| {
-            let course = courses::table
-                .find(id)
-                .select(Course::as_select())
-                .first(conn)?;
-            Ok((course, prerequisites_of(conn, id)?, departments::all(conn)?))
+            let course = q::find(conn, id)?;
+            Ok((
+                course,
+                q::prerequisites_of(conn, id)?,
+                departments::all(conn)?,
+            ))
         })
         .await?;
     let form = posted.unwrap_or_else(|| CourseForm::of(&course));
@@ -344,21 +311,8 @@ pub async fn update(c: Console, path: web::Path<i32>, form: web::Form<CourseForm
         );
     };
     run(&app, &r, meta, move |conn, act| {
-        let code: String = courses::table
-            .find(id)
-            .select(courses::code)
-            .for_update()
-            .first(conn)?;
-        diesel::update(courses::table.find(id))
-            .set((
-                courses::title_ko.eq(&v.title_ko),
-                courses::title_en.eq(&v.title_en),
-                courses::credits.eq(v.credits),
-                courses::department_id.eq(v.department_id),
-                courses::category.eq(&v.category),
-                courses::description.eq(&v.description),
-            ))
-            .execute(conn)?;
+        let code = q::lock(conn, id)?;
+        q::update(conn, id, &v)?;
         act.record(conn, "course_update", None, None, code)?;
         Ok(())
     })
@@ -404,20 +358,9 @@ pub async fn add_prerequisite(
         meta,
         Isolation::RepeatableRead,
         move |conn, act| {
-            // The locking scan of the whole graph serializes every prerequisite write.
-            let edges: Vec<(i32, i32)> = course_prerequisites::table
-                .select((
-                    course_prerequisites::course_id,
-                    course_prerequisites::required_course_id,
-                ))
-                .for_update()
-                .load(conn)?;
-            let course_code: String = courses::table.find(id).select(courses::code).first(conn)?;
-            let required_id: i32 = courses::table
-                .filter(courses::code.eq(&required))
-                .select(courses::id)
-                .first(conn)
-                .optional()?
+            let edges = q::lock_prerequisites(conn)?;
+            let course_code = q::code_of(conn, id)?;
+            let required_id = crate::admin::queries::course_id_by_code(conn, &required)?
                 .ok_or_else(|| {
                     field("admin.course.unknown_code", "required_code").arg("code", &required)
                 })?;
@@ -432,12 +375,7 @@ pub async fn add_prerequisite(
                     .arg("code", &required)
                     .into());
             }
-            diesel::insert_into(course_prerequisites::table)
-                .values((
-                    course_prerequisites::course_id.eq(id),
-                    course_prerequisites::required_course_id.eq(required_id),
-                ))
-                .execute(conn)?;
+            q::add_prerequisite(conn, id, required_id)?;
             let detail = format!("{course_code} requires {required}");
             act.record(conn, "prerequisite_add", None, None, detail)?;
             Ok(message.clone())
@@ -460,19 +398,10 @@ pub async fn remove_prerequisite(c: Console, path: web::Path<(i32, i32)>) -> Ans
         meta,
         Isolation::RepeatableRead,
         move |conn, act| {
-            let n = diesel::delete(
-                course_prerequisites::table
-                    .filter(course_prerequisites::course_id.eq(id))
-                    .filter(course_prerequisites::required_course_id.eq(required_id)),
-            )
-            .execute(conn)?;
-            if n == 0 {
+            if !q::remove_prerequisite(conn, id, required_id)? {
                 return Err(TxFail::NotFound);
             }
-            let codes: Vec<(i32, String)> = courses::table
-                .filter(courses::id.eq_any([id, required_id]))
-                .select((courses::id, courses::code))
-                .load(conn)?;
+            let codes = q::codes_of(conn, &[id, required_id])?;
             let code_of = |wanted: i32| {
                 codes
                     .iter()

@@ -6,15 +6,11 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDateTime, TimeZone, Utc};
-use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::forms::{Answer, Console};
+use crate::admin::queries as admin;
 use crate::catalog::queries;
-use crate::db::schema::{
-    courses, departments, enrollments, priority_group_members, priority_groups, sections, terms,
-    users,
-};
 use crate::web::layout::seoul;
 use crate::web::{html, AppError, Lang, Layout};
 
@@ -85,30 +81,6 @@ pub struct TermQuery {
     term: Option<i32>,
 }
 
-/// The requested term, else the current one.
-fn term_of(conn: &mut MysqlConnection, requested: Option<i32>) -> QueryResult<(i32, String)> {
-    let (id, year, season): (i32, i16, String) = match requested {
-        Some(id) => terms::table
-            .find(id)
-            .select((terms::id, terms::year, terms::season))
-            .first(conn)?,
-        None => {
-            let t = queries::current_term(conn)?.ok_or(diesel::result::Error::NotFound)?;
-            (t.id, t.year, t.season)
-        }
-    };
-    Ok((id, format!("{year}-{season}")))
-}
-
-type RosterRow = (
-    String,
-    String,
-    Option<String>,
-    Option<i8>,
-    String,
-    NaiveDateTime,
-);
-
 pub async fn roster(c: Console, path: web::Path<i32>) -> Answer {
     let (app, _, layout, _) = c.parts();
     let section_id = path.into_inner();
@@ -116,25 +88,10 @@ pub async fn roster(c: Console, path: web::Path<i32>) -> Answer {
     let (label, rows) = app
         .db
         .run(move |conn| {
-            let (code, no): (String, i16) = sections::table
-                .inner_join(courses::table)
-                .filter(sections::id.eq(section_id))
-                .select((courses::code, sections::section_no))
-                .first(conn)?;
-            let rows: Vec<RosterRow> = enrollments::table
-                .inner_join(users::table.left_join(departments::table))
-                .filter(enrollments::section_id.eq(section_id))
-                .order(users::login_id)
-                .select((
-                    users::login_id,
-                    users::name,
-                    departments::code.nullable(),
-                    users::class_year,
-                    enrollments::source,
-                    enrollments::created_at,
-                ))
-                .load(conn)?;
-            Ok((format!("{code}-{no:02}"), rows))
+            Ok((
+                admin::export::section_label(conn, section_id)?,
+                admin::export::roster(conn, section_id)?,
+            ))
         })
         .await?;
     let columns = [
@@ -166,18 +123,6 @@ pub async fn roster(c: Console, path: web::Path<i32>) -> Answer {
     )
 }
 
-type EnrollmentRow = (
-    String,
-    String,
-    String,
-    i16,
-    String,
-    String,
-    i8,
-    String,
-    NaiveDateTime,
-);
-
 pub async fn enrollments(c: Console, query: web::Query<TermQuery>) -> Answer {
     let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
@@ -185,25 +130,8 @@ pub async fn enrollments(c: Console, query: web::Query<TermQuery>) -> Answer {
     let (term, rows) = app
         .db
         .run(move |conn| {
-            let (term_id, label) = term_of(conn, requested)?;
-            let rows: Vec<EnrollmentRow> = enrollments::table
-                .inner_join(users::table)
-                .inner_join(sections::table)
-                .inner_join(courses::table)
-                .filter(enrollments::term_id.eq(term_id))
-                .order((courses::code, sections::section_no, users::login_id))
-                .select((
-                    users::login_id,
-                    users::name,
-                    courses::code,
-                    sections::section_no,
-                    courses::title_ko,
-                    courses::title_en,
-                    courses::credits,
-                    enrollments::source,
-                    enrollments::created_at,
-                ))
-                .load(conn)?;
+            let (term_id, label) = admin::export::term_of(conn, requested)?;
+            let rows = admin::export::enrollments(conn, term_id)?;
             Ok((label, rows))
         })
         .await?;
@@ -240,8 +168,6 @@ pub async fn enrollments(c: Console, query: web::Query<TermQuery>) -> Answer {
     )
 }
 
-type SectionRow = (i32, String, i16, String, String, String, i32, i32, String);
-
 pub async fn demand(c: Console, query: web::Query<TermQuery>) -> Answer {
     let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
@@ -249,25 +175,11 @@ pub async fn demand(c: Console, query: web::Query<TermQuery>) -> Answer {
     let (term, rows, baskets, waitlists) = app
         .db
         .run(move |conn| {
-            let (term_id, label) = term_of(conn, requested)?;
-            let rows: Vec<SectionRow> = sections::table
-                .inner_join(courses::table)
-                .filter(sections::term_id.eq(term_id))
-                .order((courses::code, sections::section_no))
-                .select((
-                    sections::id,
-                    courses::code,
-                    sections::section_no,
-                    courses::title_ko,
-                    courses::title_en,
-                    sections::instructor,
-                    sections::capacity,
-                    sections::enrolled,
-                    sections::status,
-                ))
-                .load(conn)?;
-            let baskets = crate::admin::queries::basket_counts(conn, term_id)?;
-            let waitlists = crate::admin::queries::waitlist_counts(conn, term_id)?;
+            let (term_id, label) = admin::export::term_of(conn, requested)?;
+            let rows =
+                admin::term_sections(conn, term_id, &admin::SectionFilter::default(), 0, i64::MAX)?;
+            let baskets = admin::basket_counts(conn, term_id)?;
+            let waitlists = admin::waitlist_counts(conn, term_id)?;
             Ok((label, rows, baskets, waitlists))
         })
         .await?;
@@ -285,28 +197,30 @@ pub async fn demand(c: Console, query: web::Query<TermQuery>) -> Answer {
     ];
     let rows = rows
         .into_iter()
-        .map(
-            |(id, code, no, ko, en, instructor, capacity, enrolled, status)| {
-                let basket = baskets.get(&id).copied().unwrap_or(0);
-                let ratio = if capacity > 0 {
-                    format!("{:.2}", basket as f64 / f64::from(capacity))
+        .map(|(s, c)| {
+            let basket = baskets.get(&s.id).copied().unwrap_or(0);
+            let ratio = if s.capacity > 0 {
+                format!("{:.2}", basket as f64 / f64::from(s.capacity))
+            } else {
+                String::new()
+            };
+            vec![
+                c.code,
+                s.section_no.to_string(),
+                if lang == Lang::En {
+                    c.title_en
                 } else {
-                    String::new()
-                };
-                vec![
-                    code,
-                    no.to_string(),
-                    if lang == Lang::En { en } else { ko },
-                    instructor,
-                    capacity.to_string(),
-                    enrolled.to_string(),
-                    basket.to_string(),
-                    waitlists.get(&id).copied().unwrap_or(0).to_string(),
-                    ratio,
-                    status,
-                ]
-            },
-        )
+                    c.title_ko
+                },
+                s.instructor,
+                s.capacity.to_string(),
+                s.enrolled.to_string(),
+                basket.to_string(),
+                waitlists.get(&s.id).copied().unwrap_or(0).to_string(),
+                ratio,
+                s.status,
+            ]
+        })
         .collect();
     export(lang, &format!("demand-{}.csv", safe(&term)), &columns, rows)
 }
@@ -332,16 +246,9 @@ pub struct RosterQuery {
 pub async fn groups(c: Console) -> Answer {
     let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
-    let rows: Vec<(String, String, String)> = app
+    let rows = app
         .db
-        .run(|conn| {
-            Ok(priority_group_members::table
-                .inner_join(users::table)
-                .inner_join(priority_groups::table)
-                .order((priority_groups::code, users::login_id))
-                .select((users::login_id, priority_groups::code, users::name))
-                .load(conn)?)
-        })
+        .run(|conn| Ok(admin::export::group_members(conn)?))
         .await?;
     let columns = [
         "export.col.login_id",
@@ -398,11 +305,7 @@ pub async fn page(c: Console, query: web::Query<RosterQuery>) -> Answer {
     let code_q = code.clone();
     let found = app
         .db
-        .run(move |conn| {
-            Ok(crate::admin::queries::current_section_id(
-                conn, &code_q, no,
-            )?)
-        })
+        .run(move |conn| Ok(admin::current_section_id(conn, &code_q, no)?))
         .await?;
     match found {
         Some(id) => Ok(HttpResponse::SeeOther()

@@ -8,7 +8,6 @@
 
 use actix_web::web;
 use askama::Template;
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Deserialize;
 
@@ -18,7 +17,8 @@ use crate::admin::code_tables::{
 use crate::admin::forms::{
     self, fail, field, run, unprocessable, Act, Answer, Changed, Console, FormErrors, TxFail,
 };
-use crate::db::schema::{priority_group_members, priority_groups, registration_windows, users};
+use crate::admin::queries::groups as q;
+use crate::db::schema::priority_groups;
 use crate::startup::AppState;
 use crate::web::{html, AppError, Layout};
 
@@ -32,22 +32,7 @@ pub struct PriorityGroup {
     pub created_at: chrono::NaiveDateTime,
 }
 
-/// Every group, by code.
-pub fn all(conn: &mut MysqlConnection) -> QueryResult<Vec<PriorityGroup>> {
-    priority_groups::table
-        .order(priority_groups::code)
-        .select(PriorityGroup::as_select())
-        .load(conn)
-}
-
-/// Locks the group's row: every write of a group and its members takes this lock first.
-fn lock(conn: &mut MysqlConnection, id: i32) -> QueryResult<PriorityGroup> {
-    priority_groups::table
-        .find(id)
-        .select(PriorityGroup::as_select())
-        .for_update()
-        .first(conn)
-}
+pub use crate::admin::queries::groups::all;
 
 // ---- the list ----
 
@@ -76,20 +61,8 @@ impl GroupsPage {
 /// Each group with its member count and the number of windows naming it.
 fn listing(conn: &mut MysqlConnection) -> QueryResult<Vec<(PriorityGroup, i64, i64)>> {
     let groups = all(conn)?;
-    let members: std::collections::HashMap<i32, i64> = priority_group_members::table
-        .group_by(priority_group_members::group_id)
-        .select((priority_group_members::group_id, count_star()))
-        .load::<(i32, i64)>(conn)?
-        .into_iter()
-        .collect();
-    let windows: std::collections::HashMap<i32, i64> = registration_windows::table
-        .filter(registration_windows::group_id.is_not_null())
-        .group_by(registration_windows::group_id)
-        .select((registration_windows::group_id, count_star()))
-        .load::<(Option<i32>, i64)>(conn)?
-        .into_iter()
-        .filter_map(|(g, n)| Some((g?, n)))
-        .collect();
+    let members = q::member_counts(conn)?;
+    let windows = q::window_counts(conn)?;
     Ok(groups
         .into_iter()
         .map(|g| {
@@ -144,7 +117,7 @@ impl CodeTable for Groups {
     }
 
     fn rename(conn: &mut MysqlConnection, act: &Act, id: i32, n: &Names) -> QueryResult<()> {
-        let g = lock(conn, id)?;
+        let g = q::lock(conn, id)?;
         set_names!(priority_groups, conn, id, &n.ko, &n.en)?;
         let detail = format!(
             "group {}: {} / {} -> {} / {}",
@@ -160,21 +133,14 @@ pub async fn delete(c: Console, path: web::Path<i32>) -> Answer {
     let id = path.into_inner();
     let lang = layout.lang;
     let result = run(&app, &r, meta, move |conn, act| {
-        let g = lock(conn, id)?;
-        let windows: i64 = registration_windows::table
-            .filter(registration_windows::group_id.eq(id))
-            .count()
-            .get_result(conn)?;
+        let g = q::lock(conn, id)?;
+        let windows = q::windows_naming(conn, id)?;
         if windows > 0 {
             return Err(field("admin.group.in_use", "group")
                 .arg("windows", windows)
                 .into());
         }
-        let members = diesel::delete(
-            priority_group_members::table.filter(priority_group_members::group_id.eq(id)),
-        )
-        .execute(conn)?;
-        diesel::delete(priority_groups::table.find(id)).execute(conn)?;
+        let members = q::delete(conn, id)?;
         let detail = format!("group {}: {members} members", g.code);
         act.record(conn, "group_delete", None, None, detail)?;
         Ok(g.code)
@@ -229,25 +195,6 @@ impl GroupPage {
     }
 }
 
-/// The group's members, by student number.
-pub fn members(conn: &mut MysqlConnection, group_id: i32) -> QueryResult<Vec<Member>> {
-    let rows: Vec<(i32, String, String, Option<i8>)> = priority_group_members::table
-        .inner_join(users::table)
-        .filter(priority_group_members::group_id.eq(group_id))
-        .order(users::login_id)
-        .select((users::id, users::login_id, users::name, users::class_year))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(student_id, login_id, name, class_year)| Member {
-            student_id,
-            login_id,
-            name,
-            class_year,
-        })
-        .collect())
-}
-
 async fn group_page(
     app: &AppState,
     layout: Layout,
@@ -258,11 +205,8 @@ async fn group_page(
     let (group, members) = app
         .db
         .run(move |conn| {
-            let group = priority_groups::table
-                .find(id)
-                .select(PriorityGroup::as_select())
-                .first(conn)?;
-            Ok((group, members(conn, id)?))
+            let group = q::find(conn, id)?;
+            Ok((group, q::members(conn, id)?))
         })
         .await?;
     Ok(GroupPage {
@@ -298,34 +242,19 @@ pub async fn add_member(c: Console, path: web::Path<i32>, form: web::Form<Member
         return unprocessable(group_page(&app, layout, id, form, errors).await?);
     };
     let result = run(&app, &r, meta, move |conn, act| {
-        let g = lock(conn, id)?;
-        let student: Option<(i32, String)> = users::table
-            .filter(users::login_id.eq(&number))
-            .filter(users::role.eq("student"))
-            .select((users::id, users::login_id))
-            .first(conn)
-            .optional()?;
+        let g = q::lock(conn, id)?;
+        let student = q::student_by_number(conn, &number)?;
         let Some((student_id, login_id)) = student else {
             return Err(field("admin.group.unknown_student", "student_number")
                 .arg("value", &number)
                 .into());
         };
-        let already: i64 = priority_group_members::table
-            .filter(priority_group_members::group_id.eq(id))
-            .filter(priority_group_members::student_id.eq(student_id))
-            .count()
-            .get_result(conn)?;
-        if already > 0 {
+        if q::is_member(conn, id, student_id)? {
             return Err(field("admin.group.already_member", "student_number")
                 .arg("value", &login_id)
                 .into());
         }
-        diesel::insert_into(priority_group_members::table)
-            .values((
-                priority_group_members::group_id.eq(id),
-                priority_group_members::student_id.eq(student_id),
-            ))
-            .execute(conn)?;
+        q::add_member(conn, id, student_id)?;
         let detail = format!("group {}: {login_id}", g.code);
         act.record(conn, "group_member_add", Some(student_id), None, detail)?;
         Ok(lang.format("admin.group.member_added", &[("value", login_id)]))
@@ -343,18 +272,9 @@ pub async fn remove_member(c: Console, path: web::Path<(i32, i32)>) -> Answer {
     let (id, student_id) = path.into_inner();
     let lang = layout.lang;
     let login_id = run(&app, &r, meta, move |conn, act| {
-        let g = lock(conn, id)?;
-        let login_id: String = users::table
-            .find(student_id)
-            .select(users::login_id)
-            .first(conn)?;
-        let n = diesel::delete(
-            priority_group_members::table
-                .filter(priority_group_members::group_id.eq(id))
-                .filter(priority_group_members::student_id.eq(student_id)),
-        )
-        .execute(conn)?;
-        if n == 0 {
+        let g = q::lock(conn, id)?;
+        let login_id = q::login_id_of(conn, student_id)?;
+        if !q::remove_member(conn, id, student_id)? {
             return Err(TxFail::NotFound);
         }
         let detail = format!("group {}: {login_id}", g.code);

@@ -1,7 +1,6 @@
-//! The console's Diesel statements (sections, and what the student and export pages read): small `QueryResult` functions over
-//! `&mut MysqlConnection` that compose inside the caller's transaction (`forms::run`), as
-//! `registration/queries.rs` does for registration. Locks are taken by the callers, in the order
-//! docs/REGISTRATION.md gives.
+//! Sections: the list, one section with its meetings, roster, waitlist and baskets, its
+//! creation and changes, capacity and cancellation; and what the student page reads (holds,
+//! basket).
 
 use std::collections::HashMap;
 
@@ -88,7 +87,8 @@ pub struct SectionChanges<'a> {
 }
 
 /// What the section list is narrowed to: a LIKE pattern over the course's code and titles and
-/// the instructor, a department of the course, a status.
+/// the instructor, a department of the course, a status; by default every section.
+#[derive(Default)]
 pub struct SectionFilter {
     pub pattern: Option<String>,
     pub department: Option<i32>,
