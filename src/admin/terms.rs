@@ -13,9 +13,9 @@ use crate::admin::forms::{
     TxFail,
 };
 use crate::admin::groups::PriorityGroup;
+use crate::admin::queries::terms as q;
 use crate::catalog::models::{NewTerm, NewWindow};
 use crate::catalog::{Parity, Term, Window, WindowState};
-use crate::db::schema::{priority_groups, registration_windows, terms};
 use crate::startup::AppState;
 use crate::web::{html, AppError, Lang, Layout};
 
@@ -133,15 +133,7 @@ async fn terms_page(
     form: TermForm,
     errors: FormErrors,
 ) -> Result<TermsPage, AppError> {
-    let terms = app
-        .db
-        .run(|conn| {
-            Ok(terms::table
-                .order((terms::year.desc(), terms::starts_on.desc()))
-                .select(Term::as_select())
-                .load(conn)?)
-        })
-        .await?;
+    let terms = app.db.run(|conn| Ok(q::all(conn)?)).await?;
     let seasons = season_choices(layout.lang, form.season.trim());
     Ok(TermsPage {
         layout,
@@ -172,20 +164,17 @@ pub async fn create(c: Console, form: web::Form<TermForm>) -> Answer {
     let name = forms::pick(lang, &v.name_ko, &v.name_en);
     let message = lang.format("admin.term.created", &[("name", name)]);
     let result = run(&app, &r, meta, move |conn, act| {
-        diesel::insert_into(terms::table)
-            .values(&NewTerm {
-                year: v.year,
-                season: &v.season,
-                name_ko: &v.name_ko,
-                name_en: &v.name_en,
-                starts_on: v.starts_on,
-                ends_on: v.ends_on,
-                is_current: false,
-                max_credits: v.max_credits,
-            })
-            .execute(conn)
-            .map_err(forms::taken("admin.term.exists", "year"))?;
-        let id = crate::db::last_insert_id(conn)? as i32;
+        let new = NewTerm {
+            year: v.year,
+            season: &v.season,
+            name_ko: &v.name_ko,
+            name_en: &v.name_en,
+            starts_on: v.starts_on,
+            ends_on: v.ends_on,
+            is_current: false,
+            max_credits: v.max_credits,
+        };
+        let id = q::insert(conn, &new).map_err(forms::taken("admin.term.exists", "year"))?;
         let detail = format!("term {id} {} {}", v.year, v.season);
         act.record(conn, "term_create", None, None, detail)?;
         Ok((format!("/admin/terms/{id}"), message.clone()))
@@ -201,16 +190,7 @@ pub async fn set_current(c: Console, path: web::Path<i32>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let term = run(&app, &r, meta, move |conn, act| {
-        let term: Term = terms::table
-            .find(id)
-            .select(Term::as_select())
-            .for_update()
-            .first(conn)?;
-        // One statement flips every row: there is never a moment with two current terms
-        // or none, whoever else is doing the same.
-        diesel::update(terms::table)
-            .set(terms::is_current.eq(terms::id.eq(id)))
-            .execute(conn)?;
+        let term = q::make_current(conn, id)?;
         let detail = format!("term {} {} {}", term.id, term.year, term.season);
         act.record(conn, "term_current", None, None, detail)?;
         Ok(term)
@@ -350,19 +330,8 @@ fn load_term(
     conn: &mut MysqlConnection,
     id: i32,
 ) -> QueryResult<(Term, Vec<Window>, Vec<PriorityGroup>)> {
-    let term = terms::table
-        .find(id)
-        .select(Term::as_select())
-        .first(conn)?;
-    let windows = registration_windows::table
-        .filter(registration_windows::term_id.eq(id))
-        .order((
-            registration_windows::phase,
-            registration_windows::cohort,
-            registration_windows::opens_at,
-        ))
-        .select(Window::as_select())
-        .load(conn)?;
+    let term = q::find(conn, id)?;
+    let windows = q::windows_of(conn, id)?;
     let groups = crate::admin::groups::all(conn)?;
     Ok((term, windows, groups))
 }
@@ -483,10 +452,7 @@ pub async fn set_release_times(
     let stored = times.as_ref().map(ToString::to_string);
     let detail = stored.clone().unwrap_or_else(|| "off".into());
     run(&app, &r, meta, move |conn, act| {
-        let n = diesel::update(terms::table.find(term_id))
-            .set(terms::release_times.eq(&stored))
-            .execute(conn)?;
-        if n == 0 {
+        if !q::set_release_times(conn, term_id, stored.as_deref())? {
             return Err(TxFail::NotFound);
         }
         act.record(conn, "release_times", None, None, detail.clone())?;
@@ -546,32 +512,22 @@ impl ValidWindow {
     ) -> Result<(), TxFail> {
         let code = self.check_locked(conn, windows, id, lang)?;
         let parity = self.parity.map(Parity::as_str);
+        let new = NewWindow {
+            term_id,
+            phase: &self.phase,
+            cohort: &self.cohort,
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            group_id: self.group_id,
+            parity,
+        };
         let (action, prefix) = match id {
             None => {
-                diesel::insert_into(registration_windows::table)
-                    .values(&NewWindow {
-                        term_id,
-                        phase: &self.phase,
-                        cohort: &self.cohort,
-                        opens_at: self.opens_at,
-                        closes_at: self.closes_at,
-                        group_id: self.group_id,
-                        parity,
-                    })
-                    .execute(conn)?;
+                q::insert_window(conn, &new)?;
                 ("window_create", format!("term {term_id}"))
             }
             Some(id) => {
-                diesel::update(registration_windows::table.find(id))
-                    .set((
-                        registration_windows::phase.eq(&self.phase),
-                        registration_windows::cohort.eq(&self.cohort),
-                        registration_windows::opens_at.eq(self.opens_at),
-                        registration_windows::closes_at.eq(self.closes_at),
-                        registration_windows::group_id.eq(self.group_id),
-                        registration_windows::parity.eq(parity),
-                    ))
-                    .execute(conn)?;
+                q::update_window(conn, id, &new)?;
                 ("window_update", format!("window {id}:"))
             }
         };
@@ -671,30 +627,11 @@ fn lock_group(conn: &mut MysqlConnection, group_id: Option<i32>) -> Result<Optio
     let Some(id) = group_id else {
         return Ok(None);
     };
-    let found = priority_groups::table
-        .find(id)
-        .select(priority_groups::code)
-        .for_update()
-        .first::<String>(conn)
-        .optional()?;
+    let found = q::lock_group(conn, id)?;
     match found {
         Some(code) => Ok(Some(code)),
         None => Err(field("admin.window.no_group", "group").into()),
     }
-}
-
-/// Locks the term's row and reads its windows: every window write of a term takes this lock
-/// first, so its overlap check sees every committed window and nobody else is writing.
-fn lock_windows(conn: &mut MysqlConnection, term_id: i32) -> Result<Vec<Window>, TxFail> {
-    terms::table
-        .find(term_id)
-        .select(terms::id)
-        .for_update()
-        .first::<i32>(conn)?;
-    Ok(registration_windows::table
-        .filter(registration_windows::term_id.eq(term_id))
-        .select(Window::as_select())
-        .load(conn)?)
 }
 
 fn overlap_error(lang: Lang, w: &Window) -> TxFail {
@@ -736,7 +673,7 @@ async fn window_form<P: Send + 'static>(
         return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
     };
     let result = run(&app, &r, meta, move |conn, act| {
-        let windows = lock_windows(conn, term_id)?;
+        let windows = q::lock_windows(conn, term_id)?;
         write(Locked {
             conn,
             act,
@@ -837,9 +774,7 @@ pub async fn extend_window(c: Console, path: WindowPath, form: web::Form<WindowF
             }
             return Err(e);
         }
-        diesel::update(registration_windows::table.find(window_id))
-            .set(registration_windows::closes_at.eq(closes_at))
-            .execute(l.conn)?;
+        q::set_closes_at(l.conn, window_id, closes_at)?;
         let detail = format!(
             "window {window_id}: closes {} -> {} UTC",
             w.closes_at, closes_at
@@ -854,13 +789,7 @@ pub async fn delete_window(c: Console, path: WindowPath) -> Answer {
     let (term_id, window_id) = path.into_inner();
     let posted = (String::new(), WindowForm::default());
     let write = move |l: Locked<'_, ()>| {
-        let n = diesel::delete(
-            registration_windows::table
-                .filter(registration_windows::id.eq(window_id))
-                .filter(registration_windows::term_id.eq(term_id)),
-        )
-        .execute(l.conn)?;
-        if n == 0 {
+        if !q::delete_window(l.conn, term_id, window_id)? {
             return Err(TxFail::NotFound);
         }
         let detail = format!("window {window_id} of term {term_id}");

@@ -7,5 +7,6 @@ pub mod courses;
 pub mod export;
 pub mod groups;
 mod sections;
+pub mod terms;
 
 pub use sections::*;
