@@ -17,10 +17,10 @@ use crate::admin::forms::{
     Isolation, TxFail, Values,
 };
 use crate::admin::overrides::{self, Override, Remedy, WAIVABLE};
+use crate::admin::queries::students as q;
 use crate::auth::models::User;
 use crate::auth::Registrar;
 use crate::catalog::queries::current_term;
-use crate::db::schema::{departments, holds, users};
 use crate::registration::queries::{self as reg, ActivityRow};
 use crate::registration::rules::{Held, Refusal, SectionLabel};
 use crate::registration::service::{self, WaitlistItem};
@@ -43,7 +43,7 @@ struct StudentsPage {
     layout: Layout,
     q: String,
     searched: bool,
-    found: Vec<(i32, String, String, Option<i8>, String)>,
+    found: Vec<q::Found>,
     errors: FormErrors,
 }
 
@@ -63,29 +63,7 @@ pub async fn search(c: Console, query: web::Query<SearchQuery>) -> Answer {
     let needle = q.clone();
     let found = if searched {
         app.db
-            .run(move |conn| {
-                let escaped = needle
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                Ok(users::table
-                    .filter(users::role.eq("student"))
-                    .filter(
-                        users::login_id
-                            .like(format!("{escaped}%"))
-                            .or(users::name.like(format!("%{escaped}%"))),
-                    )
-                    .order(users::login_id)
-                    .limit(FOUND_LIMIT)
-                    .select((
-                        users::id,
-                        users::login_id,
-                        users::name,
-                        users::class_year,
-                        users::status,
-                    ))
-                    .load(conn)?)
-            })
+            .run(move |conn| Ok(q::search(conn, &needle, FOUND_LIMIT)?))
             .await?
     } else {
         Vec::new()
@@ -193,21 +171,9 @@ struct Loaded {
 }
 
 fn load(conn: &mut MysqlConnection, id: i32) -> QueryResult<Loaded> {
-    let user: User = users::table
-        .find(id)
-        .filter(users::role.eq("student"))
-        .select(User::as_select())
-        .first(conn)?;
+    let user = q::student(conn, id)?;
     let department = match user.department_id {
-        Some(d) => departments::table
-            .find(d)
-            .select((
-                departments::code,
-                departments::name_ko,
-                departments::name_en,
-            ))
-            .first(conn)
-            .optional()?,
+        Some(d) => q::department(conn, d)?,
         None => None,
     };
     let term = current_term(conn)?;
@@ -338,13 +304,7 @@ pub async fn add_hold(c: Console, path: web::Path<i32>, values: Values) -> Answe
     let lang = layout.lang;
     let result = run(&app, &r, meta, move |conn, act| {
         lock(conn, id)?;
-        diesel::insert_into(holds::table)
-            .values((
-                holds::student_id.eq(id),
-                holds::reason.eq(&reason),
-                holds::created_by.eq(act.actor),
-            ))
-            .execute(conn)?;
+        q::add_hold(conn, id, &reason, act.actor)?;
         act.record(conn, "hold_add", Some(id), None, reason.clone())?;
         Ok(lang.text("admin.hold.added").to_string())
     })
@@ -373,22 +333,10 @@ pub async fn release_hold(c: Console, path: web::Path<(i32, i32)>, mut values: V
     let result = run(&app, &r, meta, move |conn, act| {
         lock(conn, id)?;
         // The hold must be this student's: a wrong pair is a 404, not a release.
-        holds::table
-            .filter(holds::id.eq(hold_id))
-            .filter(holds::student_id.eq(id))
-            .select(holds::id)
-            .first::<i32>(conn)?;
-        let n = diesel::update(
-            holds::table
-                .filter(holds::id.eq(hold_id))
-                .filter(holds::released_at.is_null()),
-        )
-        .set((
-            holds::released_at.eq(Some(Utc::now().naive_utc())),
-            holds::released_by.eq(Some(act.actor)),
-        ))
-        .execute(conn)?;
-        if n == 0 {
+        if !q::has_hold(conn, id, hold_id)? {
+            return Err(TxFail::NotFound);
+        }
+        if !q::release_hold(conn, hold_id, act.actor, Utc::now().naive_utc())? {
             // Released by someone else a moment ago: nothing left to do.
             return Ok(lang.text("admin.hold.already_released").to_string());
         }
@@ -415,9 +363,7 @@ pub async fn credit_limit(c: Console, path: web::Path<i32>, values: Values) -> A
     let lang = layout.lang;
     let result = run(&app, &r, meta, move |conn, act| {
         let user = lock(conn, id)?;
-        diesel::update(users::table.find(id))
-            .set(users::max_credits.eq(limit))
-            .execute(conn)?;
+        q::set_credit_limit(conn, id, limit)?;
         act.record(
             conn,
             "credit_limit",

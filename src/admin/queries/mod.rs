@@ -6,7 +6,9 @@
 pub mod courses;
 pub mod export;
 pub mod groups;
+pub mod registrars;
 mod sections;
+pub mod students;
 pub mod terms;
 
 pub use sections::*;
