@@ -699,42 +699,32 @@ pub async fn create_window(
     path: web::Path<i32>,
     form: web::Form<WindowForm>,
 ) -> Answer {
-    let term_id = path.into_inner();
-    let posted = ("new".to_string(), form.into_inner());
-    let write = move |l: Locked<'_, ValidWindow>| {
-        let v = l.posted;
-        v.save(l.conn, l.act, term_id, None, &l.windows, l.lang)
-    };
-    window_form(
-        c,
-        term_id,
-        posted,
-        validate_window,
-        write,
-        "admin.window.created",
-    )
-    .await
+    let (term_id, form) = (path.into_inner(), form.into_inner());
+    save_window(c, term_id, None, form, "admin.window.created").await
 }
 
 pub async fn update_window(c: Console, path: WindowPath, form: web::Form<WindowForm>) -> Answer {
-    let (term_id, window_id) = path.into_inner();
-    let posted = (format!("edit-{window_id}"), form.into_inner());
+    let ((term_id, window_id), form) = (path.into_inner(), form.into_inner());
+    save_window(c, term_id, Some(window_id), form, "admin.window.updated").await
+}
+
+/// Creates a window of the term from the whole form (`id` none), or changes window `id` of it.
+async fn save_window(
+    c: Console,
+    term_id: i32,
+    id: Option<i32>,
+    form: WindowForm,
+    done: &'static str,
+) -> Answer {
+    let key = id.map_or_else(|| "new".to_string(), |id| format!("edit-{id}"));
     let write = move |l: Locked<'_, ValidWindow>| {
-        if !l.windows.iter().any(|w| w.id == window_id) {
+        if id.is_some_and(|id| !l.windows.iter().any(|w| w.id == id)) {
             return Err(TxFail::NotFound);
         }
         let v = l.posted;
-        v.save(l.conn, l.act, term_id, Some(window_id), &l.windows, l.lang)
+        v.save(l.conn, l.act, term_id, id, &l.windows, l.lang)
     };
-    window_form(
-        c,
-        term_id,
-        posted,
-        validate_window,
-        write,
-        "admin.window.updated",
-    )
-    .await
+    window_form(c, term_id, (key, form), validate_window, write, done).await
 }
 
 /// Moves the end of an open window, live: students see the new closing time on their next
