@@ -63,6 +63,11 @@ fn when(at: NaiveDateTime) -> String {
     seoul(&Utc.from_utc_datetime(&at))
 }
 
+/// The file `{what}-{of}.csv`, `of` (a section or term) kept to safe characters.
+fn filename(what: &str, of: &str) -> String {
+    format!("{what}-{}.csv", safe(of))
+}
+
 /// Keeps a filename to the characters every browser and OS accept.
 fn safe(name: &str) -> String {
     name.chars()
@@ -115,12 +120,7 @@ pub async fn roster(c: Console, path: web::Path<i32>) -> Answer {
             ]
         })
         .collect();
-    export(
-        lang,
-        &format!("roster-{}.csv", safe(&label)),
-        &columns,
-        rows,
-    )
+    export(lang, &filename("roster", &label), &columns, rows)
 }
 
 pub async fn enrollments(c: Console, query: web::Query<TermQuery>) -> Answer {
@@ -160,12 +160,7 @@ pub async fn enrollments(c: Console, query: web::Query<TermQuery>) -> Answer {
             ]
         })
         .collect();
-    export(
-        lang,
-        &format!("enrollments-{}.csv", safe(&term)),
-        &columns,
-        rows,
-    )
+    export(lang, &filename("enrollments", &term), &columns, rows)
 }
 
 pub async fn demand(c: Console, query: web::Query<TermQuery>) -> Answer {
@@ -222,7 +217,7 @@ pub async fn demand(c: Console, query: web::Query<TermQuery>) -> Answer {
             ]
         })
         .collect();
-    export(lang, &format!("demand-{}.csv", safe(&term)), &columns, rows)
+    export(lang, &filename("demand", &term), &columns, rows)
 }
 
 #[derive(Template)]
