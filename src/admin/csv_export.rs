@@ -6,6 +6,7 @@ use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDateTime, TimeZone, Utc};
+use diesel::{MysqlConnection, QueryResult};
 use serde::Deserialize;
 
 use crate::admin::forms::{Answer, Console};
@@ -124,17 +125,6 @@ pub async fn roster(c: Console, path: web::Path<i32>) -> Answer {
 }
 
 pub async fn enrollments(c: Console, query: web::Query<TermQuery>) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let lang = layout.lang;
-    let requested = query.term;
-    let (term, rows) = app
-        .db
-        .run(move |conn| {
-            let (term_id, label) = admin::export::term_of(conn, requested)?;
-            let rows = admin::export::enrollments(conn, term_id)?;
-            Ok((label, rows))
-        })
-        .await?;
     let columns = [
         "export.col.login_id",
         "export.col.name",
@@ -145,39 +135,34 @@ pub async fn enrollments(c: Console, query: web::Query<TermQuery>) -> Answer {
         "export.col.source",
         "export.col.enrolled_at",
     ];
-    let rows = rows
-        .into_iter()
-        .map(|(login, name, code, no, ko, en, credits, source, at)| {
-            vec![
-                login,
-                name,
-                code,
-                no.to_string(),
-                if lang == Lang::En { en } else { ko },
-                credits.to_string(),
-                source,
-                when(at),
-            ]
-        })
-        .collect();
-    export(lang, &filename("enrollments", &term), &columns, rows)
+    let read = admin::export::enrollments;
+    term_file(
+        c,
+        query.term,
+        "enrollments",
+        &columns,
+        read,
+        |rows, lang| {
+            rows.into_iter()
+                .map(|(login, name, code, no, ko, en, credits, source, at)| {
+                    vec![
+                        login,
+                        name,
+                        code,
+                        no.to_string(),
+                        if lang == Lang::En { en } else { ko },
+                        credits.to_string(),
+                        source,
+                        when(at),
+                    ]
+                })
+                .collect()
+        },
+    )
+    .await
 }
 
 pub async fn demand(c: Console, query: web::Query<TermQuery>) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let lang = layout.lang;
-    let requested = query.term;
-    let (term, rows, baskets, waitlists) = app
-        .db
-        .run(move |conn| {
-            let (term_id, label) = admin::export::term_of(conn, requested)?;
-            let rows =
-                admin::term_sections(conn, term_id, &admin::SectionFilter::default(), 0, i64::MAX)?;
-            let baskets = admin::basket_counts(conn, term_id)?;
-            let waitlists = admin::waitlist_counts(conn, term_id)?;
-            Ok((label, rows, baskets, waitlists))
-        })
-        .await?;
     let columns = [
         "export.col.course_code",
         "export.col.section_no",
@@ -190,34 +175,71 @@ pub async fn demand(c: Console, query: web::Query<TermQuery>) -> Answer {
         "export.col.demand_ratio",
         "export.col.status",
     ];
-    let rows = rows
-        .into_iter()
-        .map(|(s, c)| {
-            let basket = baskets.get(&s.id).copied().unwrap_or(0);
-            let ratio = if s.capacity > 0 {
-                format!("{:.2}", basket as f64 / f64::from(s.capacity))
-            } else {
-                String::new()
-            };
-            vec![
-                c.code,
-                s.section_no.to_string(),
-                if lang == Lang::En {
-                    c.title_en
-                } else {
-                    c.title_ko
-                },
-                s.instructor,
-                s.capacity.to_string(),
-                s.enrolled.to_string(),
-                basket.to_string(),
-                waitlists.get(&s.id).copied().unwrap_or(0).to_string(),
-                ratio,
-                s.status,
-            ]
+    let read = |conn: &mut MysqlConnection, term_id| {
+        let every = admin::SectionFilter::default();
+        let rows = admin::term_sections(conn, term_id, &every, 0, i64::MAX)?;
+        let baskets = admin::basket_counts(conn, term_id)?;
+        let waitlists = admin::waitlist_counts(conn, term_id)?;
+        Ok((rows, baskets, waitlists))
+    };
+    term_file(
+        c,
+        query.term,
+        "demand",
+        &columns,
+        read,
+        |(rows, baskets, waitlists), lang| {
+            rows.into_iter()
+                .map(|(s, c)| {
+                    let basket = baskets.get(&s.id).copied().unwrap_or(0);
+                    let ratio = if s.capacity > 0 {
+                        format!("{:.2}", basket as f64 / f64::from(s.capacity))
+                    } else {
+                        String::new()
+                    };
+                    vec![
+                        c.code,
+                        s.section_no.to_string(),
+                        if lang == Lang::En {
+                            c.title_en
+                        } else {
+                            c.title_ko
+                        },
+                        s.instructor,
+                        s.capacity.to_string(),
+                        s.enrolled.to_string(),
+                        basket.to_string(),
+                        waitlists.get(&s.id).copied().unwrap_or(0).to_string(),
+                        ratio,
+                        s.status,
+                    ]
+                })
+                .collect()
+        },
+    )
+    .await
+}
+
+/// The CSV file `{what}-{term}.csv` of the requested term, else the current one: `read` loads
+/// the term's rows, `lines` turns them into the file's lines.
+async fn term_file<R: Send + 'static>(
+    c: Console,
+    requested: Option<i32>,
+    what: &str,
+    columns: &[&'static str],
+    read: impl FnOnce(&mut MysqlConnection, i32) -> QueryResult<R> + Send + 'static,
+    lines: impl FnOnce(R, Lang) -> Vec<Vec<String>>,
+) -> Answer {
+    let (app, _, layout, _) = c.parts();
+    let lang = layout.lang;
+    let (term, loaded) = app
+        .db
+        .run(move |conn| {
+            let (term_id, label) = admin::export::term_of(conn, requested)?;
+            Ok((label, read(conn, term_id)?))
         })
-        .collect();
-    export(lang, &filename("demand", &term), &columns, rows)
+        .await?;
+    export(lang, &filename(what, &term), columns, lines(loaded, lang))
 }
 
 #[derive(Template)]
