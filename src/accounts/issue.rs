@@ -124,7 +124,7 @@ async fn targets(
         _ => {
             let mut all = app
                 .db
-                .run(|conn| Ok(one_time::students_without_password(conn)?))
+                .query(|conn| one_time::students_without_password(conn))
                 .await?;
             let rest = all.len().saturating_sub(BATCH_MAX);
             all.truncate(BATCH_MAX);

@@ -112,41 +112,39 @@ fn report_lines(r: &AllocationReport, lang: Lang) -> Vec<FlashLine> {
     let mut lines: Vec<FlashLine> = notable
         .iter()
         .take(MAX_LINES)
-        .map(|s| match s.outcome {
-            SectionOutcome::Allocated => FlashLine {
-                ok: false,
-                text: lang.format(
+        .map(|s| {
+            let section = ("section", s.label.clone());
+            let (key, args) = match s.outcome {
+                SectionOutcome::Allocated => (
                     "allocation.line_allocated",
-                    &[
-                        ("section", s.label.clone()),
+                    vec![
+                        section,
                         ("enrolled", s.enrolled.to_string()),
                         ("refused", s.refused.to_string()),
                     ],
                 ),
-            },
-            SectionOutcome::Drawn => FlashLine {
-                ok: true,
-                text: lang.format(
-                    "allocation.line_drawn",
-                    &[
-                        ("section", s.label.clone()),
-                        ("demand", s.demand.to_string()),
-                        ("enrolled", s.enrolled.to_string()),
-                        ("seed", r.seed.unwrap_or_default().to_string()),
-                    ],
-                ),
-            },
-            SectionOutcome::Oversubscribed => FlashLine {
-                ok: false,
-                text: lang.format(
-                    "allocation.line_oversubscribed",
-                    &[
-                        ("section", s.label.clone()),
-                        ("demand", s.demand.to_string()),
-                        ("seats", (s.capacity - s.enrolled_before).max(0).to_string()),
-                    ],
-                ),
-            },
+                SectionOutcome::Drawn => {
+                    let seed = r.seed.unwrap_or_default().to_string();
+                    let demand = ("demand", s.demand.to_string());
+                    let enrolled = ("enrolled", s.enrolled.to_string());
+                    (
+                        "allocation.line_drawn",
+                        vec![section, demand, enrolled, ("seed", seed)],
+                    )
+                }
+                SectionOutcome::Oversubscribed => {
+                    let seats = (s.capacity - s.enrolled_before).max(0).to_string();
+                    let demand = ("demand", s.demand.to_string());
+                    (
+                        "allocation.line_oversubscribed",
+                        vec![section, demand, ("seats", seats)],
+                    )
+                }
+            };
+            FlashLine {
+                ok: s.outcome == SectionOutcome::Drawn,
+                text: lang.format(key, &args),
+            }
         })
         .collect();
     if notable.len() > MAX_LINES {

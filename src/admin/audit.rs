@@ -415,7 +415,7 @@ pub async fn page(c: Console, query: web::Query<AuditQuery>) -> Answer {
     if !page.errors.is_empty() {
         return unprocessable(page);
     }
-    let found = app.db.run(move |conn| Ok(search(conn, &filters)?)).await?;
+    let found = app.db.query(move |conn| search(conn, &filters)).await?;
     match found {
         Found::Rows(mut rows, logins, labels) => {
             page.more = rows.len() as i64 > PER_PAGE;

@@ -347,93 +347,100 @@ fn section_cancel(lang: Lang, detail: &str) -> Option<String> {
 mod tests {
     use super::*;
 
+    /// Each case: the page's language, the action, the recorded detail and the words shown.
+    fn reads_as(cases: &[(Lang, &str, &str, &str)]) {
+        for (lang, action, detail, shown) in cases {
+            assert_eq!(
+                describe(*lang, action, detail),
+                *shown,
+                "{action}: {detail}"
+            );
+        }
+    }
+
     #[test]
     fn a_capacity_change_reads_as_words_in_both_languages() {
-        let d = "capacity 41 -> 40 (enrolled 39): 강의실 변경";
-        assert_eq!(
-            describe(Lang::Ko, "capacity_change", d),
-            "정원 41 → 40 (신청 39명): 강의실 변경"
-        );
-        assert_eq!(
-            describe(
+        reads_as(&[
+            (
+                Lang::Ko,
+                "capacity_change",
+                "capacity 41 -> 40 (enrolled 39): 강의실 변경",
+                "정원 41 → 40 (신청 39명): 강의실 변경",
+            ),
+            (
                 Lang::En,
                 "override_capacity",
-                "capacity 41 -> 40 (enrolled 41)"
+                "capacity 41 -> 40 (enrolled 41)",
+                "capacity 41 → 40 (41 enrolled)",
             ),
-            "capacity 41 → 40 (41 enrolled)"
-        );
+        ]);
     }
 
     #[test]
     fn window_times_are_shown_in_seoul() {
-        assert_eq!(
-            describe(
+        reads_as(&[
+            (
                 Lang::Ko,
                 "window_extend",
-                "window 7: closes 2027-02-10 01:00:00 -> 2027-02-10 03:30:00 UTC"
+                "window 7: closes 2027-02-10 01:00:00 -> 2027-02-10 03:30:00 UTC",
+                "마감 2027-02-10 10:00 → 2027-02-10 12:30 (KST)",
             ),
-            "마감 2027-02-10 10:00 → 2027-02-10 12:30 (KST)"
-        );
-        assert_eq!(
-            describe(
+            (
                 Lang::En,
                 "window_create",
-                "term 3 register year2 2027-02-10 00:00:00 - 2027-02-11 00:00:00 UTC"
+                "term 3 register year2 2027-02-10 00:00:00 - 2027-02-11 00:00:00 UTC",
+                "Registration, Year 2: 2027-02-10 09:00 – 2027-02-11 09:00 (KST)",
             ),
-            "Registration, Year 2: 2027-02-10 09:00 – 2027-02-11 09:00 (KST)"
-        );
-        assert_eq!(
-            describe(
+            (
                 Lang::Ko,
                 "window_update",
-                "window 9: add_drop all 2027-02-10 00:00:00 - 2027-02-11 00:00:00 UTC"
+                "window 9: add_drop all 2027-02-10 00:00:00 - 2027-02-11 00:00:00 UTC",
+                "수강정정, 전체: 2027-02-10 09:00 – 2027-02-11 09:00 (KST)",
             ),
-            "수강정정, 전체: 2027-02-10 09:00 – 2027-02-11 09:00 (KST)"
-        );
-        assert_eq!(
-            describe(
+            (
                 Lang::Ko,
                 "window_create",
-                "term 3 register all group=DISAB parity=odd 2027-02-10 00:00:00 - 2027-02-11 00:00:00 UTC"
+                "term 3 register all group=DISAB parity=odd 2027-02-10 00:00:00 - 2027-02-11 00:00:00 UTC",
+                "수강신청, 전체 · DISAB · 홀수 학번: 2027-02-10 09:00 – 2027-02-11 09:00 (KST)",
             ),
-            "수강신청, 전체 · DISAB · 홀수 학번: 2027-02-10 09:00 – 2027-02-11 09:00 (KST)"
-        );
+        ]);
     }
 
     #[test]
     fn limits_overrides_and_cancellations_read_as_words() {
-        assert_eq!(
-            describe(Lang::Ko, "credit_limit", "Some(18) -> None"),
-            "학점 한도 18 → 학기 기본값"
-        );
-        assert_eq!(
-            describe(Lang::En, "credit_limit", "None -> Some(21)"),
-            "credit limit term default → 21"
-        );
-        assert_eq!(
-            describe(
+        reads_as(&[
+            (
+                Lang::Ko,
+                "credit_limit",
+                "Some(18) -> None",
+                "학점 한도 18 → 학기 기본값",
+            ),
+            (
+                Lang::En,
+                "credit_limit",
+                "None -> Some(21)",
+                "credit limit term default → 21",
+            ),
+            (
                 Lang::Ko,
                 "override_enroll",
-                "졸업 예정 [beyond_capacity, waive=hold]"
+                "졸업 예정 [beyond_capacity, waive=hold]",
+                "졸업 예정 · 정원 초과 허용 · 예외: 수강신청 제한",
             ),
-            "졸업 예정 · 정원 초과 허용 · 예외: 수강신청 제한"
-        );
-        assert_eq!(
-            describe(
+            (
                 Lang::En,
                 "section_cancel",
-                "3 dropped, 1 waitlisted, 5 in baskets: 강사 사정"
+                "3 dropped, 1 waitlisted, 5 in baskets: 강사 사정",
+                "3 enrollments dropped, 1 taken off the waitlist, 5 taken out of baskets: 강사 사정",
             ),
-            "3 enrollments dropped, 1 taken off the waitlist, 5 taken out of baskets: 강사 사정"
-        );
-        assert_eq!(
-            describe(Lang::En, "section_create", "CSE2010-01 capacity 40"),
-            "CSE2010-01, capacity 40"
-        );
-        assert_eq!(
-            describe(Lang::Ko, "waitlist", "position 3"),
-            "대기 순서 3번"
-        );
+            (
+                Lang::En,
+                "section_create",
+                "CSE2010-01 capacity 40",
+                "CSE2010-01, capacity 40",
+            ),
+            (Lang::Ko, "waitlist", "position 3", "대기 순서 3번"),
+        ]);
     }
 
     #[test]
@@ -444,40 +451,35 @@ mod tests {
             _ => None,
         };
         assert_eq!(swap_sections("drop 12 -> add 34"), Some((12, 34)));
-        assert_eq!(
-            swap(Lang::Ko, "drop 12 -> add 34", label),
-            "CSE2010-01 → CSE2010-02"
-        );
-        assert_eq!(
-            swap(Lang::En, "drop 12 -> add 34", label),
-            "CSE2010-01 → CSE2010-02"
-        );
-        assert_eq!(
-            swap(Lang::En, "drop 12 -> add 99", label),
-            "CSE2010-01 → section #99"
-        );
-        assert_eq!(
-            swap(Lang::Ko, "drop 77 -> add 34", label),
-            "분반 #77 → CSE2010-02"
-        );
         assert_eq!(swap_sections("drop x -> add 34"), None);
-        assert_eq!(swap(Lang::Ko, "drop x -> add 34", label), "drop x → add 34");
+        for (lang, detail, shown) in [
+            (Lang::Ko, "drop 12 -> add 34", "CSE2010-01 → CSE2010-02"),
+            (Lang::En, "drop 12 -> add 34", "CSE2010-01 → CSE2010-02"),
+            (Lang::En, "drop 12 -> add 99", "CSE2010-01 → section #99"),
+            (Lang::Ko, "drop 77 -> add 34", "분반 #77 → CSE2010-02"),
+            (Lang::Ko, "drop x -> add 34", "drop x → add 34"),
+        ] {
+            assert_eq!(swap(lang, detail, label), shown, "{detail}");
+        }
     }
 
     #[test]
     fn an_unknown_shape_is_shown_as_recorded_with_its_arrows_drawn() {
-        assert_eq!(
-            describe(Lang::Ko, "capacity_change", "capacity ? -> 3"),
-            "capacity ? → 3"
-        );
-        assert_eq!(
-            describe(Lang::Ko, "hold_release", "서류 제출 확인"),
-            "서류 제출 확인"
-        );
-        assert_eq!(
-            describe(Lang::Ko, "override_enroll", "사유 [waive=nonsense]"),
-            "사유 [waive=nonsense]"
-        );
+        reads_as(&[
+            (
+                Lang::Ko,
+                "capacity_change",
+                "capacity ? -> 3",
+                "capacity ? → 3",
+            ),
+            (Lang::Ko, "hold_release", "서류 제출 확인", "서류 제출 확인"),
+            (
+                Lang::Ko,
+                "override_enroll",
+                "사유 [waive=nonsense]",
+                "사유 [waive=nonsense]",
+            ),
+        ]);
     }
 
     #[test]

@@ -139,7 +139,7 @@ async fn page_state(
     app: &AppState,
     queue: &WaitingRoom,
 ) -> Result<(SiteControls, (RoomConfig, i64)), AppError> {
-    let controls = app.db.run(|conn| Ok(controls::load(conn)?)).await?;
+    let controls = app.db.query(|conn| controls::load(conn)).await?;
     Ok((controls, room_state(queue).await?))
 }
 
@@ -166,7 +166,7 @@ async fn apply_change(
 ) -> Result<HttpResponse, AppError> {
     let controls = app
         .db
-        .run(move |conn| Ok(controls::update(conn, change, log)?))
+        .query(move |conn| controls::update(conn, change, log))
         .await?;
     mirror.replace(controls.clone());
     if let Err(e) = controls::publish(&app.cache, &controls).await {
@@ -349,7 +349,7 @@ pub async fn waiting_room(
     let (Some(rate), Some(concurrency), Some(pass_ttl_secs), Some(opens_at_ms)) =
         (rate, concurrency, pass_ttl, opens_at)
     else {
-        let controls = app.db.run(|conn| Ok(controls::load(conn)?)).await?;
+        let controls = app.db.query(|conn| controls::load(conn)).await?;
         let mut page = ControlsPage::new(layout, controls, current);
         page.rate = form.rate.clone();
         page.concurrency = form.concurrency.clone();
@@ -380,7 +380,7 @@ pub async fn waiting_room(
             next.enabled
         ));
     app.db
-        .run(move |conn| Ok(activity::record(conn, &log)?))
+        .query(move |conn| activity::record(conn, &log))
         .await?;
     let message = lang.text("controls.done.waiting_room").to_string();
     forms::redirect(&app, &registrar, "/admin/controls", Level::Ok, message).await

@@ -12,12 +12,12 @@ use serde::Deserialize;
 use crate::admin::departments;
 use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{
-    self, catalog_changed, fail, field, redirect, run, run_at, unprocessable, Answer, Choice,
-    Console, FormErrors, Isolation, TxFail,
+    self, done, fail, field, run, run_at, unprocessable, Answer, Changed, Choice, Console,
+    FormErrors, Isolation, TxFail,
 };
+use crate::admin::queries::courses::{self as q, CourseDetails};
 use crate::auth::models::Department;
-use crate::db::schema::{course_prerequisites, courses, departments as departments_t};
-use crate::web::flash::Level;
+use crate::db::schema::courses;
 use crate::web::form::url_encode;
 use crate::web::{html, AppError, Lang, Layout};
 
@@ -64,6 +64,13 @@ pub struct Course {
     pub description: String,
 }
 
+impl Course {
+    /// The title in the page's language (a reference, as templates pass their arguments).
+    pub fn title(&self, lang: &Lang) -> String {
+        forms::pick(*lang, &self.title_ko, &self.title_en)
+    }
+}
+
 #[derive(Debug, Default, Clone, Deserialize)]
 pub struct CourseForm {
     #[serde(default)]
@@ -96,16 +103,11 @@ impl CourseForm {
     }
 }
 
-struct ValidCourse {
-    title_ko: String,
-    title_en: String,
-    credits: i8,
-    category: String,
-    department_id: i32,
-    description: String,
-}
-
-fn validate(f: &CourseForm, depts: &[Department], errors: &mut FormErrors) -> Option<ValidCourse> {
+fn validate(
+    f: &CourseForm,
+    depts: &[Department],
+    errors: &mut FormErrors,
+) -> Option<CourseDetails> {
     let title_ko = forms::text(errors, "title_ko", &f.title_ko, 200);
     let title_en = forms::text(errors, "title_en", &f.title_en, 200);
     let credits = forms::int(errors, "credits", &f.credits, 0, 6);
@@ -122,7 +124,7 @@ fn validate(f: &CourseForm, depts: &[Department], errors: &mut FormErrors) -> Op
     if !errors.is_empty() {
         return None;
     }
-    Some(ValidCourse {
+    Some(CourseDetails {
         title_ko: title_ko?,
         title_en: title_en?,
         credits: credits? as i8,
@@ -140,14 +142,6 @@ fn category_choices(lang: Lang, current: &str) -> Vec<Choice> {
 }
 
 // ---- list and create ----
-
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    page: String,
-}
 
 struct ListRow {
     c: Course,
@@ -169,10 +163,6 @@ struct CoursesPage {
 }
 
 impl CoursesPage {
-    fn title(&self, c: &Course) -> String {
-        forms::pick(self.layout.lang, &c.title_ko, &c.title_en)
-    }
-
     fn category(&self, c: &Course) -> &'static str {
         self.layout.t(&format!("category.{}", c.category))
     }
@@ -183,49 +173,20 @@ impl CoursesPage {
     }
 }
 
-fn like_pattern(q: &str) -> String {
-    let escaped = q
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
 async fn courses_page(
     app: &ConsoleApp,
     layout: Layout,
-    query: &ListQuery,
+    query: &forms::ListQuery,
     form: CourseForm,
     errors: FormErrors,
 ) -> Result<CoursesPage, AppError> {
     let q: String = query.q.trim().chars().take(100).collect();
-    let page = query
-        .page
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|p| (1..=10_000).contains(p))
-        .unwrap_or(1);
-    let pattern = like_pattern(&q);
+    let page = forms::page_number(&query.page);
+    let pattern = crate::admin::queries::like_pattern(&q);
     let (mut found, depts) = app
         .db
         .run(move |conn| {
-            let mut query = courses::table
-                .inner_join(departments_t::table)
-                .select((Course::as_select(), departments_t::code))
-                .order(courses::code)
-                .offset((page - 1) * PER_PAGE)
-                .limit(PER_PAGE + 1)
-                .into_boxed();
-            if !pattern.is_empty() {
-                query = query.filter(
-                    courses::code
-                        .like(pattern.clone())
-                        .or(courses::title_ko.like(pattern.clone()))
-                        .or(courses::title_en.like(pattern.clone())),
-                );
-            }
-            let found: Vec<(Course, String)> = query.load(conn)?;
+            let found = q::list(conn, &pattern, (page - 1) * PER_PAGE, PER_PAGE + 1)?;
             Ok((found, departments::all(conn)?))
         })
         .await?;
@@ -248,7 +209,7 @@ async fn courses_page(
     })
 }
 
-pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
+pub async fn list(c: Console, query: web::Query<forms::ListQuery>) -> Answer {
     let (app, layout, errors) = c.page();
     let form = CourseForm {
         credits: "3".into(),
@@ -261,44 +222,28 @@ pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
 pub async fn create(c: Console, form: web::Form<CourseForm>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let form = form.into_inner();
-    let mut errors = FormErrors::new(layout.lang);
-    let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
+    let lang = layout.lang;
+    let mut errors = FormErrors::new(lang);
+    let depts = app.db.query(|conn| departments::all(conn)).await?;
     let c = forms::course_code(&mut errors, "code", &form.code).map(String::from);
     let v = validate(&form, &depts, &mut errors);
     let (Some(c), Some(v)) = (c, v) else {
-        let q = ListQuery::default();
+        let q = forms::ListQuery::default();
         return unprocessable(courses_page(&app, layout, &q, form, errors).await?);
     };
+    let message = layout.lang.text("admin.course.created").to_string();
     let result = run(&app, &r, meta, move |conn, act| {
-        diesel::insert_into(courses::table)
-            .values((
-                courses::code.eq(&c),
-                courses::title_ko.eq(&v.title_ko),
-                courses::title_en.eq(&v.title_en),
-                courses::credits.eq(v.credits),
-                courses::department_id.eq(v.department_id),
-                courses::category.eq(&v.category),
-                courses::description.eq(&v.description),
-            ))
-            .execute(conn)?;
-        let id = crate::db::last_insert_id(conn)? as i32;
+        let id =
+            q::insert(conn, &c, &v).map_err(forms::taken("admin.course.code_taken", "code"))?;
         act.record(conn, "course_create", None, None, c.clone())?;
-        Ok(id)
+        Ok((format!("/admin/courses/{id}"), message.clone()))
     })
     .await?;
-    match result {
-        Ok(id) => {
-            catalog_changed(&app).await;
-            let msg = layout.lang.text("admin.course.created").to_string();
-            redirect(&app, &r, &format!("/admin/courses/{id}"), Level::Ok, msg).await
-        }
-        Err(e) if forms::is_unique_violation(&e) => {
-            errors.put("admin.course.code_taken", "code");
-            let q = ListQuery::default();
-            unprocessable(courses_page(&app, layout, &q, form, errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
+    let q = forms::ListQuery::default();
+    forms::answer_at(&app, &r, lang, Changed::Catalog, result, |errors| {
+        courses_page(&app, layout, &q, form, errors)
+    })
+    .await
 }
 
 // ---- one course ----
@@ -316,21 +261,6 @@ struct CoursePage {
     errors: FormErrors,
 }
 
-impl CoursePage {
-    fn title(&self, c: &Course) -> String {
-        forms::pick(self.layout.lang, &c.title_ko, &c.title_en)
-    }
-}
-
-fn prerequisites_of(conn: &mut MysqlConnection, id: i32) -> QueryResult<Vec<Course>> {
-    course_prerequisites::table
-        .inner_join(courses::table.on(courses::id.eq(course_prerequisites::required_course_id)))
-        .filter(course_prerequisites::course_id.eq(id))
-        .order(courses::code)
-        .select(Course::as_select())
-        .load(conn)
-}
-
 async fn course_page(
     app: &ConsoleApp,
     layout: Layout,
@@ -342,11 +272,12 @@ async fn course_page(
     let (course, prerequisites, depts) = app
         .db
         .run(move |conn| {
-            let course = courses::table
-                .find(id)
-                .select(Course::as_select())
-                .first(conn)?;
-            Ok((course, prerequisites_of(conn, id)?, departments::all(conn)?))
+            let course = q::find(conn, id)?;
+            Ok((
+                course,
+                q::prerequisites_of(conn, id)?,
+                departments::all(conn)?,
+            ))
         })
         .await?;
     let form = posted.unwrap_or_else(|| CourseForm::of(&course));
@@ -373,36 +304,29 @@ pub async fn update(c: Console, path: web::Path<i32>, form: web::Form<CourseForm
     let id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
-    let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
+    let depts = app.db.query(|conn| departments::all(conn)).await?;
     let Some(v) = validate(&form, &depts, &mut errors) else {
         return unprocessable(
             course_page(&app, layout, id, Some(form), String::new(), errors).await?,
         );
     };
     run(&app, &r, meta, move |conn, act| {
-        let code: String = courses::table
-            .find(id)
-            .select(courses::code)
-            .for_update()
-            .first(conn)?;
-        diesel::update(courses::table.find(id))
-            .set((
-                courses::title_ko.eq(&v.title_ko),
-                courses::title_en.eq(&v.title_en),
-                courses::credits.eq(v.credits),
-                courses::department_id.eq(v.department_id),
-                courses::category.eq(&v.category),
-                courses::description.eq(&v.description),
-            ))
-            .execute(conn)?;
+        let code = q::lock(conn, id)?;
+        q::update(conn, id, &v)?;
         act.record(conn, "course_update", None, None, code)?;
         Ok(())
     })
     .await?
     .map_err(fail)?;
-    catalog_changed(&app).await;
     let msg = layout.lang.text("admin.course.updated").to_string();
-    redirect(&app, &r, &format!("/admin/courses/{id}"), Level::Ok, msg).await
+    done(
+        &app,
+        &r,
+        &format!("/admin/courses/{id}"),
+        Changed::Catalog,
+        msg,
+    )
+    .await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -424,27 +348,20 @@ pub async fn add_prerequisite(
     else {
         return unprocessable(course_page(&app, layout, id, None, raw, errors).await?);
     };
-    let shown = required.clone();
+    let lang = layout.lang;
+    let message = lang.format(
+        "admin.course.prerequisite_added",
+        &[("code", required.clone())],
+    );
     let result = run_at(
         &app,
         &r,
         meta,
         Isolation::RepeatableRead,
         move |conn, act| {
-            // The locking scan of the whole graph serializes every prerequisite write.
-            let edges: Vec<(i32, i32)> = course_prerequisites::table
-                .select((
-                    course_prerequisites::course_id,
-                    course_prerequisites::required_course_id,
-                ))
-                .for_update()
-                .load(conn)?;
-            let course_code: String = courses::table.find(id).select(courses::code).first(conn)?;
-            let required_id: i32 = courses::table
-                .filter(courses::code.eq(&required))
-                .select(courses::id)
-                .first(conn)
-                .optional()?
+            let edges = q::lock_prerequisites(conn)?;
+            let course_code = q::code_of(conn, id)?;
+            let required_id = crate::admin::queries::course_id_by_code(conn, &required)?
                 .ok_or_else(|| {
                     field("admin.course.unknown_code", "required_code").arg("code", &required)
                 })?;
@@ -459,32 +376,18 @@ pub async fn add_prerequisite(
                     .arg("code", &required)
                     .into());
             }
-            diesel::insert_into(course_prerequisites::table)
-                .values((
-                    course_prerequisites::course_id.eq(id),
-                    course_prerequisites::required_course_id.eq(required_id),
-                ))
-                .execute(conn)?;
+            q::add_prerequisite(conn, id, required_id)?;
             let detail = format!("{course_code} requires {required}");
             act.record(conn, "prerequisite_add", None, None, detail)?;
-            Ok(())
+            Ok(message.clone())
         },
     )
     .await?;
-    match result {
-        Ok(()) => {
-            catalog_changed(&app).await;
-            let msg = layout
-                .lang
-                .format("admin.course.prerequisite_added", &[("code", shown)]);
-            redirect(&app, &r, &format!("/admin/courses/{id}"), Level::Ok, msg).await
-        }
-        Err(TxFail::Field(f)) => {
-            errors.push(f);
-            unprocessable(course_page(&app, layout, id, None, raw, errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
+    let to = format!("/admin/courses/{id}");
+    forms::answer(&app, &r, lang, &to, Changed::Catalog, result, |errors| {
+        course_page(&app, layout, id, None, raw, errors)
+    })
+    .await
 }
 
 pub async fn remove_prerequisite(c: Console, path: web::Path<(i32, i32)>) -> Answer {
@@ -496,19 +399,10 @@ pub async fn remove_prerequisite(c: Console, path: web::Path<(i32, i32)>) -> Ans
         meta,
         Isolation::RepeatableRead,
         move |conn, act| {
-            let n = diesel::delete(
-                course_prerequisites::table
-                    .filter(course_prerequisites::course_id.eq(id))
-                    .filter(course_prerequisites::required_course_id.eq(required_id)),
-            )
-            .execute(conn)?;
-            if n == 0 {
+            if !q::remove_prerequisite(conn, id, required_id)? {
                 return Err(TxFail::NotFound);
             }
-            let codes: Vec<(i32, String)> = courses::table
-                .filter(courses::id.eq_any([id, required_id]))
-                .select((courses::id, courses::code))
-                .load(conn)?;
+            let codes = q::codes_of(conn, &[id, required_id])?;
             let code_of = |wanted: i32| {
                 codes
                     .iter()
@@ -522,12 +416,9 @@ pub async fn remove_prerequisite(c: Console, path: web::Path<(i32, i32)>) -> Ans
     )
     .await?
     .map_err(fail)?;
-    catalog_changed(&app).await;
-    let msg = layout
-        .lang
-        .text("admin.course.prerequisite_removed")
-        .to_string();
-    redirect(&app, &r, &format!("/admin/courses/{id}"), Level::Ok, msg).await
+    let msg = layout.lang.text("admin.course.prerequisite_removed");
+    let to = format!("/admin/courses/{id}");
+    done(&app, &r, &to, Changed::Catalog, msg.to_string()).await
 }
 
 #[cfg(test)]

@@ -2,22 +2,16 @@
 //! demand report (basket counts against capacity). UTF-8 with a BOM so Excel reads Korean text;
 //! headers in the reader's language; quoting by the `csv` crate.
 
-use std::collections::HashMap;
-
 use actix_web::http::header;
 use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::{NaiveDateTime, TimeZone, Utc};
-use diesel::dsl::count_star;
-use diesel::prelude::*;
+use diesel::{MysqlConnection, QueryResult};
 use serde::Deserialize;
 
 use crate::admin::forms::{Answer, Console};
+use crate::admin::queries as admin;
 use crate::catalog::queries;
-use crate::db::schema::{
-    basket_items, courses, departments, enrollments, priority_group_members, priority_groups,
-    sections, terms, users, waitlist_entries,
-};
 use crate::web::layout::seoul;
 use crate::web::{html, AppError, Lang, Layout};
 
@@ -60,8 +54,19 @@ fn headers(lang: Lang, keys: &[&'static str]) -> Vec<&'static str> {
     keys.iter().map(|k| lang.text(k)).collect()
 }
 
+/// The CSV file `filename`: the columns' names in the page's language, then the rows.
+fn export(lang: Lang, filename: &str, columns: &[&'static str], rows: Vec<Vec<String>>) -> Answer {
+    let body = to_csv(&headers(lang, columns), &rows)?;
+    Ok(attachment(filename, body))
+}
+
 fn when(at: NaiveDateTime) -> String {
     seoul(&Utc.from_utc_datetime(&at))
+}
+
+/// The file `{what}-{of}.csv`, `of` (a section or term) kept to safe characters.
+fn filename(what: &str, of: &str) -> String {
+    format!("{what}-{}.csv", safe(of))
 }
 
 /// Keeps a filename to the characters every browser and OS accept.
@@ -82,30 +87,6 @@ pub struct TermQuery {
     term: Option<i32>,
 }
 
-/// The requested term, else the current one.
-fn term_of(conn: &mut MysqlConnection, requested: Option<i32>) -> QueryResult<(i32, String)> {
-    let (id, year, season): (i32, i16, String) = match requested {
-        Some(id) => terms::table
-            .find(id)
-            .select((terms::id, terms::year, terms::season))
-            .first(conn)?,
-        None => {
-            let t = queries::current_term(conn)?.ok_or(diesel::result::Error::NotFound)?;
-            (t.id, t.year, t.season)
-        }
-    };
-    Ok((id, format!("{year}-{season}")))
-}
-
-type RosterRow = (
-    String,
-    String,
-    Option<String>,
-    Option<i8>,
-    String,
-    NaiveDateTime,
-);
-
 pub async fn roster(c: Console, path: web::Path<i32>) -> Answer {
     let (app, _, layout, _) = c.parts();
     let section_id = path.into_inner();
@@ -113,221 +94,152 @@ pub async fn roster(c: Console, path: web::Path<i32>) -> Answer {
     let (label, rows) = app
         .db
         .run(move |conn| {
-            let (code, no): (String, i16) = sections::table
-                .inner_join(courses::table)
-                .filter(sections::id.eq(section_id))
-                .select((courses::code, sections::section_no))
-                .first(conn)?;
-            let rows: Vec<RosterRow> = enrollments::table
-                .inner_join(users::table.left_join(departments::table))
-                .filter(enrollments::section_id.eq(section_id))
-                .order(users::login_id)
-                .select((
-                    users::login_id,
-                    users::name,
-                    departments::code.nullable(),
-                    users::class_year,
-                    enrollments::source,
-                    enrollments::created_at,
-                ))
-                .load(conn)?;
-            Ok((format!("{code}-{no:02}"), rows))
+            Ok((
+                admin::export::section_label(conn, section_id)?,
+                admin::export::roster(conn, section_id)?,
+            ))
         })
         .await?;
-    let body = to_csv(
-        &headers(
-            lang,
-            &[
-                "export.col.login_id",
-                "export.col.name",
-                "export.col.department",
-                "export.col.class_year",
-                "export.col.source",
-                "export.col.enrolled_at",
-            ],
-        ),
-        &rows
-            .into_iter()
-            .map(|(login, name, dept, year, source, at)| {
-                vec![
-                    login,
-                    name,
-                    dept.unwrap_or_default(),
-                    year.map(|y| y.to_string()).unwrap_or_default(),
-                    source,
-                    when(at),
-                ]
-            })
-            .collect::<Vec<_>>(),
-    )?;
-    Ok(attachment(&format!("roster-{}.csv", safe(&label)), body))
+    let columns = [
+        "export.col.login_id",
+        "export.col.name",
+        "export.col.department",
+        "export.col.class_year",
+        "export.col.source",
+        "export.col.enrolled_at",
+    ];
+    let rows = rows
+        .into_iter()
+        .map(|(login, name, dept, year, source, at)| {
+            vec![
+                login,
+                name,
+                dept.unwrap_or_default(),
+                year.map(|y| y.to_string()).unwrap_or_default(),
+                source,
+                when(at),
+            ]
+        })
+        .collect();
+    export(lang, &filename("roster", &label), &columns, rows)
 }
-
-type EnrollmentRow = (
-    String,
-    String,
-    String,
-    i16,
-    String,
-    String,
-    i8,
-    String,
-    NaiveDateTime,
-);
 
 pub async fn enrollments(c: Console, query: web::Query<TermQuery>) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let lang = layout.lang;
-    let requested = query.term;
-    let (term, rows) = app
-        .db
-        .run(move |conn| {
-            let (term_id, label) = term_of(conn, requested)?;
-            let rows: Vec<EnrollmentRow> = enrollments::table
-                .inner_join(users::table)
-                .inner_join(sections::table)
-                .inner_join(courses::table)
-                .filter(enrollments::term_id.eq(term_id))
-                .order((courses::code, sections::section_no, users::login_id))
-                .select((
-                    users::login_id,
-                    users::name,
-                    courses::code,
-                    sections::section_no,
-                    courses::title_ko,
-                    courses::title_en,
-                    courses::credits,
-                    enrollments::source,
-                    enrollments::created_at,
-                ))
-                .load(conn)?;
-            Ok((label, rows))
-        })
-        .await?;
-    let body = to_csv(
-        &headers(
-            lang,
-            &[
-                "export.col.login_id",
-                "export.col.name",
-                "export.col.course_code",
-                "export.col.section_no",
-                "export.col.title",
-                "export.col.credits",
-                "export.col.source",
-                "export.col.enrolled_at",
-            ],
-        ),
-        &rows
-            .into_iter()
-            .map(|(login, name, code, no, ko, en, credits, source, at)| {
-                vec![
-                    login,
-                    name,
-                    code,
-                    no.to_string(),
-                    if lang == Lang::En { en } else { ko },
-                    credits.to_string(),
-                    source,
-                    when(at),
-                ]
-            })
-            .collect::<Vec<_>>(),
-    )?;
-    Ok(attachment(
-        &format!("enrollments-{}.csv", safe(&term)),
-        body,
-    ))
+    let columns = [
+        "export.col.login_id",
+        "export.col.name",
+        "export.col.course_code",
+        "export.col.section_no",
+        "export.col.title",
+        "export.col.credits",
+        "export.col.source",
+        "export.col.enrolled_at",
+    ];
+    let read = admin::export::enrollments;
+    term_file(
+        c,
+        query.term,
+        "enrollments",
+        &columns,
+        read,
+        |rows, lang| {
+            rows.into_iter()
+                .map(|(login, name, code, no, ko, en, credits, source, at)| {
+                    vec![
+                        login,
+                        name,
+                        code,
+                        no.to_string(),
+                        if lang == Lang::En { en } else { ko },
+                        credits.to_string(),
+                        source,
+                        when(at),
+                    ]
+                })
+                .collect()
+        },
+    )
+    .await
 }
 
-type SectionRow = (i32, String, i16, String, String, String, i32, i32, String);
-
 pub async fn demand(c: Console, query: web::Query<TermQuery>) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let lang = layout.lang;
-    let requested = query.term;
-    let (term, rows, baskets, waitlists) = app
-        .db
-        .run(move |conn| {
-            let (term_id, label) = term_of(conn, requested)?;
-            let rows: Vec<SectionRow> = sections::table
-                .inner_join(courses::table)
-                .filter(sections::term_id.eq(term_id))
-                .order((courses::code, sections::section_no))
-                .select((
-                    sections::id,
-                    courses::code,
-                    sections::section_no,
-                    courses::title_ko,
-                    courses::title_en,
-                    sections::instructor,
-                    sections::capacity,
-                    sections::enrolled,
-                    sections::status,
-                ))
-                .load(conn)?;
-            let baskets: HashMap<i32, i64> = basket_items::table
-                .inner_join(sections::table)
-                .filter(sections::term_id.eq(term_id))
-                .group_by(basket_items::section_id)
-                .select((basket_items::section_id, count_star()))
-                .load::<(i32, i64)>(conn)?
-                .into_iter()
-                .collect();
-            let waitlists: HashMap<i32, i64> = waitlist_entries::table
-                .inner_join(sections::table)
-                .filter(sections::term_id.eq(term_id))
-                .group_by(waitlist_entries::section_id)
-                .select((waitlist_entries::section_id, count_star()))
-                .load::<(i32, i64)>(conn)?
-                .into_iter()
-                .collect();
-            Ok((label, rows, baskets, waitlists))
-        })
-        .await?;
-    let body = to_csv(
-        &headers(
-            lang,
-            &[
-                "export.col.course_code",
-                "export.col.section_no",
-                "export.col.title",
-                "export.col.instructor",
-                "export.col.capacity",
-                "export.col.enrolled",
-                "export.col.basket",
-                "export.col.waitlist",
-                "export.col.demand_ratio",
-                "export.col.status",
-            ],
-        ),
-        &rows
-            .into_iter()
-            .map(
-                |(id, code, no, ko, en, instructor, capacity, enrolled, status)| {
-                    let basket = baskets.get(&id).copied().unwrap_or(0);
-                    let ratio = if capacity > 0 {
-                        format!("{:.2}", basket as f64 / f64::from(capacity))
+    let columns = [
+        "export.col.course_code",
+        "export.col.section_no",
+        "export.col.title",
+        "export.col.instructor",
+        "export.col.capacity",
+        "export.col.enrolled",
+        "export.col.basket",
+        "export.col.waitlist",
+        "export.col.demand_ratio",
+        "export.col.status",
+    ];
+    let read = |conn: &mut MysqlConnection, term_id| {
+        let every = admin::SectionFilter::default();
+        let rows = admin::term_sections(conn, term_id, &every, 0, i64::MAX)?;
+        let baskets = admin::basket_counts(conn, term_id)?;
+        let waitlists = admin::waitlist_counts(conn, term_id)?;
+        Ok((rows, baskets, waitlists))
+    };
+    term_file(
+        c,
+        query.term,
+        "demand",
+        &columns,
+        read,
+        |(rows, baskets, waitlists), lang| {
+            rows.into_iter()
+                .map(|(s, c)| {
+                    let basket = baskets.get(&s.id).copied().unwrap_or(0);
+                    let ratio = if s.capacity > 0 {
+                        format!("{:.2}", basket as f64 / f64::from(s.capacity))
                     } else {
                         String::new()
                     };
                     vec![
-                        code,
-                        no.to_string(),
-                        if lang == Lang::En { en } else { ko },
-                        instructor,
-                        capacity.to_string(),
-                        enrolled.to_string(),
+                        c.code,
+                        s.section_no.to_string(),
+                        if lang == Lang::En {
+                            c.title_en
+                        } else {
+                            c.title_ko
+                        },
+                        s.instructor,
+                        s.capacity.to_string(),
+                        s.enrolled.to_string(),
                         basket.to_string(),
-                        waitlists.get(&id).copied().unwrap_or(0).to_string(),
+                        waitlists.get(&s.id).copied().unwrap_or(0).to_string(),
                         ratio,
-                        status,
+                        s.status,
                     ]
-                },
-            )
-            .collect::<Vec<_>>(),
-    )?;
-    Ok(attachment(&format!("demand-{}.csv", safe(&term)), body))
+                })
+                .collect()
+        },
+    )
+    .await
+}
+
+/// The CSV file `{what}-{term}.csv` of the requested term, else the current one: `read` loads
+/// the term's rows, `lines` turns them into the file's lines.
+async fn term_file<R: Send + 'static>(
+    c: Console,
+    requested: Option<i32>,
+    what: &str,
+    columns: &[&'static str],
+    read: impl FnOnce(&mut MysqlConnection, i32) -> QueryResult<R> + Send + 'static,
+    lines: impl FnOnce(R, Lang) -> Vec<Vec<String>>,
+) -> Answer {
+    let (app, _, layout, _) = c.parts();
+    let lang = layout.lang;
+    let (term, loaded) = app
+        .db
+        .run(move |conn| {
+            let (term_id, label) = admin::export::term_of(conn, requested)?;
+            Ok((label, read(conn, term_id)?))
+        })
+        .await?;
+    export(lang, &filename(what, &term), columns, lines(loaded, lang))
 }
 
 #[derive(Template)]
@@ -351,32 +263,20 @@ pub struct RosterQuery {
 pub async fn groups(c: Console) -> Answer {
     let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
-    let rows: Vec<(String, String, String)> = app
+    let rows = app
         .db
-        .run(|conn| {
-            Ok(priority_group_members::table
-                .inner_join(users::table)
-                .inner_join(priority_groups::table)
-                .order((priority_groups::code, users::login_id))
-                .select((users::login_id, priority_groups::code, users::name))
-                .load(conn)?)
-        })
+        .query(|conn| admin::export::group_members(conn))
         .await?;
-    let body = to_csv(
-        &headers(
-            lang,
-            &[
-                "export.col.login_id",
-                "export.col.group_code",
-                "export.col.name",
-            ],
-        ),
-        &rows
-            .into_iter()
-            .map(|(number, group, name)| vec![number, group, name])
-            .collect::<Vec<_>>(),
-    )?;
-    Ok(attachment("priority-groups.csv", body))
+    let columns = [
+        "export.col.login_id",
+        "export.col.group_code",
+        "export.col.name",
+    ];
+    let rows = rows
+        .into_iter()
+        .map(|(number, group, name)| vec![number, group, name])
+        .collect();
+    export(lang, "priority-groups.csv", &columns, rows)
 }
 
 /// The export page; with `course_code` and `section_no` it finds that section of the current
@@ -386,7 +286,7 @@ pub async fn page(c: Console, query: web::Query<RosterQuery>) -> Answer {
     let lang = layout.lang;
     let term = app
         .db
-        .run(|conn| Ok(queries::current_term(conn)?))
+        .query(|conn| queries::current_term(conn))
         .await?
         .map(|t| {
             if lang == Lang::En {
@@ -420,21 +320,9 @@ pub async fn page(c: Console, query: web::Query<RosterQuery>) -> Answer {
             .body(body));
     };
     let code_q = code.clone();
-    let found: Option<i32> = app
+    let found = app
         .db
-        .run(move |conn| {
-            let Some(t) = queries::current_term(conn)? else {
-                return Ok(None);
-            };
-            Ok(sections::table
-                .inner_join(courses::table)
-                .filter(sections::term_id.eq(t.id))
-                .filter(courses::code.eq(&code_q))
-                .filter(sections::section_no.eq(no))
-                .select(sections::id)
-                .first(conn)
-                .optional()?)
-        })
+        .query(move |conn| admin::current_section_id(conn, &code_q, no))
         .await?;
     match found {
         Some(id) => Ok(HttpResponse::SeeOther()

@@ -491,13 +491,25 @@ impl<'a> Line<'a> {
 
     fn department(&mut self, name: &'static str, existing: &Existing) -> Option<i32> {
         let v = self.get(name).to_uppercase();
-        if v.is_empty() {
+        let id = existing.departments.get(&v).copied();
+        self.known(name, &v, id, ("import.err.unknown_department", "code"))
+    }
+
+    /// The stored row `value` (the cell of column `name`) names: `id` when it was found;
+    /// required, and refused as `unknown.0` (with `value` as argument `unknown.1`) when not.
+    fn known(
+        &mut self,
+        name: &'static str,
+        value: &str,
+        id: Option<i32>,
+        unknown: (&str, &str),
+    ) -> Option<i32> {
+        if value.is_empty() {
             self.err(name, "import.err.required", &[]);
             return None;
         }
-        let id = existing.departments.get(&v).copied();
         if id.is_none() {
-            self.err(name, "import.err.unknown_department", &[("code", v)]);
+            self.err(name, unknown.0, &[(unknown.1, value.to_string())]);
         }
         id
     }
@@ -711,20 +723,13 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
             }
             Kind::Sections => {
                 let code = line.get("course_code").to_uppercase();
-                let course_id = if code.is_empty() {
-                    line.err("course_code", "import.err.required", &[]);
-                    None
-                } else {
-                    let id = existing.courses.get(&code).copied();
-                    if id.is_none() {
-                        line.err(
-                            "course_code",
-                            "import.err.unknown_course",
-                            &[("code", code.clone())],
-                        );
-                    }
-                    id
-                };
+                let id = existing.courses.get(&code).copied();
+                let course_id = line.known(
+                    "course_code",
+                    &code,
+                    id,
+                    ("import.err.unknown_course", "code"),
+                );
                 let section_no = line.number("section_no", 1, 999, None).map(|n| n as i16);
                 subject = match section_no {
                     Some(n) => format!("{code}-{n}"),
@@ -887,34 +892,16 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                 let number = line.get("student_number").to_string();
                 let code = line.get("group_code").to_uppercase();
                 subject = format!("{number} {code}");
-                let student = if number.is_empty() {
-                    line.err("student_number", "import.err.required", &[]);
-                    None
-                } else {
-                    let id = existing.students.get(&number.to_lowercase()).copied();
-                    if id.is_none() {
-                        line.err(
-                            "student_number",
-                            "import.err.unknown_student",
-                            &[("value", number.clone())],
-                        );
-                    }
-                    id
-                };
-                let group = if code.is_empty() {
-                    line.err("group_code", "import.err.required", &[]);
-                    None
-                } else {
-                    let id = existing.groups.get(&code).copied();
-                    if id.is_none() {
-                        line.err(
-                            "group_code",
-                            "import.err.unknown_group",
-                            &[("code", code.clone())],
-                        );
-                    }
-                    id
-                };
+                let id = existing.students.get(&number.to_lowercase()).copied();
+                let unknown = ("import.err.unknown_student", "value");
+                let student = line.known("student_number", &number, id, unknown);
+                let id = existing.groups.get(&code).copied();
+                let group = line.known(
+                    "group_code",
+                    &code,
+                    id,
+                    ("import.err.unknown_group", "code"),
+                );
                 if let (Some(student_id), Some(group_id)) = (student, group) {
                     duplicate(
                         &mut line,
@@ -1068,6 +1055,15 @@ impl From<diesel::result::Error> for ApplyError {
     }
 }
 
+/// Inserts `rows` into `table` 500 to a statement, under the server's packet limit.
+macro_rules! insert_in_chunks {
+    ($table:path, $rows:expr, $conn:expr) => {
+        for chunk in $rows.chunks(500) {
+            diesel::insert_into($table).values(chunk).execute($conn)?;
+        }
+    };
+}
+
 fn insert_rows(
     conn: &mut MysqlConnection,
     rows: &Rows,
@@ -1076,25 +1072,21 @@ fn insert_rows(
 ) -> QueryResult<()> {
     match rows {
         Rows::Courses(list) => {
-            for chunk in list.chunks(500) {
-                let values: Vec<_> = chunk
-                    .iter()
-                    .map(|c| {
-                        (
-                            courses::code.eq(&c.code),
-                            courses::title_ko.eq(&c.title_ko),
-                            courses::title_en.eq(&c.title_en),
-                            courses::credits.eq(c.credits),
-                            courses::department_id.eq(c.department_id),
-                            courses::category.eq(c.category),
-                            courses::description.eq(&c.description),
-                        )
-                    })
-                    .collect();
-                diesel::insert_into(courses::table)
-                    .values(&values)
-                    .execute(conn)?;
-            }
+            let values: Vec<_> = list
+                .iter()
+                .map(|c| {
+                    (
+                        courses::code.eq(&c.code),
+                        courses::title_ko.eq(&c.title_ko),
+                        courses::title_en.eq(&c.title_en),
+                        courses::credits.eq(c.credits),
+                        courses::department_id.eq(c.department_id),
+                        courses::category.eq(c.category),
+                        courses::description.eq(&c.description),
+                    )
+                })
+                .collect();
+            insert_in_chunks!(courses::table, values, conn);
             let needed: Vec<&String> = list
                 .iter()
                 .flat_map(|c| c.prerequisites.iter().chain(std::iter::once(&c.code)))
@@ -1123,28 +1115,22 @@ fn insert_rows(
                     )
                 })
                 .collect();
-            for chunk in pairs.chunks(500) {
-                diesel::insert_into(course_prerequisites::table)
-                    .values(chunk)
-                    .execute(conn)?;
-            }
+            insert_in_chunks!(course_prerequisites::table, pairs, conn);
         }
         Rows::Sections(list) => {
             let term_id = term_id.ok_or(diesel::result::Error::NotFound)?;
             for s in list {
-                diesel::insert_into(sections::table)
-                    .values((
-                        sections::term_id.eq(term_id),
-                        sections::course_id.eq(s.course_id),
-                        sections::section_no.eq(s.section_no),
-                        sections::instructor.eq(&s.instructor),
-                        sections::capacity.eq(s.capacity),
-                        sections::waitlist_capacity.eq(s.waitlist_capacity),
-                        sections::restrict_department_id.eq(s.department_only),
-                        sections::restrict_class_years.eq(s.class_years),
-                    ))
-                    .execute(conn)?;
-                let id = crate::db::last_insert_id(conn)? as i32;
+                let new = crate::admin::queries::NewSection {
+                    term_id,
+                    course_id: s.course_id,
+                    section_no: s.section_no,
+                    instructor: &s.instructor,
+                    capacity: s.capacity,
+                    waitlist_capacity: s.waitlist_capacity,
+                    restrict_department_id: s.department_only,
+                    restrict_class_years: s.class_years,
+                };
+                let id = crate::admin::queries::insert_section(conn, &new)?;
                 let values: Vec<_> = s
                     .meetings
                     .iter()
@@ -1164,42 +1150,34 @@ fn insert_rows(
             }
         }
         Rows::Members(list) => {
-            for chunk in list.chunks(500) {
-                let values: Vec<_> = chunk
-                    .iter()
-                    .map(|m| {
-                        (
-                            priority_group_members::group_id.eq(m.group_id),
-                            priority_group_members::student_id.eq(m.student_id),
-                        )
-                    })
-                    .collect();
-                diesel::insert_into(priority_group_members::table)
-                    .values(&values)
-                    .execute(conn)?;
-            }
+            let values: Vec<_> = list
+                .iter()
+                .map(|m| {
+                    (
+                        priority_group_members::group_id.eq(m.group_id),
+                        priority_group_members::student_id.eq(m.student_id),
+                    )
+                })
+                .collect();
+            insert_in_chunks!(priority_group_members::table, values, conn);
         }
         Rows::Students(list) => {
-            for chunk in list.chunks(500) {
-                let values: Vec<_> = chunk
-                    .iter()
-                    .map(|s| {
-                        (
-                            users::login_id.eq(&s.login_id),
-                            users::name.eq(&s.name),
-                            users::password_hash.eq(password_hash),
-                            users::role.eq("student"),
-                            users::department_id.eq(Some(s.department_id)),
-                            users::class_year.eq(Some(s.class_year)),
-                            users::status.eq(s.status),
-                            users::max_credits.eq(s.max_credits),
-                        )
-                    })
-                    .collect();
-                diesel::insert_into(users::table)
-                    .values(&values)
-                    .execute(conn)?;
-            }
+            let values: Vec<_> = list
+                .iter()
+                .map(|s| {
+                    (
+                        users::login_id.eq(&s.login_id),
+                        users::name.eq(&s.name),
+                        users::password_hash.eq(password_hash),
+                        users::role.eq("student"),
+                        users::department_id.eq(Some(s.department_id)),
+                        users::class_year.eq(Some(s.class_year)),
+                        users::status.eq(s.status),
+                        users::max_credits.eq(s.max_credits),
+                    )
+                })
+                .collect();
+            insert_in_chunks!(users::table, values, conn);
         }
     }
     Ok(())

@@ -140,6 +140,15 @@ pub fn is_unique_violation(e: &TxFail) -> bool {
     matches!(e, TxFail::Db(e) if crate::db::tx::is_unique_violation(e))
 }
 
+/// A unique violation as the refused field (`key` against `name`: a code or number already
+/// taken); any other failure as it was.
+pub fn taken(key: &'static str, name: &'static str) -> impl Fn(DieselError) -> TxFail {
+    move |e| match TxFail::from(e) {
+        e if is_unique_violation(&e) => TxFail::Field(field(key, name)),
+        e => e,
+    }
+}
+
 pub use crate::db::tx::Isolation;
 
 /// Runs `f` in one transaction at `level` of the one kit (`db::tx`), retrying deadlock victims
@@ -264,6 +273,9 @@ pub enum Changed {
     Catalog,
     /// Only seat counters: republish seats.
     Seats,
+    /// Nothing the caches need to hear of (priority groups and their members, a new term,
+    /// release times).
+    Nothing,
 }
 
 /// Answers a console form: on success the post/redirect/get to `to` with `message` (after the
@@ -282,20 +294,66 @@ where
     P: askama::Template,
     Fut: Future<Output = Result<P, AppError>>,
 {
+    let result = result.map(|message| (to.to_string(), message));
+    answer_at(app, r, lang, changed, result, page).await
+}
+
+/// `answer` where the change says where to go next and with which message (a new row's page).
+pub async fn answer_at<P, Fut>(
+    app: &ConsoleApp,
+    r: &Registrar,
+    lang: crate::web::Lang,
+    changed: Changed,
+    result: Result<(String, String), TxFail>,
+    page: impl FnOnce(FormErrors) -> Fut,
+) -> Result<HttpResponse, AppError>
+where
+    P: askama::Template,
+    Fut: Future<Output = Result<P, AppError>>,
+{
     match result {
-        Ok(message) => {
-            match changed {
-                Changed::Catalog => catalog_changed(app).await,
-                Changed::Seats => app.seats.resync().await,
-            }
-            redirect(app, r, to, Level::Ok, message).await
-        }
+        Ok((to, message)) => done(app, r, &to, changed, message).await,
         Err(TxFail::Field(f)) => {
             let mut errors = FormErrors::new(lang);
             errors.push(f);
             unprocessable(page(errors).await?)
         }
         Err(e) => Err(fail(e)),
+    }
+}
+
+/// After a committed change: the caches learn of it, then the post/redirect/get to `to` with
+/// `message`.
+pub async fn done(
+    app: &ConsoleApp,
+    r: &Registrar,
+    to: &str,
+    changed: Changed,
+    message: String,
+) -> Result<HttpResponse, AppError> {
+    match changed {
+        Changed::Catalog => catalog_changed(app).await,
+        Changed::Seats => app.seats.resync().await,
+        Changed::Nothing => {}
+    }
+    redirect(app, r, to, Level::Ok, message).await
+}
+
+/// A page with several forms (a list with a form per row and one for a new row): a refused
+/// form's errors show beside its own fields only.
+pub trait SeveralForms {
+    /// Which form the errors belong to (`new`, `rename-{id}`, ...).
+    fn error_form(&self) -> &str;
+
+    fn errors(&self) -> &FormErrors;
+
+    /// The message for field `name` of form `form`, when that form was the refused one.
+    fn err(&self, form: &str, name: &str) -> Option<String> {
+        if self.error_form() == form {
+            self.errors().get(name)
+        } else {
+            None
+        }
     }
 }
 
@@ -317,6 +375,29 @@ pub async fn catalog_changed(app: &ConsoleApp) {
         tracing::warn!(error = %e, "catalog version not bumped after a registrar change");
     }
     app.seats.resync().await;
+}
+
+/// What a console list (courses, sections) is asked for: a search text, filters where the list
+/// has them, and a page.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct ListQuery {
+    #[serde(default)]
+    pub q: String,
+    #[serde(default)]
+    pub department: String,
+    #[serde(default)]
+    pub status: String,
+    #[serde(default)]
+    pub page: String,
+}
+
+/// The page of a paged list asked for: 1 to 10 000, the first when missing or out of range.
+pub fn page_number(raw: &str) -> i64 {
+    raw.trim()
+        .parse::<i64>()
+        .ok()
+        .filter(|p| (1..=10_000).contains(p))
+        .unwrap_or(1)
 }
 
 /// A short id for the activity log of a console action.

@@ -8,17 +8,18 @@
 
 use actix_web::web;
 use askama::Template;
-use diesel::dsl::count_star;
 use diesel::prelude::*;
 use serde::Deserialize;
 
-use crate::admin::departments::{code, forms_of, names, NamesForm};
+use crate::admin::code_tables::{
+    self, insert_names, set_names, CodeTable, Listing, Names, NamesForm,
+};
 use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{
-    self, fail, field, redirect, run, unprocessable, Answer, Console, FormErrors, TxFail,
+    self, fail, field, run, unprocessable, Act, Answer, Changed, Console, FormErrors, TxFail,
 };
-use crate::db::schema::{priority_group_members, priority_groups, registration_windows, users};
-use crate::web::flash::Level;
+use crate::admin::queries::groups as q;
+use crate::db::schema::priority_groups;
 use crate::web::{html, AppError, Layout};
 
 #[derive(Debug, Clone, Queryable, Selectable, Identifiable)]
@@ -31,26 +32,11 @@ pub struct PriorityGroup {
     pub created_at: chrono::NaiveDateTime,
 }
 
-/// Every group, by code.
-pub fn all(conn: &mut MysqlConnection) -> QueryResult<Vec<PriorityGroup>> {
-    priority_groups::table
-        .order(priority_groups::code)
-        .select(PriorityGroup::as_select())
-        .load(conn)
-}
-
-/// Locks the group's row: every write of a group and its members takes this lock first.
-fn lock(conn: &mut MysqlConnection, id: i32) -> QueryResult<PriorityGroup> {
-    priority_groups::table
-        .find(id)
-        .select(PriorityGroup::as_select())
-        .for_update()
-        .first(conn)
-}
+pub use crate::admin::queries::groups::all;
 
 // ---- the list ----
 
-struct Row {
+pub struct Row {
     g: PriorityGroup,
     members: i64,
     windows: i64,
@@ -61,24 +47,12 @@ struct Row {
 
 #[derive(Template)]
 #[template(path = "admin/groups.html")]
-struct GroupsPage {
+pub struct GroupsPage {
     layout: Layout,
-    rows: Vec<Row>,
-    new_form: NamesForm,
-    /// Which form the errors belong to: `new`, `rename-{id}` or `delete-{id}`.
-    error_form: String,
-    errors: FormErrors,
+    listing: Listing<Row>,
 }
 
 impl GroupsPage {
-    fn err(&self, form: &str, name: &str) -> Option<String> {
-        if self.error_form == form {
-            self.errors.get(name)
-        } else {
-            None
-        }
-    }
-
     fn name(&self, g: &PriorityGroup) -> String {
         forms::pick(self.layout.lang, &g.name_ko, &g.name_en)
     }
@@ -87,20 +61,8 @@ impl GroupsPage {
 /// Each group with its member count and the number of windows naming it.
 fn listing(conn: &mut MysqlConnection) -> QueryResult<Vec<(PriorityGroup, i64, i64)>> {
     let groups = all(conn)?;
-    let members: std::collections::HashMap<i32, i64> = priority_group_members::table
-        .group_by(priority_group_members::group_id)
-        .select((priority_group_members::group_id, count_star()))
-        .load::<(i32, i64)>(conn)?
-        .into_iter()
-        .collect();
-    let windows: std::collections::HashMap<i32, i64> = registration_windows::table
-        .filter(registration_windows::group_id.is_not_null())
-        .group_by(registration_windows::group_id)
-        .select((registration_windows::group_id, count_star()))
-        .load::<(Option<i32>, i64)>(conn)?
-        .into_iter()
-        .filter_map(|(g, n)| Some((g?, n)))
-        .collect();
+    let members = q::member_counts(conn)?;
+    let windows = q::window_counts(conn)?;
     Ok(groups
         .into_iter()
         .map(|g| {
@@ -111,107 +73,58 @@ fn listing(conn: &mut MysqlConnection) -> QueryResult<Vec<(PriorityGroup, i64, i
         .collect())
 }
 
-async fn list_page(
-    app: &ConsoleApp,
-    layout: Layout,
-    failed: Option<(String, NamesForm)>,
-    errors: FormErrors,
-) -> Result<GroupsPage, AppError> {
-    let list = app.db.run(|conn| Ok(listing(conn)?)).await?;
-    let (error_form, rows, new_form) = forms_of(failed, list, |(g, _, _)| {
+/// The priority groups table: only windows read it, through the database.
+pub struct Groups;
+
+impl CodeTable for Groups {
+    const PATH: &'static str = "/admin/groups";
+    const CHANGED: Changed = Changed::Nothing;
+    const CREATED: &'static str = "admin.group.created";
+    const RENAMED: &'static str = "admin.group.renamed";
+    const CODE_TAKEN: &'static str = "admin.group.code_taken";
+
+    type Loaded = (PriorityGroup, i64, i64);
+    type Row = Row;
+    type Page = GroupsPage;
+
+    fn load(conn: &mut MysqlConnection) -> QueryResult<Vec<(PriorityGroup, i64, i64)>> {
+        listing(conn)
+    }
+
+    fn stored((g, _, _): &(PriorityGroup, i64, i64)) -> (i32, NamesForm) {
         (g.id, NamesForm::of(&g.code, &g.name_ko, &g.name_en))
-    });
-    let rows = rows
-        .into_iter()
-        .map(|((g, members, windows), form, key)| Row {
+    }
+
+    fn row((g, members, windows): (PriorityGroup, i64, i64), form: NamesForm, key: String) -> Row {
+        Row {
             delete_key: format!("delete-{}", g.id),
             g,
             members,
             windows,
             form,
             key,
-        })
-        .collect();
-    Ok(GroupsPage {
-        layout,
-        rows,
-        new_form,
-        error_form,
-        errors,
-    })
-}
-
-pub async fn list(c: Console) -> Answer {
-    let (app, layout, errors) = c.page();
-    html(list_page(&app, layout, None, errors).await?)
-}
-
-pub async fn create(c: Console, form: web::Form<NamesForm>) -> Answer {
-    let (app, r, layout, meta) = c.parts();
-    let form = form.into_inner();
-    let mut errors = FormErrors::new(layout.lang);
-    let c = code(&mut errors, "code", &form.code);
-    let names = names(&mut errors, &form.name_ko, &form.name_en);
-    let (Some(c), Some((ko, en))) = (c, names) else {
-        return unprocessable(list_page(&app, layout, Some(("new".into(), form)), errors).await?);
-    };
-    let shown = c.clone();
-    let result = run(&app, &r, meta, move |conn, act| {
-        diesel::insert_into(priority_groups::table)
-            .values((
-                priority_groups::code.eq(&c),
-                priority_groups::name_ko.eq(&ko),
-                priority_groups::name_en.eq(&en),
-            ))
-            .execute(conn)?;
-        let detail = format!("group {c}: {ko} / {en}");
-        act.record(conn, "group_create", None, None, detail)?;
-        Ok(())
-    })
-    .await?;
-    match result {
-        Ok(()) => {
-            let msg = layout
-                .lang
-                .format("admin.group.created", &[("code", shown)]);
-            redirect(&app, &r, "/admin/groups", Level::Ok, msg).await
         }
-        Err(e) if forms::is_unique_violation(&e) => {
-            errors.put("admin.group.code_taken", "code");
-            unprocessable(list_page(&app, layout, Some(("new".into(), form)), errors).await?)
-        }
-        Err(e) => Err(fail(e)),
     }
-}
 
-pub async fn rename(c: Console, path: web::Path<i32>, form: web::Form<NamesForm>) -> Answer {
-    let (app, r, layout, meta) = c.parts();
-    let id = path.into_inner();
-    let form = form.into_inner();
-    let mut errors = FormErrors::new(layout.lang);
-    let Some((ko, en)) = names(&mut errors, &form.name_ko, &form.name_en) else {
-        let key = format!("rename-{id}");
-        return unprocessable(list_page(&app, layout, Some((key, form)), errors).await?);
-    };
-    run(&app, &r, meta, move |conn, act| {
-        let g = lock(conn, id)?;
-        diesel::update(priority_groups::table.find(id))
-            .set((
-                priority_groups::name_ko.eq(&ko),
-                priority_groups::name_en.eq(&en),
-            ))
-            .execute(conn)?;
+    fn page(layout: Layout, listing: Listing<Row>) -> GroupsPage {
+        GroupsPage { layout, listing }
+    }
+
+    fn insert(conn: &mut MysqlConnection, act: &Act, code: &str, n: &Names) -> QueryResult<()> {
+        insert_names!(priority_groups, conn, code, &n.ko, &n.en)?;
+        let detail = format!("group {code}: {} / {}", n.ko, n.en);
+        act.record(conn, "group_create", None, None, detail)
+    }
+
+    fn rename(conn: &mut MysqlConnection, act: &Act, id: i32, n: &Names) -> QueryResult<()> {
+        let g = q::lock(conn, id)?;
+        set_names!(priority_groups, conn, id, &n.ko, &n.en)?;
         let detail = format!(
-            "group {}: {} / {} -> {ko} / {en}",
-            g.code, g.name_ko, g.name_en
+            "group {}: {} / {} -> {} / {}",
+            g.code, g.name_ko, g.name_en, n.ko, n.en
         );
-        act.record(conn, "group_rename", None, None, detail)?;
-        Ok(())
-    })
-    .await?
-    .map_err(fail)?;
-    let msg = layout.lang.text("admin.group.renamed").to_string();
-    redirect(&app, &r, "/admin/groups", Level::Ok, msg).await
+        act.record(conn, "group_rename", None, None, detail)
+    }
 }
 
 /// Deletes a group no window names, with its members.
@@ -220,39 +133,31 @@ pub async fn delete(c: Console, path: web::Path<i32>) -> Answer {
     let id = path.into_inner();
     let lang = layout.lang;
     let result = run(&app, &r, meta, move |conn, act| {
-        let g = lock(conn, id)?;
-        let windows: i64 = registration_windows::table
-            .filter(registration_windows::group_id.eq(id))
-            .count()
-            .get_result(conn)?;
+        let g = q::lock(conn, id)?;
+        let windows = q::windows_naming(conn, id)?;
         if windows > 0 {
             return Err(field("admin.group.in_use", "group")
                 .arg("windows", windows)
                 .into());
         }
-        let members = diesel::delete(
-            priority_group_members::table.filter(priority_group_members::group_id.eq(id)),
-        )
-        .execute(conn)?;
-        diesel::delete(priority_groups::table.find(id)).execute(conn)?;
+        let members = q::delete(conn, id)?;
         let detail = format!("group {}: {members} members", g.code);
         act.record(conn, "group_delete", None, None, detail)?;
         Ok(g.code)
     })
-    .await?;
-    match result {
-        Ok(code) => {
-            let msg = lang.format("admin.group.deleted", &[("code", code)]);
-            redirect(&app, &r, "/admin/groups", Level::Ok, msg).await
-        }
-        Err(TxFail::Field(f)) => {
-            let mut errors = FormErrors::new(lang);
-            errors.push(f);
-            let failed = Some((format!("delete-{id}"), NamesForm::default()));
-            unprocessable(list_page(&app, layout, failed, errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
+    .await?
+    .map(|code| lang.format("admin.group.deleted", &[("code", code)]));
+    let failed = Some((format!("delete-{id}"), NamesForm::default()));
+    forms::answer(
+        &app,
+        &r,
+        lang,
+        Groups::PATH,
+        Changed::Nothing,
+        result,
+        |errors| code_tables::page::<Groups>(&app, layout, failed, errors),
+    )
+    .await
 }
 
 // ---- one group and its members ----
@@ -290,25 +195,6 @@ impl GroupPage {
     }
 }
 
-/// The group's members, by student number.
-pub fn members(conn: &mut MysqlConnection, group_id: i32) -> QueryResult<Vec<Member>> {
-    let rows: Vec<(i32, String, String, Option<i8>)> = priority_group_members::table
-        .inner_join(users::table)
-        .filter(priority_group_members::group_id.eq(group_id))
-        .order(users::login_id)
-        .select((users::id, users::login_id, users::name, users::class_year))
-        .load(conn)?;
-    Ok(rows
-        .into_iter()
-        .map(|(student_id, login_id, name, class_year)| Member {
-            student_id,
-            login_id,
-            name,
-            class_year,
-        })
-        .collect())
-}
-
 async fn group_page(
     app: &ConsoleApp,
     layout: Layout,
@@ -319,11 +205,8 @@ async fn group_page(
     let (group, members) = app
         .db
         .run(move |conn| {
-            let group = priority_groups::table
-                .find(id)
-                .select(PriorityGroup::as_select())
-                .first(conn)?;
-            Ok((group, members(conn, id)?))
+            let group = q::find(conn, id)?;
+            Ok((group, q::members(conn, id)?))
         })
         .await?;
     Ok(GroupPage {
@@ -359,69 +242,39 @@ pub async fn add_member(c: Console, path: web::Path<i32>, form: web::Form<Member
         return unprocessable(group_page(&app, layout, id, form, errors).await?);
     };
     let result = run(&app, &r, meta, move |conn, act| {
-        let g = lock(conn, id)?;
-        let student: Option<(i32, String)> = users::table
-            .filter(users::login_id.eq(&number))
-            .filter(users::role.eq("student"))
-            .select((users::id, users::login_id))
-            .first(conn)
-            .optional()?;
+        let g = q::lock(conn, id)?;
+        let student = q::student_by_number(conn, &number)?;
         let Some((student_id, login_id)) = student else {
             return Err(field("admin.group.unknown_student", "student_number")
                 .arg("value", &number)
                 .into());
         };
-        let already: i64 = priority_group_members::table
-            .filter(priority_group_members::group_id.eq(id))
-            .filter(priority_group_members::student_id.eq(student_id))
-            .count()
-            .get_result(conn)?;
-        if already > 0 {
+        if q::is_member(conn, id, student_id)? {
             return Err(field("admin.group.already_member", "student_number")
                 .arg("value", &login_id)
                 .into());
         }
-        diesel::insert_into(priority_group_members::table)
-            .values((
-                priority_group_members::group_id.eq(id),
-                priority_group_members::student_id.eq(student_id),
-            ))
-            .execute(conn)?;
+        q::add_member(conn, id, student_id)?;
         let detail = format!("group {}: {login_id}", g.code);
         act.record(conn, "group_member_add", Some(student_id), None, detail)?;
-        Ok(login_id)
+        Ok(lang.format("admin.group.member_added", &[("value", login_id)]))
     })
     .await?;
-    match result {
-        Ok(login_id) => {
-            let msg = lang.format("admin.group.member_added", &[("value", login_id)]);
-            redirect(&app, &r, &format!("/admin/groups/{id}"), Level::Ok, msg).await
-        }
-        Err(TxFail::Field(f)) => {
-            let mut errors = FormErrors::new(lang);
-            errors.push(f);
-            unprocessable(group_page(&app, layout, id, form, errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
+    let to = format!("/admin/groups/{id}");
+    forms::answer(&app, &r, lang, &to, Changed::Nothing, result, |errors| {
+        group_page(&app, layout, id, form, errors)
+    })
+    .await
 }
 
 pub async fn remove_member(c: Console, path: web::Path<(i32, i32)>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let (id, student_id) = path.into_inner();
+    let lang = layout.lang;
     let login_id = run(&app, &r, meta, move |conn, act| {
-        let g = lock(conn, id)?;
-        let login_id: String = users::table
-            .find(student_id)
-            .select(users::login_id)
-            .first(conn)?;
-        let n = diesel::delete(
-            priority_group_members::table
-                .filter(priority_group_members::group_id.eq(id))
-                .filter(priority_group_members::student_id.eq(student_id)),
-        )
-        .execute(conn)?;
-        if n == 0 {
+        let g = q::lock(conn, id)?;
+        let login_id = q::login_id_of(conn, student_id)?;
+        if !q::remove_member(conn, id, student_id)? {
             return Err(TxFail::NotFound);
         }
         let detail = format!("group {}: {login_id}", g.code);
@@ -430,8 +283,13 @@ pub async fn remove_member(c: Console, path: web::Path<(i32, i32)>) -> Answer {
     })
     .await?
     .map_err(fail)?;
-    let msg = layout
-        .lang
-        .format("admin.group.member_removed", &[("value", login_id)]);
-    redirect(&app, &r, &format!("/admin/groups/{id}"), Level::Ok, msg).await
+    let msg = lang.format("admin.group.member_removed", &[("value", login_id)]);
+    forms::done(
+        &app,
+        &r,
+        &format!("/admin/groups/{id}"),
+        Changed::Nothing,
+        msg,
+    )
+    .await
 }

@@ -10,6 +10,7 @@ mod routes;
 // Terms and windows, catalog editing, students, overrides and the audit view.
 mod audit;
 mod audit_words;
+mod code_tables;
 mod courses;
 mod departments;
 mod forms;
@@ -23,165 +24,80 @@ mod terms;
 
 use actix_web::web;
 
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin", web::get().to(routes::dashboard))
-        .route("/api/v1/admin/summary", web::get().to(routes::api_summary))
-        .route("/admin/controls", web::get().to(controls::page))
-        .route("/admin/controls/freeze", web::post().to(controls::freeze))
-        .route(
-            "/admin/controls/unfreeze",
-            web::post().to(controls::unfreeze),
-        )
-        .route("/admin/controls/banner", web::post().to(controls::banner))
-        .route(
-            "/admin/controls/waiting-room",
-            web::post().to(controls::waiting_room),
-        )
-        .route("/admin/import", web::get().to(csv_import::page))
-        .route("/admin/import", web::post().to(csv_import::preview))
-        .route("/admin/import/apply", web::post().to(csv_import::apply))
-        .route("/admin/export", web::get().to(csv_export::page))
-        .route(
-            "/admin/export/sections/{id}/roster.csv",
-            web::get().to(csv_export::roster),
-        )
-        .route(
-            "/admin/export/enrollments.csv",
-            web::get().to(csv_export::enrollments),
-        )
-        .route(
-            "/admin/export/demand.csv",
-            web::get().to(csv_export::demand),
-        )
-        .route(
-            "/admin/export/groups.csv",
-            web::get().to(csv_export::groups),
-        )
-        .route("/admin/allocation", web::get().to(allocation::page))
-        .route("/admin/allocation", web::post().to(allocation::run));
-    configure_console(cfg);
+/// The console's routes, one line each: method, path, handler (the first match wins, so
+/// `/admin/sections/new` stands before `/admin/sections/{id}`).
+macro_rules! routes {
+    ($cfg:ident; $($method:ident $path:literal => $handler:path;)*) => {
+        $($cfg.route($path, web::$method().to($handler));)*
+    };
 }
 
-/// Terms and windows, catalog editing, students, overrides and the audit view.
-fn configure_console(cfg: &mut web::ServiceConfig) {
-    cfg.route("/admin/terms", web::get().to(terms::list))
-        .route("/admin/terms", web::post().to(terms::create))
-        .route("/admin/terms/{id}", web::get().to(terms::show))
-        .route(
-            "/admin/terms/{id}/current",
-            web::post().to(terms::set_current),
-        )
-        .route(
-            "/admin/terms/{id}/release-times",
-            web::post().to(terms::set_release_times),
-        )
-        .route(
-            "/admin/terms/{id}/windows",
-            web::post().to(terms::create_window),
-        )
-        .route(
-            "/admin/terms/{id}/windows/{window_id}",
-            web::post().to(terms::update_window),
-        )
-        .route(
-            "/admin/terms/{id}/windows/{window_id}/extend",
-            web::post().to(terms::extend_window),
-        )
-        .route(
-            "/admin/terms/{id}/windows/{window_id}/delete",
-            web::post().to(terms::delete_window),
-        )
-        .route("/admin/groups", web::get().to(groups::list))
-        .route("/admin/groups", web::post().to(groups::create))
-        .route("/admin/groups/{id}", web::get().to(groups::show))
-        .route("/admin/groups/{id}", web::post().to(groups::rename))
-        .route("/admin/groups/{id}/delete", web::post().to(groups::delete))
-        .route(
-            "/admin/groups/{id}/members",
-            web::post().to(groups::add_member),
-        )
-        .route(
-            "/admin/groups/{id}/members/{student_id}/delete",
-            web::post().to(groups::remove_member),
-        )
-        .route("/admin/departments", web::get().to(departments::list))
-        .route("/admin/departments", web::post().to(departments::create))
-        .route(
-            "/admin/departments/{id}",
-            web::post().to(departments::rename),
-        )
-        .route("/admin/courses", web::get().to(courses::list))
-        .route("/admin/courses", web::post().to(courses::create))
-        .route("/admin/courses/{id}", web::get().to(courses::show))
-        .route("/admin/courses/{id}", web::post().to(courses::update))
-        .route(
-            "/admin/courses/{id}/prerequisites",
-            web::post().to(courses::add_prerequisite),
-        )
-        .route(
-            "/admin/courses/{id}/prerequisites/{required_id}/delete",
-            web::post().to(courses::remove_prerequisite),
-        )
-        .route("/admin/sections", web::get().to(sections::list))
-        .route("/admin/sections/new", web::get().to(sections::new_form))
-        .route("/admin/sections/new", web::post().to(sections::create))
-        .route("/admin/sections/{id}", web::get().to(sections::show))
-        .route("/admin/sections/{id}", web::post().to(sections::update))
-        .route(
-            "/admin/sections/{id}/meetings",
-            web::post().to(sections::update_meetings),
-        )
-        .route(
-            "/admin/sections/{id}/capacity",
-            web::post().to(sections::change_capacity),
-        )
-        .route(
-            "/admin/sections/{id}/cancel",
-            web::post().to(sections::cancel),
-        )
-        .route("/admin/students", web::get().to(students::search))
-        .route("/admin/students/{id}", web::get().to(students::show))
-        .route(
-            "/admin/students/{id}/holds",
-            web::post().to(students::add_hold),
-        )
-        .route(
-            "/admin/students/{id}/holds/{hold_id}/release",
-            web::post().to(students::release_hold),
-        )
-        .route(
-            "/admin/students/{id}/credit-limit",
-            web::post().to(students::credit_limit),
-        )
-        .route(
-            "/admin/students/{id}/enroll",
-            web::post().to(students::override_enroll),
-        )
-        .route(
-            "/admin/students/{id}/drop",
-            web::post().to(students::override_drop),
-        )
-        .route("/admin/audit", web::get().to(audit::page))
-        .route("/admin/registrars", web::get().to(registrars::list_page))
-        .route("/admin/registrars", web::post().to(registrars::create))
-        .route(
-            "/admin/registrars/{id}/disable",
-            web::post().to(registrars::disable),
-        )
-        .route(
-            "/admin/registrars/{id}/enable",
-            web::post().to(registrars::enable),
-        )
-        .route(
-            "/admin/registrars/{id}/one-time-password",
-            web::post().to(registrars::one_time_password),
-        )
-        .route(
-            "/admin/students/{id}/disable",
-            web::post().to(registrars::disable_student),
-        )
-        .route(
-            "/admin/students/{id}/enable",
-            web::post().to(registrars::enable_student),
-        );
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    routes! { cfg;
+        get  "/admin" => routes::dashboard;
+        get  "/api/v1/admin/summary" => routes::api_summary;
+        get  "/admin/controls" => controls::page;
+        post "/admin/controls/freeze" => controls::freeze;
+        post "/admin/controls/unfreeze" => controls::unfreeze;
+        post "/admin/controls/banner" => controls::banner;
+        post "/admin/controls/waiting-room" => controls::waiting_room;
+        get  "/admin/import" => csv_import::page;
+        post "/admin/import" => csv_import::preview;
+        post "/admin/import/apply" => csv_import::apply;
+        get  "/admin/export" => csv_export::page;
+        get  "/admin/export/sections/{id}/roster.csv" => csv_export::roster;
+        get  "/admin/export/enrollments.csv" => csv_export::enrollments;
+        get  "/admin/export/demand.csv" => csv_export::demand;
+        get  "/admin/export/groups.csv" => csv_export::groups;
+        get  "/admin/allocation" => allocation::page;
+        post "/admin/allocation" => allocation::run;
+        get  "/admin/terms" => terms::list;
+        post "/admin/terms" => terms::create;
+        get  "/admin/terms/{id}" => terms::show;
+        post "/admin/terms/{id}/current" => terms::set_current;
+        post "/admin/terms/{id}/release-times" => terms::set_release_times;
+        post "/admin/terms/{id}/windows" => terms::create_window;
+        post "/admin/terms/{id}/windows/{window_id}" => terms::update_window;
+        post "/admin/terms/{id}/windows/{window_id}/extend" => terms::extend_window;
+        post "/admin/terms/{id}/windows/{window_id}/delete" => terms::delete_window;
+        get  "/admin/groups" => code_tables::list::<groups::Groups>;
+        post "/admin/groups" => code_tables::create::<groups::Groups>;
+        get  "/admin/groups/{id}" => groups::show;
+        post "/admin/groups/{id}" => code_tables::rename::<groups::Groups>;
+        post "/admin/groups/{id}/delete" => groups::delete;
+        post "/admin/groups/{id}/members" => groups::add_member;
+        post "/admin/groups/{id}/members/{student_id}/delete" => groups::remove_member;
+        get  "/admin/departments" => code_tables::list::<departments::Departments>;
+        post "/admin/departments" => code_tables::create::<departments::Departments>;
+        post "/admin/departments/{id}" => code_tables::rename::<departments::Departments>;
+        get  "/admin/courses" => courses::list;
+        post "/admin/courses" => courses::create;
+        get  "/admin/courses/{id}" => courses::show;
+        post "/admin/courses/{id}" => courses::update;
+        post "/admin/courses/{id}/prerequisites" => courses::add_prerequisite;
+        post "/admin/courses/{id}/prerequisites/{required_id}/delete" => courses::remove_prerequisite;
+        get  "/admin/sections" => sections::list;
+        get  "/admin/sections/new" => sections::new_form;
+        post "/admin/sections/new" => sections::create;
+        get  "/admin/sections/{id}" => sections::show;
+        post "/admin/sections/{id}" => sections::update;
+        post "/admin/sections/{id}/meetings" => sections::update_meetings;
+        post "/admin/sections/{id}/capacity" => sections::change_capacity;
+        post "/admin/sections/{id}/cancel" => sections::cancel;
+        get  "/admin/students" => students::search;
+        get  "/admin/students/{id}" => students::show;
+        post "/admin/students/{id}/holds" => students::add_hold;
+        post "/admin/students/{id}/holds/{hold_id}/release" => students::release_hold;
+        post "/admin/students/{id}/credit-limit" => students::credit_limit;
+        post "/admin/students/{id}/enroll" => students::override_enroll;
+        post "/admin/students/{id}/drop" => students::override_drop;
+        get  "/admin/audit" => audit::page;
+        get  "/admin/registrars" => registrars::list_page;
+        post "/admin/registrars" => registrars::create;
+        post "/admin/registrars/{id}/disable" => registrars::disable;
+        post "/admin/registrars/{id}/enable" => registrars::enable;
+        post "/admin/registrars/{id}/one-time-password" => registrars::one_time_password;
+        post "/admin/students/{id}/disable" => registrars::disable_student;
+        post "/admin/students/{id}/enable" => registrars::enable_student;
+    }
 }

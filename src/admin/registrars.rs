@@ -17,12 +17,12 @@ use crate::activity;
 use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{
     self, fail, field, redirect, run, run_at, session_line, tx, unprocessable, Answer, Console,
-    FormErrors, Isolation, TxFail,
+    FieldError, FormErrors, Isolation, SeveralForms, TxFail,
 };
+use crate::admin::queries::registrars as q;
 use crate::auth::domain::LoginId;
 use crate::auth::models::{self, NewUser};
 use crate::auth::Registrar;
-use crate::db::schema::{activity_log, users};
 use crate::web::flash::Level;
 use crate::web::layout::seoul;
 use crate::web::{html, AppError, Layout, RequestMeta};
@@ -58,15 +58,17 @@ struct RegistrarsPage {
     errors: FormErrors,
 }
 
-impl RegistrarsPage {
-    fn err(&self, form: &str, name: &str) -> Option<String> {
-        if self.error_form == form {
-            self.errors.get(name)
-        } else {
-            None
-        }
+impl SeveralForms for RegistrarsPage {
+    fn error_form(&self) -> &str {
+        &self.error_form
     }
 
+    fn errors(&self) -> &FormErrors {
+        &self.errors
+    }
+}
+
+impl RegistrarsPage {
     fn row_err(&self, id: &i32) -> Option<String> {
         self.err(&format!("row-{id}"), "account")
     }
@@ -82,33 +84,10 @@ struct PasswordPage {
     expires_at: String,
 }
 
-type Listed = (i32, String, String, Option<NaiveDateTime>, NaiveDateTime);
-
-fn list(conn: &mut MysqlConnection) -> QueryResult<(Vec<Listed>, HashMap<i32, NaiveDateTime>)> {
-    let rows: Vec<Listed> = users::table
-        .filter(users::role.eq(ROLE))
-        .order(users::login_id.asc())
-        .select((
-            users::id,
-            users::login_id,
-            users::name,
-            users::disabled_at,
-            users::created_at,
-        ))
-        .load(conn)?;
+fn list(conn: &mut MysqlConnection) -> QueryResult<(Vec<q::Listed>, HashMap<i32, NaiveDateTime>)> {
+    let rows = q::accounts(conn, ROLE)?;
     let ids: Vec<i32> = rows.iter().map(|r| r.0).collect();
-    // Last successful sign-in from the activity log (ix_activity_actor_at).
-    let last: Vec<(Option<i32>, Option<NaiveDateTime>)> = activity_log::table
-        .filter(activity_log::actor_id.eq_any(&ids))
-        .filter(activity_log::action.eq("login"))
-        .filter(activity_log::outcome.eq_any(["ok", "one_time_password"]))
-        .group_by(activity_log::actor_id)
-        .select((activity_log::actor_id, diesel::dsl::max(activity_log::at)))
-        .load(conn)?;
-    let last = last
-        .into_iter()
-        .filter_map(|(id, at)| Some((id?, at?)))
-        .collect();
+    let last = q::last_sign_in(conn, &ids)?;
     Ok((rows, last))
 }
 
@@ -123,7 +102,7 @@ async fn page(
     failed: Option<(String, CreateForm)>,
     errors: FormErrors,
 ) -> Result<RegistrarsPage, AppError> {
-    let (listed, last) = app.db.run(|conn| Ok(list(conn)?)).await?;
+    let (listed, last) = app.db.query(|conn| list(conn)).await?;
     let me = r.0.user_id;
     let rows = listed
         .into_iter()
@@ -150,6 +129,19 @@ async fn page(
         error_form,
         errors,
     })
+}
+
+/// The list page again (422) with `f` against the form `failed` names.
+async fn refused(
+    app: &ConsoleApp,
+    r: &Registrar,
+    layout: Layout,
+    failed: (String, CreateForm),
+    f: FieldError,
+) -> Answer {
+    let mut errors = FormErrors::new(layout.lang);
+    errors.push(f);
+    unprocessable(page(app, r, layout, Some(failed), errors).await?)
 }
 
 pub async fn list_page(c: Console) -> Answer {
@@ -213,7 +205,8 @@ pub async fn create(c: Console, form: web::Form<CreateForm>) -> Answer {
                 status: "enrolled",
                 max_credits: None,
             },
-        )?;
+        )
+        .map_err(forms::taken("admin.registrars.login_taken", "login_id"))?;
         let expires = one_time::issue(conn, id, &hash, actor)?;
         activity::record(conn, &entry)?;
         Ok(expires)
@@ -221,18 +214,7 @@ pub async fn create(c: Console, form: web::Form<CreateForm>) -> Answer {
     .await?;
     let expires_at = match result {
         Ok(at) => at,
-        Err(TxFail::Field(f)) => {
-            errors.push(f);
-            return unprocessable(
-                page(&app, &r, layout, Some(("new".into(), form)), errors).await?,
-            );
-        }
-        Err(e) if forms::is_unique_violation(&e) => {
-            errors.put("admin.registrars.login_taken", "login_id");
-            return unprocessable(
-                page(&app, &r, layout, Some(("new".into(), form)), errors).await?,
-            );
-        }
+        Err(TxFail::Field(f)) => return refused(&app, &r, layout, ("new".into(), form), f).await,
         Err(e) => return Err(fail(e)),
     };
     tracing::info!(registrar.id = actor, "registrar account created");
@@ -256,17 +238,8 @@ fn admin_key(key: &str) -> &'static str {
 
 /// Locks the registrar rows and checks that `id` is a registrar that may be disabled.
 fn check_disable(conn: &mut MysqlConnection, actor: i32, id: i32) -> Result<(), TxFail> {
-    let active: Vec<i32> = users::table
-        .filter(users::role.eq(ROLE))
-        .filter(users::disabled_at.is_null())
-        .select(users::id)
-        .for_update()
-        .load(conn)?;
-    users::table
-        .filter(users::id.eq(id))
-        .filter(users::role.eq(ROLE))
-        .select(users::id)
-        .first::<i32>(conn)?;
+    let active = q::lock_active(conn, ROLE)?;
+    q::login_of(conn, id, ROLE)?;
     if id == actor {
         return Err(field("admin.registrars.not_self", "account").into());
     }
@@ -301,15 +274,9 @@ async fn set_disabled(
         if disable && role == ROLE {
             check_disable(conn, actor, id)?;
         }
-        let login: String = users::table
-            .filter(users::id.eq(id))
-            .filter(users::role.eq(role))
-            .select(users::login_id)
-            .first(conn)?;
+        let login = q::login_of(conn, id, role)?;
         let at = disable.then(|| Utc::now().naive_utc());
-        diesel::update(users::table.find(id))
-            .set(users::disabled_at.eq(at))
-            .execute(conn)?;
+        q::set_disabled_at(conn, id, at)?;
         let mut entry = entry.clone();
         entry.detail = Some(format!(
             "{role} {login} {}",
@@ -322,10 +289,8 @@ async fn set_disabled(
     let login = match result {
         Ok(login) => login,
         Err(TxFail::Field(f)) => {
-            let mut errors = FormErrors::new(layout.lang);
-            errors.push(f);
-            let failed = Some((format!("row-{id}"), CreateForm::default()));
-            return unprocessable(page(&app, &r, layout, failed, errors).await?);
+            let failed = (format!("row-{id}"), CreateForm::default());
+            return refused(&app, &r, layout, failed, f).await;
         }
         Err(e) => return Err(fail(e)),
     };
@@ -381,11 +346,7 @@ pub async fn one_time_password(c: Console, path: web::Path<i32>) -> Answer {
         .db
         .run(move |conn| {
             Ok(tx(conn, Isolation::ReadCommitted, |conn| {
-                let login: String = users::table
-                    .filter(users::id.eq(id))
-                    .filter(users::role.eq(ROLE))
-                    .select(users::login_id)
-                    .first(conn)?;
+                let login = q::login_of(conn, id, ROLE)?;
                 let expires = one_time::issue(conn, id, &hash, actor)?;
                 let mut entry = entry.clone();
                 entry.detail = Some(format!(

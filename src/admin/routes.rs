@@ -22,7 +22,7 @@ async fn summary(
     let now = Utc::now();
     let db = app
         .db
-        .run(move |conn| Ok(dashboard::db_figures(conn, now)?))
+        .query(move |conn| dashboard::db_figures(conn, now))
         .await?;
     let room = match queue.config().await {
         Ok(config) => dashboard::room_figures(&app.cache, config).await.ok(),
@@ -140,7 +140,7 @@ pub async fn dashboard(
 ) -> Answer {
     let (app, _, layout, _) = c.parts();
     let summary = summary(&app, &queue, &mirror, layout.lang).await?;
-    let draws = app.db.run(|conn| Ok(recent_draws(conn)?)).await?;
+    let draws = app.db.query(|conn| recent_draws(conn)).await?;
     html(DashboardPage {
         layout,
         summary,

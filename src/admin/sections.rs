@@ -3,31 +3,25 @@
 //! enrolled count only when forced, with a reason, as a recorded override), and cancel (폐강:
 //! everyone dropped, told why, in one transaction).
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use askama::Template;
-use chrono::{NaiveDateTime, Utc};
+use chrono::Utc;
 use diesel::prelude::*;
-use serde::Deserialize;
 
 use crate::activity;
 use crate::admin::courses::Course;
 use crate::admin::departments;
 use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{
-    self, catalog_changed, fail, field, redirect, run, unprocessable, Act, Answer, Changed, Choice,
-    Console, FormErrors, TxFail, Values,
+    self, field, run, unprocessable, Act, Answer, Changed, Choice, Console, FormErrors, TxFail,
+    Values,
 };
-use crate::admin::queries::{self as q, NewMeeting};
-use crate::auth::Registrar;
+use crate::admin::queries::{self as q, NewMeeting, Section};
 use crate::catalog::queries::current_term;
-use crate::db::schema::{
-    basket_items, courses, enrollments, meetings, sections, users, waitlist_entries,
-};
 use crate::domain::Meeting;
 use crate::registration::notices::{self, NoticeKind};
 use crate::registration::queries as reg;
 use crate::registration::rules::SectionLabel;
-use crate::web::flash::Level;
 use crate::web::form::url_encode;
 use crate::web::{html, AppError, Lang, Layout};
 
@@ -158,40 +152,10 @@ fn meeting_rows(values: &Values, lang: Lang) -> Vec<MeetingRow> {
         .collect()
 }
 
-#[derive(Debug, Clone, Queryable, Selectable)]
-#[diesel(table_name = sections, check_for_backend(diesel::mysql::Mysql))]
-pub struct SectionRow {
-    pub id: i32,
-    pub section_no: i16,
-    pub instructor: String,
-    pub capacity: i32,
-    pub enrolled: i32,
-    pub waitlist_capacity: i32,
-    pub restrict_department_id: Option<i32>,
-    pub restrict_class_years: i8,
-    pub status: String,
-    pub cancel_reason: Option<String>,
-    /// Freed seats held until `held_until`, the term's next seat-release time.
-    pub held_seats: i32,
-    pub held_until: Option<NaiveDateTime>,
-}
-
 // ---- list ----
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ListQuery {
-    #[serde(default)]
-    q: String,
-    #[serde(default)]
-    department: String,
-    #[serde(default)]
-    status: String,
-    #[serde(default)]
-    page: String,
-}
-
 struct ListRow {
-    s: SectionRow,
+    s: Section,
     c: Course,
 }
 
@@ -211,10 +175,6 @@ struct SectionsPage {
 }
 
 impl SectionsPage {
-    fn title(&self, c: &Course) -> String {
-        forms::pick(self.layout.lang, &c.title_ko, &c.title_en)
-    }
-
     fn page_href(&self, page: i64) -> String {
         format!(
             "/admin/sections?q={}&department={}&status={}&page={page}",
@@ -225,15 +185,7 @@ impl SectionsPage {
     }
 }
 
-fn like_pattern(q: &str) -> String {
-    let escaped = q
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    format!("%{escaped}%")
-}
-
-pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
+pub async fn list(c: Console, query: web::Query<forms::ListQuery>) -> Answer {
     let (app, _, layout, _) = c.parts();
     let q: String = query.q.trim().chars().take(100).collect();
     let status = match query.status.trim() {
@@ -241,14 +193,12 @@ pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
         _ => String::new(),
     };
     let department = query.department.trim().parse::<i32>().ok();
-    let page = query
-        .page
-        .trim()
-        .parse::<i64>()
-        .ok()
-        .filter(|p| (1..=10_000).contains(p))
-        .unwrap_or(1);
-    let (pattern, st) = (like_pattern(&q), status.clone());
+    let page = forms::page_number(&query.page);
+    let filter = q::SectionFilter {
+        pattern: Some(q::like_pattern(&q)).filter(|_| !q.is_empty()),
+        department,
+        status: Some(status.clone()).filter(|s| !s.is_empty()),
+    };
     let (term, mut found, depts) = app
         .db
         .run(move |conn| {
@@ -256,30 +206,8 @@ pub async fn list(c: Console, query: web::Query<ListQuery>) -> Answer {
             let Some(term) = current_term(conn)? else {
                 return Ok((None, Vec::new(), depts));
             };
-            let mut query = sections::table
-                .inner_join(courses::table)
-                .filter(sections::term_id.eq(term.id))
-                .select((SectionRow::as_select(), Course::as_select()))
-                .order((courses::code, sections::section_no))
-                .offset((page - 1) * PER_PAGE)
-                .limit(PER_PAGE + 1)
-                .into_boxed();
-            if !q.is_empty() {
-                query = query.filter(
-                    courses::code
-                        .like(pattern.clone())
-                        .or(courses::title_ko.like(pattern.clone()))
-                        .or(courses::title_en.like(pattern.clone()))
-                        .or(sections::instructor.like(pattern.clone())),
-                );
-            }
-            if let Some(d) = department {
-                query = query.filter(courses::department_id.eq(d));
-            }
-            if !st.is_empty() {
-                query = query.filter(sections::status.eq(st.clone()));
-            }
-            let found: Vec<(SectionRow, Course)> = query.load(conn)?;
+            let offset = (page - 1) * PER_PAGE;
+            let found = q::term_sections(conn, term.id, &filter, offset, PER_PAGE + 1)?;
             Ok((Some(term), found, depts))
         })
         .await?;
@@ -330,7 +258,7 @@ async fn new_page(
     values: Values,
     errors: FormErrors,
 ) -> Result<NewSectionPage, AppError> {
-    let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
+    let depts = app.db.query(|conn| departments::all(conn)).await?;
     let lang = layout.lang;
     let choices = department_choices(&depts, lang, &values);
     Ok(NewSectionPage {
@@ -355,7 +283,7 @@ pub async fn new_form(c: Console) -> Answer {
 pub async fn create(c: Console, values: Values) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let mut errors = FormErrors::new(layout.lang);
-    let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
+    let depts = app.db.query(|conn| departments::all(conn)).await?;
     let course_code =
         forms::course_code(&mut errors, "course_code", values.v("course_code")).map(String::from);
     let section_no = forms::int(&mut errors, "section_no", values.v("section_no"), 1, 999);
@@ -384,6 +312,8 @@ pub async fn create(c: Console, values: Values) -> Answer {
     if !errors.is_empty() {
         return unprocessable(new_page(&app, layout, values, errors).await?);
     }
+    let lang = layout.lang;
+    let message = lang.text("admin.section.created").to_string();
     let result = run(&app, &r, meta, move |conn, act| {
         let term = current_term(conn)?
             .ok_or_else(|| field("admin.section.no_current_term", "course_code"))?;
@@ -399,30 +329,18 @@ pub async fn create(c: Console, values: Values) -> Answer {
             restrict_department_id: restrict,
             restrict_class_years: years,
         };
-        let id = q::insert_section(conn, &new).map_err(|e| match TxFail::from(e) {
-            e if forms::is_unique_violation(&e) => {
-                TxFail::Field(field("admin.section.number_taken", "section_no"))
-            }
-            e => e,
-        })?;
-        q::insert_meetings(conn, id, &meetings)?;
+        let id = q::insert_section(conn, &new)
+            .map_err(forms::taken("admin.section.number_taken", "section_no"))?;
+        q::replace_meetings(conn, id, &meetings)?;
         let detail = format!("{code}-{no:02} capacity {capacity}");
         act.record(conn, "section_create", None, Some(id), detail)?;
-        Ok(id)
+        Ok((format!("/admin/sections/{id}"), message.clone()))
     })
     .await?;
-    match result {
-        Ok(id) => {
-            catalog_changed(&app).await;
-            let msg = layout.lang.text("admin.section.created").to_string();
-            redirect(&app, &r, &format!("/admin/sections/{id}"), Level::Ok, msg).await
-        }
-        Err(TxFail::Field(f)) => {
-            errors.push(f);
-            unprocessable(new_page(&app, layout, values, errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
+    forms::answer_at(&app, &r, lang, Changed::Catalog, result, |errors| {
+        new_page(&app, layout, values, errors)
+    })
+    .await
 }
 
 // ---- one section ----
@@ -439,7 +357,7 @@ struct Person {
 #[template(path = "admin/section.html")]
 struct SectionPage {
     layout: Layout,
-    s: SectionRow,
+    s: Section,
     c: Course,
     meeting_list: Vec<(i8, i16, i16, String)>,
     roster: Vec<Person>,
@@ -462,10 +380,6 @@ impl SectionPage {
         ))
     }
 
-    fn title(&self) -> String {
-        forms::pick(self.layout.lang, &self.c.title_ko, &self.c.title_en)
-    }
-
     fn day(&self, d: &i8) -> &'static str {
         self.layout.t(&format!("weekday.{d}"))
     }
@@ -484,7 +398,7 @@ impl SectionPage {
 }
 
 type Loaded = (
-    SectionRow,
+    Section,
     Course,
     Vec<(i8, i16, i16, String)>,
     Vec<Person>,
@@ -494,63 +408,18 @@ type Loaded = (
 );
 
 fn load_section(conn: &mut MysqlConnection, id: i32) -> QueryResult<Loaded> {
-    let (s, c): (SectionRow, Course) = sections::table
-        .inner_join(courses::table)
-        .filter(sections::id.eq(id))
-        .select((SectionRow::as_select(), Course::as_select()))
-        .first(conn)?;
-    let meeting_list = meetings::table
-        .filter(meetings::section_id.eq(id))
-        .order((meetings::weekday, meetings::starts_at_min))
-        .select((
-            meetings::weekday,
-            meetings::starts_at_min,
-            meetings::ends_at_min,
-            meetings::room,
-        ))
-        .load(conn)?;
-    let person =
-        |(id, login_id, name, source, at): (i32, String, String, String, NaiveDateTime)| Person {
-            id,
-            login_id,
-            name,
-            source,
-            at: forms::seoul_display(&at),
-        };
-    let roster = enrollments::table
-        .inner_join(users::table)
-        .filter(enrollments::section_id.eq(id))
-        .order((enrollments::created_at, enrollments::id))
-        .select((
-            users::id,
-            users::login_id,
-            users::name,
-            enrollments::source,
-            enrollments::created_at,
-        ))
-        .load(conn)?
-        .into_iter()
-        .map(person)
-        .collect();
-    let waitlist = waitlist_entries::table
-        .inner_join(users::table)
-        .filter(waitlist_entries::section_id.eq(id))
-        .order((waitlist_entries::created_at, waitlist_entries::id))
-        .select((
-            users::id,
-            users::login_id,
-            users::name,
-            users::status,
-            waitlist_entries::created_at,
-        ))
-        .load(conn)?
-        .into_iter()
-        .map(person)
-        .collect();
-    let basket_count = basket_items::table
-        .filter(basket_items::section_id.eq(id))
-        .count()
-        .get_result(conn)?;
+    let (s, c) = q::section_with_course(conn, id)?;
+    let meeting_list = q::meetings_of(conn, id)?;
+    let person = |(id, login_id, name, source, at): q::Listed| Person {
+        id,
+        login_id,
+        name,
+        source,
+        at: forms::seoul_display(&at),
+    };
+    let roster = q::roster(conn, id)?.into_iter().map(person).collect();
+    let waitlist = q::waiting(conn, id)?.into_iter().map(person).collect();
+    let basket_count = q::basket_count(conn, id)?;
     let depts = departments::all(conn)?;
     Ok((s, c, meeting_list, roster, waitlist, basket_count, depts))
 }
@@ -564,7 +433,7 @@ async fn section_page(
     errors: FormErrors,
 ) -> Result<SectionPage, AppError> {
     let (s, c, meeting_list, roster, waitlist, basket_count, depts) =
-        app.db.run(move |conn| Ok(load_section(conn, id)?)).await?;
+        app.db.query(move |conn| load_section(conn, id)).await?;
     let mut values = Values::default();
     values.set("instructor", &s.instructor);
     values.set("waitlist_capacity", s.waitlist_capacity);
@@ -621,25 +490,35 @@ pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
     html(section_page(&app, layout, path.into_inner(), None, errors).await?)
 }
 
-/// Answers a section form: the section page with a message, or again with the refused form.
-async fn answer(
-    app: &ConsoleApp,
-    r: &Registrar,
-    layout: Layout,
-    id: i32,
-    values: Values,
-    result: Result<String, TxFail>,
-) -> Result<HttpResponse, AppError> {
+/// One form of the section page: `parse` reads what was posted (`first` names a field the form
+/// always posts, so a refused form's values replace the stored ones), and refused values show
+/// the page again with 422; `write` makes the change in one console transaction and says what
+/// it did; the answer is the section page with that message.
+async fn section_form<P: Send + 'static>(
+    c: Console,
+    path: web::Path<i32>,
+    mut values: Values,
+    first: &str,
+    parse: impl FnOnce(&Values, &mut FormErrors) -> Option<P>,
+    write: impl Fn(&mut MysqlConnection, &Act, i32, &P, Lang) -> Result<String, TxFail> + Send + 'static,
+) -> Answer {
+    let (app, r, layout, meta) = c.parts();
+    let id = path.into_inner();
+    values.0.entry(first.into()).or_default();
+    let lang = layout.lang;
+    let mut errors = FormErrors::new(lang);
+    let parsed = parse(&values, &mut errors).filter(|_| errors.is_empty());
+    let Some(parsed) = parsed else {
+        return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
+    };
+    let result = run(&app, &r, meta, move |conn, act| {
+        write(conn, act, id, &parsed, lang)
+    })
+    .await?;
     let to = format!("/admin/sections/{id}");
-    forms::answer(
-        app,
-        r,
-        layout.lang,
-        &to,
-        Changed::Catalog,
-        result,
-        |errors| section_page(app, layout, id, Some(values), errors),
-    )
+    forms::answer(&app, &r, lang, &to, Changed::Catalog, result, |errors| {
+        section_page(&app, layout, id, Some(values), errors)
+    })
     .await
 }
 
@@ -652,174 +531,182 @@ fn lock_open(conn: &mut MysqlConnection, id: i32, at: &'static str) -> Result<re
     Ok(seats)
 }
 
-pub async fn update(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
-    let (app, r, layout, meta) = c.parts();
-    let id = path.into_inner();
-    values.0.entry("instructor".into()).or_default();
-    let mut errors = FormErrors::new(layout.lang);
-    let depts = app.db.run(|conn| Ok(departments::all(conn)?)).await?;
-    let instructor = forms::text(&mut errors, "instructor", values.v("instructor"), 100);
-    let waitlist = forms::int(
-        &mut errors,
-        "waitlist_capacity",
-        values.v("waitlist_capacity"),
-        0,
-        MAX_SEATS,
-    );
-    let restrict = parse_restrict_department(&values, &depts, &mut errors);
-    let years = parse_years(&values);
-    let (Some(instructor), Some(waitlist), Some(restrict)) = (instructor, waitlist, restrict)
-    else {
-        return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
-    };
-    let lang = layout.lang;
-    let result = run(&app, &r, meta, move |conn, act| {
-        lock_open(conn, id, "instructor")?;
-        let details = q::SectionDetails {
-            instructor: &instructor,
-            waitlist_capacity: waitlist as i32,
-            restrict_department_id: restrict,
-            restrict_class_years: years,
-        };
-        q::update_details(conn, id, &details)?;
-        let detail = format!(
-            "instructor {instructor}; waitlist {waitlist}; department {restrict:?}; years {years}"
-        );
-        act.record(conn, "section_update", None, Some(id), detail)?;
-        Ok(lang.text("admin.section.updated").to_string())
-    })
-    .await?;
-    answer(&app, &r, layout, id, values, result).await
+/// The editable details: instructor, waitlist size, department and class-year restrictions.
+struct Details {
+    instructor: String,
+    waitlist: i64,
+    restrict: Option<i32>,
+    years: i8,
 }
 
-pub async fn update_meetings(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
-    let (app, r, layout, meta) = c.parts();
-    let id = path.into_inner();
-    values.0.entry(DAY[0].into()).or_default();
-    let mut errors = FormErrors::new(layout.lang);
-    let list = parse_meetings(&values, &mut errors);
-    if !errors.is_empty() {
-        return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
-    }
-    let lang = layout.lang;
-    let result = run(&app, &r, meta, move |conn, act| {
-        lock_open(conn, id, DAY[0])?;
-        q::replace_meetings(conn, id, &list)?;
-        let shown: Vec<String> = list
-            .iter()
-            .map(|(m, room)| {
-                format!(
-                    "{} {}-{} {room}",
-                    m.weekday,
-                    forms::hhmm(m.starts),
-                    forms::hhmm(m.ends)
-                )
-            })
-            .collect();
-        act.record(conn, "section_meetings", None, Some(id), shown.join("; "))?;
-        Ok(lang.text("admin.section.meetings_saved").to_string())
-    })
-    .await?;
-    answer(&app, &r, layout, id, values, result).await
+pub async fn update(c: Console, path: web::Path<i32>, values: Values) -> Answer {
+    let depts = c.app.db.query(|conn| departments::all(conn)).await?;
+    let parse = move |values: &Values, errors: &mut FormErrors| {
+        let instructor = forms::text(errors, "instructor", values.v("instructor"), 100);
+        let waitlist = forms::int(
+            errors,
+            "waitlist_capacity",
+            values.v("waitlist_capacity"),
+            0,
+            MAX_SEATS,
+        );
+        let restrict = parse_restrict_department(values, &depts, errors);
+        Some(Details {
+            instructor: instructor?,
+            waitlist: waitlist?,
+            restrict: restrict?,
+            years: parse_years(values),
+        })
+    };
+    section_form(
+        c,
+        path,
+        values,
+        "instructor",
+        parse,
+        |conn, act, id, d, lang| {
+            lock_open(conn, id, "instructor")?;
+            let changes = q::SectionChanges {
+                instructor: &d.instructor,
+                waitlist_capacity: d.waitlist as i32,
+                restrict_department_id: d.restrict,
+                restrict_class_years: d.years,
+            };
+            q::update_section(conn, id, &changes)?;
+            let detail = format!(
+                "instructor {}; waitlist {}; department {:?}; years {}",
+                d.instructor, d.waitlist, d.restrict, d.years
+            );
+            act.record(conn, "section_update", None, Some(id), detail)?;
+            Ok(lang.text("admin.section.updated").to_string())
+        },
+    )
+    .await
+}
+
+pub async fn update_meetings(c: Console, path: web::Path<i32>, values: Values) -> Answer {
+    let parse = |values: &Values, errors: &mut FormErrors| Some(parse_meetings(values, errors));
+    section_form(
+        c,
+        path,
+        values,
+        DAY[0],
+        parse,
+        |conn, act, id, list, lang| {
+            lock_open(conn, id, DAY[0])?;
+            q::replace_meetings(conn, id, list)?;
+            let shown: Vec<String> = list
+                .iter()
+                .map(|(m, room)| {
+                    format!(
+                        "{} {}-{} {room}",
+                        m.weekday,
+                        forms::hhmm(m.starts),
+                        forms::hhmm(m.ends)
+                    )
+                })
+                .collect();
+            act.record(conn, "section_meetings", None, Some(id), shown.join("; "))?;
+            Ok(lang.text("admin.section.meetings_saved").to_string())
+        },
+    )
+    .await
 }
 
 /// Sets the capacity. Below the enrolled count only with `force` and a reason (the section then
 /// stays over capacity until students leave; recorded as an override). A raise hands the new
 /// seats to the waitlist, first come first served, before anyone else can take them.
-pub async fn change_capacity(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
-    let (app, r, layout, meta) = c.parts();
-    let id = path.into_inner();
-    values.0.entry("capacity".into()).or_default();
-    let mut errors = FormErrors::new(layout.lang);
-    let capacity = forms::int(&mut errors, "capacity", values.v("capacity"), 0, MAX_SEATS);
-    let force = values.on("force");
-    let reason = forms::opt_text(&mut errors, "reason", values.v("reason"), 300);
-    if force && reason.as_deref().is_some_and(str::is_empty) {
-        errors.put("admin.override.reason_required", "reason");
-    }
-    let (Some(capacity), Some(reason)) = (capacity, reason) else {
-        return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
+pub async fn change_capacity(c: Console, path: web::Path<i32>, values: Values) -> Answer {
+    let parse = |values: &Values, errors: &mut FormErrors| {
+        let capacity = forms::int(errors, "capacity", values.v("capacity"), 0, MAX_SEATS);
+        let force = values.on("force");
+        let reason = forms::opt_text(errors, "reason", values.v("reason"), 300);
+        if force && reason.as_deref().is_some_and(str::is_empty) {
+            errors.put("admin.override.reason_required", "reason");
+        }
+        Some((capacity? as i32, force, reason?))
     };
-    if !errors.is_empty() {
-        return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
-    }
-    let capacity = capacity as i32;
-    let lang = layout.lang;
-    let result = run(&app, &r, meta, move |conn, act| {
-        let seats = lock_open(conn, id, "capacity")?;
-        let below = capacity < seats.enrolled;
-        if below && !force {
-            return Err(field("admin.section.below_enrolled", "capacity")
-                .arg("enrolled", seats.enrolled)
-                .into());
-        }
-        q::set_capacity(conn, id, capacity)?;
-        // A cut takes seats held for the next release time first.
-        let held = seats.held_seats.min((capacity - seats.enrolled).max(0));
-        if held != seats.held_seats {
-            q::set_held_seats(conn, id, held)?;
-        }
-        let action = if below {
-            "override_capacity"
-        } else {
-            "capacity_change"
-        };
-        let mut detail = format!(
-            "capacity {} -> {capacity} (enrolled {})",
-            seats.capacity, seats.enrolled
-        );
-        if !reason.is_empty() {
-            detail.push_str(": ");
-            detail.push_str(&reason);
-        }
-        act.record(conn, action, None, Some(id), detail)?;
-        let promoted = if capacity > seats.capacity {
-            crate::registration::promote_waitlist(conn, id, Utc::now())?
-                .iter()
-                .filter(|p| p.outcome == "ok")
-                .count()
-        } else {
-            0
-        };
-        Ok(lang.format(
-            "admin.section.capacity_saved",
-            &[
-                ("capacity", capacity.to_string()),
-                ("promoted", promoted.to_string()),
-            ],
-        ))
-    })
-    .await?;
-    answer(&app, &r, layout, id, values, result).await
+    section_form(
+        c,
+        path,
+        values,
+        "capacity",
+        parse,
+        |conn, act, id, p, lang| {
+            let (capacity, force, reason) = (p.0, p.1, &p.2);
+            let seats = lock_open(conn, id, "capacity")?;
+            let below = capacity < seats.enrolled;
+            if below && !force {
+                return Err(field("admin.section.below_enrolled", "capacity")
+                    .arg("enrolled", seats.enrolled)
+                    .into());
+            }
+            q::set_capacity(conn, id, capacity)?;
+            // A cut takes seats held for the next release time first.
+            let held = seats.held_seats.min((capacity - seats.enrolled).max(0));
+            if held != seats.held_seats {
+                q::set_held_seats(conn, id, held)?;
+            }
+            let action = if below {
+                "override_capacity"
+            } else {
+                "capacity_change"
+            };
+            let mut detail = format!(
+                "capacity {} -> {capacity} (enrolled {})",
+                seats.capacity, seats.enrolled
+            );
+            if !reason.is_empty() {
+                detail.push_str(": ");
+                detail.push_str(reason);
+            }
+            act.record(conn, action, None, Some(id), detail)?;
+            let promoted = if capacity > seats.capacity {
+                crate::registration::promote_waitlist(conn, id, Utc::now())?
+                    .iter()
+                    .filter(|p| p.outcome == "ok")
+                    .count()
+            } else {
+                0
+            };
+            Ok(lang.format(
+                "admin.section.capacity_saved",
+                &[
+                    ("capacity", capacity.to_string()),
+                    ("promoted", promoted.to_string()),
+                ],
+            ))
+        },
+    )
+    .await
 }
 
 /// 폐강: in one transaction the section is cancelled, every enrolled student dropped (the counter
 /// goes to zero with the rows), its waitlist and basket entries cleared, and each student gets an
 /// activity line with the reason and a notice on their home page.
-pub async fn cancel(c: Console, path: web::Path<i32>, mut values: Values) -> Answer {
-    let (app, r, layout, meta) = c.parts();
-    let id = path.into_inner();
-    values.0.entry("cancel_reason".into()).or_default();
-    let mut errors = FormErrors::new(layout.lang);
-    let reason = forms::text(&mut errors, "cancel_reason", values.v("cancel_reason"), 300);
-    if !values.on("confirm") {
-        errors.put("admin.section.confirm_required", "confirm");
-    }
-    let Some(reason) = reason.filter(|_| errors.is_empty()) else {
-        return unprocessable(section_page(&app, layout, id, Some(values), errors).await?);
+pub async fn cancel(c: Console, path: web::Path<i32>, values: Values) -> Answer {
+    let parse = |values: &Values, errors: &mut FormErrors| {
+        let reason = forms::text(errors, "cancel_reason", values.v("cancel_reason"), 300);
+        if !values.on("confirm") {
+            errors.put("admin.section.confirm_required", "confirm");
+        }
+        reason
     };
-    let lang = layout.lang;
-    let result = run(&app, &r, meta, move |conn, act| {
-        cancel_tx(conn, act, id, &reason)
-    })
-    .await?
-    .map(|n| {
-        lang.format(
-            "admin.section.cancelled_done",
-            &[("students", n.to_string())],
-        )
-    });
-    answer(&app, &r, layout, id, values, result).await
+    section_form(
+        c,
+        path,
+        values,
+        "cancel_reason",
+        parse,
+        |conn, act, id, reason, lang| {
+            let n = cancel_tx(conn, act, id, reason)?;
+            Ok(lang.format(
+                "admin.section.cancelled_done",
+                &[("students", n.to_string())],
+            ))
+        },
+    )
+    .await
 }
 
 fn cancel_tx(

@@ -18,10 +18,10 @@ use crate::admin::forms::{
     Isolation, TxFail, Values,
 };
 use crate::admin::overrides::{self, Override, Remedy, WAIVABLE};
+use crate::admin::queries::students as q;
 use crate::auth::models::User;
 use crate::auth::Registrar;
 use crate::catalog::queries::current_term;
-use crate::db::schema::{basket_items, courses, departments, holds, sections, users};
 use crate::domain::CourseCode;
 use crate::registration::queries::{self as reg, ActivityRow};
 use crate::registration::rules::{Held, Refusal, SectionLabel};
@@ -44,7 +44,7 @@ struct StudentsPage {
     layout: Layout,
     q: String,
     searched: bool,
-    found: Vec<(i32, String, String, Option<i8>, String)>,
+    found: Vec<q::Found>,
     errors: FormErrors,
 }
 
@@ -64,29 +64,7 @@ pub async fn search(c: Console, query: web::Query<SearchQuery>) -> Answer {
     let needle = q.clone();
     let found = if searched {
         app.db
-            .run(move |conn| {
-                let escaped = needle
-                    .replace('\\', "\\\\")
-                    .replace('%', "\\%")
-                    .replace('_', "\\_");
-                Ok(users::table
-                    .filter(users::role.eq("student"))
-                    .filter(
-                        users::login_id
-                            .like(format!("{escaped}%"))
-                            .or(users::name.like(format!("%{escaped}%"))),
-                    )
-                    .order(users::login_id)
-                    .limit(FOUND_LIMIT)
-                    .select((
-                        users::id,
-                        users::login_id,
-                        users::name,
-                        users::class_year,
-                        users::status,
-                    ))
-                    .load(conn)?)
-            })
+            .query(move |conn| q::search(conn, &needle, FOUND_LIMIT))
             .await?
     } else {
         Vec::new()
@@ -101,14 +79,6 @@ pub async fn search(c: Console, query: web::Query<SearchQuery>) -> Answer {
 }
 
 // ---- one student ----
-
-struct HoldRow {
-    id: i32,
-    reason: String,
-    created_by: String,
-    created_at: String,
-    released_at: Option<String>,
-}
 
 struct BasketRow {
     section_id: i32,
@@ -127,7 +97,7 @@ struct StudentPage {
     credits: i32,
     basket: Vec<BasketRow>,
     waitlist: Vec<WaitlistItem>,
-    holds: Vec<HoldRow>,
+    holds: Vec<crate::admin::queries::Hold>,
     activity: Vec<ActivityRow>,
     labels: HashMap<i32, SectionLabel>,
     waivers: Vec<Choice>,
@@ -196,46 +166,22 @@ struct Loaded {
     enrolled: Vec<Held>,
     basket: Vec<BasketRow>,
     waitlist: Vec<WaitlistItem>,
-    holds: Vec<HoldRow>,
+    holds: Vec<crate::admin::queries::Hold>,
     activity: Vec<ActivityRow>,
     labels: HashMap<i32, SectionLabel>,
 }
 
 fn load(conn: &mut MysqlConnection, id: i32) -> QueryResult<Loaded> {
-    let user: User = users::table
-        .find(id)
-        .filter(users::role.eq("student"))
-        .select(User::as_select())
-        .first(conn)?;
+    let user = q::student(conn, id)?;
     let department = match user.department_id {
-        Some(d) => departments::table
-            .find(d)
-            .select((
-                departments::code,
-                departments::name_ko,
-                departments::name_en,
-            ))
-            .first(conn)
-            .optional()?,
+        Some(d) => q::department(conn, d)?,
         None => None,
     };
     let term = current_term(conn)?;
     let (enrolled, basket) = match &term {
         Some(t) => {
             let enrolled = reg::held_sections(conn, id, t.id, true)?;
-            let rows: Vec<(i32, String, i16, String, String)> = basket_items::table
-                .inner_join(sections::table.inner_join(courses::table))
-                .filter(basket_items::student_id.eq(id))
-                .filter(sections::term_id.eq(t.id))
-                .order(basket_items::created_at)
-                .select((
-                    sections::id,
-                    courses::code,
-                    sections::section_no,
-                    courses::title_ko,
-                    courses::title_en,
-                ))
-                .load(conn)?;
+            let rows = crate::admin::queries::basket_of(conn, id, t.id)?;
             let basket = rows
                 .into_iter()
                 .map(
@@ -255,31 +201,7 @@ fn load(conn: &mut MysqlConnection, id: i32) -> QueryResult<Loaded> {
         None => (Vec::new(), Vec::new()),
     };
     let waitlist = service::my_waitlist(conn, id)?;
-    let creator = diesel::alias!(users as creator);
-    let hold_rows: Vec<(i32, String, String, NaiveDateTime, Option<NaiveDateTime>)> = holds::table
-        .inner_join(creator.on(creator.field(users::id).eq(holds::created_by)))
-        .filter(holds::student_id.eq(id))
-        .order((holds::released_at.is_not_null(), holds::created_at.desc()))
-        .select((
-            holds::id,
-            holds::reason,
-            creator.field(users::login_id),
-            holds::created_at,
-            holds::released_at,
-        ))
-        .load(conn)?;
-    let holds = hold_rows
-        .into_iter()
-        .map(
-            |(id, reason, created_by, created_at, released_at)| HoldRow {
-                id,
-                reason,
-                created_by,
-                created_at: forms::seoul_display(&created_at),
-                released_at: released_at.as_ref().map(forms::seoul_display),
-            },
-        )
-        .collect();
+    let holds = crate::admin::queries::holds_of(conn, id)?;
     let (activity, _) = reg::activity_page(conn, id, 1, 30)?;
     let ids: Vec<i32> = activity.iter().filter_map(|a| a.section_id).collect();
     let labels = reg::section_labels(conn, &ids)?;
@@ -317,7 +239,7 @@ async fn student_page(
     values: Values,
     errors: FormErrors,
 ) -> Result<StudentPage, AppError> {
-    let l = app.db.run(move |conn| Ok(load(conn, id)?)).await?;
+    let l = app.db.query(move |conn| load(conn, id)).await?;
     let lang = layout.lang;
     Ok(StudentPage {
         department: l
@@ -383,13 +305,7 @@ pub async fn add_hold(c: Console, path: web::Path<i32>, values: Values) -> Answe
     let lang = layout.lang;
     let result = run(&app, &r, meta, move |conn, act| {
         lock(conn, id)?;
-        diesel::insert_into(holds::table)
-            .values((
-                holds::student_id.eq(id),
-                holds::reason.eq(&reason),
-                holds::created_by.eq(act.actor),
-            ))
-            .execute(conn)?;
+        q::add_hold(conn, id, &reason, act.actor)?;
         act.record(conn, "hold_add", Some(id), None, reason.clone())?;
         Ok(lang.text("admin.hold.added").to_string())
     })
@@ -418,22 +334,10 @@ pub async fn release_hold(c: Console, path: web::Path<(i32, i32)>, mut values: V
     let result = run(&app, &r, meta, move |conn, act| {
         lock(conn, id)?;
         // The hold must be this student's: a wrong pair is a 404, not a release.
-        holds::table
-            .filter(holds::id.eq(hold_id))
-            .filter(holds::student_id.eq(id))
-            .select(holds::id)
-            .first::<i32>(conn)?;
-        let n = diesel::update(
-            holds::table
-                .filter(holds::id.eq(hold_id))
-                .filter(holds::released_at.is_null()),
-        )
-        .set((
-            holds::released_at.eq(Some(Utc::now().naive_utc())),
-            holds::released_by.eq(Some(act.actor)),
-        ))
-        .execute(conn)?;
-        if n == 0 {
+        if !q::has_hold(conn, id, hold_id)? {
+            return Err(TxFail::NotFound);
+        }
+        if !q::release_hold(conn, hold_id, act.actor, Utc::now().naive_utc())? {
             // Released by someone else a moment ago: nothing left to do.
             return Ok(lang.text("admin.hold.already_released").to_string());
         }
@@ -460,9 +364,7 @@ pub async fn credit_limit(c: Console, path: web::Path<i32>, values: Values) -> A
     let lang = layout.lang;
     let result = run(&app, &r, meta, move |conn, act| {
         let user = lock(conn, id)?;
-        diesel::update(users::table.find(id))
-            .set(users::max_credits.eq(limit))
-            .execute(conn)?;
+        q::set_credit_limit(conn, id, limit)?;
         act.record(
             conn,
             "credit_limit",
@@ -551,19 +453,7 @@ async fn resolve_section(
     };
     let found = app
         .db
-        .run(move |conn| {
-            let Some(term) = current_term(conn)? else {
-                return Ok(None);
-            };
-            Ok(sections::table
-                .inner_join(courses::table)
-                .filter(sections::term_id.eq(term.id))
-                .filter(courses::code.eq(&code))
-                .filter(sections::section_no.eq(no))
-                .select(sections::id)
-                .first::<i32>(conn)
-                .optional()?)
-        })
+        .query(move |conn| crate::admin::queries::current_section_id(conn, &code, no))
         .await?;
     if found.is_none() {
         errors.put("admin.override.no_section", name);
@@ -596,50 +486,23 @@ impl OverrideAct {
 }
 
 pub async fn override_enroll(c: Console, path: web::Path<i32>, values: Values) -> Answer {
-    let (app, r, layout, meta) = c.parts();
-    run_override(
-        &app,
-        &r,
-        layout,
-        &meta,
-        path.into_inner(),
-        values,
-        OverrideAct::Enroll,
-    )
-    .await
+    run_override(c, path.into_inner(), values, OverrideAct::Enroll).await
 }
 
 pub async fn override_drop(c: Console, path: web::Path<i32>, values: Values) -> Answer {
-    let (app, r, layout, meta) = c.parts();
-    run_override(
-        &app,
-        &r,
-        layout,
-        &meta,
-        path.into_inner(),
-        values,
-        OverrideAct::Drop,
-    )
-    .await
+    run_override(c, path.into_inner(), values, OverrideAct::Drop).await
 }
 
 /// Reads the override form, runs it in one transaction (a refusal is logged with the rule's
 /// code and shown beside the section field) and answers.
-async fn run_override(
-    app: &ConsoleApp,
-    r: &Registrar,
-    layout: Layout,
-    meta: &RequestMeta,
-    id: i32,
-    values: Values,
-    act: OverrideAct,
-) -> Result<HttpResponse, AppError> {
+async fn run_override(c: Console, id: i32, values: Values, act: OverrideAct) -> Answer {
+    let (app, r, layout, meta) = c.parts();
     let (section_field, reason_field) = act.fields();
     let mut errors = FormErrors::new(layout.lang);
     let Some(o) = read_override(
-        app,
-        r,
-        meta,
+        &app,
+        &r,
+        &meta,
         id,
         &values,
         &mut errors,
@@ -648,7 +511,7 @@ async fn run_override(
     )
     .await?
     else {
-        return unprocessable(student_page(app, layout, id, values, errors).await?);
+        return unprocessable(student_page(&app, layout, id, values, errors).await?);
     };
     let lang = layout.lang;
     let result = app
@@ -684,7 +547,7 @@ async fn run_override(
         ))),
         other => other,
     };
-    answer(app, r, layout, id, values, result).await
+    answer(&app, &r, layout, id, values, result).await
 }
 
 /// A refused override, shown beside the section field: the rule's reason and, when a choice on

@@ -2,7 +2,7 @@
 //! statement), and per term the windows of each phase and cohort. Window writes lock the term's
 //! row first, so the overlap check and the write are one decision even with two registrars.
 
-use actix_web::{web, HttpResponse};
+use actix_web::web;
 use askama::Template;
 use chrono::{NaiveDate, NaiveDateTime, Utc};
 use diesel::prelude::*;
@@ -10,15 +10,13 @@ use serde::Deserialize;
 
 use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{
-    self, catalog_changed, fail, field, redirect, run, unprocessable, Answer, Changed, Choice,
-    Console, FormErrors, TxFail,
+    self, fail, field, run, unprocessable, Act, Answer, Changed, Choice, Console, FormErrors,
+    TxFail,
 };
 use crate::admin::groups::PriorityGroup;
-use crate::auth::Registrar;
+use crate::admin::queries::terms as q;
 use crate::catalog::models::{NewTerm, NewWindow};
 use crate::catalog::{Parity, Term, Window, WindowState};
-use crate::db::schema::{priority_groups, registration_windows, terms};
-use crate::web::flash::Level;
 use crate::web::{html, AppError, Lang, Layout};
 
 pub const SEASONS: &[&str] = &["spring", "summer", "fall", "winter"];
@@ -135,15 +133,7 @@ async fn terms_page(
     form: TermForm,
     errors: FormErrors,
 ) -> Result<TermsPage, AppError> {
-    let terms = app
-        .db
-        .run(|conn| {
-            Ok(terms::table
-                .order((terms::year.desc(), terms::starts_on.desc()))
-                .select(Term::as_select())
-                .load(conn)?)
-        })
-        .await?;
+    let terms = app.db.query(|conn| q::all(conn)).await?;
     let seasons = season_choices(layout.lang, form.season.trim());
     Ok(TermsPage {
         layout,
@@ -170,65 +160,48 @@ pub async fn create(c: Console, form: web::Form<TermForm>) -> Answer {
     let Some(v) = validate_term(&form, &mut errors) else {
         return unprocessable(terms_page(&app, layout, form, errors).await?);
     };
-    let name = forms::pick(layout.lang, &v.name_ko, &v.name_en);
+    let lang = layout.lang;
+    let name = forms::pick(lang, &v.name_ko, &v.name_en);
+    let message = lang.format("admin.term.created", &[("name", name)]);
     let result = run(&app, &r, meta, move |conn, act| {
-        diesel::insert_into(terms::table)
-            .values(&NewTerm {
-                year: v.year,
-                season: &v.season,
-                name_ko: &v.name_ko,
-                name_en: &v.name_en,
-                starts_on: v.starts_on,
-                ends_on: v.ends_on,
-                is_current: false,
-                max_credits: v.max_credits,
-            })
-            .execute(conn)?;
-        let id = crate::db::last_insert_id(conn)? as i32;
+        let new = NewTerm {
+            year: v.year,
+            season: &v.season,
+            name_ko: &v.name_ko,
+            name_en: &v.name_en,
+            starts_on: v.starts_on,
+            ends_on: v.ends_on,
+            is_current: false,
+            max_credits: v.max_credits,
+        };
+        let id = q::insert(conn, &new).map_err(forms::taken("admin.term.exists", "year"))?;
         let detail = format!("term {id} {} {}", v.year, v.season);
         act.record(conn, "term_create", None, None, detail)?;
-        Ok(id)
+        Ok((format!("/admin/terms/{id}"), message.clone()))
     })
     .await?;
-    match result {
-        Ok(id) => {
-            let msg = layout.lang.format("admin.term.created", &[("name", name)]);
-            redirect(&app, &r, &format!("/admin/terms/{id}"), Level::Ok, msg).await
-        }
-        Err(e) if forms::is_unique_violation(&e) => {
-            errors.put("admin.term.exists", "year");
-            unprocessable(terms_page(&app, layout, form, errors).await?)
-        }
-        Err(e) => Err(fail(e)),
-    }
+    forms::answer_at(&app, &r, lang, Changed::Nothing, result, |errors| {
+        terms_page(&app, layout, form, errors)
+    })
+    .await
 }
 
 pub async fn set_current(c: Console, path: web::Path<i32>) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
     let term = run(&app, &r, meta, move |conn, act| {
-        let term: Term = terms::table
-            .find(id)
-            .select(Term::as_select())
-            .for_update()
-            .first(conn)?;
-        // One statement flips every row: there is never a moment with two current terms
-        // or none, whoever else is doing the same.
-        diesel::update(terms::table)
-            .set(terms::is_current.eq(terms::id.eq(id)))
-            .execute(conn)?;
+        let term = q::make_current(conn, id)?;
         let detail = format!("term {} {} {}", term.id, term.year, term.season);
         act.record(conn, "term_current", None, None, detail)?;
         Ok(term)
     })
     .await?
     .map_err(fail)?;
-    catalog_changed(&app).await;
     let name = forms::pick(layout.lang, &term.name_ko, &term.name_en);
     let msg = layout
         .lang
         .format("admin.term.now_current", &[("name", name)]);
-    redirect(&app, &r, "/admin/terms", Level::Ok, msg).await
+    forms::done(&app, &r, "/admin/terms", Changed::Catalog, msg).await
 }
 
 // ---- one term and its windows ----
@@ -357,19 +330,8 @@ fn load_term(
     conn: &mut MysqlConnection,
     id: i32,
 ) -> QueryResult<(Term, Vec<Window>, Vec<PriorityGroup>)> {
-    let term = terms::table
-        .find(id)
-        .select(Term::as_select())
-        .first(conn)?;
-    let windows = registration_windows::table
-        .filter(registration_windows::term_id.eq(id))
-        .order((
-            registration_windows::phase,
-            registration_windows::cohort,
-            registration_windows::opens_at,
-        ))
-        .select(Window::as_select())
-        .load(conn)?;
+    let term = q::find(conn, id)?;
+    let windows = q::windows_of(conn, id)?;
     let groups = crate::admin::groups::all(conn)?;
     Ok((term, windows, groups))
 }
@@ -382,7 +344,7 @@ async fn term_page(
     failed: Option<(String, WindowForm)>,
     errors: FormErrors,
 ) -> Result<TermPage, AppError> {
-    let (term, windows, groups) = app.db.run(move |conn| Ok(load_term(conn, id)?)).await?;
+    let (term, windows, groups) = app.db.query(move |conn| load_term(conn, id)).await?;
     let now = Utc::now();
     let lang = layout.lang;
     let (error_form, posted) = failed.unwrap_or_default();
@@ -490,10 +452,7 @@ pub async fn set_release_times(
     let stored = times.as_ref().map(ToString::to_string);
     let detail = stored.clone().unwrap_or_else(|| "off".into());
     run(&app, &r, meta, move |conn, act| {
-        let n = diesel::update(terms::table.find(term_id))
-            .set(terms::release_times.eq(&stored))
-            .execute(conn)?;
-        if n == 0 {
+        if !q::set_release_times(conn, term_id, stored.as_deref())? {
             return Err(TxFail::NotFound);
         }
         act.record(conn, "release_times", None, None, detail.clone())?;
@@ -508,7 +467,8 @@ pub async fn set_release_times(
         ),
         None => layout.lang.text("admin.term.release_times_off").to_string(),
     };
-    redirect(&app, &r, &format!("/admin/terms/{term_id}"), Level::Ok, msg).await
+    let to = format!("/admin/terms/{term_id}");
+    forms::done(&app, &r, &to, Changed::Nothing, msg).await
 }
 
 struct ValidWindow {
@@ -537,6 +497,43 @@ impl ValidWindow {
             return Err(overlap_error(lang, w));
         }
         Ok(code)
+    }
+
+    /// Under the term's window locks (`windows`, read under them): creates the window in term
+    /// `term_id`, or changes window `id`, and records the activity line.
+    fn save(
+        &self,
+        conn: &mut MysqlConnection,
+        act: &Act,
+        term_id: i32,
+        id: Option<i32>,
+        windows: &[Window],
+        lang: Lang,
+    ) -> Result<(), TxFail> {
+        let code = self.check_locked(conn, windows, id, lang)?;
+        let parity = self.parity.map(Parity::as_str);
+        let new = NewWindow {
+            term_id,
+            phase: &self.phase,
+            cohort: &self.cohort,
+            opens_at: self.opens_at,
+            closes_at: self.closes_at,
+            group_id: self.group_id,
+            parity,
+        };
+        let (action, prefix) = match id {
+            None => {
+                q::insert_window(conn, &new)?;
+                ("window_create", format!("term {term_id}"))
+            }
+            Some(id) => {
+                q::update_window(conn, id, &new)?;
+                ("window_update", format!("window {id}:"))
+            }
+        };
+        let detail = self.detail(&prefix, code.as_deref());
+        act.record(conn, action, None, None, detail)?;
+        Ok(())
     }
 
     /// The activity detail after `prefix` (`term 3`, `window 12:`).
@@ -630,30 +627,11 @@ fn lock_group(conn: &mut MysqlConnection, group_id: Option<i32>) -> Result<Optio
     let Some(id) = group_id else {
         return Ok(None);
     };
-    let found = priority_groups::table
-        .find(id)
-        .select(priority_groups::code)
-        .for_update()
-        .first::<String>(conn)
-        .optional()?;
+    let found = q::lock_group(conn, id)?;
     match found {
         Some(code) => Ok(Some(code)),
         None => Err(field("admin.window.no_group", "group").into()),
     }
-}
-
-/// Locks the term's row and reads its windows: every window write of a term takes this lock
-/// first, so its overlap check sees every committed window and nobody else is writing.
-fn lock_windows(conn: &mut MysqlConnection, term_id: i32) -> Result<Vec<Window>, TxFail> {
-    terms::table
-        .find(term_id)
-        .select(terms::id)
-        .for_update()
-        .first::<i32>(conn)?;
-    Ok(registration_windows::table
-        .filter(registration_windows::term_id.eq(term_id))
-        .select(Window::as_select())
-        .load(conn)?)
 }
 
 fn overlap_error(lang: Lang, w: &Window) -> TxFail {
@@ -666,149 +644,101 @@ fn overlap_error(lang: Lang, w: &Window) -> TxFail {
     )
 }
 
-/// Answers a window form: back to the term page with a message, or the page again with the
-/// refused form's errors.
-#[allow(clippy::too_many_arguments)]
-async fn answer(
-    app: &ConsoleApp,
-    r: &Registrar,
-    layout: Layout,
+/// A window form's change inside its transaction: the term's windows, read under the term's
+/// window lock, and what the form posted.
+struct Locked<'a, P> {
+    conn: &'a mut MysqlConnection,
+    act: &'a Act,
+    windows: Vec<Window>,
+    posted: &'a P,
+    lang: Lang,
+}
+
+/// One window form of the term page (`key` names it there): `parse` reads what was posted
+/// (refused values show the page again with 422); `write` changes the term's windows in one
+/// console transaction; the answer is the term page with the message `done`, or the page again
+/// with the refused form's errors.
+async fn window_form<P: Send + 'static>(
+    c: Console,
     term_id: i32,
-    form_key: String,
-    posted: WindowForm,
-    result: Result<(), TxFail>,
-    ok_key: &'static str,
-) -> Result<HttpResponse, AppError> {
-    let result = result.map(|()| layout.lang.text(ok_key).to_string());
+    (key, form): (String, WindowForm),
+    parse: impl FnOnce(&WindowForm, &mut FormErrors) -> Option<P>,
+    write: impl Fn(Locked<'_, P>) -> Result<(), TxFail> + Send + 'static,
+    done: &'static str,
+) -> Answer {
+    let (app, r, layout, meta) = c.parts();
+    let lang = layout.lang;
+    let mut errors = FormErrors::new(lang);
+    let Some(parsed) = parse(&form, &mut errors).filter(|_| errors.is_empty()) else {
+        return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
+    };
+    let result = run(&app, &r, meta, move |conn, act| {
+        let windows = q::lock_windows(conn, term_id)?;
+        write(Locked {
+            conn,
+            act,
+            windows,
+            posted: &parsed,
+            lang,
+        })
+    })
+    .await?
+    .map(|()| lang.text(done).to_string());
     let to = format!("/admin/terms/{term_id}");
-    forms::answer(
-        app,
-        r,
-        layout.lang,
-        &to,
-        Changed::Catalog,
-        result,
-        |errors| term_page(app, layout, term_id, Some((form_key, posted)), errors),
-    )
+    forms::answer(&app, &r, lang, &to, Changed::Catalog, result, |errors| {
+        term_page(&app, layout, term_id, Some((key, form)), errors)
+    })
     .await
 }
+
+/// A window's path: the term and the window.
+type WindowPath = web::Path<(i32, i32)>;
 
 pub async fn create_window(
     c: Console,
     path: web::Path<i32>,
     form: web::Form<WindowForm>,
 ) -> Answer {
-    let (app, r, layout, meta) = c.parts();
-    let term_id = path.into_inner();
-    let form = form.into_inner();
-    let mut errors = FormErrors::new(layout.lang);
-    let Some(v) = validate_window(&form, &mut errors) else {
-        return unprocessable(
-            term_page(&app, layout, term_id, Some(("new".into(), form)), errors).await?,
-        );
-    };
-    let lang = layout.lang;
-    let result = run(&app, &r, meta, move |conn, act| {
-        let windows = lock_windows(conn, term_id)?;
-        let code = v.check_locked(conn, &windows, None, lang)?;
-        let parity = v.parity.map(Parity::as_str);
-        diesel::insert_into(registration_windows::table)
-            .values(&NewWindow {
-                term_id,
-                phase: &v.phase,
-                cohort: &v.cohort,
-                opens_at: v.opens_at,
-                closes_at: v.closes_at,
-                group_id: v.group_id,
-                parity,
-            })
-            .execute(conn)?;
-        let detail = v.detail(&format!("term {term_id}"), code.as_deref());
-        act.record(conn, "window_create", None, None, detail)?;
-        Ok(())
-    })
-    .await?;
-    answer(
-        &app,
-        &r,
-        layout,
-        term_id,
-        "new".into(),
-        form,
-        result,
-        "admin.window.created",
-    )
-    .await
+    let (term_id, form) = (path.into_inner(), form.into_inner());
+    save_window(c, term_id, None, form, "admin.window.created").await
 }
 
-pub async fn update_window(
+pub async fn update_window(c: Console, path: WindowPath, form: web::Form<WindowForm>) -> Answer {
+    let ((term_id, window_id), form) = (path.into_inner(), form.into_inner());
+    save_window(c, term_id, Some(window_id), form, "admin.window.updated").await
+}
+
+/// Creates a window of the term from the whole form (`id` none), or changes window `id` of it.
+async fn save_window(
     c: Console,
-    path: web::Path<(i32, i32)>,
-    form: web::Form<WindowForm>,
+    term_id: i32,
+    id: Option<i32>,
+    form: WindowForm,
+    done: &'static str,
 ) -> Answer {
-    let (app, r, layout, meta) = c.parts();
-    let (term_id, window_id) = path.into_inner();
-    let form = form.into_inner();
-    let key = format!("edit-{window_id}");
-    let mut errors = FormErrors::new(layout.lang);
-    let Some(v) = validate_window(&form, &mut errors) else {
-        return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
-    };
-    let lang = layout.lang;
-    let result = run(&app, &r, meta, move |conn, act| {
-        let windows = lock_windows(conn, term_id)?;
-        if !windows.iter().any(|w| w.id == window_id) {
+    let key = id.map_or_else(|| "new".to_string(), |id| format!("edit-{id}"));
+    let write = move |l: Locked<'_, ValidWindow>| {
+        if id.is_some_and(|id| !l.windows.iter().any(|w| w.id == id)) {
             return Err(TxFail::NotFound);
         }
-        let code = v.check_locked(conn, &windows, Some(window_id), lang)?;
-        let parity = v.parity.map(Parity::as_str);
-        diesel::update(registration_windows::table.find(window_id))
-            .set((
-                registration_windows::phase.eq(&v.phase),
-                registration_windows::cohort.eq(&v.cohort),
-                registration_windows::opens_at.eq(v.opens_at),
-                registration_windows::closes_at.eq(v.closes_at),
-                registration_windows::group_id.eq(v.group_id),
-                registration_windows::parity.eq(parity),
-            ))
-            .execute(conn)?;
-        let detail = v.detail(&format!("window {window_id}:"), code.as_deref());
-        act.record(conn, "window_update", None, None, detail)?;
-        Ok(())
-    })
-    .await?;
-    answer(
-        &app,
-        &r,
-        layout,
-        term_id,
-        format!("edit-{window_id}"),
-        form,
-        result,
-        "admin.window.updated",
-    )
-    .await
+        let v = l.posted;
+        v.save(l.conn, l.act, term_id, id, &l.windows, l.lang)
+    };
+    window_form(c, term_id, (key, form), validate_window, write, done).await
 }
 
 /// Moves the end of an open window, live: students see the new closing time on their next
 /// request. The new end may not lie in the past.
-pub async fn extend_window(
-    c: Console,
-    path: web::Path<(i32, i32)>,
-    form: web::Form<WindowForm>,
-) -> Answer {
-    let (app, r, layout, meta) = c.parts();
+pub async fn extend_window(c: Console, path: WindowPath, form: web::Form<WindowForm>) -> Answer {
     let (term_id, window_id) = path.into_inner();
-    let form = form.into_inner();
-    let key = format!("extend-{window_id}");
-    let mut errors = FormErrors::new(layout.lang);
-    let Some(closes_at) = forms::seoul_datetime(&mut errors, "closes_at", &form.closes_at) else {
-        return unprocessable(term_page(&app, layout, term_id, Some((key, form)), errors).await?);
+    let posted = (format!("extend-{window_id}"), form.into_inner());
+    let parse = |form: &WindowForm, errors: &mut FormErrors| {
+        forms::seoul_datetime(errors, "closes_at", &form.closes_at)
     };
-    let lang = layout.lang;
-    let result = run(&app, &r, meta, move |conn, act| {
-        let windows = lock_windows(conn, term_id)?;
-        let w = windows
+    let write = move |l: Locked<'_, NaiveDateTime>| {
+        let closes_at = *l.posted;
+        let w = l
+            .windows
             .iter()
             .find(|w| w.id == window_id)
             .ok_or(TxFail::NotFound)?;
@@ -819,7 +749,7 @@ pub async fn extend_window(
         if closes_at <= now.naive_utc() {
             return Err(field("admin.window.end_in_past", "closes_at").into());
         }
-        let same = same_target(&windows, w.group_id, w.parity.as_deref());
+        let same = same_target(&l.windows, w.group_id, w.parity.as_deref());
         if let Some(other) = overlapping(
             &same,
             Some(window_id),
@@ -828,71 +758,36 @@ pub async fn extend_window(
             w.opens_at,
             closes_at,
         ) {
-            let mut e = overlap_error(lang, other);
+            let mut e = overlap_error(l.lang, other);
             if let TxFail::Field(f) = &mut e {
                 f.field = "closes_at";
             }
             return Err(e);
         }
-        diesel::update(registration_windows::table.find(window_id))
-            .set(registration_windows::closes_at.eq(closes_at))
-            .execute(conn)?;
+        q::set_closes_at(l.conn, window_id, closes_at)?;
         let detail = format!(
             "window {window_id}: closes {} -> {} UTC",
             w.closes_at, closes_at
         );
-        act.record(conn, "window_extend", None, None, detail)?;
+        l.act.record(l.conn, "window_extend", None, None, detail)?;
         Ok(())
-    })
-    .await?;
-    answer(
-        &app,
-        &r,
-        layout,
-        term_id,
-        format!("extend-{window_id}"),
-        form,
-        result,
-        "admin.window.extended",
-    )
-    .await
+    };
+    window_form(c, term_id, posted, parse, write, "admin.window.extended").await
 }
 
-pub async fn delete_window(c: Console, path: web::Path<(i32, i32)>) -> Answer {
-    let (app, r, layout, meta) = c.parts();
+pub async fn delete_window(c: Console, path: WindowPath) -> Answer {
     let (term_id, window_id) = path.into_inner();
-    let result = run(&app, &r, meta, move |conn, act| {
-        lock_windows(conn, term_id)?;
-        let n = diesel::delete(
-            registration_windows::table
-                .filter(registration_windows::id.eq(window_id))
-                .filter(registration_windows::term_id.eq(term_id)),
-        )
-        .execute(conn)?;
-        if n == 0 {
+    let posted = (String::new(), WindowForm::default());
+    let write = move |l: Locked<'_, ()>| {
+        if !q::delete_window(l.conn, term_id, window_id)? {
             return Err(TxFail::NotFound);
         }
-        act.record(
-            conn,
-            "window_delete",
-            None,
-            None,
-            format!("window {window_id} of term {term_id}"),
-        )?;
+        let detail = format!("window {window_id} of term {term_id}");
+        l.act.record(l.conn, "window_delete", None, None, detail)?;
         Ok(())
-    })
-    .await?;
-    answer(
-        &app,
-        &r,
-        layout,
-        term_id,
-        String::new(),
-        WindowForm::default(),
-        result,
-        "admin.window.deleted",
-    )
-    .await
+    };
+    let nothing = |_: &WindowForm, _: &mut FormErrors| Some(());
+    window_form(c, term_id, posted, nothing, write, "admin.window.deleted").await
 }
 
 #[cfg(test)]

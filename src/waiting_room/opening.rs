@@ -52,7 +52,7 @@ pub fn spawn_follower(room: WaitingRoom, db: Db, every: Duration, span: Duration
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
         loop {
             interval.tick().await;
-            let instant = db.run(|conn| Ok(from_calendar(conn, Utc::now())?)).await;
+            let instant = db.query(|conn| from_calendar(conn, Utc::now())).await;
             match instant {
                 Ok(ms) => {
                     let ms = if ms > 0 {
