@@ -123,7 +123,7 @@ impl Controls {
             self.replace(m.clone());
             return Ok(());
         }
-        let stored = db.query(|conn| load(conn)).await?;
+        let stored = db.query(load).await?;
         if mirrored.as_ref() != Some(&stored) {
             publish(cache, &stored).await?;
         }

@@ -122,10 +122,7 @@ async fn targets(
             Ok((found, 0))
         }
         _ => {
-            let mut all = app
-                .db
-                .query(|conn| one_time::students_without_password(conn))
-                .await?;
+            let mut all = app.db.query(one_time::students_without_password).await?;
             let rest = all.len().saturating_sub(BATCH_MAX);
             all.truncate(BATCH_MAX);
             Ok((all, rest))

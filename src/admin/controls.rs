@@ -139,7 +139,7 @@ async fn page_state(
     app: &AppState,
     queue: &WaitingRoom,
 ) -> Result<(SiteControls, (RoomConfig, i64)), AppError> {
-    let controls = app.db.query(|conn| controls::load(conn)).await?;
+    let controls = app.db.query(controls::load).await?;
     Ok((controls, room_state(queue).await?))
 }
 
@@ -349,7 +349,7 @@ pub async fn waiting_room(
     let (Some(rate), Some(concurrency), Some(pass_ttl_secs), Some(opens_at_ms)) =
         (rate, concurrency, pass_ttl, opens_at)
     else {
-        let controls = app.db.query(|conn| controls::load(conn)).await?;
+        let controls = app.db.query(controls::load).await?;
         let mut page = ControlsPage::new(layout, controls, current);
         page.rate = form.rate.clone();
         page.concurrency = form.concurrency.clone();

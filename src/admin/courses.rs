@@ -224,7 +224,7 @@ pub async fn create(c: Console, form: web::Form<CourseForm>) -> Answer {
     let form = form.into_inner();
     let lang = layout.lang;
     let mut errors = FormErrors::new(lang);
-    let depts = app.db.query(|conn| departments::all(conn)).await?;
+    let depts = app.db.query(departments::all).await?;
     let c = forms::course_code(&mut errors, "code", &form.code).map(String::from);
     let v = validate(&form, &depts, &mut errors);
     let (Some(c), Some(v)) = (c, v) else {
@@ -304,7 +304,7 @@ pub async fn update(c: Console, path: web::Path<i32>, form: web::Form<CourseForm
     let id = path.into_inner();
     let form = form.into_inner();
     let mut errors = FormErrors::new(layout.lang);
-    let depts = app.db.query(|conn| departments::all(conn)).await?;
+    let depts = app.db.query(departments::all).await?;
     let Some(v) = validate(&form, &depts, &mut errors) else {
         return unprocessable(
             course_page(&app, layout, id, Some(form), String::new(), errors).await?,

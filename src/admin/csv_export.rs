@@ -263,10 +263,7 @@ pub struct RosterQuery {
 pub async fn groups(c: Console) -> Answer {
     let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
-    let rows = app
-        .db
-        .query(|conn| admin::export::group_members(conn))
-        .await?;
+    let rows = app.db.query(admin::export::group_members).await?;
     let columns = [
         "export.col.login_id",
         "export.col.group_code",
@@ -284,17 +281,13 @@ pub async fn groups(c: Console) -> Answer {
 pub async fn page(c: Console, query: web::Query<RosterQuery>) -> Answer {
     let (app, _, layout, _) = c.parts();
     let lang = layout.lang;
-    let term = app
-        .db
-        .query(|conn| queries::current_term(conn))
-        .await?
-        .map(|t| {
-            if lang == Lang::En {
-                t.name_en
-            } else {
-                t.name_ko
-            }
-        });
+    let term = app.db.query(queries::current_term).await?.map(|t| {
+        if lang == Lang::En {
+            t.name_en
+        } else {
+            t.name_ko
+        }
+    });
     let code = query
         .course_code
         .clone()

@@ -102,7 +102,7 @@ async fn page(
     failed: Option<(String, CreateForm)>,
     errors: FormErrors,
 ) -> Result<RegistrarsPage, AppError> {
-    let (listed, last) = app.db.query(|conn| list(conn)).await?;
+    let (listed, last) = app.db.query(list).await?;
     let me = r.0.user_id;
     let rows = listed
         .into_iter()

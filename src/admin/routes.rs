@@ -140,7 +140,7 @@ pub async fn dashboard(
 ) -> Answer {
     let (app, _, layout, _) = c.parts();
     let summary = summary(&app, &queue, &mirror, layout.lang).await?;
-    let draws = app.db.query(|conn| recent_draws(conn)).await?;
+    let draws = app.db.query(recent_draws).await?;
     html(DashboardPage {
         layout,
         summary,

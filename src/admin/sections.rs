@@ -258,7 +258,7 @@ async fn new_page(
     values: Values,
     errors: FormErrors,
 ) -> Result<NewSectionPage, AppError> {
-    let depts = app.db.query(|conn| departments::all(conn)).await?;
+    let depts = app.db.query(departments::all).await?;
     let lang = layout.lang;
     let choices = department_choices(&depts, lang, &values);
     Ok(NewSectionPage {
@@ -283,7 +283,7 @@ pub async fn new_form(c: Console) -> Answer {
 pub async fn create(c: Console, values: Values) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let mut errors = FormErrors::new(layout.lang);
-    let depts = app.db.query(|conn| departments::all(conn)).await?;
+    let depts = app.db.query(departments::all).await?;
     let course_code =
         forms::course_code(&mut errors, "course_code", values.v("course_code")).map(String::from);
     let section_no = forms::int(&mut errors, "section_no", values.v("section_no"), 1, 999);
@@ -540,7 +540,7 @@ struct Details {
 }
 
 pub async fn update(c: Console, path: web::Path<i32>, values: Values) -> Answer {
-    let depts = c.app.db.query(|conn| departments::all(conn)).await?;
+    let depts = c.app.db.query(departments::all).await?;
     let parse = move |values: &Values, errors: &mut FormErrors| {
         let instructor = forms::text(errors, "instructor", values.v("instructor"), 100);
         let waitlist = forms::int(

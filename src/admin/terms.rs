@@ -133,7 +133,7 @@ async fn terms_page(
     form: TermForm,
     errors: FormErrors,
 ) -> Result<TermsPage, AppError> {
-    let terms = app.db.query(|conn| q::all(conn)).await?;
+    let terms = app.db.query(q::all).await?;
     let seasons = season_choices(layout.lang, form.season.trim());
     Ok(TermsPage {
         layout,

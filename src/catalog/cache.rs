@@ -176,7 +176,7 @@ impl CatalogCache {
         if let Some(s) = self.cached_snapshot(version) {
             return Ok(Some(s));
         }
-        let Some(term) = db.query(|conn| queries::current_term(conn)).await? else {
+        let Some(term) = db.query(queries::current_term).await? else {
             return Ok(None);
         };
         let key = cache.key(&format!("catalog:term:{}:v{version}:snapshot", term.id));
