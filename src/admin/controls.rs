@@ -1,18 +1,19 @@
 //! The registrar's console for registration-day controls (`crate::controls`: the freeze and the
 //! incident banner) and the waiting room's live settings.
 
-use actix_web::{web, HttpRequest, HttpResponse};
+use actix_web::dev::Payload;
+use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use askama::Template;
+use futures_util::future::LocalBoxFuture;
 use serde::Deserialize;
 
-use crate::activity::{self, NewActivity};
-use crate::admin::forms::{self, Answer, Console, ConsoleApp, FormErrors};
+use crate::activity;
+use crate::admin::forms::{self, Answer, Console, FormErrors};
 use crate::app::AppState;
-use crate::auth::Registrar;
 use crate::controls::{self, Controls, SiteControls};
 use crate::waiting_room::{RoomConfig, WaitingRoom};
 use crate::web::flash::Level;
-use crate::web::{html, AppError, Lang, Layout, RequestMeta};
+use crate::web::{html, AppError, Layout};
 
 pub const REASON_MAX: usize = 300;
 pub const BANNER_MAX: usize = 300;
@@ -154,40 +155,80 @@ pub async fn page(c: Console, queue: web::Data<WaitingRoom>) -> Answer {
     html(ControlsPage::new(layout, controls, room))
 }
 
-/// Commits a change, publishes it to every instance and redirects with a message.
-async fn apply_change(
-    app: &ConsoleApp,
-    mirror: &Controls,
-    registrar: &Registrar,
-    lang: Lang,
-    change: impl FnOnce(&mut SiteControls) + Send + 'static,
-    log: NewActivity,
-    done_key: &'static str,
-) -> Result<HttpResponse, AppError> {
-    let controls = app
-        .db
-        .query(move |conn| controls::update(conn, change, log))
-        .await?;
-    mirror.replace(controls.clone());
-    if let Err(e) = controls::publish(&app.cache, &controls).await {
-        // Recorded in MySQL already; other instances pick it up from there within seconds.
-        tracing::warn!(error = %e, "registration controls not published to Redis");
-    }
-    let message = lang.text(done_key).to_string();
-    forms::redirect(app, registrar, "/admin/controls", Level::Ok, message).await
-}
-
-pub async fn freeze(
+/// What every form of the controls page takes: the console, this instance's copy of the controls
+/// (a change applies to it at once) and the waiting room, whose settings share the page.
+pub struct ControlsForm {
     c: Console,
     mirror: web::Data<Controls>,
     queue: web::Data<WaitingRoom>,
-    req: HttpRequest,
-    form: web::Form<FreezeForm>,
-) -> Answer {
-    let (app, registrar, layout, _) = c.parts();
-    let lang = layout.lang;
+}
+
+impl FromRequest for ControlsForm {
+    type Error = actix_web::Error;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
+        let c = Console::from_request(req, payload);
+        let mirror = web::Data::<Controls>::extract(req);
+        let queue = web::Data::<WaitingRoom>::extract(req);
+        Box::pin(async move {
+            Ok(ControlsForm {
+                c: c.await?,
+                mirror: mirror.await?,
+                queue: queue.await?,
+            })
+        })
+    }
+}
+
+impl ControlsForm {
+    /// The page again (422) with the refused fields beside their messages; `typed` puts back what
+    /// the registrar typed. `room` is the room's state when the handler has read it already.
+    async fn refused(
+        self,
+        errors: FormErrors,
+        room: Option<(RoomConfig, i64)>,
+        typed: impl FnOnce(&mut ControlsPage),
+    ) -> Answer {
+        let room = match room {
+            Some(room) => room,
+            None => room_state(&self.queue).await?,
+        };
+        let controls = self.c.app.db.query(controls::load).await?;
+        let mut page = ControlsPage::new(self.c.layout, controls, room);
+        typed(&mut page);
+        page.errors = errors;
+        page.invalid()
+    }
+
+    /// Commits a change of the controls with its activity line, publishes it to every instance
+    /// and redirects with a message.
+    async fn apply(
+        self,
+        action: &'static str,
+        detail: String,
+        change: impl FnOnce(&mut SiteControls) + Send + 'static,
+        done_key: &'static str,
+    ) -> Answer {
+        let (app, registrar, layout, meta) = self.c.parts();
+        let log = forms::session_line(&registrar, action, &meta, detail);
+        let controls = app
+            .db
+            .query(move |conn| controls::update(conn, change, log))
+            .await?;
+        self.mirror.replace(controls.clone());
+        if let Err(e) = controls::publish(&app.cache, &controls).await {
+            // Recorded in MySQL already; other instances pick it up from there within seconds.
+            tracing::warn!(error = %e, "registration controls not published to Redis");
+        }
+        let message = layout.lang.text(done_key).to_string();
+        forms::redirect(&app, &registrar, "/admin/controls", Level::Ok, message).await
+    }
+}
+
+pub async fn freeze(f: ControlsForm, form: web::Form<FreezeForm>) -> Answer {
     let reason = form.reason.trim().to_string();
-    let mut errors = FormErrors::new(lang);
+    let mut errors = FormErrors::new(f.c.layout.lang);
     if reason.is_empty() {
         errors.put("controls.error.reason_required", "reason");
     } else if reason.chars().count() > REASON_MAX {
@@ -196,115 +237,76 @@ pub async fn freeze(
             .and("max", REASON_MAX);
     }
     if !errors.is_empty() {
-        let (controls, room) = page_state(&app, &queue).await?;
-        let mut page = ControlsPage::new(layout, controls, room);
-        page.reason = form.reason.clone();
-        page.errors = errors;
-        return page.invalid();
+        return f
+            .refused(errors, None, |page| page.reason = form.reason.clone())
+            .await;
     }
     // Stopping registration asks once; changing the reason of a freeze in force does not.
-    if form.confirm.as_deref() != Some("1") && !mirror.current().frozen {
+    if form.confirm.as_deref() != Some("1") && !f.mirror.current().frozen {
+        let layout = f.c.layout;
         return html(FreezeConfirmPage { layout, reason });
     }
-    tracing::warn!(registrar.id = registrar.0.user_id, reason = %reason, "registration frozen");
-    let log = forms::session_line(
-        &registrar,
-        "control_freeze",
-        &RequestMeta::of(&req),
-        reason.clone(),
-    );
-    apply_change(
-        &app,
-        &mirror,
-        &registrar,
-        lang,
-        move |c| {
+    tracing::warn!(registrar.id = f.c.r.0.user_id, reason = %reason, "registration frozen");
+    let change = {
+        let reason = reason.clone();
+        move |c: &mut SiteControls| {
             c.frozen = true;
             c.freeze_reason = reason;
-        },
-        log,
-        "controls.done.frozen",
-    )
-    .await
+        }
+    };
+    f.apply("control_freeze", reason, change, "controls.done.frozen")
+        .await
 }
 
-pub async fn unfreeze(c: Console, mirror: web::Data<Controls>, req: HttpRequest) -> Answer {
-    let (app, registrar, layout, _) = c.parts();
-    tracing::warn!(registrar.id = registrar.0.user_id, "registration unfrozen");
-    let log = forms::session_line(
-        &registrar,
+pub async fn unfreeze(f: ControlsForm) -> Answer {
+    tracing::warn!(registrar.id = f.c.r.0.user_id, "registration unfrozen");
+    let change = |c: &mut SiteControls| c.frozen = false;
+    f.apply(
         "control_unfreeze",
-        &RequestMeta::of(&req),
         String::new(),
-    );
-    apply_change(
-        &app,
-        &mirror,
-        &registrar,
-        layout.lang,
-        |c| c.frozen = false,
-        log,
+        change,
         "controls.done.unfrozen",
     )
     .await
 }
 
-pub async fn banner(
-    c: Console,
-    mirror: web::Data<Controls>,
-    queue: web::Data<WaitingRoom>,
-    req: HttpRequest,
-    form: web::Form<BannerForm>,
-) -> Answer {
-    let (app, registrar, layout, _) = c.parts();
-    let lang = layout.lang;
+pub async fn banner(f: ControlsForm, form: web::Form<BannerForm>) -> Answer {
     let on = checked(&form.enabled);
     let (ko, en) = (
         form.text_ko.trim().to_string(),
         form.text_en.trim().to_string(),
     );
-    let mut errors = FormErrors::new(lang);
+    let mut errors = FormErrors::new(f.c.layout.lang);
     if on && ko.is_empty() {
         errors.put("controls.error.banner_required", "text_ko");
     }
-    if ko.chars().count() > BANNER_MAX {
-        errors
-            .put("controls.error.too_long", "text_ko")
-            .and("max", BANNER_MAX);
-    }
-    if en.chars().count() > BANNER_MAX {
-        errors
-            .put("controls.error.too_long", "text_en")
-            .and("max", BANNER_MAX);
+    for (name, text) in [("text_ko", &ko), ("text_en", &en)] {
+        if text.chars().count() > BANNER_MAX {
+            errors
+                .put("controls.error.too_long", name)
+                .and("max", BANNER_MAX);
+        }
     }
     if !errors.is_empty() {
-        let (controls, room) = page_state(&app, &queue).await?;
-        let mut page = ControlsPage::new(layout, controls, room);
-        page.banner_ko = form.text_ko.clone();
-        page.banner_en = form.text_en.clone();
-        page.errors = errors;
-        return page.invalid();
+        return f
+            .refused(errors, None, |page| {
+                page.banner_ko = form.text_ko.clone();
+                page.banner_en = form.text_en.clone();
+            })
+            .await;
     }
     let detail = if on {
         format!("on: {ko} / {en}")
     } else {
         "off".to_string()
     };
-    let log = forms::session_line(&registrar, "control_banner", &RequestMeta::of(&req), detail);
-    apply_change(
-        &app,
-        &mirror,
-        &registrar,
-        lang,
-        move |c| {
-            c.banner_on = on;
-            c.banner_ko = ko;
-            c.banner_en = en;
-        },
-        log,
-        "controls.done.banner",
-    )
-    .await
+    let change = move |c: &mut SiteControls| {
+        c.banner_on = on;
+        c.banner_ko = ko;
+        c.banner_en = en;
+    };
+    f.apply("control_banner", detail, change, "controls.done.banner")
+        .await
 }
 
 fn checked(v: &Option<String>) -> bool {
@@ -318,15 +320,8 @@ fn in_range(raw: &str, (lo, hi): (u32, u32)) -> Option<u32> {
         .filter(|v| (lo..=hi).contains(v))
 }
 
-pub async fn waiting_room(
-    c: Console,
-    queue: web::Data<WaitingRoom>,
-    req: HttpRequest,
-    form: web::Form<RoomForm>,
-) -> Answer {
-    let (app, registrar, layout, _) = c.parts();
-    let lang = layout.lang;
-    let mut errors = FormErrors::new(lang);
+pub async fn waiting_room(f: ControlsForm, form: web::Form<RoomForm>) -> Answer {
+    let mut errors = FormErrors::new(f.c.layout.lang);
     let mut field = |name: &'static str, raw: &str, range: (u32, u32)| {
         let v = in_range(raw, range);
         if v.is_none() {
@@ -345,18 +340,18 @@ pub async fn waiting_room(
         raw => forms::seoul_datetime(&mut errors, "opens_at", raw)
             .map(|at| at.and_utc().timestamp_millis()),
     };
-    let current = room_state(&queue).await?;
+    let current = room_state(&f.queue).await?;
     let (Some(rate), Some(concurrency), Some(pass_ttl_secs), Some(opens_at_ms)) =
         (rate, concurrency, pass_ttl, opens_at)
     else {
-        let controls = app.db.query(controls::load).await?;
-        let mut page = ControlsPage::new(layout, controls, current);
-        page.rate = form.rate.clone();
-        page.concurrency = form.concurrency.clone();
-        page.pass_ttl = form.pass_ttl_secs.clone();
-        page.opens_at = form.opens_at.clone();
-        page.errors = errors;
-        return page.invalid();
+        return f
+            .refused(errors, Some(current), |page| {
+                page.rate = form.rate.clone();
+                page.concurrency = form.concurrency.clone();
+                page.pass_ttl = form.pass_ttl_secs.clone();
+                page.opens_at = form.opens_at.clone();
+            })
+            .await;
     };
     let next = RoomConfig {
         enabled: checked(&form.enabled),
@@ -365,7 +360,8 @@ pub async fn waiting_room(
         pass_ttl_secs,
         opens_at_ms,
     };
-    queue.set_config(next).await?;
+    f.queue.set_config(next).await?;
+    let (app, registrar, layout, meta) = f.c.parts();
     tracing::warn!(
         registrar.id = registrar.0.user_id,
         enabled = next.enabled,
@@ -375,14 +371,14 @@ pub async fn waiting_room(
         opens_at_ms,
         "waiting room settings changed"
     );
-    let log = forms::session_line(&registrar, "control_waiting_room", &RequestMeta::of(&req), format!(
+    let log = forms::session_line(&registrar, "control_waiting_room", &meta, format!(
             "enabled={} rate={rate} concurrency={concurrency} pass_ttl={pass_ttl_secs} opens_at_ms={opens_at_ms}",
             next.enabled
         ));
     app.db
         .query(move |conn| activity::record(conn, &log))
         .await?;
-    let message = lang.text("controls.done.waiting_room").to_string();
+    let message = layout.lang.text("controls.done.waiting_room").to_string();
     forms::redirect(&app, &registrar, "/admin/controls", Level::Ok, message).await
 }
 
