@@ -138,17 +138,37 @@ impl<R> Listing<R> {
     }
 }
 
+/// A code table's page, what a committed change means for the caches, and the catalog keys of
+/// its messages: created (with `code`), renamed, code taken.
+pub struct Table {
+    pub path: &'static str,
+    pub changed: Changed,
+    pub created: &'static str,
+    pub renamed: &'static str,
+    pub code_taken: &'static str,
+}
+
+/// `table!("/admin/departments", "department", Changed::Catalog)`: the page, and the messages
+/// `admin.department.created`, `.renamed` and `.code_taken`.
+macro_rules! table {
+    ($path:literal, $kind:literal, $changed:expr) => {
+        crate::admin::code_tables::Table {
+            path: $path,
+            changed: $changed,
+            created: concat!("admin.", $kind, ".created"),
+            renamed: concat!("admin.", $kind, ".renamed"),
+            code_taken: concat!("admin.", $kind, ".code_taken"),
+        }
+    };
+}
+
+pub(crate) use table;
+
 /// What one code table is: its rows, its page, its statements, its activity lines and its
 /// messages.
 pub trait CodeTable: 'static {
-    /// The list page, also the answer to every form of it.
-    const PATH: &'static str;
-    /// What a committed change means for the caches.
-    const CHANGED: Changed;
-    /// Catalog keys of the messages: created (with `code`), renamed, code taken.
-    const CREATED: &'static str;
-    const RENAMED: &'static str;
-    const CODE_TAKEN: &'static str;
+    /// Its page, what a change means for the caches and its messages (`table!`).
+    const TABLE: Table;
 
     /// A row as loaded, and as the page shows it with its rename form.
     type Loaded: Send + 'static;
@@ -210,9 +230,15 @@ async fn answer<T: CodeTable>(
     result: Result<String, TxFail>,
 ) -> Answer {
     let lang = layout.lang;
-    forms::answer(app, r, lang, T::PATH, T::CHANGED, result, |errors| {
-        page::<T>(app, layout, Some(failed), errors)
-    })
+    forms::answer(
+        app,
+        r,
+        lang,
+        T::TABLE.path,
+        T::TABLE.changed,
+        result,
+        |errors| page::<T>(app, layout, Some(failed), errors),
+    )
     .await
 }
 
@@ -227,9 +253,9 @@ pub async fn create<T: CodeTable>(c: Console, form: Posted) -> Answer {
     let (Some(c), Some(names)) = (c, names) else {
         return unprocessable(page::<T>(&app, layout, Some(failed), errors).await?);
     };
-    let message = layout.lang.format(T::CREATED, &[("code", c.clone())]);
+    let message = layout.lang.format(T::TABLE.created, &[("code", c.clone())]);
     let result = run(&app, &r, meta, move |conn, act| {
-        T::insert(conn, act, &c, &names).map_err(taken(T::CODE_TAKEN, "code"))?;
+        T::insert(conn, act, &c, &names).map_err(taken(T::TABLE.code_taken, "code"))?;
         Ok(message.clone())
     })
     .await?;
@@ -245,7 +271,7 @@ pub async fn rename<T: CodeTable>(c: Console, id: web::Path<i32>, form: Posted) 
     let Some(names) = names(&mut errors, &form.name_ko, &form.name_en) else {
         return unprocessable(page::<T>(&app, layout, Some(failed), errors).await?);
     };
-    let message = layout.lang.text(T::RENAMED).to_string();
+    let message = layout.lang.text(T::TABLE.renamed).to_string();
     let result = run(&app, &r, meta, move |conn, act| {
         T::rename(conn, act, id, &names)?;
         Ok(message.clone())

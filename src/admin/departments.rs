@@ -4,7 +4,9 @@
 use askama::Template;
 use diesel::prelude::*;
 
-use crate::admin::code_tables::{insert_names, set_names, CodeTable, Listing, Names, NamesForm};
+use crate::admin::code_tables::{
+    insert_names, set_names, table, CodeTable, Listing, Names, NamesForm, Table,
+};
 use crate::admin::forms::{self, Act, Changed};
 use crate::auth::models::Department;
 use crate::db::schema::departments;
@@ -35,11 +37,7 @@ pub fn all(conn: &mut MysqlConnection) -> QueryResult<Vec<Department>> {
 pub struct Departments;
 
 impl CodeTable for Departments {
-    const PATH: &'static str = "/admin/departments";
-    const CHANGED: Changed = Changed::Catalog;
-    const CREATED: &'static str = "admin.department.created";
-    const RENAMED: &'static str = "admin.department.renamed";
-    const CODE_TAKEN: &'static str = "admin.department.code_taken";
+    const TABLE: Table = table!("/admin/departments", "department", Changed::Catalog);
 
     type Loaded = Department;
     type Row = Row;

@@ -3,7 +3,7 @@
 //! actor, the catalog version and seats signal after a committed change, and the answer (back to
 //! the page with a message, or the page again with the refused field).
 
-use std::future::{ready, Future, Ready};
+use std::future::Future;
 use std::ops::Deref;
 use std::sync::Arc;
 
@@ -11,6 +11,7 @@ use actix_web::dev::Payload;
 use actix_web::{web, FromRequest, HttpRequest, HttpResponse};
 use diesel::prelude::*;
 use diesel::result::Error as DieselError;
+use futures_util::future::LocalBoxFuture;
 
 use crate::activity::{self, NewActivity};
 use crate::app::AppState;
@@ -45,19 +46,16 @@ impl Deref for ConsoleApp {
 
 impl FromRequest for ConsoleApp {
     type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready((|| {
-            Ok(ConsoleApp {
-                state: web::Data::<AppState>::from_request(req, payload).into_inner()?,
-                seats: web::Data::<Engine>::from_request(req, payload)
-                    .into_inner()?
-                    .seats
-                    .clone(),
-                auth: web::Data::<Auth>::from_request(req, payload).into_inner()?,
-            })
-        })())
+        let parts =
+            <(web::Data<AppState>, web::Data<Engine>, web::Data<Auth>)>::from_request(req, payload);
+        Box::pin(async move {
+            let (state, engine, auth) = parts.await?;
+            let seats = engine.seats.clone();
+            Ok(ConsoleApp { state, seats, auth })
+        })
     }
 }
 
@@ -86,17 +84,19 @@ impl Console {
 
 impl FromRequest for Console {
     type Error = actix_web::Error;
-    type Future = Ready<Result<Self, Self::Error>>;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
     fn from_request(req: &HttpRequest, payload: &mut Payload) -> Self::Future {
-        ready((|| {
+        let parts = <(ConsoleApp, Registrar, Layout, RequestMeta)>::from_request(req, payload);
+        Box::pin(async move {
+            let (app, r, layout, meta) = parts.await?;
             Ok(Console {
-                app: ConsoleApp::from_request(req, payload).into_inner()?,
-                r: Registrar::from_request(req, payload).into_inner()?,
-                layout: Layout::from_request(req, payload).into_inner()?,
-                meta: RequestMeta::from_request(req, payload).into_inner()?,
+                app,
+                r,
+                layout,
+                meta,
             })
-        })())
+        })
     }
 }
 

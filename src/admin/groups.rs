@@ -12,7 +12,7 @@ use diesel::prelude::*;
 use serde::Deserialize;
 
 use crate::admin::code_tables::{
-    self, insert_names, set_names, CodeTable, Listing, Names, NamesForm,
+    self, insert_names, set_names, table, CodeTable, Listing, Names, NamesForm, Table,
 };
 use crate::admin::forms::ConsoleApp;
 use crate::admin::forms::{
@@ -77,11 +77,7 @@ fn listing(conn: &mut MysqlConnection) -> QueryResult<Vec<(PriorityGroup, i64, i
 pub struct Groups;
 
 impl CodeTable for Groups {
-    const PATH: &'static str = "/admin/groups";
-    const CHANGED: Changed = Changed::Nothing;
-    const CREATED: &'static str = "admin.group.created";
-    const RENAMED: &'static str = "admin.group.renamed";
-    const CODE_TAKEN: &'static str = "admin.group.code_taken";
+    const TABLE: Table = table!("/admin/groups", "group", Changed::Nothing);
 
     type Loaded = (PriorityGroup, i64, i64);
     type Row = Row;
@@ -152,8 +148,8 @@ pub async fn delete(c: Console, path: web::Path<i32>) -> Answer {
         &app,
         &r,
         lang,
-        Groups::PATH,
-        Changed::Nothing,
+        Groups::TABLE.path,
+        Groups::TABLE.changed,
         result,
         |errors| code_tables::page::<Groups>(&app, layout, failed, errors),
     )
