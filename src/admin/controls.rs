@@ -155,15 +155,15 @@ pub async fn page(c: Console, queue: web::Data<WaitingRoom>) -> Answer {
     html(ControlsPage::new(layout, controls, room))
 }
 
-/// What every form of the controls page takes: the console, this instance's copy of the controls
-/// (a change applies to it at once) and the waiting room, whose settings share the page.
-pub struct ControlsForm {
-    c: Console,
-    mirror: web::Data<Controls>,
-    queue: web::Data<WaitingRoom>,
+/// The console with this instance's copy of the controls (a change applies to it at once) and
+/// the waiting room: what the controls page's forms and the dashboard take.
+pub struct ControlsConsole {
+    pub c: Console,
+    pub mirror: web::Data<Controls>,
+    pub queue: web::Data<WaitingRoom>,
 }
 
-impl FromRequest for ControlsForm {
+impl FromRequest for ControlsConsole {
     type Error = actix_web::Error;
     type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
 
@@ -172,7 +172,7 @@ impl FromRequest for ControlsForm {
         let mirror = web::Data::<Controls>::extract(req);
         let queue = web::Data::<WaitingRoom>::extract(req);
         Box::pin(async move {
-            Ok(ControlsForm {
+            Ok(ControlsConsole {
                 c: c.await?,
                 mirror: mirror.await?,
                 queue: queue.await?,
@@ -181,7 +181,7 @@ impl FromRequest for ControlsForm {
     }
 }
 
-impl ControlsForm {
+impl ControlsConsole {
     /// The page again (422) with the refused fields beside their messages; `typed` puts back what
     /// the registrar typed. `room` is the room's state when the handler has read it already.
     async fn refused(
@@ -226,7 +226,7 @@ impl ControlsForm {
     }
 }
 
-pub async fn freeze(f: ControlsForm, form: web::Form<FreezeForm>) -> Answer {
+pub async fn freeze(f: ControlsConsole, form: web::Form<FreezeForm>) -> Answer {
     let reason = form.reason.trim().to_string();
     let mut errors = FormErrors::new(f.c.layout.lang);
     if reason.is_empty() {
@@ -258,7 +258,7 @@ pub async fn freeze(f: ControlsForm, form: web::Form<FreezeForm>) -> Answer {
         .await
 }
 
-pub async fn unfreeze(f: ControlsForm) -> Answer {
+pub async fn unfreeze(f: ControlsConsole) -> Answer {
     tracing::warn!(registrar.id = f.c.r.0.user_id, "registration unfrozen");
     let change = |c: &mut SiteControls| c.frozen = false;
     f.apply(
@@ -270,7 +270,7 @@ pub async fn unfreeze(f: ControlsForm) -> Answer {
     .await
 }
 
-pub async fn banner(f: ControlsForm, form: web::Form<BannerForm>) -> Answer {
+pub async fn banner(f: ControlsConsole, form: web::Form<BannerForm>) -> Answer {
     let on = checked(&form.enabled);
     let (ko, en) = (
         form.text_ko.trim().to_string(),
@@ -320,7 +320,7 @@ fn in_range(raw: &str, (lo, hi): (u32, u32)) -> Option<u32> {
         .filter(|v| (lo..=hi).contains(v))
 }
 
-pub async fn waiting_room(f: ControlsForm, form: web::Form<RoomForm>) -> Answer {
+pub async fn waiting_room(f: ControlsConsole, form: web::Form<RoomForm>) -> Answer {
     let mut errors = FormErrors::new(f.c.layout.lang);
     let mut field = |name: &'static str, raw: &str, range: (u32, u32)| {
         let v = in_range(raw, range);

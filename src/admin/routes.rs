@@ -2,9 +2,10 @@ use actix_web::{web, HttpResponse};
 use askama::Template;
 use chrono::Utc;
 
+use crate::admin::controls::ControlsConsole;
 use crate::admin::dashboard::{self, Summary};
+use crate::admin::forms::Answer;
 use crate::admin::forms::ConsoleApp;
-use crate::admin::forms::{Answer, Console};
 use crate::auth::Registrar;
 use crate::controls::Controls;
 use crate::waiting_room::WaitingRoom;
@@ -133,13 +134,9 @@ impl DashboardPage {
     }
 }
 
-pub async fn dashboard(
-    c: Console,
-    queue: web::Data<WaitingRoom>,
-    mirror: web::Data<Controls>,
-) -> Answer {
-    let (app, _, layout, _) = c.parts();
-    let summary = summary(&app, &queue, &mirror, layout.lang).await?;
+pub async fn dashboard(f: ControlsConsole) -> Answer {
+    let (app, _, layout, _) = f.c.parts();
+    let summary = summary(&app, &f.queue, &f.mirror, layout.lang).await?;
     let draws = app.db.query(recent_draws).await?;
     html(DashboardPage {
         layout,
