@@ -414,6 +414,16 @@ impl<'a> Line<'a> {
         self.table.cell(self.cells, name)
     }
 
+    /// The line's row, built from its columns, when the line has no problem; a column read as
+    /// `None` (it already said why) leaves the line without a row too.
+    fn row<T>(&self, build: impl FnOnce() -> Option<T>) -> Option<T> {
+        if self.errors.is_empty() {
+            build()
+        } else {
+            None
+        }
+    }
+
     fn err(&mut self, name: &'static str, key: &str, args: &[(&str, String)]) {
         self.errors.push(LineError {
             column: self.table.header(name),
@@ -694,32 +704,18 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                         prerequisites.push(p);
                     }
                 }
-                if let (
-                    true,
-                    Some(title_ko),
-                    Some(title_en),
-                    Some(credits),
-                    Some(department_id),
-                    Some(category),
-                ) = (
-                    line.errors.is_empty(),
-                    title_ko,
-                    title_en,
-                    credits,
-                    department_id,
-                    category,
-                ) {
-                    courses_out.push(CourseRow {
+                courses_out.extend(line.row(|| {
+                    Some(CourseRow {
                         code,
-                        title_ko,
-                        title_en,
-                        credits: credits as i8,
-                        department_id,
-                        category,
+                        title_ko: title_ko?,
+                        title_en: title_en?,
+                        credits: credits? as i8,
+                        department_id: department_id?,
+                        category: category?,
                         description,
                         prerequisites,
-                    });
-                }
+                    })
+                }));
             }
             Kind::Sections => {
                 let code = line.get("course_code").to_uppercase();
@@ -793,36 +789,18 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                         Err(key) => line.err("meetings", key, &[("meeting", part.to_string())]),
                     }
                 }
-                if let (
-                    true,
-                    Some(course_id),
-                    Some(section_no),
-                    Some(instructor),
-                    Some(capacity),
-                    Some(waitlist),
-                    Some(department_only),
-                    Some(years),
-                ) = (
-                    line.errors.is_empty(),
-                    course_id,
-                    section_no,
-                    instructor,
-                    capacity,
-                    waitlist,
-                    department_only,
-                    years,
-                ) {
-                    sections_out.push(SectionRow {
-                        course_id,
-                        section_no,
-                        instructor,
-                        capacity: capacity as i32,
-                        waitlist_capacity: waitlist as i32,
-                        department_only,
-                        class_years: years,
+                sections_out.extend(line.row(|| {
+                    Some(SectionRow {
+                        course_id: course_id?,
+                        section_no: section_no?,
+                        instructor: instructor?,
+                        capacity: capacity? as i32,
+                        waitlist_capacity: waitlist? as i32,
+                        department_only: department_only?,
+                        class_years: years?,
                         meetings,
-                    });
-                }
+                    })
+                }));
             }
             Kind::Students => {
                 let login = line.get("login_id").to_string();
@@ -863,30 +841,16 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                     line.number("max_credits", 0, 30, None)
                         .map(|n| Some(n as i8))
                 };
-                if let (
-                    true,
-                    Some(name),
-                    Some(department_id),
-                    Some(class_year),
-                    Some(status),
-                    Some(max_credits),
-                ) = (
-                    line.errors.is_empty(),
-                    name,
-                    department_id,
-                    class_year,
-                    status,
-                    max_credits,
-                ) {
-                    students_out.push(StudentRow {
+                students_out.extend(line.row(|| {
+                    Some(StudentRow {
                         login_id: login,
-                        name,
-                        department_id,
-                        class_year: class_year as i8,
-                        status,
-                        max_credits,
-                    });
-                }
+                        name: name?,
+                        department_id: department_id?,
+                        class_year: class_year? as i8,
+                        status: status?,
+                        max_credits: max_credits?,
+                    })
+                }));
             }
             Kind::Members => {
                 let number = line.get("student_number").to_string();
@@ -916,12 +880,12 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                             &[("value", number.clone()), ("code", code.clone())],
                         );
                     }
-                    if line.errors.is_empty() {
-                        members_out.push(MemberRow {
+                    members_out.extend(line.row(|| {
+                        Some(MemberRow {
                             group_id,
                             student_id,
-                        });
-                    }
+                        })
+                    }));
                 }
             }
         }

@@ -17,6 +17,19 @@ use crate::registration::queries::{self as reg, NewEnrollment};
 use crate::registration::rules::{self, Ineligible, Refusal, SectionLabel, CHANGE_PHASES};
 use crate::web::Lang;
 
+/// The event an override ends with: the student, the section and the registrar, then what came
+/// of it and the message.
+macro_rules! override_event {
+    ($student:expr, $section:expr, $registrar:expr, $($outcome:tt)+) => {
+        tracing::info!(
+            student.id = $student,
+            section.id = $section,
+            registrar.id = $registrar,
+            $($outcome)+
+        )
+    };
+}
+
 /// The rules a registrar may waive. Already enrolled, another section of the same course and a
 /// cancelled section are never waivable: the data model forbids them.
 pub const WAIVABLE: &[&str] = &[
@@ -244,10 +257,10 @@ pub fn enroll(
     };
     activity::record(conn, &o.line("override_enroll", outcome))?;
     notify(conn, o, "admin.notice.override_enrolled", &target.label)?;
-    tracing::info!(
-        student.id = user.id,
-        section.id = target.id,
-        registrar.id = o.registrar_id,
+    override_event!(
+        user.id,
+        target.id,
+        o.registrar_id,
         outcome,
         "registrar override enroll"
     );
@@ -277,10 +290,10 @@ pub fn drop(
         .iter()
         .filter(|p| p.outcome == "ok")
         .count();
-    tracing::info!(
-        student.id = user.id,
-        section.id = o.section_id,
-        registrar.id = o.registrar_id,
+    override_event!(
+        user.id,
+        o.section_id,
+        o.registrar_id,
         promoted,
         "registrar override drop"
     );

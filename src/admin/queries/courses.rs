@@ -3,6 +3,7 @@
 
 use diesel::prelude::*;
 
+use super::Pairs;
 use crate::admin::courses::Course;
 use crate::db::schema::{course_prerequisites, courses, departments};
 
@@ -102,14 +103,11 @@ pub fn lock_prerequisites(conn: &mut MysqlConnection) -> QueryResult<Vec<(i32, i
         .load(conn)
 }
 
+/// The prerequisite graph's edges: a course, then a course it requires.
+type Edges = Pairs<course_prerequisites::course_id, course_prerequisites::required_course_id>;
+
 pub fn add_prerequisite(conn: &mut MysqlConnection, id: i32, required_id: i32) -> QueryResult<()> {
-    diesel::insert_into(course_prerequisites::table)
-        .values((
-            course_prerequisites::course_id.eq(id),
-            course_prerequisites::required_course_id.eq(required_id),
-        ))
-        .execute(conn)?;
-    Ok(())
+    Edges::insert(conn, id, required_id)
 }
 
 /// Removes the edge; whether there was one.
@@ -118,11 +116,5 @@ pub fn remove_prerequisite(
     id: i32,
     required_id: i32,
 ) -> QueryResult<bool> {
-    let n = diesel::delete(
-        course_prerequisites::table
-            .filter(course_prerequisites::course_id.eq(id))
-            .filter(course_prerequisites::required_course_id.eq(required_id)),
-    )
-    .execute(conn)?;
-    Ok(n > 0)
+    Edges::delete(conn, id, required_id)
 }

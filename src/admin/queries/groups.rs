@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use diesel::dsl::count_star;
 use diesel::prelude::*;
 
+use super::Pairs;
 use crate::admin::groups::{Member, PriorityGroup};
 use crate::db::schema::{priority_group_members, priority_groups, registration_windows, users};
 
@@ -122,23 +123,14 @@ pub fn is_member(conn: &mut MysqlConnection, id: i32, student_id: i32) -> QueryR
     Ok(n > 0)
 }
 
+/// A group's members: group, then student.
+type Members = Pairs<priority_group_members::group_id, priority_group_members::student_id>;
+
 pub fn add_member(conn: &mut MysqlConnection, id: i32, student_id: i32) -> QueryResult<()> {
-    diesel::insert_into(priority_group_members::table)
-        .values((
-            priority_group_members::group_id.eq(id),
-            priority_group_members::student_id.eq(student_id),
-        ))
-        .execute(conn)?;
-    Ok(())
+    Members::insert(conn, id, student_id)
 }
 
 /// Takes the student out of the group; whether they were in it.
 pub fn remove_member(conn: &mut MysqlConnection, id: i32, student_id: i32) -> QueryResult<bool> {
-    let n = diesel::delete(
-        priority_group_members::table
-            .filter(priority_group_members::group_id.eq(id))
-            .filter(priority_group_members::student_id.eq(student_id)),
-    )
-    .execute(conn)?;
-    Ok(n > 0)
+    Members::delete(conn, id, student_id)
 }

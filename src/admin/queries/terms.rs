@@ -4,6 +4,7 @@
 use chrono::NaiveDateTime;
 use diesel::prelude::*;
 
+use super::Pairs;
 use crate::catalog::models::{NewTerm, NewWindow};
 use crate::catalog::{Term, Window};
 use crate::db::schema::{priority_groups, registration_windows, terms};
@@ -52,10 +53,19 @@ pub fn set_release_times(
     Ok(n > 0)
 }
 
+type OfTerm = diesel::dsl::Filter<
+    registration_windows::table,
+    diesel::dsl::Eq<registration_windows::term_id, i32>,
+>;
+
+/// The statement reading the term's windows, to finish with an order or not.
+fn windows(term_id: i32) -> OfTerm {
+    registration_windows::table.filter(registration_windows::term_id.eq(term_id))
+}
+
 /// The term's windows by phase, cohort and opening.
 pub fn windows_of(conn: &mut MysqlConnection, term_id: i32) -> QueryResult<Vec<Window>> {
-    registration_windows::table
-        .filter(registration_windows::term_id.eq(term_id))
+    windows(term_id)
         .order((
             registration_windows::phase,
             registration_windows::cohort,
@@ -73,10 +83,7 @@ pub fn lock_windows(conn: &mut MysqlConnection, term_id: i32) -> QueryResult<Vec
         .select(terms::id)
         .for_update()
         .first::<i32>(conn)?;
-    registration_windows::table
-        .filter(registration_windows::term_id.eq(term_id))
-        .select(Window::as_select())
-        .load(conn)
+    windows(term_id).select(Window::as_select()).load(conn)
 }
 
 /// Locks the priority group a window names (so it cannot be deleted meanwhile); its code, when
@@ -125,11 +132,5 @@ pub fn set_closes_at(
 
 /// Deletes window `id` of the term; whether there was one.
 pub fn delete_window(conn: &mut MysqlConnection, term_id: i32, id: i32) -> QueryResult<bool> {
-    let n = diesel::delete(
-        registration_windows::table
-            .filter(registration_windows::id.eq(id))
-            .filter(registration_windows::term_id.eq(term_id)),
-    )
-    .execute(conn)?;
-    Ok(n > 0)
+    Pairs::<registration_windows::id, registration_windows::term_id>::delete(conn, id, term_id)
 }
