@@ -133,6 +133,21 @@ struct MeetingRow {
     days: Vec<Choice>,
 }
 
+/// The lists a section form shows, from its values: the meeting rows and the department choices.
+struct FormLists {
+    meetings: Vec<MeetingRow>,
+    departments: Vec<Choice>,
+}
+
+impl FormLists {
+    fn of(depts: &[crate::auth::models::Department], lang: Lang, values: &Values) -> Self {
+        FormLists {
+            meetings: meeting_rows(values, lang),
+            departments: department_choices(depts, lang, values),
+        }
+    }
+}
+
 fn meeting_rows(values: &Values, lang: Lang) -> Vec<MeetingRow> {
     (0..MEETING_ROWS)
         .map(|i| {
@@ -247,8 +262,7 @@ pub async fn list(c: Console, query: web::Query<forms::ListQuery>) -> Answer {
 struct NewSectionPage {
     layout: Layout,
     values: Values,
-    meetings: Vec<MeetingRow>,
-    departments: Vec<Choice>,
+    lists: FormLists,
     errors: FormErrors,
 }
 
@@ -259,11 +273,8 @@ async fn new_page(
     errors: FormErrors,
 ) -> Result<NewSectionPage, AppError> {
     let depts = app.db.query(departments::all).await?;
-    let lang = layout.lang;
-    let choices = department_choices(&depts, lang, &values);
     Ok(NewSectionPage {
-        meetings: meeting_rows(&values, lang),
-        departments: choices,
+        lists: FormLists::of(&depts, layout.lang, &values),
         layout,
         values,
         errors,
@@ -364,8 +375,7 @@ struct SectionPage {
     waitlist: Vec<Person>,
     basket_count: i64,
     values: Values,
-    meetings: Vec<MeetingRow>,
-    departments: Vec<Choice>,
+    lists: FormLists,
     errors: FormErrors,
 }
 
@@ -468,11 +478,8 @@ async fn section_page(
         }
         values.0.extend(p.0);
     }
-    let lang = layout.lang;
-    let choices = department_choices(&depts, lang, &values);
     Ok(SectionPage {
-        meetings: meeting_rows(&values, lang),
-        departments: choices,
+        lists: FormLists::of(&depts, layout.lang, &values),
         layout,
         s,
         c,
@@ -806,69 +813,45 @@ mod tests {
         )
     }
 
+    /// Meeting row `i` of the form (0 = the first): weekday, start, end, room.
+    fn row(
+        i: usize,
+        day: &'static str,
+        start: &'static str,
+        end: &'static str,
+    ) -> Vec<(&'static str, &'static str)> {
+        vec![
+            (DAY[i], day),
+            (START[i], start),
+            (END[i], end),
+            (ROOM[i], "공학관 101"),
+        ]
+    }
+
+    /// What `parse_meetings` makes of these rows, and the fields it refused.
+    fn parsed(rows: &[Vec<(&'static str, &'static str)>]) -> (usize, FormErrors) {
+        let mut e = FormErrors::new(Lang::En);
+        let ok = parse_meetings(&values(&rows.concat()), &mut e);
+        (ok.len(), e)
+    }
+
     #[test]
     fn meetings_need_a_start_before_the_end_and_may_not_overlap_each_other() {
-        let mut e = FormErrors::new(Lang::En);
-        let ok = parse_meetings(
-            &values(&[
-                ("m1_day", "1"),
-                ("m1_start", "09:00"),
-                ("m1_end", "10:15"),
-                ("m1_room", "공학관 101"),
-                ("m2_day", "3"),
-                ("m2_start", "09:00"),
-                ("m2_end", "10:15"),
-                ("m2_room", "공학관 101"),
-            ]),
-            &mut e,
-        );
+        let (ok, e) = parsed(&[row(0, "1", "09:00", "10:15"), row(1, "3", "09:00", "10:15")]);
         assert!(e.is_empty());
-        assert_eq!(ok.len(), 2);
-
-        let mut e = FormErrors::new(Lang::En);
-        parse_meetings(
-            &values(&[
-                ("m1_day", "1"),
-                ("m1_start", "10:00"),
-                ("m1_end", "09:00"),
-                ("m1_room", "A"),
-            ]),
-            &mut e,
-        );
+        assert_eq!(ok, 2);
+        let (_, e) = parsed(&[row(0, "1", "10:00", "09:00")]);
         assert!(e.has("m1_end"));
-
-        let mut e = FormErrors::new(Lang::En);
-        parse_meetings(
-            &values(&[
-                ("m1_day", "2"),
-                ("m1_start", "09:00"),
-                ("m1_end", "11:00"),
-                ("m1_room", "A"),
-                ("m2_day", "2"),
-                ("m2_start", "10:00"),
-                ("m2_end", "12:00"),
-                ("m2_room", "B"),
-            ]),
-            &mut e,
-        );
+        let (_, e) = parsed(&[row(0, "2", "09:00", "11:00"), row(1, "2", "10:00", "12:00")]);
         assert!(e.has("m2_start"));
     }
 
     #[test]
     fn a_section_needs_at_least_one_meeting_on_a_weekday() {
-        let mut e = FormErrors::new(Lang::En);
-        assert!(parse_meetings(&values(&[]), &mut e).is_empty());
+        let (ok, e) = parsed(&[]);
+        assert_eq!(ok, 0);
         assert!(e.has("m1_day"));
-        let mut e = FormErrors::new(Lang::En);
-        parse_meetings(
-            &values(&[
-                ("m1_day", "7"),
-                ("m1_start", "09:00"),
-                ("m1_end", "10:00"),
-                ("m1_room", "A"),
-            ]),
-            &mut e,
-        );
+        let (_, e) = parsed(&[row(0, "7", "09:00", "10:00")]);
         assert!(e.has("m1_day"));
     }
 
