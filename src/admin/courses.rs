@@ -134,6 +134,21 @@ fn validate(
     })
 }
 
+/// The selects of a course form, the posted or stored value selected.
+struct CourseChoices {
+    departments: Vec<Choice>,
+    categories: Vec<Choice>,
+}
+
+impl CourseChoices {
+    fn of(depts: &[Department], lang: Lang, form: &CourseForm) -> Self {
+        CourseChoices {
+            departments: departments::choices(depts, lang, form.department_id.trim()),
+            categories: category_choices(lang, form.category.trim()),
+        }
+    }
+}
+
 fn category_choices(lang: Lang, current: &str) -> Vec<Choice> {
     CATEGORIES
         .iter()
@@ -157,8 +172,7 @@ struct CoursesPage {
     more: bool,
     rows: Vec<ListRow>,
     form: CourseForm,
-    departments: Vec<Choice>,
-    categories: Vec<Choice>,
+    choices: CourseChoices,
     errors: FormErrors,
 }
 
@@ -192,10 +206,8 @@ async fn courses_page(
         .await?;
     let more = found.len() as i64 > PER_PAGE;
     found.truncate(PER_PAGE as usize);
-    let lang = layout.lang;
     Ok(CoursesPage {
-        departments: departments::choices(&depts, lang, form.department_id.trim()),
-        categories: category_choices(lang, form.category.trim()),
+        choices: CourseChoices::of(&depts, layout.lang, &form),
         layout,
         q,
         page,
@@ -256,8 +268,7 @@ struct CoursePage {
     form: CourseForm,
     prerequisites: Vec<Course>,
     required_code: String,
-    departments: Vec<Choice>,
-    categories: Vec<Choice>,
+    choices: CourseChoices,
     errors: FormErrors,
 }
 
@@ -281,10 +292,8 @@ async fn course_page(
         })
         .await?;
     let form = posted.unwrap_or_else(|| CourseForm::of(&course));
-    let lang = layout.lang;
     Ok(CoursePage {
-        departments: departments::choices(&depts, lang, form.department_id.trim()),
-        categories: category_choices(lang, form.category.trim()),
+        choices: CourseChoices::of(&depts, layout.lang, &form),
         layout,
         course,
         form,
@@ -329,20 +338,10 @@ pub async fn update(c: Console, path: web::Path<i32>, form: web::Form<CourseForm
     .await
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct PrerequisiteForm {
-    #[serde(default)]
-    required_code: String,
-}
-
-pub async fn add_prerequisite(
-    c: Console,
-    path: web::Path<i32>,
-    form: web::Form<PrerequisiteForm>,
-) -> Answer {
+pub async fn add_prerequisite(c: Console, path: web::Path<i32>, form: forms::Values) -> Answer {
     let (app, r, layout, meta) = c.parts();
     let id = path.into_inner();
-    let raw = form.into_inner().required_code;
+    let raw = form.v("required_code").to_string();
     let mut errors = FormErrors::new(layout.lang);
     let Some(required) = forms::course_code(&mut errors, "required_code", &raw).map(String::from)
     else {

@@ -413,23 +413,13 @@ pub async fn show(c: Console, path: web::Path<i32>) -> Answer {
     html(term_page(&app, layout, path.into_inner(), None, errors).await?)
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct ReleaseTimesForm {
-    #[serde(default)]
-    release_times: String,
-}
-
 /// The term's seat-release times (`registration::release`): Seoul times, stored sorted and
 /// without repeats; blank turns the feature off. Seats already held keep their release time.
-pub async fn set_release_times(
-    c: Console,
-    path: web::Path<i32>,
-    form: web::Form<ReleaseTimesForm>,
-) -> Answer {
+pub async fn set_release_times(c: Console, path: web::Path<i32>, form: forms::Values) -> Answer {
     let (app, r, layout, meta) = c.parts();
     use crate::registration::release::{ReleaseTimes, ReleaseTimesError, MAX_TIMES};
     let term_id = path.into_inner();
-    let posted = form.into_inner().release_times;
+    let posted = form.v("release_times").to_string();
     let times = match ReleaseTimes::parse(&posted) {
         Ok(times) => times,
         Err(e) => {
