@@ -143,6 +143,15 @@ pub struct Table {
 }
 
 impl Table {
+    /// The non-empty cells of column `name`, line by line.
+    fn filled(&self, name: &str) -> Vec<String> {
+        self.rows
+            .iter()
+            .map(|(_, c)| self.cell(c, name).to_string())
+            .filter(|v| !v.is_empty())
+            .collect()
+    }
+
     fn cell<'a>(&self, cells: &'a [String], name: &str) -> &'a str {
         self.kind
             .columns()
@@ -446,6 +455,21 @@ impl<'a> Line<'a> {
         }
     }
 
+    /// A column read by `parse`; a value it refuses is named beside the column with `key`.
+    fn parsed<T>(
+        &mut self,
+        name: &'static str,
+        key: &str,
+        parse: impl FnOnce(&str) -> Option<T>,
+    ) -> Option<T> {
+        let raw = self.get(name);
+        let value = parse(raw);
+        if value.is_none() {
+            self.err(name, key, &[("value", raw.to_string())]);
+        }
+        value
+    }
+
     fn required(&mut self, name: &'static str, max: usize) -> Option<String> {
         let v = self.get(name);
         if v.is_empty() {
@@ -500,9 +524,22 @@ impl<'a> Line<'a> {
     }
 
     fn department(&mut self, name: &'static str, existing: &Existing) -> Option<i32> {
-        let v = self.get(name).to_uppercase();
-        let id = existing.departments.get(&v).copied();
-        self.known(name, &v, id, ("import.err.unknown_department", "code"))
+        let unknown = ("import.err.unknown_department", "code");
+        self.by_code(name, &existing.departments, unknown).1
+    }
+
+    /// A column naming a stored row by its code (read upper-case): the code, and the row's id or
+    /// the column refused as `unknown` (message key, argument).
+    fn by_code(
+        &mut self,
+        name: &'static str,
+        ids: &HashMap<String, i32>,
+        unknown: (&str, &str),
+    ) -> (String, Option<i32>) {
+        let code = self.get(name).to_uppercase();
+        let id = ids.get(&code).copied();
+        let id = self.known(name, &code, id, unknown);
+        (code, id)
     }
 
     /// The stored row `value` (the cell of column `name`) names: `id` when it was found;
@@ -610,6 +647,61 @@ fn class_years(v: &str) -> Option<i8> {
     Some(mask)
 }
 
+/// How a line's identifying column reads.
+enum Typed {
+    Missing,
+    Malformed,
+    WellFormed,
+}
+
+/// A kind's identifying column (a course's code, a student's login id): the message of a malformed
+/// value, of one already stored, and the argument that names the value in both.
+struct Identity {
+    column: &'static str,
+    arg: &'static str,
+    malformed: &'static str,
+    stored: &'static str,
+}
+
+const COURSE_CODE: Identity = Identity {
+    column: "code",
+    arg: "code",
+    malformed: "import.err.bad_course_code",
+    stored: "import.err.course_exists",
+};
+
+const LOGIN_ID: Identity = Identity {
+    column: "login_id",
+    arg: "value",
+    malformed: "import.err.bad_login_id",
+    stored: "import.err.login_exists",
+};
+
+impl Identity {
+    /// Required, then well formed, then once in the file (`repeated` checks it) and not stored
+    /// yet; each refusal beside the column, naming the value as typed.
+    fn check<'t>(
+        &self,
+        line: &mut Line<'t>,
+        typed: Typed,
+        value: &str,
+        repeated: impl FnOnce(&mut Line<'t>),
+        stored: bool,
+    ) {
+        let named = [(self.arg, value.to_string())];
+        match typed {
+            Typed::Missing => line.err(self.column, "import.err.required", &[]),
+            Typed::Malformed => line.err(self.column, self.malformed, &named),
+            Typed::WellFormed => {
+                repeated(line);
+                if stored {
+                    line.err(self.column, self.stored, &named);
+                }
+            }
+        }
+    }
+}
+
 /// Checks every line; the rows come back only when every line is valid.
 pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Option<Rows>) {
     let mut lines = Vec::with_capacity(table.rows.len());
@@ -650,44 +742,26 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
         let subject;
         match table.kind {
             Kind::Courses => {
-                let parsed = CourseCode::parse(line.get("code"));
+                let typed = match CourseCode::parse(line.get("code")) {
+                    Err(ParseError::Empty) => Typed::Missing,
+                    Err(_) => Typed::Malformed,
+                    Ok(_) => Typed::WellFormed,
+                };
                 let code = line.get("code").to_uppercase();
                 subject = format!("{code} {}", line.get("title_ko"));
-                if parsed == Err(ParseError::Empty) {
-                    line.err("code", "import.err.required", &[]);
-                } else if parsed.is_err() {
-                    line.err(
-                        "code",
-                        "import.err.bad_course_code",
-                        &[("code", code.clone())],
-                    );
-                } else {
-                    duplicate(&mut line, code.clone(), "code", *no);
-                    if existing.courses.contains_key(&code) {
-                        line.err(
-                            "code",
-                            "import.err.course_exists",
-                            &[("code", code.clone())],
-                        );
-                    }
-                }
+                let stored = existing.courses.contains_key(&code);
+                let repeated = |l: &mut Line<'_>| duplicate(l, code.clone(), "code", *no);
+                COURSE_CODE.check(&mut line, typed, &code, repeated, stored);
                 let title_ko = line.required("title_ko", 200);
                 let title_en = line.required("title_en", 200);
                 let credits = line.number("credits", 0, 6, None);
                 let department_id = line.department("department", existing);
-                let cat_raw = line.get("category");
-                let category = category(cat_raw);
-                if category.is_none() {
-                    if cat_raw.is_empty() {
-                        line.err("category", "import.err.required", &[]);
-                    } else {
-                        line.err(
-                            "category",
-                            "import.err.bad_category",
-                            &[("value", cat_raw.to_string())],
-                        );
-                    }
-                }
+                let category = if line.get("category").is_empty() {
+                    line.err("category", "import.err.required", &[]);
+                    None
+                } else {
+                    line.parsed("category", "import.err.bad_category", category)
+                };
                 let description = line.optional_text("description", 2000);
                 let mut prerequisites = Vec::new();
                 for p in line
@@ -718,14 +792,8 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                 }));
             }
             Kind::Sections => {
-                let code = line.get("course_code").to_uppercase();
-                let id = existing.courses.get(&code).copied();
-                let course_id = line.known(
-                    "course_code",
-                    &code,
-                    id,
-                    ("import.err.unknown_course", "code"),
-                );
+                let unknown = ("import.err.unknown_course", "code");
+                let (code, course_id) = line.by_code("course_code", &existing.courses, unknown);
                 let section_no = line.number("section_no", 1, 999, None).map(|n| n as i16);
                 subject = match section_no {
                     Some(n) => format!("{code}-{n}"),
@@ -753,15 +821,7 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
                 } else {
                     line.department("department_only", existing).map(Some)
                 };
-                let years_raw = line.get("class_years");
-                let years = class_years(years_raw);
-                if years.is_none() {
-                    line.err(
-                        "class_years",
-                        "import.err.bad_class_years",
-                        &[("value", years_raw.to_string())],
-                    );
-                }
+                let years = line.parsed("class_years", "import.err.bad_class_years", class_years);
                 let mut meetings: Vec<(MeetingRow, String)> = Vec::new();
                 let raw_meetings = line.get("meetings");
                 if raw_meetings.is_empty() {
@@ -805,36 +865,21 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
             Kind::Students => {
                 let login = line.get("login_id").to_string();
                 subject = format!("{login} {}", line.get("name"));
-                if login.is_empty() {
-                    line.err("login_id", "import.err.required", &[]);
+                let typed = if login.is_empty() {
+                    Typed::Missing
                 } else if crate::auth::domain::LoginId::parse(&login).is_err() {
-                    line.err(
-                        "login_id",
-                        "import.err.bad_login_id",
-                        &[("value", login.clone())],
-                    );
+                    Typed::Malformed
                 } else {
-                    duplicate(&mut line, login.to_lowercase(), "login_id", *no);
-                    if existing.logins.contains(&login.to_lowercase()) {
-                        line.err(
-                            "login_id",
-                            "import.err.login_exists",
-                            &[("value", login.clone())],
-                        );
-                    }
-                }
+                    Typed::WellFormed
+                };
+                let key = login.to_lowercase();
+                let stored = existing.logins.contains(&key);
+                let repeated = |l: &mut Line<'_>| duplicate(l, key, "login_id", *no);
+                LOGIN_ID.check(&mut line, typed, &login, repeated, stored);
                 let name = line.required("name", 100);
                 let department_id = line.department("department", existing);
                 let class_year = line.number("class_year", 1, 4, None);
-                let status_raw = line.get("status");
-                let status = student_status(status_raw);
-                if status.is_none() {
-                    line.err(
-                        "status",
-                        "import.err.bad_status",
-                        &[("value", status_raw.to_string())],
-                    );
-                }
+                let status = line.parsed("status", "import.err.bad_status", student_status);
                 let max_credits = if line.get("max_credits").is_empty() {
                     Some(None)
                 } else {
@@ -854,18 +899,12 @@ pub fn validate(table: &Table, existing: &Existing, lang: Lang) -> (Report, Opti
             }
             Kind::Members => {
                 let number = line.get("student_number").to_string();
-                let code = line.get("group_code").to_uppercase();
-                subject = format!("{number} {code}");
                 let id = existing.students.get(&number.to_lowercase()).copied();
                 let unknown = ("import.err.unknown_student", "value");
                 let student = line.known("student_number", &number, id, unknown);
-                let id = existing.groups.get(&code).copied();
-                let group = line.known(
-                    "group_code",
-                    &code,
-                    id,
-                    ("import.err.unknown_group", "code"),
-                );
+                let unknown = ("import.err.unknown_group", "code");
+                let (code, group) = line.by_code("group_code", &existing.groups, unknown);
+                subject = format!("{number} {code}");
                 if let (Some(student_id), Some(group_id)) = (student, group) {
                     duplicate(
                         &mut line,
@@ -946,12 +985,7 @@ fn load_existing(conn: &mut MysqlConnection, table: &Table) -> QueryResult<Exist
             }
         }
         Kind::Students => {
-            let wanted: Vec<String> = table
-                .rows
-                .iter()
-                .map(|(_, c)| table.cell(c, "login_id").to_string())
-                .filter(|l| !l.is_empty())
-                .collect();
+            let wanted = table.filled("login_id");
             for chunk in wanted.chunks(1000) {
                 // The column's collation is case-insensitive, so compare in lower case.
                 let found: Vec<String> = users::table
@@ -973,12 +1007,7 @@ fn load_existing(conn: &mut MysqlConnection, table: &Table) -> QueryResult<Exist
                 .into_iter()
                 .map(|(c, id)| (c.to_uppercase(), id))
                 .collect();
-            let wanted: Vec<String> = table
-                .rows
-                .iter()
-                .map(|(_, c)| table.cell(c, "student_number").to_string())
-                .filter(|l| !l.is_empty())
-                .collect();
+            let wanted = table.filled("student_number");
             let mut ids = Vec::new();
             for chunk in wanted.chunks(1000) {
                 let found: Vec<(String, i32)> = users::table
@@ -1019,10 +1048,12 @@ impl From<diesel::result::Error> for ApplyError {
     }
 }
 
-/// Inserts `rows` into `table` 500 to a statement, under the server's packet limit.
+/// Inserts into `$table` the values `$values` makes of each item, 500 rows to a statement, under
+/// the server's packet limit.
 macro_rules! insert_in_chunks {
-    ($table:path, $rows:expr, $conn:expr) => {
-        for chunk in $rows.chunks(500) {
+    ($table:path, $conn:expr, $items:expr, |$item:pat_param| $values:expr) => {
+        let values: Vec<_> = $items.map(|$item| $values).collect();
+        for chunk in values.chunks(500) {
             diesel::insert_into($table).values(chunk).execute($conn)?;
         }
     };
@@ -1036,21 +1067,15 @@ fn insert_rows(
 ) -> QueryResult<()> {
     match rows {
         Rows::Courses(list) => {
-            let values: Vec<_> = list
-                .iter()
-                .map(|c| {
-                    (
-                        courses::code.eq(&c.code),
-                        courses::title_ko.eq(&c.title_ko),
-                        courses::title_en.eq(&c.title_en),
-                        courses::credits.eq(c.credits),
-                        courses::department_id.eq(c.department_id),
-                        courses::category.eq(c.category),
-                        courses::description.eq(&c.description),
-                    )
-                })
-                .collect();
-            insert_in_chunks!(courses::table, values, conn);
+            insert_in_chunks!(courses::table, conn, list.iter(), |c| (
+                courses::code.eq(&c.code),
+                courses::title_ko.eq(&c.title_ko),
+                courses::title_en.eq(&c.title_en),
+                courses::credits.eq(c.credits),
+                courses::department_id.eq(c.department_id),
+                courses::category.eq(c.category),
+                courses::description.eq(&c.description),
+            ));
             let needed: Vec<&String> = list
                 .iter()
                 .flat_map(|c| c.prerequisites.iter().chain(std::iter::once(&c.code)))
@@ -1064,22 +1089,19 @@ fn insert_rows(
                 ids.extend(found.into_iter().map(|(c, id)| (c.to_uppercase(), id)));
             }
             let ids = &ids;
-            let pairs: Vec<_> = list
-                .iter()
-                .flat_map(|c| {
-                    let id = ids.get(&c.code).copied();
-                    c.prerequisites
-                        .iter()
-                        .filter_map(move |p| Some((id?, *ids.get(p)?)))
-                })
-                .map(|(course, required)| {
-                    (
-                        course_prerequisites::course_id.eq(course),
-                        course_prerequisites::required_course_id.eq(required),
-                    )
-                })
-                .collect();
-            insert_in_chunks!(course_prerequisites::table, pairs, conn);
+            let pairs = list.iter().flat_map(|c| {
+                let id = ids.get(&c.code).copied();
+                c.prerequisites
+                    .iter()
+                    .filter_map(move |p| Some((id?, *ids.get(p)?)))
+            });
+            insert_in_chunks!(course_prerequisites::table, conn, pairs, |(
+                course,
+                required,
+            )| (
+                course_prerequisites::course_id.eq(course),
+                course_prerequisites::required_course_id.eq(required),
+            ));
         }
         Rows::Sections(list) => {
             let term_id = term_id.ok_or(diesel::result::Error::NotFound)?;
@@ -1114,34 +1136,22 @@ fn insert_rows(
             }
         }
         Rows::Members(list) => {
-            let values: Vec<_> = list
-                .iter()
-                .map(|m| {
-                    (
-                        priority_group_members::group_id.eq(m.group_id),
-                        priority_group_members::student_id.eq(m.student_id),
-                    )
-                })
-                .collect();
-            insert_in_chunks!(priority_group_members::table, values, conn);
+            insert_in_chunks!(priority_group_members::table, conn, list.iter(), |m| (
+                priority_group_members::group_id.eq(m.group_id),
+                priority_group_members::student_id.eq(m.student_id),
+            ));
         }
         Rows::Students(list) => {
-            let values: Vec<_> = list
-                .iter()
-                .map(|s| {
-                    (
-                        users::login_id.eq(&s.login_id),
-                        users::name.eq(&s.name),
-                        users::password_hash.eq(password_hash),
-                        users::role.eq("student"),
-                        users::department_id.eq(Some(s.department_id)),
-                        users::class_year.eq(Some(s.class_year)),
-                        users::status.eq(s.status),
-                        users::max_credits.eq(s.max_credits),
-                    )
-                })
-                .collect();
-            insert_in_chunks!(users::table, values, conn);
+            insert_in_chunks!(users::table, conn, list.iter(), |s| (
+                users::login_id.eq(&s.login_id),
+                users::name.eq(&s.name),
+                users::password_hash.eq(password_hash),
+                users::role.eq("student"),
+                users::department_id.eq(Some(s.department_id)),
+                users::class_year.eq(Some(s.class_year)),
+                users::status.eq(s.status),
+                users::max_credits.eq(s.max_credits),
+            ));
         }
     }
     Ok(())
@@ -1581,11 +1591,16 @@ mod tests {
         }
     }
 
+    /// A file of `kind` read and checked against `existing()`, in English.
+    fn checked(kind: Kind, csv: &str) -> (Report, Option<Rows>) {
+        let table = parse(kind, csv.as_bytes(), Lang::En).expect("parses");
+        validate(&table, &existing(), Lang::En)
+    }
+
     #[test]
     fn member_lines_name_unknown_students_groups_and_existing_members() {
         let csv = "학번,그룹코드,이름\n2026001,disab,김하나\n2026009,DISAB,\n2026001,NOPE,\n2026002,DISAB,\n2026001,DISAB,\n";
-        let table = parse(Kind::Members, csv.as_bytes(), Lang::En).expect("parses");
-        let (report, rows) = validate(&table, &existing(), Lang::En);
+        let (report, rows) = checked(Kind::Members, csv);
         assert!(rows.is_none(), "one bad line refuses the file");
         let errors = |line: u64| -> Vec<String> {
             report
@@ -1602,8 +1617,7 @@ mod tests {
         assert!(errors(6)[0].contains("line 2"), "{:?}", errors(6));
 
         let ok = "student_number,group_code\n2026001,DISAB\n";
-        let table = parse(Kind::Members, ok.as_bytes(), Lang::En).expect("parses");
-        let (report, rows) = validate(&table, &existing(), Lang::En);
+        let (report, rows) = checked(Kind::Members, ok);
         assert!(report.ok());
         assert!(matches!(
             rows,
@@ -1614,8 +1628,7 @@ mod tests {
     #[test]
     fn bom_and_korean_headers_are_accepted() {
         let csv = "\u{feff}과목코드,과목명,영문과목명,학점,학과,이수구분\nCSE2000,자료구조,Data Structures,3,cse,전공필수\n";
-        let table = parse(Kind::Courses, csv.as_bytes(), Lang::En).expect("parses");
-        let (report, rows) = validate(&table, &existing(), Lang::En);
+        let (report, rows) = checked(Kind::Courses, csv);
         assert!(report.ok(), "{report:?}");
         assert!(
             matches!(rows, Some(Rows::Courses(ref r)) if r.len() == 1 && r[0].code == "CSE2000")
@@ -1628,8 +1641,7 @@ mod tests {
                    CSE2000,가,A,3,CSE,major_required\n\
                    CSE2001,나,B,x,MATH,major_required\n\
                    CSE2000,다,C,3,CSE,nope\n";
-        let table = parse(Kind::Courses, csv.as_bytes(), Lang::En).expect("parses");
-        let (report, rows) = validate(&table, &existing(), Lang::En);
+        let (report, rows) = checked(Kind::Courses, csv);
         assert!(rows.is_none());
         let bad: Vec<(u64, Vec<String>)> = report
             .lines
@@ -1686,8 +1698,7 @@ mod tests {
                    CSE1000,1,김,30,월 09:00-10:00 R1\n\
                    CSE1000,2,김,30,월 09:00-10:00 R1; 월 09:30-11:00 R2\n\
                    CSE9999,1,이,-1,화 09:00-10:00 R1\n";
-        let table = parse(Kind::Sections, csv.as_bytes(), Lang::En).expect("parses");
-        let (report, _) = validate(&table, &existing(), Lang::En);
+        let (report, _) = checked(Kind::Sections, csv);
         let cols = |i: usize| -> Vec<String> {
             report.lines[i]
                 .errors
@@ -1703,8 +1714,7 @@ mod tests {
     #[test]
     fn students_duplicates_in_the_file_point_at_the_first_line() {
         let csv = "학번,이름,학과,학년\n2026002,가,CSE,1\n2026002,나,CSE,5\n2026001,다,CSE,2\n";
-        let table = parse(Kind::Students, csv.as_bytes(), Lang::En).expect("parses");
-        let (report, _) = validate(&table, &existing(), Lang::En);
+        let (report, _) = checked(Kind::Students, csv);
         assert!(report.lines[0].errors.is_empty());
         assert_eq!(report.lines[1].errors.len(), 2);
         assert!(report.lines[1].errors[0].message.contains('2'));
