@@ -8,8 +8,9 @@ use std::io::BufRead;
 use diesel::prelude::*;
 use diesel::MysqlConnection;
 
-use crate::accounts::policy::{self, PasswordProblem};
+use crate::accounts::policy;
 use crate::activity::{self, NewActivity};
+use crate::auth::account_error::PasswordProblem;
 use crate::auth::domain::LoginId;
 use crate::auth::models::{self, NewUser};
 use crate::auth::Role;

@@ -8,7 +8,7 @@ use actix_web::http::{header, Method};
 use actix_web::middleware::Next;
 use actix_web::{HttpMessage, HttpResponse};
 
-use crate::accounts::AccountError;
+use crate::auth::account_error::AccountError;
 use crate::session::SessionState;
 use crate::web::AppError;
 

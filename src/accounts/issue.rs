@@ -10,9 +10,10 @@ use diesel::prelude::*;
 use futures_util::future::try_join_all;
 use serde::Deserialize;
 
-use crate::accounts::{one_time, AccountError};
+use crate::accounts::one_time;
 use crate::activity::{self, NewActivity};
 use crate::app::AppState;
+use crate::auth::account_error::AccountError;
 use crate::auth::Auth;
 use crate::auth::Registrar;
 use crate::db::schema::users;

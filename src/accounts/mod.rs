@@ -10,8 +10,6 @@ pub mod policy;
 
 use actix_web::web;
 
-pub use crate::auth::account_error::AccountError;
-
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.route(
         "/account/password",

@@ -9,9 +9,10 @@ use askama::Template;
 use diesel::prelude::*;
 use serde::{Deserialize, Serialize};
 
-use crate::accounts::{policy, AccountError};
+use crate::accounts::policy;
 use crate::activity::{self, NewActivity};
 use crate::app::AppState;
+use crate::auth::account_error::AccountError;
 use crate::auth::domain::Password;
 use crate::auth::extract::CurrentUser;
 use crate::auth::models;

@@ -5,7 +5,7 @@
 use std::collections::HashSet;
 use std::sync::LazyLock;
 
-pub use crate::auth::account_error::PasswordProblem;
+use crate::auth::account_error::PasswordProblem;
 
 pub const NEW_PASSWORD_MIN: usize = 12;
 pub const NEW_PASSWORD_MAX: usize = 128;

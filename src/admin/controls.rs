@@ -10,8 +10,9 @@ use serde::Deserialize;
 use crate::activity;
 use crate::admin::forms::{self, Answer, Console, FormErrors};
 use crate::app::AppState;
+use crate::config::RoomConfig;
 use crate::controls::{self, Controls, SiteControls};
-use crate::waiting_room::{RoomConfig, WaitingRoom};
+use crate::waiting_room::WaitingRoom;
 use crate::web::flash::Level;
 use crate::web::{html, AppError, Layout};
 

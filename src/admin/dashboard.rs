@@ -14,8 +14,8 @@ use serde::Serialize;
 
 use crate::cache::{Cache, CacheError};
 use crate::catalog::queries;
+use crate::config::RoomConfig;
 use crate::db::schema::{enrollments, sections, users};
-use crate::waiting_room::RoomConfig;
 
 /// Minutes covered by the enrollments-per-minute series and the refusal counts.
 pub const WINDOW_MINUTES: i64 = 10;

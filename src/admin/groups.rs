@@ -32,8 +32,6 @@ pub struct PriorityGroup {
     pub created_at: chrono::NaiveDateTime,
 }
 
-pub use crate::admin::queries::groups::all;
-
 // ---- the list ----
 
 pub struct Row {
@@ -60,7 +58,7 @@ impl GroupsPage {
 
 /// Each group with its member count and the number of windows naming it.
 fn listing(conn: &mut MysqlConnection) -> QueryResult<Vec<(PriorityGroup, i64, i64)>> {
-    let groups = all(conn)?;
+    let groups = q::all(conn)?;
     let members = q::member_counts(conn)?;
     let windows = q::window_counts(conn)?;
     Ok(groups

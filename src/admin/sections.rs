@@ -386,7 +386,7 @@ impl SectionPage {
         Some(crate::catalog::routes::held_text(
             self.layout.lang,
             self.s.held_seats,
-            &crate::registration::release::clock(at),
+            &crate::web::layout::clock(at),
         ))
     }
 

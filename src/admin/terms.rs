@@ -332,7 +332,7 @@ fn load_term(
 ) -> QueryResult<(Term, Vec<Window>, Vec<PriorityGroup>)> {
     let term = q::find(conn, id)?;
     let windows = q::windows_of(conn, id)?;
-    let groups = crate::admin::groups::all(conn)?;
+    let groups = crate::admin::queries::groups::all(conn)?;
     Ok((term, windows, groups))
 }
 

@@ -10,7 +10,7 @@ pub const DEVICE_COOKIE: &str = "sugang_device";
 /// How long a browser stays known after its last successful sign-in.
 pub const DEVICE_COOKIE_DAYS: i64 = 180;
 
-pub use crate::config::DeviceKey;
+use crate::config::DeviceKey;
 
 /// Signing with the key from the settings.
 impl DeviceKey {

@@ -96,7 +96,7 @@ pub fn load(
         .load(conn)?;
     let windows = crate::catalog::queries::windows_for_term(conn, term.id)?;
     let groups = if Window::any_group(&windows) {
-        crate::registration::queries::group_ids(conn, student_id)?
+        crate::catalog::queries::group_ids(conn, student_id)?
     } else {
         Vec::new()
     };
@@ -202,7 +202,7 @@ impl Preview {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::registration::rules::Meeting;
+    use crate::domain::Meeting;
     use chrono::{Duration, TimeZone};
 
     fn label(code: &str) -> SectionLabel {

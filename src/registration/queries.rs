@@ -12,9 +12,10 @@ use crate::db::schema::{
     activity_log, completed_courses, course_prerequisites, courses, enrollments, holds, meetings,
     priority_group_members, sections, users, waitlist_entries,
 };
-use crate::registration::rules::{Held, Meeting, SectionLabel, StudentFacts, Target};
+use crate::domain::Meeting;
+use crate::registration::rules::{Held, SectionLabel, StudentFacts, Target};
 
-pub use crate::catalog::queries::group_ids;
+use crate::catalog::queries::group_ids;
 
 /// Locks the student's row: every write of one student's registrations takes this lock first,
 /// so a student's own concurrent requests run one after another.

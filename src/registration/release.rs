@@ -22,8 +22,6 @@ use crate::db::schema::sections;
 use crate::db::tx::transaction;
 use crate::domain::MinuteOfDay;
 
-pub use crate::web::layout::clock;
-
 /// At most this many release times a day (they fit the column, and more is no longer "announced").
 pub const MAX_TIMES: usize = 16;
 
@@ -365,6 +363,9 @@ mod tests {
             t.next_after(seoul(2026, 3, 3, 0, 30)),
             seoul(2026, 3, 3, 9, 0)
         );
-        assert_eq!(clock(seoul(2026, 3, 2, 13, 0).naive_utc()), "13:00");
+        assert_eq!(
+            crate::web::layout::clock(seoul(2026, 3, 2, 13, 0).naive_utc()),
+            "13:00"
+        );
     }
 }

@@ -5,7 +5,7 @@
 use chrono::{DateTime, Utc};
 
 use crate::catalog::{Applicant, Window};
-pub use crate::domain::Meeting;
+use crate::domain::Meeting;
 use crate::web::layout::seoul;
 use crate::web::Lang;
 

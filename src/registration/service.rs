@@ -538,7 +538,7 @@ fn standing(
         .ok_or(TxError::NotFound)?;
     // Group memberships are read only when a window of the term targets a group.
     let groups = if Window::any_group(&frame.windows) {
-        queries::group_ids(conn, user.id)?
+        crate::catalog::queries::group_ids(conn, user.id)?
     } else {
         Vec::new()
     };

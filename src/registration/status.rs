@@ -274,7 +274,7 @@ pub fn standing(
         Some(t) => {
             let all = queries::windows_for_term(conn, t.id)?;
             let member_of = if is_student && Window::any_group(&all) {
-                crate::registration::queries::group_ids(conn, user.id)?
+                crate::catalog::queries::group_ids(conn, user.id)?
             } else {
                 Vec::new()
             };

@@ -9,7 +9,7 @@ use redis::Script;
 
 use crate::cache::{Cache, CacheError};
 
-pub use crate::config::Limits;
+use crate::config::Limits;
 
 static LIMIT: LazyLock<Script> = LazyLock::new(|| {
     Script::new(

@@ -11,7 +11,7 @@ pub mod resume;
 pub mod room;
 pub mod routes;
 
-pub use room::{Admission, RoomConfig, WaitingRoom};
+pub use room::{Admission, WaitingRoom};
 
 use actix_web::web;
 

@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::cache::{Cache, CacheError};
 
-pub use crate::config::RoomConfig;
+use crate::config::RoomConfig;
 
 /// Where a student stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, utoipa::ToSchema)]

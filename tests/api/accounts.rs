@@ -6,7 +6,7 @@ use reqwest::{header, Client, StatusCode};
 use serde_json::{json, Value};
 
 use sugang::accounts::create::{create_account, CreateAccount, CreateError, PasswordSource};
-use sugang::accounts::policy::PasswordProblem;
+use sugang::auth::account_error::PasswordProblem;
 use sugang::auth::Role;
 use sugang::db::schema::{activity_log, users};
 

@@ -846,7 +846,7 @@ async fn registering_my_basket_waits_in_the_waiting_room_but_the_basket_does_not
     let me = app.student(ids[0]).await;
     app.state
         .waiting_room
-        .set_config(sugang::waiting_room::RoomConfig {
+        .set_config(sugang::config::RoomConfig {
             enabled: true,
             rate: 0,
             concurrency: 10,

@@ -9,8 +9,9 @@ use futures_util::future::join_all;
 use reqwest::StatusCode;
 use serde_json::json;
 use sugang::cache::Cache;
+use sugang::config::RoomConfig;
 use sugang::db::schema::{enrollments, sections};
-use sugang::waiting_room::{RoomConfig, WaitingRoom};
+use sugang::waiting_room::WaitingRoom;
 
 use crate::helpers::spawn_binary_with;
 use crate::helpers::{error_code, redis_url, SectionBuilder, TestApp, PASSWORD};

@@ -2,7 +2,7 @@
 //! `/queue` with the action remembered, offered again (with a fresh CSRF token) once admitted.
 
 use reqwest::{header, StatusCode};
-use sugang::waiting_room::room::RoomConfig;
+use sugang::config::RoomConfig;
 
 use crate::helpers::TestApp;
 

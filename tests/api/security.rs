@@ -6,7 +6,7 @@ use serde_json::json;
 
 use crate::helpers::console::post_form;
 use crate::helpers::{RegStudent, TestApp};
-use sugang::waiting_room::RoomConfig;
+use sugang::config::RoomConfig;
 
 /// Every request that changes a student's enrollments (the waiting room, the action limit and
 /// the freeze all stand in front of these).

@@ -2,7 +2,8 @@ use std::collections::HashSet;
 
 use reqwest::StatusCode;
 use sugang::cache::Cache;
-use sugang::waiting_room::{Admission, RoomConfig, WaitingRoom};
+use sugang::config::RoomConfig;
+use sugang::waiting_room::{Admission, WaitingRoom};
 
 use crate::helpers::{redis_url, RedisPrefix, TestApp};
 
