@@ -160,10 +160,10 @@ pub async fn drop(
 ) -> Result<DropReceipt, AppError> {
     let section_id = section_id.get();
     let now = service::now_ms();
-    let receipt = app
-        .db
-        .run(move |conn| Ok(service::drop_enrollment(conn, &a, section_id, now)))
-        .await??;
+    let receipt = decide(app, move |conn| {
+        service::drop_enrollment(conn, &a, section_id, now)
+    })
+    .await?;
     engine.seats.republish(vec![section_id]).await;
     Ok(receipt)
 }
@@ -184,10 +184,10 @@ pub async fn swap(
         )));
     }
     let now = service::now_ms();
-    let receipt = app
-        .db
-        .run(move |conn| Ok(service::swap(conn, &a, drop_id, add_id, now)))
-        .await??;
+    let receipt = decide(app, move |conn| {
+        service::swap(conn, &a, drop_id, add_id, now)
+    })
+    .await?;
     engine.seats.republish(vec![drop_id, add_id]).await;
     Ok(receipt)
 }
@@ -199,10 +199,10 @@ pub async fn join_waitlist(
 ) -> Result<WaitlistReceipt, AppError> {
     let section_id = section_id.get();
     let now = service::now_ms();
-    Ok(app
-        .db
-        .run(move |conn| Ok(service::join_waitlist(conn, &a, section_id, now)))
-        .await??)
+    decide(app, move |conn| {
+        service::join_waitlist(conn, &a, section_id, now)
+    })
+    .await
 }
 
 pub async fn leave_waitlist(
@@ -211,10 +211,10 @@ pub async fn leave_waitlist(
     section_id: SectionId,
 ) -> Result<(), AppError> {
     let section_id = section_id.get();
-    Ok(app
-        .db
-        .run(move |conn| Ok(service::leave_waitlist(conn, &a, section_id)))
-        .await??)
+    decide(app, move |conn| {
+        service::leave_waitlist(conn, &a, section_id)
+    })
+    .await
 }
 
 pub async fn watch(
@@ -224,19 +224,13 @@ pub async fn watch(
 ) -> Result<WatchReceipt, AppError> {
     let section_id = section_id.get();
     let now = service::now_ms();
-    Ok(app
-        .db
-        .run(move |conn| Ok(watches::watch(conn, &a, section_id, now)))
-        .await??)
+    decide(app, move |conn| watches::watch(conn, &a, section_id, now)).await
 }
 
 /// Whether the student was watching the section.
 pub async fn unwatch(app: &AppState, a: Attempt, section_id: SectionId) -> Result<bool, AppError> {
     let section_id = section_id.get();
-    Ok(app
-        .db
-        .run(move |conn| Ok(watches::unwatch(conn, &a, section_id)))
-        .await??)
+    decide(app, move |conn| watches::unwatch(conn, &a, section_id)).await
 }
 
 /// The basket's credits after adding, or why the basket refused; a failure is the error.
@@ -265,6 +259,22 @@ pub async fn basket_remove(
         .run(move |conn| Ok(basket::remove(conn, &a, section_id)))
         .await?;
     refusal_or_error(outcome)
+}
+
+/// Runs one of the service's decisions on the blocking pool: its refusal, or the database's
+/// failure, is the answer.
+async fn decide<T, E>(
+    app: &AppState,
+    f: impl FnOnce(&mut diesel::MysqlConnection) -> Result<T, E> + Send + 'static,
+) -> Result<T, AppError>
+where
+    T: Send + 'static,
+    E: Into<AppError> + Send + 'static,
+{
+    app.db
+        .run(move |conn| Ok(f(conn)))
+        .await?
+        .map_err(Into::into)
 }
 
 fn refusal_or_error<T>(
